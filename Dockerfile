@@ -1,0 +1,14 @@
+# One image for both the api and the worker (docker-compose.yml picks the command).
+FROM node:22-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY db ./db
+COPY sql ./sql
+COPY server ./server
+COPY scripts ./scripts
+COPY tsconfig.json ./
+ENV NODE_ENV=production
+USER node
+EXPOSE 3000
+CMD ["node", "--import", "tsx", "server/main.ts", "all"]

@@ -1,0 +1,60 @@
+// Who is calling: the admin (ADMIN_TOKEN, only to create tenants) or a tenant (an API key,
+// stored as its SHA-256). Every tenant route reads the tenant from here and nowhere else.
+import type { RequestHandler, Response } from 'express';
+import { randomBytes } from 'node:crypto';
+import { sql } from 'slonik';
+import { z } from 'zod';
+import { HttpError, unauthorized } from '../http/errors.js';
+import { safeEqual, sha256 } from '../crypto.js';
+import type { AppContext } from '../context.js';
+
+export type Caller = { tenantId: string; apiKeyId: string };
+
+const API_KEY_PREFIX = 'pgd_';
+
+/** A new API key: shown once to the user; only its hash is stored. */
+export function generateApiKey(): { key: string; hash: Buffer; prefix: string } {
+  const key = API_KEY_PREFIX + randomBytes(24).toString('base64url');
+  return { key, hash: sha256(key), prefix: key.slice(0, API_KEY_PREFIX.length + 6) };
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+export function requireAdmin(context: AppContext): RequestHandler {
+  return (request, _response, next) => {
+    const adminToken = context.secrets.adminToken;
+    if (!adminToken) return next(new HttpError(403, 'admin_disabled', 'ADMIN_TOKEN is not set on this server'));
+    const token = bearerToken(request.headers.authorization);
+    if (!token || !safeEqual(token, adminToken)) return next(unauthorized('a valid admin token is required'));
+    next();
+  };
+}
+
+const apiKeyRow = z.object({ api_key_id: z.string(), tenant_id: z.string() });
+
+export function requireApiKey(context: AppContext): RequestHandler {
+  return async (request, response, next) => {
+    try {
+      const token = bearerToken(request.headers.authorization);
+      if (!token) throw unauthorized('send your API key as "Authorization: Bearer <key>"');
+      const row = await context.pool.maybeOne(sql.type(apiKeyRow)`
+        update dialer.api_keys set last_used_at = now()
+        where key_hash = ${sql.binary(sha256(token))} and revoked_at is null
+        returning id as api_key_id, tenant_id`);
+      if (!row) throw unauthorized('the API key is not valid');
+      response.locals.caller = { tenantId: row.tenant_id, apiKeyId: row.api_key_id } satisfies Caller;
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+export function callerOf(response: Response): Caller {
+  const caller = response.locals.caller as Caller | undefined;
+  if (!caller) throw new Error('route is not behind requireApiKey');
+  return caller;
+}

@@ -1,0 +1,22 @@
+// The REST API under /v1. Each resource installs its routes from its own module; tenant routes
+// sit behind requireApiKey, so a tenant only ever reaches its own rows.
+import express, { type Express, type Router } from 'express';
+import type { AppContext } from '../context.js';
+import { requireApiKey } from './auth.js';
+
+export type RouteInstaller = (router: Router, context: AppContext) => void;
+
+/** Routes reachable without an API key (each checks its own credential, e.g. the admin token). */
+const publicRoutes: RouteInstaller[] = [];
+
+/** Routes of one tenant: the caller is in response.locals (see auth.ts callerOf). */
+const tenantRoutes: RouteInstaller[] = [];
+
+export function installApi(app: Express, context: AppContext): void {
+  const v1 = express.Router();
+  v1.use(express.json({ limit: '1mb' }));
+  for (const install of publicRoutes) install(v1, context);
+  v1.use(requireApiKey(context));
+  for (const install of tenantRoutes) install(v1, context);
+  app.use('/v1', v1);
+}

@@ -1,0 +1,20 @@
+// The Express app, assembled from small install modules in a fixed order: request log first,
+// routes next, "not found" and the error handler last.
+import express, { type Express } from 'express';
+import type { AppContext } from './context.js';
+import { installRequestLog } from './http/requestLog.js';
+import { installHealth } from './http/health.js';
+import { installApi } from './api/index.js';
+import { installNotFound, installErrorHandler } from './http/errors.js';
+
+export function createApp(context: AppContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  installRequestLog(app, context.log);
+  installHealth(app, context);
+  installApi(app, context);
+  installNotFound(app);
+  installErrorHandler(app, context.log);
+  return app;
+}

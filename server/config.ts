@@ -1,0 +1,76 @@
+// The one place the environment is read. Validated once with zod; a bad value stops the
+// process with a message that says what to set.
+import { z } from 'zod/v4';
+
+const logLevels = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// or postgresql:// connection URL');
+
+const httpUrl = z
+  .string()
+  .regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL')
+  .transform((url) => url.replace(/\/+$/, ''));
+
+const emptyAsUnset = (value: unknown) => (value === '' ? undefined : value);
+
+const environmentSchema = z.object({
+  DATABASE_URL: z.preprocess(emptyAsUnset, postgresUrl.optional()),
+  PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(65535).default(3000)),
+  PUBLIC_URL: z.preprocess(emptyAsUnset, httpUrl.optional()),
+  APP_SECRET: z.preprocess(emptyAsUnset, z.string().min(32, 'must be at least 32 characters').optional()),
+  ADMIN_TOKEN: z.preprocess(emptyAsUnset, z.string().min(16, 'must be at least 16 characters').optional()),
+  VAPI_BASE_URL: z.preprocess(emptyAsUnset, httpUrl.default('https://api.vapi.ai')),
+  LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(logLevels).default('info')),
+  DATA_DIR: z.preprocess(emptyAsUnset, z.string().default('.data')),
+});
+
+const hints: Record<string, string> = {
+  DATABASE_URL: 'e.g. postgres://user:password@localhost:5432/pgdialer, or leave it unset for the embedded database',
+  PORT: 'a TCP port number, e.g. 3000',
+  PUBLIC_URL: 'the base URL VAPI can reach this server on, e.g. https://dialer.example.com',
+  APP_SECRET: 'a random string of 32+ characters, e.g. from `openssl rand -hex 32`',
+  ADMIN_TOKEN: 'a random string of 16+ characters, e.g. from `openssl rand -hex 24`',
+  VAPI_BASE_URL: 'e.g. https://api.vapi.ai',
+  LOG_LEVEL: `one of ${logLevels.join(', ')}`,
+};
+
+export type Config = {
+  databaseUrl: string | undefined;
+  port: number;
+  publicUrl: string;
+  appSecret: string | undefined;
+  adminToken: string | undefined;
+  vapiBaseUrl: string;
+  logLevel: LogLevel;
+  dataDir: string;
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const variable = String(issue.path[0]);
+      const hint = hints[variable] ? ` (${hints[variable]})` : '';
+      return `  ${variable}: ${issue.message}${hint}`;
+    });
+    throw new ConfigError(`Invalid configuration; fix these environment variables:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    port: e.PORT,
+    publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+    appSecret: e.APP_SECRET,
+    adminToken: e.ADMIN_TOKEN,
+    vapiBaseUrl: e.VAPI_BASE_URL,
+    logLevel: e.LOG_LEVEL,
+    dataDir: e.DATA_DIR,
+  };
+}

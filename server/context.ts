@@ -1,0 +1,17 @@
+// What the API and the worker share: built once by server/main.ts (or a test) and passed down.
+import type { DatabasePool } from 'slonik';
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+import type { Clock } from './clock.js';
+import type { Secrets } from './localSecrets.js';
+import type { WorkerState } from './http/health.js';
+
+export type AppContext = {
+  config: Config;
+  secrets: Secrets;
+  log: Logger;
+  pool: DatabasePool;
+  clock: Clock;
+  /** What the worker in this process is doing, for /health ("external" when it runs elsewhere). */
+  workerState: () => WorkerState;
+};

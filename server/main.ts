@@ -1,0 +1,68 @@
+// Entry point: `npm start` (API and worker in one process), `npm run start:api`,
+// `npm run start:worker`. Migrates first; closes everything it opened on SIGINT/SIGTERM.
+import { loadConfig, ConfigError, type Config } from './config.js';
+import { createLogger } from './log.js';
+import { Shutdown } from './shutdown.js';
+import { resolveSecrets } from './localSecrets.js';
+import { systemClock } from './clock.js';
+import { createApp } from './app.js';
+import { listen } from './httpServer.js';
+import { startWorker, type Worker } from './worker/worker.js';
+import { openDatabase } from '../db/database.js';
+import { migrate } from '../db/migrate.js';
+import { createDatabasePool } from '../db/pool.js';
+
+const modes = ['all', 'api', 'worker'] as const;
+type Mode = (typeof modes)[number];
+
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(error.message + '\n');
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+async function main(mode: Mode): Promise<void> {
+  const config = readConfig();
+  const log = createLogger(config.logLevel, { process: mode });
+  const shutdown = new Shutdown(log);
+  shutdown.onSignals((code) => process.exit(code));
+  try {
+    const secrets = resolveSecrets(config, log);
+    const database = await openDatabase(config, log);
+    shutdown.add('database', () => database.stop());
+    await migrate(database.url, log);
+    const pool = await createDatabasePool(database.url);
+    shutdown.add('pool', () => pool.end());
+
+    let worker: Worker | undefined;
+    if (mode !== 'api') {
+      worker = await startWorker({ databaseUrl: database.url, log: log.child({ component: 'worker' }) });
+      shutdown.add('worker', () => worker!.stop());
+    }
+    if (mode !== 'worker') {
+      const context = { config, secrets, log, pool, clock: systemClock, workerState: () => worker?.state() ?? { state: 'external' } };
+      const server = await listen(createApp(context), config.port);
+      shutdown.add('http', () => server.close());
+      log.info('api.listening', { url: `http://localhost:${server.port}`, publicUrl: config.publicUrl });
+    }
+    log.info('started', { mode, embeddedDatabase: Boolean(database.embedded) });
+  } catch (error) {
+    if (error instanceof ConfigError) process.stderr.write(error.message + '\n');
+    else log.error('startup.failed', { error });
+    await shutdown.run('startup failed');
+    process.exit(1);
+  }
+}
+
+const mode = (process.argv[2] ?? 'all') as Mode;
+if (!modes.includes(mode)) {
+  process.stderr.write(`usage: server/main.ts [${modes.join('|')}]\n`);
+  process.exit(2);
+}
+await main(mode);

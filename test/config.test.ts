@@ -1,0 +1,75 @@
+import t from 'tap';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, ConfigError } from '../server/config.js';
+import { resolveSecrets } from '../server/localSecrets.js';
+import { silentLogger } from '../server/log.js';
+import { runMain } from './helpers/serverProcess.js';
+import { once } from 'node:events';
+
+t.test('defaults when nothing is set', async (t) => {
+  const config = loadConfig({});
+  t.equal(config.databaseUrl, undefined);
+  t.equal(config.port, 3000);
+  t.equal(config.publicUrl, 'http://localhost:3000');
+  t.equal(config.vapiBaseUrl, 'https://api.vapi.ai');
+  t.equal(config.logLevel, 'info');
+  t.equal(config.dataDir, '.data');
+});
+
+t.test('values are read and normalised', async (t) => {
+  const config = loadConfig({
+    DATABASE_URL: 'postgres://u:p@db:5432/x',
+    PORT: '8080',
+    PUBLIC_URL: 'https://dialer.example.com/',
+    VAPI_BASE_URL: 'http://127.0.0.1:4010',
+    LOG_LEVEL: 'debug',
+    APP_SECRET: 'x'.repeat(32),
+  });
+  t.equal(config.port, 8080);
+  t.equal(config.publicUrl, 'https://dialer.example.com', 'trailing slash dropped');
+  t.equal(config.vapiBaseUrl, 'http://127.0.0.1:4010');
+  t.equal(config.databaseUrl, 'postgres://u:p@db:5432/x');
+});
+
+t.test('empty strings count as unset', async (t) => {
+  t.equal(loadConfig({ DATABASE_URL: '', PORT: '' }).port, 3000);
+});
+
+t.test('every bad variable is reported at once, with a hint', async (t) => {
+  const error = t.throws(() =>
+    loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', APP_SECRET: 'short' }),
+  ) as Error;
+  t.type(error, ConfigError);
+  t.match(error.message, /PORT:/);
+  t.match(error.message, /DATABASE_URL: must be a postgres:\/\//);
+  t.match(error.message, /LOG_LEVEL:.*debug, info, warn, error/);
+  t.match(error.message, /APP_SECRET: must be at least 32 characters/);
+  t.throws(() => loadConfig({ PORT: '70000' }), /PORT/);
+  t.throws(() => loadConfig({ PUBLIC_URL: 'dialer.example.com' }), /PUBLIC_URL: must be an http/);
+});
+
+t.test('APP_SECRET is required with DATABASE_URL', async (t) => {
+  const config = loadConfig({ DATABASE_URL: 'postgres://localhost/x' });
+  t.throws(() => resolveSecrets(config, silentLogger), /APP_SECRET: required when DATABASE_URL is set/);
+});
+
+t.test('with the embedded database, secrets are generated once and kept', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pgdialer-secrets-'));
+  const config = loadConfig({ DATA_DIR: dataDir });
+  const first = resolveSecrets(config, silentLogger);
+  const second = resolveSecrets(config, silentLogger);
+  t.equal(first.appSecret.length, 64);
+  t.same(second, first, 'the second start reads the same secrets');
+  t.equal(readFileSync(join(dataDir, 'app-secret'), 'utf8').trim(), first.appSecret);
+  t.equal(statSync(join(dataDir, 'app-secret')).mode & 0o777, 0o600, 'readable by the owner only');
+  t.ok(first.adminToken);
+});
+
+t.test('the process refuses to start on bad config and says what to set', async (t) => {
+  const { child, stderr } = runMain([], { PORT: 'not-a-port' });
+  const [code] = await once(child, 'exit');
+  t.equal(code, 1);
+  t.match(stderr(), /Invalid configuration; fix these environment variables:\n {2}PORT:/);
+});

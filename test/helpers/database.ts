@@ -1,0 +1,29 @@
+// Each test file gets its own database, cloned from the template that `npm test` migrated.
+import { randomBytes } from 'node:crypto';
+import type { Test } from 'tap';
+import type { DatabasePool } from 'slonik';
+import { createDatabase, dropDatabase, withDatabase } from '../../db/databaseUrls.js';
+import { createDatabasePool } from '../../db/pool.js';
+
+export type TestDatabase = { name: string; url: string; pool: DatabasePool };
+
+export function testServer(): { serverUrl: string; template: string } {
+  const serverUrl = process.env.PGDIALER_TEST_SERVER_URL;
+  const template = process.env.PGDIALER_TEST_TEMPLATE;
+  if (!serverUrl || !template) throw new Error('run the tests with `npm test` (it prepares the database)');
+  return { serverUrl, template };
+}
+
+/** A fresh database for this test (migrated, empty), dropped at teardown. */
+export async function createTestDatabase(t: Test, options: { empty?: boolean } = {}): Promise<TestDatabase> {
+  const { serverUrl, template } = testServer();
+  const name = `${template}_${process.env.TAP_CHILD_ID ?? 0}_${randomBytes(4).toString('hex')}`;
+  await createDatabase(serverUrl, name, options.empty ? undefined : template);
+  const url = withDatabase(serverUrl, name);
+  const pool = await createDatabasePool(url);
+  t.teardown(async () => {
+    await pool.end();
+    await dropDatabase(serverUrl, name);
+  });
+  return { name, url, pool };
+}
