@@ -3,16 +3,20 @@
 import express, { type Express, type Router } from 'express';
 import type { AppContext } from '../context.js';
 import { requireApiKey } from './auth.js';
+import { installApiDocs } from './docs.js';
+import { installTenantRoutes } from './tenants.js';
+import { installApiKeyRoutes } from './apiKeys.js';
 
 export type RouteInstaller = (router: Router, context: AppContext) => void;
 
 /** Routes reachable without an API key (each checks its own credential, e.g. the admin token). */
-const publicRoutes: RouteInstaller[] = [];
+const publicRoutes: RouteInstaller[] = [installTenantRoutes];
 
 /** Routes of one tenant: the caller is in response.locals (see auth.ts callerOf). */
-const tenantRoutes: RouteInstaller[] = [];
+const tenantRoutes: RouteInstaller[] = [installApiKeyRoutes];
 
 export function installApi(app: Express, context: AppContext): void {
+  installApiDocs(app);
   const v1 = express.Router();
   v1.use(express.json({ limit: '1mb' }));
   for (const install of publicRoutes) install(v1, context);
