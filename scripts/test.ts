@@ -38,10 +38,20 @@ try {
   log.debug('test.template_ready', { template, ms: Date.now() - started });
   exitCode = await new Promise<number>((resolve) => {
     const tap = spawn(join('node_modules', '.bin', 'tap'), process.argv.slice(2), {
-      stdio: 'inherit',
+      stdio: ['inherit', 'pipe', 'inherit'],
       env: { ...process.env, PGDIALER_TEST_SERVER_URL: serverUrl, PGDIALER_TEST_TEMPLATE: template },
     });
-    tap.on('close', (code) => resolve(code ?? 1));
+    // tap's own summary is "# { total: N, pass: N, fail: N }"; CI systems read the plain line printed after it.
+    let summary = '';
+    tap.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      summary = (summary + chunk.toString()).slice(-4_000);
+    });
+    tap.on('close', (code) => {
+      const counts = /# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?/.exec(summary.split('\n').reverse().find((line) => line.startsWith('# { total')) ?? '');
+      if (counts) process.stdout.write(`\ntests: ${counts[2] ?? 0} passed, ${counts[3] ?? 0} failed\n`);
+      resolve(code ?? 1);
+    });
   });
 } finally {
   // Test files drop their own databases; this catches what a crashed file left behind.
