@@ -1,0 +1,160 @@
+// Every knob of the simulator, its defaults, and how a partial update (configure) merges in.
+// Defaults are small so tests and benchmarks run fast; the CLI (scripts/vapiSim.ts) picks
+// phone-like durations.
+
+export type Outcome = 'answered' | 'no_answer' | 'busy' | 'voicemail' | 'failed';
+
+/** A milliseconds value, or an inclusive [min, max] range drawn from the seeded RNG. */
+export type Millis = number | readonly [number, number];
+
+export type DialInfo = {
+  customerNumber: string;
+  externalId: string | undefined;
+  /** 1 for the first call this simulator receives for the number, 2 for the second, … */
+  attemptForNumber: number;
+  apiKey: string;
+  body: Record<string, unknown>;
+};
+
+/** What a test wants to happen to one dial; anything left out comes from the weighted mix. */
+export type ScriptedCall = { outcome?: Outcome; endedReason?: string; durationMs?: number };
+
+export type HttpFault = '429' | '500' | '503' | 'timeout' | 'reset';
+
+export type FaultOptions = {
+  /** Probability (0..1) that a POST /call answers 429 (nothing created). */
+  rate429: number;
+  /** Sent as Retry-After on 429s when set. */
+  retryAfterSeconds?: number;
+  /** Probability that a POST /call answers 500 (nothing created). */
+  rate500: number;
+  /** Probability that a POST /call creates the call, then never answers (see hangMs). */
+  timeoutAfterCreate: number;
+  /** Probability that a POST /call creates the call, then resets the connection. */
+  resetAfterCreate: number;
+  /** How long a 'timeout' holds the request before destroying the socket; unset = until the client gives up or close(). */
+  hangMs?: number;
+  /** Deterministic faults for the next POST /call requests, consumed in order before any rate applies. */
+  nextResponses: HttpFault[];
+  /** 'create' = faults hit POST /call only; 'all' = rate429/rate500 also hit GET requests. */
+  scope: 'create' | 'all';
+};
+
+export type WebhookFaultOptions = {
+  /** Probability that one webhook is never sent. */
+  loseRate: number;
+  /** Probability that one webhook is sent twice. */
+  duplicateRate: number;
+  /** Send the end-of-call-report before the `ended` status-update. */
+  reorder: boolean;
+  /** Decide exactly which webhooks are lost (checked before loseRate). */
+  lose?: (type: string, callId: string) => boolean;
+};
+
+export type Timing = {
+  /** queued → ringing (or → ended for calls that never ring). */
+  queuedMs: Millis;
+  /** ringing → in-progress (or → ended for unanswered calls). */
+  ringingMs: Millis;
+  /** in-progress → ended, unless the script gives durationMs. */
+  talkMs: Millis;
+  /** ended status-update → end-of-call-report (VAPI sends the report after post-processing). */
+  reportDelayMs: Millis;
+};
+
+export type SimulatorOptions = {
+  port: number;
+  host: string;
+  /** Valid API keys; undefined = any non-empty bearer token. Each key is one account. */
+  apiKeys?: string[];
+  concurrencyLimit: number;
+  /** Per-key limits overriding concurrencyLimit. */
+  concurrencyLimits?: Record<string, number>;
+  concurrencyMode: 'reject' | 'block';
+  /** Body of the over-limit 400: 'full' {message, error, statusCode} or 'minimal' {error} (VAPI's docs example). */
+  concurrencyErrorBody: 'full' | 'minimal';
+  outcomes: Record<Outcome, number>;
+  script?: (dial: DialInfo) => ScriptedCall | undefined;
+  seed: number;
+  timing: Timing;
+  /** Delay before answering any HTTP request. */
+  responseLatencyMs: Millis;
+  /** GET /call/:id answers 404 (and GET /call omits the call) for this long after creation. */
+  notFoundWindowMs: number;
+  /** Webhook URL for every call, overriding assistantOverrides.server.url. */
+  webhookUrl?: string;
+  /** When set, webhooks carry x-timestamp and x-signature (hex HMAC-SHA256 of "{x-timestamp}.{raw body}"). */
+  hmacSecret?: string;
+  /** message.timestamp as epoch ms (current VAPI) or an ISO string (2024 payloads). */
+  timestampFormat: 'epoch-ms' | 'iso';
+  faults: FaultOptions;
+  webhookFaults: WebhookFaultOptions;
+  /** Called for each notable event (dial, webhook, fault); the CLI prints them. */
+  onEvent?: (event: string, fields: Record<string, unknown>) => void;
+};
+
+export type SimulatorOptionsInput = Partial<
+  Omit<SimulatorOptions, 'timing' | 'faults' | 'webhookFaults' | 'outcomes'> & {
+    timing: Partial<Timing>;
+    faults: Partial<FaultOptions>;
+    webhookFaults: Partial<WebhookFaultOptions>;
+    outcomes: Partial<Record<Outcome, number>>;
+  }
+>;
+
+export const defaultOptions: SimulatorOptions = {
+  port: 0,
+  host: '127.0.0.1',
+  concurrencyLimit: 10,
+  concurrencyMode: 'reject',
+  concurrencyErrorBody: 'full',
+  outcomes: { answered: 60, no_answer: 20, busy: 5, voicemail: 10, failed: 5 },
+  seed: 1,
+  timing: { queuedMs: 10, ringingMs: 30, talkMs: [40, 80], reportDelayMs: 10 },
+  responseLatencyMs: 0,
+  notFoundWindowMs: 0,
+  timestampFormat: 'epoch-ms',
+  faults: { rate429: 0, rate500: 0, timeoutAfterCreate: 0, resetAfterCreate: 0, nextResponses: [], scope: 'create' },
+  webhookFaults: { loseRate: 0, duplicateRate: 0, reorder: false },
+};
+
+/** Merges a partial update: nested groups merge key by key; `outcomes`, when given, replaces the mix. */
+export function mergeOptions(base: SimulatorOptions, update: SimulatorOptionsInput): SimulatorOptions {
+  const { timing, faults, webhookFaults, outcomes, ...flat } = update;
+  const merged: SimulatorOptions = {
+    ...base,
+    ...stripUndefined(flat),
+    timing: { ...base.timing, ...stripUndefined(timing ?? {}) },
+    faults: { ...base.faults, ...stripUndefined(faults ?? {}) },
+    webhookFaults: { ...base.webhookFaults, ...stripUndefined(webhookFaults ?? {}) },
+    outcomes: outcomes ? { answered: 0, no_answer: 0, busy: 0, voicemail: 0, failed: 0, ...outcomes } : base.outcomes,
+  };
+  // Keys explicitly set to undefined clear optional settings (e.g. configure({ script: undefined })).
+  for (const [key, value] of Object.entries(flat)) {
+    if (value === undefined) delete (merged as Record<string, unknown>)[key];
+  }
+  merged.faults.nextResponses = [...merged.faults.nextResponses];
+  validateOptions(merged);
+  return merged;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function validateOptions(options: SimulatorOptions): void {
+  const rates = [
+    options.faults.rate429,
+    options.faults.rate500,
+    options.faults.timeoutAfterCreate,
+    options.faults.resetAfterCreate,
+    options.webhookFaults.loseRate,
+    options.webhookFaults.duplicateRate,
+  ];
+  if (rates.some((rate) => !(rate >= 0 && rate <= 1))) throw new RangeError('fault rates must be between 0 and 1');
+  if (!(options.concurrencyLimit >= 0)) throw new RangeError('concurrencyLimit must be >= 0');
+  const weights = Object.values(options.outcomes);
+  if (weights.some((w) => !(w >= 0)) || weights.every((w) => w === 0)) {
+    throw new RangeError('outcomes weights must be >= 0 and not all zero');
+  }
+}
