@@ -5,6 +5,7 @@ import type { AppContext } from './context.js';
 import { installRequestLog } from './http/requestLog.js';
 import { installHealth } from './http/health.js';
 import { installApi } from './api/index.js';
+import { installWebhooks } from './webhooks/index.js';
 import { installNotFound, installErrorHandler } from './http/errors.js';
 
 export function createApp(context: AppContext): Express {
@@ -13,6 +14,8 @@ export function createApp(context: AppContext): Express {
   app.set('trust proxy', 'loopback');
   installRequestLog(app, context.log);
   installHealth(app, context);
+  // Before /v1 and its JSON parser: webhooks need the raw bytes for HMAC.
+  installWebhooks(app, context);
   installApi(app, context);
   installNotFound(app);
   installErrorHandler(app, context.log);

@@ -25,6 +25,8 @@ const environmentSchema = z.object({
   VAPI_BASE_URL: z.preprocess(emptyAsUnset, httpUrl.default('https://api.vapi.ai')),
   LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(logLevels).default('info')),
   DATA_DIR: z.preprocess(emptyAsUnset, z.string().default('.data')),
+  RECONCILE_AFTER_SECONDS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(86400).default(600)),
+  DIAL_LEASE_SECONDS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(86400).default(300)),
 });
 
 const hints: Record<string, string> = {
@@ -35,6 +37,8 @@ const hints: Record<string, string> = {
   ADMIN_TOKEN: 'a random string of 16+ characters, e.g. from `openssl rand -hex 24`',
   VAPI_BASE_URL: 'e.g. https://api.vapi.ai',
   LOG_LEVEL: `one of ${logLevels.join(', ')}`,
+  RECONCILE_AFTER_SECONDS: 'whole seconds, e.g. 600',
+  DIAL_LEASE_SECONDS: 'whole seconds, e.g. 300',
 };
 
 export type Config = {
@@ -46,6 +50,10 @@ export type Config = {
   vapiBaseUrl: string;
   logLevel: LogLevel;
   dataDir: string;
+  /** A live call not heard of for this long is looked up on VAPI. */
+  reconcileAfterSeconds: number;
+  /** How long a worker's claim on a call lasts before reconciliation may settle it. */
+  dialLeaseSeconds: number;
 };
 
 export class ConfigError extends Error {
@@ -72,5 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     vapiBaseUrl: e.VAPI_BASE_URL,
     logLevel: e.LOG_LEVEL,
     dataDir: e.DATA_DIR,
+    reconcileAfterSeconds: e.RECONCILE_AFTER_SECONDS,
+    dialLeaseSeconds: e.DIAL_LEASE_SECONDS,
   };
 }

@@ -42,7 +42,16 @@ async function main(mode: Mode): Promise<void> {
 
     let worker: Worker | undefined;
     if (mode !== 'api') {
-      worker = await startWorker({ databaseUrl: database.url, log: log.child({ component: 'worker' }) });
+      worker = await startWorker({
+        databaseUrl: database.url,
+        pool,
+        log: log.child({ component: 'worker' }),
+        clock: systemClock,
+        appSecret: secrets.appSecret,
+        publicUrl: config.publicUrl,
+        vapiBaseUrl: config.vapiBaseUrl,
+        settings: { reconcileAfterSeconds: config.reconcileAfterSeconds, leaseSeconds: config.dialLeaseSeconds },
+      });
       shutdown.add('worker', () => worker!.stop());
     }
     if (mode !== 'worker') {

@@ -1,22 +1,224 @@
-// The worker process side: owns pg-boss. (Job handlers arrive with the worker issue.)
+// The worker process side. A thin loop around SQL: one tick = plan occurrences, claim and dial
+// what is due, then arm the next wake-up; it sleeps (no statements at all) when nothing is live
+// and nothing is due soon. See server/worker/README.md for the wake-up design.
+import type { DatabasePool } from 'slonik';
+import type { PgBoss } from 'pg-boss';
 import { createBoss } from '../../db/boss.js';
 import type { WorkerState } from '../http/health.js';
 import type { Logger } from '../log.js';
+import type { Clock } from '../clock.js';
+import { claimCalls, liveCallCount, nextWakeAt, planOccurrences } from '../../db/queries/dispatch.js';
+import { earliestPendingJobAt } from '../../db/queries/bossJobs.js';
+import { dialCall, type DialDeps } from './dialCall.js';
+import { reconcile } from './reconcile.js';
+import { createTenantClients } from './tenantClients.js';
+import { listenForWakeUps, type WakeListener } from './wakeListener.js';
+import { defaultWorkerSettings, type WorkerSettings } from './settings.js';
+import { runWithConcurrency } from './concurrency.js';
 
-export type Worker = { state(): WorkerState; stop(): Promise<void> };
+export type Worker = {
+  state(): WorkerState;
+  /** Ask for a tick now (what a NOTIFY does). */
+  wake(reason: string): void;
+  /** Resolves when no tick or sweep is running or requested. */
+  settled(): Promise<void>;
+  stop(): Promise<void>;
+};
 
-export async function startWorker(options: { databaseUrl: string; log: Logger }): Promise<Worker> {
-  const { log } = options;
-  const boss = createBoss(options.databaseUrl, { migrate: false });
-  boss.on('error', (error) => log.error('worker.boss_error', { error }));
-  await boss.start();
-  let state: WorkerState = { state: 'running', since: new Date().toISOString() };
-  log.info('worker.started');
+export type WorkerOptions = {
+  databaseUrl: string;
+  pool: DatabasePool;
+  log: Logger;
+  clock: Clock;
+  appSecret: string;
+  publicUrl: string;
+  vapiBaseUrl: string;
+  settings?: Partial<WorkerSettings>;
+  /** Overrides for pg-boss's constructor (tests and benchmarks). */
+  bossOptions?: Parameters<typeof createBoss>[1];
+};
+
+export const QUEUES = {
+  wake: 'dialer-wake',
+  reconcile: 'dialer-reconcile',
+  plan: 'dialer-plan',
+} as const;
+const CRON = { reconcile: '* * * * *', plan: '*/15 * * * *' };
+const WAKE_JOB_KEY = 'next';
+// setTimeout takes at most 2^31-1 ms; longer sleeps re-arm.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export async function startWorker(options: WorkerOptions): Promise<Worker> {
+  const { log, pool, clock } = options;
+  const settings: WorkerSettings = { ...defaultWorkerSettings, ...options.settings };
+  const deps: DialDeps = {
+    pool,
+    clock,
+    log,
+    settings,
+    publicUrl: options.publicUrl,
+    tenants: createTenantClients({
+      appSecret: options.appSecret,
+      defaultBaseUrl: options.vapiBaseUrl,
+      requestTimeoutMs: settings.requestTimeoutMs,
+    }),
+    reportedLimits: new Map(),
+  };
+
+  let state: WorkerState = { state: 'starting' };
+  let boss: PgBoss | undefined;
+  let bossSetUp = false;
+  let stopping = false;
+  let timer: NodeJS.Timeout | undefined;
+  let wakeJobAt: number | undefined;
+  let tickRequested = false;
+  let reconcileRequested = true; // at start: settle whatever a previous process left
+  let loop: Promise<void> | undefined;
+  const idleWaiters: Array<() => void> = [];
+
+  async function startBoss(): Promise<void> {
+    if (boss) return;
+    const next = createBoss(options.databaseUrl, { migrate: false, ...options.bossOptions });
+    next.on('error', (error) => log.error('worker.boss_error', { error }));
+    await next.start();
+    if (!bossSetUp) {
+      for (const name of Object.values(QUEUES)) await next.createQueue(name);
+      await next.schedule(QUEUES.reconcile, CRON.reconcile);
+      await next.schedule(QUEUES.plan, CRON.plan);
+      bossSetUp = true;
+    }
+    // Handlers only ask for work and return: the tick loop does it, and a handler never
+    // holds a job (or pg-boss's stop) hostage.
+    await next.work(QUEUES.wake, async () => request('boss:wake'));
+    await next.work(QUEUES.plan, async () => request('boss:plan'));
+    await next.work(QUEUES.reconcile, async () => request('boss:reconcile', true));
+    boss = next;
+  }
+
+  async function stopBoss(): Promise<void> {
+    const current = boss;
+    boss = undefined;
+    wakeJobAt = undefined;
+    await current?.stop({ graceful: true, close: true, timeout: 5_000 });
+  }
+
+  function armTimer(at: Date | null, reason: string): void {
+    clearTimeout(timer);
+    timer = undefined;
+    if (!at || stopping) return;
+    const delay = Math.max(0, at.getTime() - clock.now().getTime());
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (delay > MAX_TIMER_MS) armTimer(at, reason);
+      else request(reason);
+    }, Math.min(delay, MAX_TIMER_MS));
+  }
+
+  /** The durable record of the next wake-up: another or a restarted worker also wakes then. */
+  async function recordWakeJob(at: Date | null): Promise<void> {
+    if (!boss || !at) return;
+    // pg-boss runs on real time; convert from our (possibly test) clock.
+    const realAt = at.getTime() - (clock.now().getTime() - Date.now());
+    if (wakeJobAt === realAt) return;
+    await boss.upsert(QUEUES.wake, {}, { singletonKey: WAKE_JOB_KEY, startAfter: new Date(realAt) });
+    wakeJobAt = realAt;
+  }
+
+  async function dispatchDue(): Promise<number> {
+    let dialed = 0;
+    for (;;) {
+      const claimed = await claimCalls(pool, clock.now(), settings.batchSize, settings.leaseSeconds);
+      if (claimed.length === 0) return dialed;
+      await runWithConcurrency(claimed, settings.concurrency, async (claim) => {
+        try {
+          if ((await dialCall(deps, claim)) === 'dialed') dialed++;
+        } catch (error) {
+          // The claim stays 'dialing' until its lease ends; reconciliation settles it.
+          log.error('dial.failed', { callId: claim.call_id, error });
+        }
+      });
+      if (stopping) return dialed;
+    }
+  }
+
+  async function tick(): Promise<void> {
+    if (!boss) await startBoss();
+    if (state.state !== 'awake') state = { state: 'awake', since: new Date().toISOString() };
+    await planOccurrences(pool, clock.now());
+    await dispatchDue();
+    if (reconcileRequested) {
+      reconcileRequested = false;
+      await reconcile(deps);
+      await dispatchDue(); // reconciliation may have released calls, due now
+    }
+    const now = clock.now();
+    const next = await nextWakeAt(pool, now);
+    armTimer(next, 'timer');
+    if (tickRequested) return; // more work already asked for: decide about sleep after it
+    const live = await liveCallCount(pool);
+    const nextInMs = next ? next.getTime() - now.getTime() : Infinity;
+    if (live === 0 && nextInMs >= settings.minSleepMs) {
+      const pendingJob = await earliestPendingJobAt(pool);
+      const pendingInMs = pendingJob ? pendingJob.getTime() - Date.now() : Infinity;
+      if (pendingInMs >= settings.minSleepMs) {
+        await goToSleep(next, pendingJob ? new Date(clock.now().getTime() + pendingInMs) : null);
+        return;
+      }
+    }
+    await recordWakeJob(next);
+  }
+
+  async function goToSleep(next: Date | null, pendingJob: Date | null): Promise<void> {
+    await recordWakeJob(next);
+    const until = [next, pendingJob].filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
+    await stopBoss();
+    armTimer(until, 'timer');
+    state = { state: 'sleeping', since: new Date().toISOString(), until: until?.toISOString() ?? null };
+    log.info('worker.sleeping', { until: until?.toISOString() ?? null });
+  }
+
+  function request(reason: string, withReconcile = false): void {
+    if (stopping) return;
+    if (withReconcile) reconcileRequested = true;
+    tickRequested = true;
+    log.debug('worker.wake', { reason });
+    if (!loop) loop = runLoop().finally(() => (loop = undefined));
+  }
+
+  async function runLoop(): Promise<void> {
+    while (tickRequested && !stopping) {
+      tickRequested = false;
+      try {
+        await tick();
+      } catch (error) {
+        log.error('worker.tick_failed', { error });
+        // Try again shortly rather than spin: the database may be restarting.
+        armTimer(new Date(clock.now().getTime() + 5_000), 'retry-after-error');
+      }
+    }
+    if (!tickRequested) for (const resolve of idleWaiters.splice(0)) resolve();
+  }
+
+  const listener: WakeListener = await listenForWakeUps({
+    databaseUrl: options.databaseUrl,
+    log,
+    onWake: (reason) => request(`notify:${reason}`),
+  });
+  request('start', true);
+  log.info('worker.started', { settings });
+
   return {
     state: () => state,
+    wake: (reason) => request(reason),
+    settled: () => (loop || tickRequested ? new Promise<void>((resolve) => idleWaiters.push(resolve)) : Promise.resolve()),
     async stop() {
+      stopping = true;
       state = { state: 'stopping' };
-      await boss.stop({ graceful: true, timeout: 10_000 });
+      clearTimeout(timer);
+      await listener.close();
+      await loop?.catch(() => {});
+      await stopBoss();
+      for (const resolve of idleWaiters.splice(0)) resolve();
       state = { state: 'stopped' };
       log.info('worker.stopped');
     },

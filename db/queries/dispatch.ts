@@ -1,0 +1,104 @@
+// The worker's side of the scheduling functions in sql/ (the SQL contract): typed wrappers only.
+// Every instant is passed in; nothing here decides what is due.
+import { sql, type CommonQueryMethods } from 'slonik';
+import { z } from 'zod';
+
+const claimedCall = z.object({
+  call_id: z.string(),
+  tenant_id: z.string(),
+  campaign_id: z.string().nullable(),
+  contact_id: z.string(),
+  attempt: z.number(),
+  phone: z.string(),
+  name: z.string().nullable(),
+  assistant_id: z.string(),
+  phone_number_id: z.string(),
+  variables: z.record(z.unknown()).nullable(),
+  lease_expires_at: z.string(),
+});
+export type ClaimedCall = z.infer<typeof claimedCall>;
+
+const iso = (at: Date) => at.toISOString();
+const seconds = (value: number) => `${value} seconds`;
+
+export async function planOccurrences(db: CommonQueryMethods, at: Date): Promise<number> {
+  return db.oneFirst(sql.type(z.object({ n: z.number().nullable() }))`
+    select dialer.plan_occurrences(${iso(at)}::timestamptz) as n`).then((n) => n ?? 0);
+}
+
+export async function claimCalls(db: CommonQueryMethods, at: Date, max: number, leaseSeconds: number): Promise<readonly ClaimedCall[]> {
+  return db.any(sql.type(claimedCall)`
+    select call_id, tenant_id, campaign_id, contact_id, attempt, phone, name, assistant_id, phone_number_id,
+           variables, lease_expires_at
+    from dialer.claim_calls(${iso(at)}::timestamptz, ${max}::int, ${seconds(leaseSeconds)}::interval)`);
+}
+
+const flag = sql.type(z.object({ ok: z.boolean().nullable() }));
+
+export async function beginDial(db: CommonQueryMethods, callId: string, at: Date): Promise<boolean> {
+  return Boolean(await db.oneFirst(flag`select dialer.begin_dial(${callId}::uuid, ${iso(at)}::timestamptz) as ok`));
+}
+
+export async function recordDialed(db: CommonQueryMethods, callId: string, vapiCallId: string, vapiStatus: string | null, at: Date): Promise<boolean> {
+  return Boolean(
+    await db.oneFirst(flag`
+      select dialer.record_dialed(${callId}::uuid, ${vapiCallId}::text, ${vapiStatus}::text, ${iso(at)}::timestamptz) as ok`),
+  );
+}
+
+export async function releaseCall(db: CommonQueryMethods, callId: string, dueAt: Date, error: string | null): Promise<boolean> {
+  return Boolean(
+    await db.oneFirst(flag`
+      select dialer.release_call(${callId}::uuid, ${iso(dueAt)}::timestamptz, ${error}::text) as ok`),
+  );
+}
+
+export async function applyCallResult(
+  db: CommonQueryMethods,
+  callId: string,
+  result: { endedReason: string | null; endedAt: Date; outcome?: string | null; error?: string | null },
+): Promise<string | null> {
+  return db.oneFirst(sql.type(z.object({ next: z.string().nullable() }))`
+    select dialer.apply_call_result(
+      p_call_id => ${callId}::uuid,
+      p_ended_reason => ${result.endedReason}::text,
+      p_ended_at => ${iso(result.endedAt)}::timestamptz,
+      p_outcome => ${result.outcome ?? null}::text,
+      p_error => ${result.error ?? null}::text) as next`);
+}
+
+export async function advanceCallStatus(db: CommonQueryMethods, callId: string, vapiStatus: string, at: Date): Promise<boolean> {
+  return Boolean(
+    await db.oneFirst(flag`
+      select dialer.advance_call_status(${callId}::uuid, ${vapiStatus}::text, ${iso(at)}::timestamptz) as ok`),
+  );
+}
+
+const reconcileRow = z.object({
+  call_id: z.string(),
+  tenant_id: z.string(),
+  status: z.string(),
+  vapi_call_id: z.string().nullable(),
+  dial_started_at: z.string().nullable(),
+  phone: z.string(),
+  phone_number_id: z.string().nullable(),
+});
+export type CallToReconcile = z.infer<typeof reconcileRow>;
+
+export async function callsToReconcile(db: CommonQueryMethods, at: Date, staleAfterSeconds: number): Promise<readonly CallToReconcile[]> {
+  return db.any(sql.type(reconcileRow)`
+    select call_id, tenant_id, status, vapi_call_id, dial_started_at, phone, phone_number_id
+    from dialer.calls_to_reconcile(${iso(at)}::timestamptz, ${seconds(staleAfterSeconds)}::interval)`);
+}
+
+export async function nextWakeAt(db: CommonQueryMethods, at: Date): Promise<Date | null> {
+  const next = await db.oneFirst(sql.type(z.object({ next: z.string().nullable() }))`
+    select dialer.next_wake_at(${iso(at)}::timestamptz) as next`);
+  return next === null ? null : new Date(next);
+}
+
+/** Calls between claim and end: while any exist the worker stays awake (reconciliation). */
+export async function liveCallCount(db: CommonQueryMethods): Promise<number> {
+  return db.oneFirst(sql.type(z.object({ n: z.number() }))`
+    select count(*)::int as n from dialer.calls where status in ('dialing', 'queued', 'ringing', 'in_progress')`);
+}

@@ -1,0 +1,41 @@
+// Applying one stored webhook to its call. Idempotent and forward-only: the SQL functions never
+// move a status back, apply_call_result is a no-op the second time, and details only fill in.
+// Returns whether the call ended (so the worker can refill the slot at once).
+import type { CommonQueryMethods } from 'slonik';
+import type { Clock } from '../clock.js';
+import { advanceCallStatus, applyCallResult } from '../../db/queries/dispatch.js';
+import { recordCallDetails } from '../../db/queries/callResults.js';
+import { callDetailsOf, type CallDetails } from '../vapi/callDetails.js';
+import type { WebhookMessage } from './message.js';
+
+/** An instant reported by VAPI (wall-clock) on our clock, never later than now. */
+function endedAtOnClock(clock: Clock, details: CallDetails): Date {
+  const now = clock.now();
+  if (!details.endedAt) return now;
+  const onClock = new Date(details.endedAt).getTime() + (now.getTime() - Date.now());
+  return new Date(Math.min(onClock, now.getTime()));
+}
+
+async function endCall(db: CommonQueryMethods, clock: Clock, callId: string, details: CallDetails): Promise<void> {
+  await applyCallResult(db, callId, { endedReason: details.endedReason, endedAt: endedAtOnClock(clock, details) });
+  await recordCallDetails(db, callId, details);
+}
+
+export async function applyWebhook(db: CommonQueryMethods, clock: Clock, callId: string, message: WebhookMessage): Promise<{ ended: boolean }> {
+  switch (message.type) {
+    case 'status-update': {
+      if (!message.status) return { ended: false };
+      if (message.status === 'ended') {
+        await endCall(db, clock, callId, callDetailsOf(message.message));
+        return { ended: true };
+      }
+      await advanceCallStatus(db, callId, message.status, clock.now());
+      return { ended: false };
+    }
+    case 'end-of-call-report':
+      await endCall(db, clock, callId, callDetailsOf(message.message));
+      return { ended: true };
+    default:
+      return { ended: false };
+  }
+}
