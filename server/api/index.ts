@@ -6,6 +6,7 @@ import { requireApiKey } from './auth.js';
 import { installApiDocs } from './docs.js';
 import { installTenantRoutes } from './tenants.js';
 import { installApiKeyRoutes } from './apiKeys.js';
+import { installSettingsRoutes } from './settings.js';
 
 export type RouteInstaller = (router: Router, context: AppContext) => void;
 
@@ -13,7 +14,7 @@ export type RouteInstaller = (router: Router, context: AppContext) => void;
 const publicRoutes: RouteInstaller[] = [installTenantRoutes];
 
 /** Routes of one tenant: the caller is in response.locals (see auth.ts callerOf). */
-const tenantRoutes: RouteInstaller[] = [installApiKeyRoutes];
+const tenantRoutes: RouteInstaller[] = [installApiKeyRoutes, installSettingsRoutes];
 
 export function installApi(app: Express, context: AppContext): void {
   installApiDocs(app);
