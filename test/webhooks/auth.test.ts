@@ -1,0 +1,123 @@
+// POST /webhooks/vapi authentication and storage: each tenant method accepted, a wrong or
+// missing credential refused with nothing stored, malformed JSON stored and refused, unknown
+// calls stored, and the same body stored once.
+import t from 'tap';
+import { createHmac } from 'node:crypto';
+import { sql } from 'slonik';
+import { z } from 'zod';
+import { createTestDatabase } from '../helpers/database.js';
+import { startTestApi } from '../helpers/api.js';
+import { eventCount, insertTenant } from '../worker/fixtures.js';
+
+const db = await createTestDatabase(t);
+const api = await startTestApi(t, { pool: db.pool });
+const secretTenant = await insertTenant(db.pool, { webhookAuthType: 'secret', webhookSecret: 's3cret-value' });
+const bearerTenant = await insertTenant(db.pool, { webhookAuthType: 'bearer', webhookSecret: 'bearer-token-value' });
+const hmacTenant = await insertTenant(db.pool, { webhookAuthType: 'hmac', webhookSecret: 'hmac-key-value' });
+const noSecretTenant = await insertTenant(db.pool, { webhookAuthType: 'secret', webhookSecret: null });
+
+let sequence = 0;
+/** A status-update about a call nobody knows; unique per call so dedupe does not interfere. */
+const body = () =>
+  JSON.stringify({
+    message: { type: 'status-update', status: 'ringing', timestamp: Date.now(), call: { id: `vapi-unknown-${++sequence}`, status: 'ringing' } },
+  });
+
+async function post(tenant: string | null, payload: string, headers: Record<string, string> = {}) {
+  const url = `${api.url}/webhooks/vapi${tenant ? `?tenant=${tenant}` : ''}`;
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+const sign = (secret: string, timestamp: string, payload: string) =>
+  createHmac('sha256', secret).update(`${timestamp}.${payload}`).digest('hex');
+
+t.test('secret: X-Vapi-Secret', async (t) => {
+  const before = await eventCount(db.pool);
+  t.same(await post(secretTenant, body(), { 'x-vapi-secret': 's3cret-value' }), { status: 200, body: {} });
+  t.equal(await eventCount(db.pool), before + 1, 'stored');
+  const wrong = await post(secretTenant, body(), { 'x-vapi-secret': 's3cret-valuE' });
+  t.equal(wrong.status, 401);
+  t.match(wrong.body, { error: { code: 'unauthorized' } }, 'the one error format');
+  t.equal((await post(secretTenant, body())).status, 401, 'missing credential');
+  t.equal((await post(secretTenant, body(), { authorization: 'Bearer s3cret-value' })).status, 401, 'a bearer is not the secret method');
+  t.equal(await eventCount(db.pool), before + 1, 'nothing stored for refused requests');
+});
+
+t.test('bearer: Authorization: Bearer, or the same token as X-Vapi-Secret', async (t) => {
+  const before = await eventCount(db.pool);
+  t.equal((await post(bearerTenant, body(), { authorization: 'Bearer bearer-token-value' })).status, 200);
+  t.equal((await post(bearerTenant, body(), { 'x-vapi-secret': 'bearer-token-value' })).status, 200);
+  t.equal((await post(bearerTenant, body(), { authorization: 'Bearer nope' })).status, 401);
+  t.equal((await post(bearerTenant, body(), { authorization: 'bearer-token-value' })).status, 401, 'not a bearer header');
+  t.equal(await eventCount(db.pool), before + 2);
+});
+
+t.test('hmac: x-signature over "{x-timestamp}.{raw body}"', async (t) => {
+  const before = await eventCount(db.pool);
+  const payload = body();
+  const timestamp = String(Date.now());
+  t.equal((await post(hmacTenant, payload, { 'x-timestamp': timestamp, 'x-signature': sign('hmac-key-value', timestamp, payload) })).status, 200);
+  // The exact bytes count: the same JSON re-serialized with other spacing does not verify.
+  const spaced = JSON.stringify(JSON.parse(payload), null, 1);
+  t.equal((await post(hmacTenant, spaced, { 'x-timestamp': timestamp, 'x-signature': sign('hmac-key-value', timestamp, payload) })).status, 401);
+  t.equal((await post(hmacTenant, payload, { 'x-timestamp': timestamp, 'x-signature': sign('other-key', timestamp, payload) })).status, 401);
+  const stale = String(Date.now() - 10 * 60_000);
+  t.equal((await post(hmacTenant, payload, { 'x-timestamp': stale, 'x-signature': sign('hmac-key-value', stale, payload) })).status, 401, 'stale timestamp');
+  t.equal((await post(hmacTenant, body(), { 'x-vapi-secret': 'hmac-key-value' })).status, 401, 'the secret alone is not a signature');
+  const seconds = String(Math.floor(Date.now() / 1000));
+  const other = body();
+  t.equal((await post(hmacTenant, other, { 'x-timestamp': seconds, 'x-signature': sign('hmac-key-value', seconds, other) })).status, 200, 'epoch seconds accepted');
+  t.equal(await eventCount(db.pool), before + 2);
+});
+
+t.test('a tenant without a webhook secret accepts nothing; an unknown tenant neither', async (t) => {
+  const before = await eventCount(db.pool);
+  t.equal((await post(noSecretTenant, body(), { 'x-vapi-secret': '' })).status, 401);
+  t.equal((await post('00000000-0000-4000-8000-000000000000', body(), { 'x-vapi-secret': 's3cret-value' })).status, 401);
+  t.equal((await post('not-a-uuid', body(), { 'x-vapi-secret': 's3cret-value' })).status, 401);
+  t.equal((await post(null, body(), { 'x-vapi-secret': 's3cret-value' })).status, 401, 'no tenant and an unknown call');
+  t.equal(await eventCount(db.pool), before);
+});
+
+t.test('malformed JSON: stored as raw_body, 400 in the one error format', async (t) => {
+  const response = await post(secretTenant, '{"message": {"type": "status-upd', { 'x-vapi-secret': 's3cret-value' });
+  t.equal(response.status, 400);
+  t.match(response.body, { error: { code: 'invalid_json', message: /not valid JSON/ } });
+  const row = await db.pool.one(sql.type(z.object({ raw_body: z.string().nullable(), payload: z.unknown(), error: z.string().nullable() }))`
+    select raw_body, payload, error from dialer.call_events where raw_body is not null`);
+  t.equal(row.raw_body, '{"message": {"type": "status-upd');
+  t.equal(row.payload, null);
+  t.match(row.error, /invalid JSON/);
+  const unauthenticated = await post(secretTenant, '{oops', { 'x-vapi-secret': 'wrong' });
+  t.equal(unauthenticated.status, 401, 'authentication comes first');
+});
+
+t.test('unknown call, unknown type, both timestamp formats: stored, 200 {}', async (t) => {
+  const payloads = [
+    { message: { type: 'conversation-update', timestamp: '2026-11-20T10:00:00.000Z', call: { id: 'vapi-x-1' } } },
+    { message: { type: 'something-new', timestamp: 1795000000000, call: { id: 'vapi-x-2' } } },
+    { message: { type: 'status-update', status: 'ended', endedReason: 'customer-ended-call', call: { id: 'vapi-x-3' } } },
+    { unexpected: ['shape'] },
+  ];
+  for (const payload of payloads) {
+    t.same(await post(secretTenant, JSON.stringify(payload), { 'x-vapi-secret': 's3cret-value' }), { status: 200, body: {} });
+  }
+  const rows = await db.pool.any(sql.type(z.object({ type: z.string().nullable(), event_at: z.string().nullable(), call_id: z.string().nullable() }))`
+    select type, event_at, call_id from dialer.call_events where vapi_call_id like 'vapi-x-%' order by id`);
+  t.same(rows.map((row) => row.type), ['conversation-update', 'something-new', 'status-update']);
+  t.equal(rows[0]!.event_at, '2026-11-20T10:00:00.000Z', 'ISO timestamp');
+  t.equal(rows[1]!.event_at, new Date(1795000000000).toISOString(), 'epoch ms timestamp');
+  t.ok(rows.every((row) => row.call_id === null));
+});
+
+t.test('the same body twice is stored once', async (t) => {
+  const payload = body();
+  const before = await eventCount(db.pool);
+  t.equal((await post(secretTenant, payload, { 'x-vapi-secret': 's3cret-value' })).status, 200);
+  t.equal((await post(secretTenant, payload, { 'x-vapi-secret': 's3cret-value' })).status, 200, 'a duplicate is answered 200');
+  t.equal(await eventCount(db.pool), before + 1);
+  // The same bytes for another tenant are that tenant's event.
+  t.equal((await post(bearerTenant, payload, { authorization: 'Bearer bearer-token-value' })).status, 200);
+  t.equal(await eventCount(db.pool), before + 2);
+});

@@ -1,0 +1,102 @@
+// Rows the worker, webhook and end-to-end tests need, inserted directly (the API is someone
+// else's subject). Secrets are encrypted the way the API stores them.
+import { sql, type DatabasePool } from 'slonik';
+import { z } from 'zod';
+import { encryptSecret } from '../../server/crypto.js';
+
+export const TEST_APP_SECRET = 'test-secret-'.padEnd(40, 'x');
+
+export type TenantFixture = {
+  name?: string;
+  vapiKey?: string | null;
+  vapiBaseUrl?: string | null;
+  webhookAuthType?: 'secret' | 'bearer' | 'hmac';
+  webhookSecret?: string | null;
+  concurrencyLimit?: number;
+  maxCallsPerNumberPer24h?: number;
+  contactHours?: [string, string];
+};
+
+export async function insertTenant(pool: DatabasePool, fixture: TenantFixture = {}): Promise<string> {
+  const encrypt = (value: string | null | undefined) => (value ? encryptSecret(TEST_APP_SECRET, value) : null);
+  const [hoursStart, hoursEnd] = fixture.contactHours ?? ['00:00', '00:00'];
+  return pool.oneFirst(sql.type(z.object({ id: z.string() }))`
+    insert into dialer.tenants (name, vapi_api_key_encrypted, vapi_base_url, webhook_auth_type, webhook_secret_encrypted,
+                                concurrency_limit, max_calls_per_number_per_24h, contact_hours_start, contact_hours_end)
+    values (${fixture.name ?? 'Test tenant'}, ${encrypt(fixture.vapiKey === undefined ? 'vapi-test-key' : fixture.vapiKey)},
+            ${fixture.vapiBaseUrl ?? null}, ${fixture.webhookAuthType ?? 'secret'},
+            ${encrypt(fixture.webhookSecret === undefined ? 'whsec-test' : fixture.webhookSecret)},
+            ${fixture.concurrencyLimit ?? 10}, ${fixture.maxCallsPerNumberPer24h ?? 100}, ${hoursStart}::time, ${hoursEnd}::time)
+    returning id`);
+}
+
+export async function insertContact(pool: DatabasePool, tenantId: string, phone: string, name: string | null = null, timeZone: string | null = null): Promise<string> {
+  return pool.oneFirst(sql.type(z.object({ id: z.string() }))`
+    insert into dialer.contacts (tenant_id, phone, name, time_zone, time_zone_source)
+    values (${tenantId}::uuid, ${phone}, ${name}, ${timeZone}, ${timeZone ? 'manual' : null})
+    returning id`);
+}
+
+/** A direct call (no campaign), scheduled at `dueAt`. */
+export async function insertDirectCall(
+  pool: DatabasePool,
+  tenantId: string,
+  contactId: string,
+  phone: string,
+  dueAt: Date,
+  fields: { variables?: Record<string, unknown> } = {},
+): Promise<string> {
+  return pool.oneFirst(sql.type(z.object({ id: z.string() }))`
+    insert into dialer.calls (tenant_id, contact_id, phone, assistant_id, phone_number_id, variables, due_at)
+    values (${tenantId}::uuid, ${contactId}::uuid, ${phone}, 'asst_test', 'pn_test', ${JSON.stringify(fields.variables ?? {})}::jsonb,
+            ${dueAt.toISOString()}::timestamptz)
+    returning id`);
+}
+
+const callRow = z.object({
+  id: z.string(),
+  status: z.string(),
+  outcome: z.string().nullable(),
+  attempt: z.number(),
+  vapi_call_id: z.string().nullable(),
+  vapi_status: z.string().nullable(),
+  ended_reason: z.string().nullable(),
+  transcript: z.string().nullable(),
+  recording_url: z.string().nullable(),
+  summary: z.string().nullable(),
+  cost: z.number().nullable(),
+  dial_started_at: z.string().nullable(),
+  due_at: z.string(),
+  last_error: z.string().nullable(),
+  dispatch_failures: z.number(),
+  contact_id: z.string(),
+  phone: z.string(),
+});
+export type CallRow = z.infer<typeof callRow>;
+
+export async function callRowById(pool: DatabasePool, id: string): Promise<CallRow> {
+  return pool.one(sql.type(callRow)`
+    select id, status, outcome, attempt, vapi_call_id, vapi_status, ended_reason, transcript, recording_url, summary, cost,
+           dial_started_at, due_at, last_error, dispatch_failures, contact_id, phone
+    from dialer.calls where id = ${id}::uuid`);
+}
+
+export async function allCalls(pool: DatabasePool): Promise<readonly CallRow[]> {
+  return pool.any(sql.type(callRow)`
+    select id, status, outcome, attempt, vapi_call_id, vapi_status, ended_reason, transcript, recording_url, summary, cost,
+           dial_started_at, due_at, last_error, dispatch_failures, contact_id, phone
+    from dialer.calls order by phone, attempt`);
+}
+
+export async function eventCount(pool: DatabasePool): Promise<number> {
+  return pool.oneFirst(sql.type(z.object({ n: z.number() }))`select count(*)::int as n from dialer.call_events`);
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes. */
+export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
