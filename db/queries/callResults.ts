@@ -31,7 +31,6 @@ export async function recordCallDetails(db: CommonQueryMethods, callId: string, 
       summary = coalesce(${details.summary}::text, summary),
       analysis = coalesce(${json(details.analysis)}::jsonb, analysis),
       cost = coalesce(${details.cost}::numeric, cost),
-      cost_breakdown = coalesce(${json(details.costBreakdown)}::jsonb, cost_breakdown),
-      updated_at = now()
+      cost_breakdown = coalesce(${json(details.costBreakdown)}::jsonb, cost_breakdown)
     where id = ${callId}::uuid`);
 }
