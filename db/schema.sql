@@ -262,12 +262,297 @@ CREATE INDEX calls_contact_idx ON dialer.calls USING btree (contact_id);
 CREATE INDEX calls_live_campaign_idx ON dialer.calls USING btree (campaign_id) WHERE (status = ANY (ARRAY['dialing'::text, 'queued'::text, 'ringing'::text, 'in_progress'::text]));
 CREATE INDEX calls_live_idx ON dialer.calls USING btree (tenant_id, phone) WHERE (status = ANY (ARRAY['dialing'::text, 'queued'::text, 'ringing'::text, 'in_progress'::text]));
 CREATE INDEX calls_number_dialed_idx ON dialer.calls USING btree (tenant_id, phone, dial_started_at) WHERE (dial_started_at IS NOT NULL);
+CREATE INDEX calls_scheduled_campaign_due_idx ON dialer.calls USING btree (campaign_id, due_at) WHERE (status = 'scheduled'::text);
+CREATE INDEX calls_scheduled_direct_due_idx ON dialer.calls USING btree (tenant_id, due_at) WHERE ((status = 'scheduled'::text) AND (campaign_id IS NULL));
 CREATE INDEX calls_scheduled_due_idx ON dialer.calls USING btree (due_at) WHERE (status = 'scheduled'::text);
 CREATE INDEX calls_tenant_created_idx ON dialer.calls USING btree (tenant_id, created_at DESC, id DESC);
 CREATE INDEX campaign_contacts_contact_idx ON dialer.campaign_contacts USING btree (contact_id);
 CREATE INDEX campaigns_active_idx ON dialer.campaigns USING btree (id) WHERE ((status = 'active'::text) AND (deleted_at IS NULL));
 CREATE INDEX campaigns_tenant_status_idx ON dialer.campaigns USING btree (tenant_id, status) WHERE (deleted_at IS NULL);
 CREATE INDEX imports_campaign_idx ON dialer.imports USING btree (campaign_id);
+
+create view dialer.call_history as
+ SELECT call.id AS call_id,
+    call.tenant_id,
+    call.campaign_id,
+    campaign.name AS campaign_name,
+    call.contact_id,
+    contact.name AS contact_name,
+    call.phone,
+    call.status,
+    call.outcome,
+    call.ended_reason,
+    call.attempt,
+    call.occurrence,
+    call.due_at,
+    call.dial_started_at,
+    call.started_at,
+    call.ended_at,
+    call.duration_seconds,
+    call.cost,
+    call.vapi_call_id,
+    call.last_error
+   FROM dialer.calls call
+     JOIN dialer.contacts contact ON contact.id = call.contact_id
+     LEFT JOIN dialer.campaigns campaign ON campaign.id = call.campaign_id;
+comment on view dialer.call_history is 'Every call with its contact''s name and phone and its campaign''s name (null for direct calls): status, outcome, ended_reason, attempt, occurrence, due/dial/start/end times, duration_seconds, cost (USD), VAPI id, last error.';
+
+create view dialer.campaign_progress as
+ WITH held AS (
+         SELECT why_not.campaign_id,
+            why_not.reason,
+            count(*) AS calls
+           FROM dialer.why_not(now()) why_not(call_id, tenant_id, campaign_id, contact_id, phone, due_at, reason, until)
+          WHERE why_not.campaign_id IS NOT NULL
+          GROUP BY why_not.campaign_id, why_not.reason
+        ), due AS (
+         SELECT due_calls.campaign_id,
+            count(*) AS calls
+           FROM dialer.due_calls(now()) due_calls(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at)
+          WHERE due_calls.campaign_id IS NOT NULL
+          GROUP BY due_calls.campaign_id
+        )
+ SELECT campaign.tenant_id,
+    campaign.id AS campaign_id,
+    campaign.name,
+    campaign.status,
+    ( SELECT count(*) AS count
+           FROM dialer.campaign_contacts membership
+          WHERE membership.campaign_id = campaign.id) AS contacts,
+    COALESCE(stats.pending, 0::bigint) AS pending,
+    COALESCE(( SELECT due.calls
+           FROM due
+          WHERE due.campaign_id = campaign.id), 0::bigint)::numeric - COALESCE(( SELECT sum(held.calls) AS sum
+           FROM held
+          WHERE held.campaign_id = campaign.id AND (held.reason = ANY (ARRAY['campaign concurrency full'::text, 'tenant concurrency full'::text]))), 0::numeric) AS due_now,
+    COALESCE(( SELECT sum(held.calls) AS sum
+           FROM held
+          WHERE held.campaign_id = campaign.id AND held.reason = 'window closed'::text), 0::numeric) AS waiting_for_window,
+    COALESCE(( SELECT sum(held.calls) AS sum
+           FROM held
+          WHERE held.campaign_id = campaign.id AND held.reason = 'retry not due'::text), 0::numeric) AS waiting_for_retry,
+    COALESCE(( SELECT sum(held.calls) AS sum
+           FROM held
+          WHERE held.campaign_id = campaign.id AND (held.reason = ANY (ARRAY['campaign concurrency full'::text, 'tenant concurrency full'::text]))), 0::numeric) AS held_by_concurrency,
+    COALESCE(stats.in_flight, 0::bigint) AS in_flight,
+    COALESCE(stats.answered, 0::bigint) AS answered,
+    COALESCE(stats.no_answer, 0::bigint) AS no_answer,
+    COALESCE(stats.busy, 0::bigint) AS busy,
+    COALESCE(stats.voicemail, 0::bigint) AS voicemail,
+    COALESCE(stats.failed, 0::bigint) AS failed,
+    COALESCE(stats.total_cost, 0::numeric) AS total_cost,
+        CASE
+            WHEN campaign.status = 'active'::text THEN dialer._campaign_next_open(campaign.*, now())
+            ELSE NULL::timestamp with time zone
+        END AS next_window_open
+   FROM dialer.campaigns campaign
+     LEFT JOIN LATERAL ( SELECT count(*) FILTER (WHERE call.status = 'scheduled'::text) AS pending,
+            count(*) FILTER (WHERE call.status = ANY (ARRAY['dialing'::text, 'queued'::text, 'ringing'::text, 'in_progress'::text])) AS in_flight,
+            count(*) FILTER (WHERE call.outcome = 'answered'::text) AS answered,
+            count(*) FILTER (WHERE call.outcome = 'no_answer'::text) AS no_answer,
+            count(*) FILTER (WHERE call.outcome = 'busy'::text) AS busy,
+            count(*) FILTER (WHERE call.outcome = 'voicemail'::text) AS voicemail,
+            count(*) FILTER (WHERE call.outcome = 'failed'::text) AS failed,
+            sum(call.cost) AS total_cost
+           FROM dialer.calls call
+          WHERE call.campaign_id = campaign.id) stats ON true
+  WHERE campaign.deleted_at IS NULL;
+comment on view dialer.campaign_progress is 'Per campaign (not deleted): members (contacts), pending (scheduled calls), due_now (dialable now with a free slot), waiting_for_window, waiting_for_retry, held_by_concurrency (due but no free slot), in_flight (dialing/queued/ringing/in_progress), ended calls by outcome, total_cost (USD), next_window_open (active campaigns: next instant the window is open on an allowed day; now() when open). Uses due_calls(now()) and why_not(now()).';
+
+create view dialer.scheduler_status as
+ SELECT tenant.id AS tenant_id,
+    tenant.name,
+    dialer._next_wake_at(now(), tenant.id) AS next_wake_at,
+    ( SELECT count(*) AS count
+           FROM dialer.due_calls(now()) due(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at)
+          WHERE due.tenant_id = tenant.id) AS due_now,
+    ( SELECT count(*) AS count
+           FROM dialer.calls live
+          WHERE live.tenant_id = tenant.id AND (live.status = ANY (ARRAY['dialing'::text, 'queued'::text, 'ringing'::text, 'in_progress'::text]))) AS in_flight,
+    dialer._tenant_limit(tenant.*) AS concurrency_limit
+   FROM dialer.tenants tenant;
+comment on view dialer.scheduler_status is 'Per tenant: next_wake_at (as next_wake_at(now()) for this tenant''s calls and campaigns), due_now (calls due_calls(now()) allows, before concurrency), in_flight (live calls), concurrency_limit (effective: least of its limit and VAPI''s).';
+
+create view dialer.why_not_now as
+ SELECT why_not.call_id,
+    why_not.tenant_id,
+    why_not.campaign_id,
+    why_not.contact_id,
+    why_not.phone,
+    why_not.due_at,
+    why_not.reason,
+    why_not.until
+   FROM dialer.why_not(now()) why_not(call_id, tenant_id, campaign_id, contact_id, phone, due_at, reason, until);
+comment on view dialer.why_not_now is 'dialer.why_not(now()): every scheduled call not being dialed now, with the first reason holding it back and until when (where known).';
+
+CREATE OR REPLACE FUNCTION dialer._campaign_day(campaign dialer.campaigns, at timestamp with time zone)
+ RETURNS date
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$ select dialer._window_day(campaign.time_zone, campaign.window_start, campaign.window_end, at) $function$;
+comment on function dialer._campaign_day(campaign dialer.campaigns, at timestamp with time zone) is 'Internal: the local date (campaign zone) of the campaign window instance containing at (see _window_day).';
+
+CREATE OR REPLACE FUNCTION dialer._campaign_day_allowed(campaign dialer.campaigns, day date)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+  select (campaign.starts_on is null or day >= campaign.starts_on)
+     and (campaign.ends_on is null or day <= campaign.ends_on)
+     and not (day = any(campaign.blackout_dates))
+$function$;
+comment on function dialer._campaign_day_allowed(campaign dialer.campaigns, day date) is 'Internal: true when local date day (a window day in the campaign''s zone) is within starts_on..ends_on and not a blackout date.';
+
+CREATE OR REPLACE FUNCTION dialer._campaign_for_update(p_tenant_id uuid, p_campaign_id uuid)
+ RETURNS dialer.campaigns
+ LANGUAGE plpgsql
+AS $function$
+declare
+  campaign dialer.campaigns;
+begin
+  select * into campaign from dialer.campaigns
+  where id = p_campaign_id and tenant_id = p_tenant_id and deleted_at is null
+  for update;
+  if not found then
+    raise exception using errcode = 'PD404', message = 'campaign not found';
+  end if;
+  return campaign;
+end
+$function$;
+comment on function dialer._campaign_for_update(p_tenant_id uuid, p_campaign_id uuid) is 'Internal: the tenant''s campaign row locked FOR UPDATE; raises PD404 when it does not exist, is deleted or belongs to another tenant.';
+
+CREATE OR REPLACE FUNCTION dialer._campaign_next_open(campaign dialer.campaigns, after timestamp with time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE plpgsql
+ STABLE PARALLEL SAFE
+AS $function$
+declare
+  candidate timestamptz := after;
+  day date;
+begin
+  if campaign.starts_on is not null then
+    candidate := greatest(candidate, dialer._local_start(campaign.time_zone, campaign.starts_on + time '00:00'));
+  end if;
+  for i in 1..800 loop
+    candidate := dialer.next_window_open(campaign.time_zone, campaign.window_start, campaign.window_end, campaign.days, candidate);
+    if candidate is null then return null; end if;
+    day := dialer._campaign_day(campaign, candidate);
+    if campaign.ends_on is not null and day > campaign.ends_on then return null; end if;
+    if dialer._campaign_day_allowed(campaign, day) then return candidate; end if;
+    candidate := dialer._window_closing(campaign.time_zone, campaign.window_start, campaign.window_end, day);
+  end loop;
+  return null;
+end
+$function$;
+comment on function dialer._campaign_next_open(campaign dialer.campaigns, after timestamp with time zone) is 'Internal: the earliest instant >= after at which the campaign window is open on a day within its dates and not blacked out (status ignored); null if never again.';
+
+CREATE OR REPLACE FUNCTION dialer._campaign_open(campaign dialer.campaigns, at timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+  select campaign.status = 'active' and campaign.deleted_at is null
+     and dialer.window_open(campaign.time_zone, campaign.window_start, campaign.window_end, campaign.days, at)
+     and dialer._campaign_day_allowed(campaign, dialer._campaign_day(campaign, at))
+$function$;
+comment on function dialer._campaign_open(campaign dialer.campaigns, at timestamp with time zone) is 'Internal: the campaign may dial at `at`: active, not deleted, window open, window day within its dates and not a blackout date.';
+
+CREATE OR REPLACE FUNCTION dialer._cap_frees_at(tenant_id uuid, phone text, max_per_24h integer, at timestamp with time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+  select case when count(*) >= max_per_24h
+              then (array_agg(dialed.dial_started_at order by dialed.dial_started_at))[count(*) - max_per_24h + 1] + interval '24 hours' end
+  from dialer.calls dialed
+  where dialed.tenant_id = $1 and dialed.phone = $2
+    and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at
+$function$;
+comment on function dialer._cap_frees_at(tenant_id uuid, phone text, max_per_24h integer, at timestamp with time zone) is 'Internal: the instant the per-number 24-hour cap stops holding back a call (when enough past dials leave the window); null when not capped at `at`.';
+
+CREATE OR REPLACE FUNCTION dialer._claim_lock(tenant_id uuid)
+ RETURNS boolean
+ LANGUAGE sql
+AS $function$ select pg_try_advisory_xact_lock(1885823025, hashtext(tenant_id::text)) $function$;
+comment on function dialer._claim_lock(tenant_id uuid) is 'Internal: try to take the transaction-scoped advisory lock that serialises claims for one tenant (key 1885823025, hashtext(tenant id)).';
+
+CREATE OR REPLACE FUNCTION dialer._complete_once_campaign(p_campaign_id uuid, at timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE plpgsql
+AS $function$
+begin
+  update dialer.calls call
+  set status = 'skipped', last_error = 'do not call', updated_at = at
+  where call.campaign_id = p_campaign_id and call.status = 'scheduled'
+    and exists (select 1 from dialer.dnc where dnc.tenant_id = call.tenant_id and dnc.phone = call.phone);
+  update dialer.campaigns campaign
+  set status = 'completed', finished_at = at, updated_at = at
+  where campaign.id = p_campaign_id and campaign.frequency = 'once' and campaign.status in ('active', 'paused')
+    and not exists (select 1 from dialer.calls call
+                    where call.campaign_id = p_campaign_id
+                      and call.status in ('scheduled', 'dialing', 'queued', 'ringing', 'in_progress'));
+  return found;
+end
+$function$;
+comment on function dialer._complete_once_campaign(p_campaign_id uuid, at timestamp with time zone) is 'Internal: marks an active or paused once campaign completed (finished_at = at) when none of its calls is scheduled or live, after skipping scheduled calls to numbers now on do-not-call. Returns whether it completed it.';
+
+CREATE OR REPLACE FUNCTION dialer._contact_zones(time_zone text, possible_time_zones text[], campaign_time_zone text)
+ RETURNS text[]
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  select case when time_zone is not null then array[time_zone]
+              when cardinality(possible_time_zones) > 0 then possible_time_zones
+              when campaign_time_zone is not null then array[campaign_time_zone]
+              else '{}'::text[] end
+$function$;
+comment on function dialer._contact_zones(time_zone text, possible_time_zones text[], campaign_time_zone text) is 'Internal: zones where a contact''s calling hours must be open: its own zone, else all its possible zones, else the campaign zone, else none.';
+
+CREATE OR REPLACE FUNCTION dialer._hours_next_open(zones text[], hours_start time without time zone, hours_end time without time zone, after timestamp with time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+declare
+  candidate timestamptz := after;
+  latest timestamptz;
+begin
+  for i in 1..20 loop
+    select max(dialer.next_window_open(zone, hours_start, hours_end, '{1,2,3,4,5,6,7}', candidate)) into latest
+    from unnest(zones) as zone;
+    if latest is null or latest = candidate then return candidate; end if;
+    candidate := latest;
+  end loop;
+  return null;
+end
+$function$;
+comment on function dialer._hours_next_open(zones text[], hours_start time without time zone, hours_end time without time zone, after timestamp with time zone) is 'Internal: the earliest instant >= after at which calling hours are open in every zone of zones; null when no common hours are found.';
+
+CREATE OR REPLACE FUNCTION dialer._hours_open(zones text[], hours_start time without time zone, hours_end time without time zone, at timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  select coalesce((select bool_and(dialer.window_open(zone, hours_start, hours_end, '{1,2,3,4,5,6,7}', at))
+                   from unnest(zones) as zone), true)
+$function$;
+comment on function dialer._hours_open(zones text[], hours_start time without time zone, hours_end time without time zone, at timestamp with time zone) is 'Internal: true when calling hours [hours_start, hours_end) are open at `at` in every zone of zones (true for no zones).';
+
+CREATE OR REPLACE FUNCTION dialer._is_final_reason(ended_reason text)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  select coalesce(
+    ended_reason in ('twilio-reported-customer-misdialed', 'assistant-not-found', 'assistant-not-valid',
+                     'manually-canceled', 'scheduled-call-deleted', 'call-deleted',
+                     'call-start-error-neither-assistant-nor-server-set')
+    or ended_reason like 'assistant-request-%'
+    or ((ended_reason like 'call.start.error-%' or ended_reason like 'call.start.assistant-%')
+        and ended_reason <> 'call.start.error-subscription-concurrency-limit-reached'),
+    false)
+$function$;
+comment on function dialer._is_final_reason(ended_reason text) is 'Internal: true for ended reasons that must never lead to a retry (misdialed number, call.start.error-* setup failures except …-subscription-concurrency-limit-reached, assistant not found/valid, assistant-request failures, manual cancel, deleted call).';
 
 CREATE OR REPLACE FUNCTION dialer._is_time_zone(tz text)
  RETURNS boolean
@@ -282,3 +567,1024 @@ exception when invalid_parameter_value then
 end
 $function$;
 comment on function dialer._is_time_zone(tz text) is 'Internal: true when tz is a time zone name Postgres knows (IANA names such as America/New_York).';
+
+CREATE OR REPLACE FUNCTION dialer._local_start(tz text, local_time timestamp without time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE STRICT
+AS $function$
+declare
+  approx constant timestamptz := local_time at time zone 'UTC';
+  early constant timestamptz := (local_time - dialer._utc_offset(tz, approx - interval '1 day')) at time zone 'UTC';
+  late constant timestamptz := (local_time - dialer._utc_offset(tz, approx + interval '1 day')) at time zone 'UTC';
+  low bigint;
+  high bigint;
+  middle bigint;
+begin
+  if (early at time zone tz) = local_time or (late at time zone tz) = local_time then
+    return least(case when (early at time zone tz) = local_time then early end,
+                 case when (late at time zone tz) = local_time then late end);
+  end if;
+  -- In a gap: the local time before the transition is below local_time, after it above.
+  low := floor(extract(epoch from least(early, late)));
+  high := ceil(extract(epoch from greatest(early, late)));
+  while high - low > 1 loop
+    middle := (low + high) / 2;
+    if (to_timestamp(middle) at time zone tz) >= local_time then high := middle; else low := middle; end if;
+  end loop;
+  return to_timestamp(high);
+end
+$function$;
+comment on function dialer._local_start(tz text, local_time timestamp without time zone) is 'Internal: the first instant at which the wall clock in tz reads local_time or later: the earlier of two instants for a repeated (fall-back) time, the end of the gap for a time that does not exist (spring forward).';
+
+CREATE OR REPLACE FUNCTION dialer._next_wake_at(at timestamp with time zone, p_tenant_id uuid)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ STABLE
+AS $function$
+  with pending_now as materialized (
+    -- Calls already due but held: by a closed campaign window, contact hours, or the 24-hour cap.
+    select call.tenant_id, call.phone, call.campaign_id, campaign as campaign_row,
+           dialer._contact_zones(contact.time_zone, contact.possible_time_zones, campaign.time_zone) as zones,
+           tenant.contact_hours_start, tenant.contact_hours_end, tenant.max_calls_per_number_per_24h as cap
+    from dialer.calls call
+    join dialer.tenants tenant on tenant.id = call.tenant_id
+    join dialer.contacts contact on contact.id = call.contact_id
+    left join dialer.campaigns campaign
+      on campaign.id = call.campaign_id and campaign.status = 'active' and campaign.deleted_at is null
+    where call.status = 'scheduled' and call.due_at <= at
+      and (call.campaign_id is null or campaign.id is not null)
+      and (p_tenant_id is null or call.tenant_id = p_tenant_id)
+  ), open_now as (
+    select * from pending_now
+    where campaign_id is null or dialer._campaign_open(campaign_row, at)
+  ), wakes as (
+    -- a scheduled call becoming due
+    (select call.due_at
+     from dialer.calls call
+     where call.status = 'scheduled' and call.due_at > at
+       and (p_tenant_id is null or call.tenant_id = p_tenant_id)
+       and (call.campaign_id is null
+            or exists (select 1 from dialer.campaigns campaign
+                       where campaign.id = call.campaign_id and campaign.status = 'active' and campaign.deleted_at is null))
+     order by call.due_at
+     limit 1)
+    union all
+    -- a campaign window opening (or its start date arriving) for calls already due
+    select dialer._campaign_next_open(campaign_row, at)
+    from (select distinct on (campaign_id) campaign_row from pending_now
+          where campaign_id is not null and not dialer._campaign_open(campaign_row, at)) closed
+    union all
+    -- contact hours opening for calls whose campaign is open
+    select dialer._hours_next_open(zones, contact_hours_start, contact_hours_end, at)
+    from (select distinct zones, contact_hours_start, contact_hours_end from open_now) hours
+    where not dialer._hours_open(zones, contact_hours_start, contact_hours_end, at)
+    union all
+    -- a 24-hour cap expiring
+    select dialer._cap_frees_at(tenant_id, phone, cap, at)
+    from (select distinct tenant_id, phone, cap from open_now) numbers
+    union all
+    -- a lease expiring (the call goes to reconciliation)
+    select min(call.lease_expires_at)
+    from dialer.calls call
+    where call.status = 'dialing' and call.lease_expires_at > at
+      and (p_tenant_id is null or call.tenant_id = p_tenant_id)
+    union all
+    -- the next occurrence of a recurring campaign beginning
+    select case when bounds.opens_at > at then bounds.opens_at
+                when campaign.frequency = 'daily'
+                  then dialer._campaign_next_open(campaign, greatest(at, bounds.closes_at,
+                         dialer._window_closing(campaign.time_zone, campaign.window_start, campaign.window_end, dialer._campaign_day(campaign, at))))
+                else dialer._campaign_next_open(campaign, greatest(at,
+                         dialer._local_start(campaign.time_zone,
+                           dialer._campaign_day(campaign, at) - (extract(isodow from dialer._campaign_day(campaign, at))::integer - 1) + 7 + time '00:00')))
+           end
+    from dialer.campaigns campaign
+    cross join lateral dialer._occurrence_bounds(campaign, dialer._campaign_day(campaign, at)) bounds
+    where campaign.status = 'active' and campaign.deleted_at is null and campaign.frequency in ('daily', 'weekly')
+      and (p_tenant_id is null or campaign.tenant_id = p_tenant_id)
+  )
+  select min(due_at) from wakes where due_at > at
+$function$;
+comment on function dialer._next_wake_at(at timestamp with time zone, p_tenant_id uuid) is 'Internal: next_wake_at restricted to one tenant (p_tenant_id), or all when null.';
+
+CREATE OR REPLACE FUNCTION dialer._number_free(tenant_id uuid, phone text, max_per_24h integer, at timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+  select not exists (select 1 from dialer.dnc d where d.tenant_id = $1 and d.phone = $2)
+     and not exists (select 1 from dialer.calls live
+                     where live.tenant_id = $1 and live.phone = $2
+                       and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))
+     and (select count(*) from dialer.calls dialed
+          where dialed.tenant_id = $1 and dialed.phone = $2
+            and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at) < max_per_24h
+$function$;
+comment on function dialer._number_free(tenant_id uuid, phone text, max_per_24h integer, at timestamp with time zone) is 'Internal: the tenant may dial phone at `at`: not on dnc, no live call to it, fewer than max_per_24h dials (dial_started_at) in the 24 hours up to at.';
+
+CREATE OR REPLACE FUNCTION dialer._occurrence_bounds(campaign dialer.campaigns, day date, OUT opens_at timestamp with time zone, OUT closes_at timestamp with time zone)
+ RETURNS record
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select min(dialer._window_opening(campaign.time_zone, campaign.window_start, campaign.window_end, candidate_day)),
+         max(dialer._window_closing(campaign.time_zone, campaign.window_start, campaign.window_end, candidate_day))
+  from (select case when campaign.frequency = 'weekly'
+                    then day - (extract(isodow from day)::integer - 1) + week_day
+                    else day end as candidate_day
+        from generate_series(0, case when campaign.frequency = 'weekly' then 6 else 0 end) as week_day) days
+  where extract(isodow from candidate_day)::integer = any(campaign.days)
+    and dialer._campaign_day_allowed(campaign, candidate_day)
+$function$;
+comment on function dialer._occurrence_bounds(campaign dialer.campaigns, day date, OUT opens_at timestamp with time zone, OUT closes_at timestamp with time zone) is 'Internal: for the occurrence containing window day `day`: when its first window opens and its last window closes (allowed scheduled days only).';
+
+CREATE OR REPLACE FUNCTION dialer._occurrence_current(campaign dialer.campaigns, occurrence text, at timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+  select campaign.frequency = 'once'
+      or occurrence = dialer._occurrence_label(campaign, dialer._campaign_day(campaign, at))
+$function$;
+comment on function dialer._occurrence_current(campaign dialer.campaigns, occurrence text, at timestamp with time zone) is 'Internal: true for once campaigns, else when occurrence is the campaign''s occurrence (local day or ISO week) at `at`.';
+
+CREATE OR REPLACE FUNCTION dialer._occurrence_label(campaign dialer.campaigns, day date)
+ RETURNS text
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+  select case campaign.frequency
+           when 'daily' then to_char(day, 'YYYY-MM-DD')
+           when 'weekly' then to_char(day, 'IYYY-"W"IW')
+           else 'once' end
+$function$;
+comment on function dialer._occurrence_label(campaign dialer.campaigns, day date) is 'Internal: the occurrence a window day belongs to: ''YYYY-MM-DD'' for daily, ISO week ''IYYY-"W"IW'' for weekly, ''once'' otherwise.';
+
+CREATE OR REPLACE FUNCTION dialer._plan_occurrence(campaign dialer.campaigns, at timestamp with time zone)
+ RETURNS integer
+ LANGUAGE plpgsql
+AS $function$
+declare
+  day constant date := dialer._campaign_day(campaign, at);
+  label constant text := dialer._occurrence_label(campaign, day);
+  bounds record;
+  created integer;
+begin
+  if campaign.frequency not in ('daily', 'weekly') or campaign.status <> 'active' or campaign.deleted_at is not null then
+    return 0;
+  end if;
+  update dialer.calls
+  set status = 'skipped', last_error = 'occurrence ended', updated_at = at
+  where campaign_id = campaign.id and status = 'scheduled' and occurrence < label;
+
+  select * into bounds from dialer._occurrence_bounds(campaign, day);
+  if bounds.opens_at is null or bounds.opens_at > at or bounds.closes_at <= at then
+    return 0;
+  end if;
+  insert into dialer.calls (tenant_id, campaign_id, contact_id, phone, occurrence, attempt, due_at)
+  select campaign.tenant_id, campaign.id, contact.id, contact.phone, label, 1, bounds.opens_at
+  from dialer.campaign_contacts membership
+  join dialer.contacts contact on contact.id = membership.contact_id
+  where membership.campaign_id = campaign.id and contact.deleted_at is null
+    and not exists (select 1 from dialer.dnc where dnc.tenant_id = campaign.tenant_id and dnc.phone = contact.phone)
+  on conflict on constraint calls_attempt_unique do nothing;
+  get diagnostics created = row_count;
+  return created;
+end
+$function$;
+comment on function dialer._plan_occurrence(campaign dialer.campaigns, at timestamp with time zone) is 'Internal: for an active daily/weekly campaign, skips scheduled calls of older occurrences and, if the current occurrence has begun by `at` and has a window left, creates its attempt-1 calls (members not deleted, not on dnc) due at its first window opening. Idempotent.';
+
+CREATE OR REPLACE FUNCTION dialer._refuse_transition(campaign dialer.campaigns, action text, allowed text)
+ RETURNS void
+ LANGUAGE plpgsql
+ IMMUTABLE
+AS $function$
+begin
+  raise exception using errcode = 'PD409',
+    message = format('cannot %s a campaign that is %s (only when %s)', action, campaign.status, allowed);
+end
+$function$;
+comment on function dialer._refuse_transition(campaign dialer.campaigns, action text, allowed text) is 'Internal: raises PD409 "cannot <action> a campaign that is <status> (only when <allowed>)".';
+
+CREATE OR REPLACE FUNCTION dialer._schedule_once(campaign dialer.campaigns, at timestamp with time zone, only_new boolean)
+ RETURNS integer
+ LANGUAGE plpgsql
+AS $function$
+declare
+  created integer;
+begin
+  insert into dialer.calls (tenant_id, campaign_id, contact_id, phone, occurrence, attempt, due_at)
+  select campaign.tenant_id, campaign.id, contact.id, contact.phone,
+         case when history.calls = 0 then 'once' else 'once-' || (history.occurrences + 1) end,
+         history.dialed + 1, at
+  from dialer.campaign_contacts membership
+  join dialer.contacts contact on contact.id = membership.contact_id
+  cross join lateral (
+    select count(*) as calls, count(distinct occurrence) as occurrences,
+           count(*) filter (where status = 'ended') as dialed,
+           coalesce(bool_or(status in ('scheduled', 'dialing', 'queued', 'ringing', 'in_progress')), false) as pending,
+           coalesce(bool_or(outcome = 'answered' or (status = 'ended' and dialer._is_final_reason(ended_reason))), false) as finished,
+           (array_agg(outcome order by ended_at desc) filter (where status = 'ended'))[1] as last_outcome
+    from dialer.calls call
+    where call.campaign_id = campaign.id and call.contact_id = contact.id
+  ) history
+  where membership.campaign_id = campaign.id and contact.deleted_at is null
+    and not exists (select 1 from dialer.dnc where dnc.tenant_id = campaign.tenant_id and dnc.phone = contact.phone)
+    and not history.pending and not history.finished
+    and history.dialed < campaign.max_attempts
+    and (history.last_outcome is null or history.last_outcome = any(campaign.retry_outcomes))
+    and (not only_new or history.calls = 0)
+  on conflict on constraint calls_attempt_unique do nothing;
+  get diagnostics created = row_count;
+  return created;
+end
+$function$;
+comment on function dialer._schedule_once(campaign dialer.campaigns, at timestamp with time zone, only_new boolean) is 'Internal: creates calls due at `at` for the unfinished members of a once campaign (occurrence ''once'', or ''once-<n>'' for members called before, attempt = dials so far + 1); only_new: members without any call. Returns calls created.';
+
+CREATE OR REPLACE FUNCTION dialer._status_rank(status text)
+ RETURNS integer
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  select case status when 'scheduled' then 0 when 'dialing' then 1 when 'queued' then 2
+                     when 'ringing' then 3 when 'in_progress' then 4 else 9 end
+$function$;
+comment on function dialer._status_rank(status text) is 'Internal: scheduled 0, dialing 1, queued 2, ringing 3, in_progress 4, terminal statuses 9.';
+
+CREATE OR REPLACE FUNCTION dialer._tenant_limit(tenant dialer.tenants)
+ RETURNS integer
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$ select least(tenant.concurrency_limit, coalesce(tenant.vapi_concurrency_limit, tenant.concurrency_limit)) $function$;
+comment on function dialer._tenant_limit(tenant dialer.tenants) is 'Internal: least(concurrency_limit, coalesce(vapi_concurrency_limit, concurrency_limit)).';
+
+CREATE OR REPLACE FUNCTION dialer._tz_transitions(tz text, from_at timestamp with time zone, to_at timestamp with time zone)
+ RETURNS SETOF timestamp with time zone
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE STRICT
+AS $function$
+declare
+  step timestamptz := from_at;
+  low bigint;
+  high bigint;
+  middle bigint;
+  low_offset interval;
+begin
+  while step < to_at loop
+    if dialer._utc_offset(tz, step) <> dialer._utc_offset(tz, step + interval '1 day') then
+      low := floor(extract(epoch from step));
+      high := ceil(extract(epoch from step + interval '1 day'));
+      low_offset := dialer._utc_offset(tz, to_timestamp(low));
+      while high - low > 1 loop
+        middle := (low + high) / 2;
+        if dialer._utc_offset(tz, to_timestamp(middle)) = low_offset then low := middle; else high := middle; end if;
+      end loop;
+      return next to_timestamp(high);
+    end if;
+    step := step + interval '1 day';
+  end loop;
+end
+$function$;
+comment on function dialer._tz_transitions(tz text, from_at timestamp with time zone, to_at timestamp with time zone) is 'Internal: instants in [from_at, to_at) at which zone tz changes its UTC offset (at most one per day is assumed).';
+
+CREATE OR REPLACE FUNCTION dialer._utc_offset(tz text, at timestamp with time zone)
+ RETURNS interval
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$ select (at at time zone tz) - (at at time zone 'UTC') $function$;
+comment on function dialer._utc_offset(tz text, at timestamp with time zone) is 'Internal: the UTC offset of zone tz at instant at (e.g. -05:00:00 for New York in winter).';
+
+CREATE OR REPLACE FUNCTION dialer._window_closing(tz text, window_start time without time zone, window_end time without time zone, day date)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE STRICT
+AS $function$
+  select dialer._local_start(tz, case when window_start = window_end then day + 1 + time '00:00'
+                                      when window_start < window_end then day + window_end
+                                      else day + 1 + window_end end)
+$function$;
+comment on function dialer._window_closing(tz text, window_start time without time zone, window_end time without time zone, day date) is 'Internal: the first instant after the window of local day `day` (its end; midnight after the day for an all-day window).';
+
+CREATE OR REPLACE FUNCTION dialer._window_day(tz text, window_start time without time zone, window_end time without time zone, at timestamp with time zone)
+ RETURNS date
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  select case when window_start > window_end and (at at time zone tz)::time < window_end
+              then (at at time zone tz)::date - 1
+              else (at at time zone tz)::date end
+$function$;
+comment on function dialer._window_day(tz text, window_start time without time zone, window_end time without time zone, at timestamp with time zone) is 'Internal: the local date (in tz) of the window instance that contains at, or of the local day of at when outside windows: the previous date for the after-midnight part of a past-midnight window.';
+
+CREATE OR REPLACE FUNCTION dialer._window_opening(tz text, window_start time without time zone, window_end time without time zone, day date)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE STRICT
+AS $function$
+  select dialer._local_start(tz, day + case when window_start = window_end then time '00:00' else window_start end)
+$function$;
+comment on function dialer._window_opening(tz text, window_start time without time zone, window_end time without time zone, day date) is 'Internal: the first instant of the window of local day `day` (its start, or midnight for an all-day window), whether or not day is a scheduled day.';
+
+CREATE OR REPLACE FUNCTION dialer.advance_call_status(p_call_id uuid, p_vapi_status text, at timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE sql
+AS $function$
+  with target as (
+    select case p_vapi_status when 'queued' then 'queued' when 'ringing' then 'ringing'
+                              when 'in-progress' then 'in_progress' when 'forwarding' then 'in_progress' end as status
+  ), moved as (
+    update dialer.calls call
+    set status = target.status, vapi_status = p_vapi_status, lease_expires_at = null,
+        started_at = case when target.status = 'in_progress' then coalesce(call.started_at, at) else call.started_at end,
+        updated_at = at
+    from target
+    where call.id = p_call_id and target.status is not null
+      and call.status in ('dialing', 'queued', 'ringing')
+      and dialer._status_rank(target.status) > dialer._status_rank(call.status)
+    returning 1
+  )
+  select exists (select 1 from moved)
+$function$;
+comment on function dialer.advance_call_status(p_call_id uuid, p_vapi_status text, at timestamp with time zone) is 'Applies a VAPI status (queued, ringing, in-progress, forwarding → queued, ringing, in_progress) if it moves the call forward from dialing/queued/ringing; never from a terminal status; sets started_at on in_progress if unset. Returns whether it moved. ''ended'' is for apply_call_result.';
+
+CREATE OR REPLACE FUNCTION dialer.apply_call_result(p_call_id uuid, p_ended_reason text, p_ended_at timestamp with time zone, p_outcome text DEFAULT NULL::text, p_error text DEFAULT NULL::text)
+ RETURNS uuid
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_outcome constant text := coalesce(p_outcome, dialer.outcome_for(p_ended_reason));
+  v_call dialer.calls;
+  v_campaign dialer.campaigns;
+  v_next_id uuid;
+begin
+  update dialer.calls
+  set status = 'ended', outcome = v_outcome, ended_reason = p_ended_reason, ended_at = p_ended_at,
+      lease_expires_at = null, last_error = coalesce(p_error, last_error), updated_at = p_ended_at
+  where id = p_call_id and status not in ('ended', 'cancelled', 'skipped')
+  returning * into v_call;
+  if not found or v_call.campaign_id is null then
+    return null;
+  end if;
+
+  select * into v_campaign from dialer.campaigns where id = v_call.campaign_id;
+  if v_outcome <> 'answered'
+     and v_outcome = any(v_campaign.retry_outcomes)
+     and not dialer._is_final_reason(p_ended_reason)
+     and v_call.attempt < v_campaign.max_attempts
+     and v_campaign.status in ('active', 'paused') and v_campaign.deleted_at is null then
+    insert into dialer.calls (tenant_id, campaign_id, contact_id, phone, variables, attempt, occurrence, due_at)
+    values (v_call.tenant_id, v_call.campaign_id, v_call.contact_id, v_call.phone, v_call.variables,
+            v_call.attempt + 1, v_call.occurrence,
+            p_ended_at + coalesce((v_campaign.retry_delays ->> v_outcome)::numeric, v_campaign.retry_delay_minutes)
+                         * interval '1 minute')
+    on conflict on constraint calls_attempt_unique do nothing
+    returning id into v_next_id;
+  end if;
+
+  if v_campaign.frequency = 'once' then
+    perform dialer._complete_once_campaign(v_campaign.id, p_ended_at);
+  end if;
+  return v_next_id;
+end
+$function$;
+comment on function dialer.apply_call_result(p_call_id uuid, p_ended_reason text, p_ended_at timestamp with time zone, p_outcome text, p_error text) is 'Ends a call: status ended, outcome (p_outcome, else outcome_for(p_ended_reason)), ended_reason, ended_at, lease cleared, last_error = p_error if given. Then, for a campaign call whose outcome is in retry_outcomes, not answered, not a do-not-retry reason, below max_attempts, campaign active or paused: creates attempt + 1 of the same occurrence due at p_ended_at + retry_delays->>outcome minutes (else retry_delay_minutes) and returns its id. A once campaign with nothing scheduled or live left becomes completed. A call already ended, cancelled or skipped is left alone: returns null. Direct calls are never retried.';
+
+CREATE OR REPLACE FUNCTION dialer.begin_dial(p_call_id uuid, at timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE sql
+AS $function$
+  with started as (
+    update dialer.calls
+    set dial_started_at = at, updated_at = at
+    where id = p_call_id and status = 'dialing' and dial_started_at is null and lease_expires_at > at
+    returning 1
+  )
+  select exists (select 1 from started)
+$function$;
+comment on function dialer.begin_dial(p_call_id uuid, at timestamp with time zone) is 'Marks a claimed call as being dialed (dial_started_at = at) if it is dialing, not yet started and its lease has not expired at `at`; true means the caller may POST it to VAPI, false means it must not.';
+
+CREATE OR REPLACE FUNCTION dialer.calls_to_reconcile(at timestamp with time zone, stale_after interval)
+ RETURNS TABLE(call_id uuid, tenant_id uuid, status text, vapi_call_id text, dial_started_at timestamp with time zone, phone text, phone_number_id text)
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select call.id, call.tenant_id, call.status, call.vapi_call_id, call.dial_started_at, call.phone,
+         coalesce(campaign.phone_number_id, call.phone_number_id)
+  from dialer.calls call
+  left join dialer.campaigns campaign on campaign.id = call.campaign_id
+  where call.status in ('dialing', 'queued', 'ringing', 'in_progress')
+    and ((call.status = 'dialing' and call.lease_expires_at <= at)
+         or (call.status in ('queued', 'ringing', 'in_progress') and call.updated_at < at - stale_after))
+  order by call.updated_at
+$function$;
+comment on function dialer.calls_to_reconcile(at timestamp with time zone, stale_after interval) is 'Calls to look up on VAPI: dialing with an expired lease (a worker died or stalled mid-dial; dial_started_at null means it was never sent), and queued/ringing/in_progress not updated for longer than stale_after. phone_number_id comes from the campaign, or the call for direct calls.';
+
+CREATE OR REPLACE FUNCTION dialer.claim_calls(at timestamp with time zone, max integer, lease interval DEFAULT '00:05:00'::interval)
+ RETURNS TABLE(call_id uuid, tenant_id uuid, campaign_id uuid, contact_id uuid, attempt integer, phone text, name text, assistant_id text, phone_number_id text, variables jsonb, lease_expires_at timestamp with time zone)
+ LANGUAGE plpgsql
+AS $function$
+#variable_conflict use_column
+declare
+  claimable uuid[];
+  chosen uuid[];
+  truncated boolean;
+  scale integer := 1;
+begin
+  if max is null or max < 1 then
+    return;
+  end if;
+
+  -- 1. Lock the tenants that may have something to claim (skipping those another claimer holds).
+  with candidate_tenants as materialized (
+    select tenant.id
+    from dialer.tenants tenant
+    where exists (select 1 from dialer.campaigns campaign
+                  where campaign.tenant_id = tenant.id and campaign.status = 'active' and campaign.deleted_at is null)
+       or exists (select 1 from dialer.calls call
+                  where call.tenant_id = tenant.id and call.campaign_id is null
+                    and call.status = 'scheduled' and call.due_at <= at)
+    order by tenant.id
+  )
+  select coalesce(array_agg(id), '{}') into claimable
+  from candidate_tenants
+  where dialer._claim_lock(id);
+
+  if cardinality(claimable) = 0 then
+    return;
+  end if;
+
+  -- 2. Choose, in a snapshot taken after the locks. Each tenant gets a budget (its share of max,
+  --    times scale), spread over its longest-waiting sources; if that leaves the claim short while
+  --    some source had more, retry with a larger scale.
+  loop
+    with tenant_room as materialized (
+      select tenant.id as tenant_id, tenant.max_calls_per_number_per_24h as cap,
+             tenant.contact_hours_start as hours_start, tenant.contact_hours_end as hours_end,
+             dialer._tenant_limit(tenant)
+               - (select count(*) from dialer.calls live
+                  where live.tenant_id = tenant.id and live.status in ('dialing', 'queued', 'ringing', 'in_progress')) as room
+      from dialer.tenants tenant
+      where tenant.id = any(claimable)
+    ), tenant_budget as materialized (
+      select tenant_room.*, least(room, scale * ceil(max::numeric / count(*) over ()))::integer as budget
+      from tenant_room
+      where room > 0
+    ), sources as materialized (
+      select campaign.id as campaign_id, budget.tenant_id, campaign as campaign_row,
+             least(budget.room, campaign.max_concurrency
+                     - (select count(*) from dialer.calls live
+                        where live.campaign_id = campaign.id
+                          and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))) as room,
+             (select min(call.due_at) from dialer.calls call
+              where call.campaign_id = campaign.id and call.status = 'scheduled' and call.due_at <= at) as oldest_due
+      from dialer.campaigns campaign
+      join tenant_budget budget on budget.tenant_id = campaign.tenant_id
+      where campaign.status = 'active' and campaign.deleted_at is null and dialer._campaign_open(campaign, at)
+      union all
+      select null, budget.tenant_id, null, budget.room,
+             (select min(call.due_at) from dialer.calls call
+              where call.tenant_id = budget.tenant_id and call.campaign_id is null
+                and call.status = 'scheduled' and call.due_at <= at)
+      from tenant_budget budget
+    ), ranked_sources as (
+      select sources.*, row_number() over (partition by sources.tenant_id order by oldest_due, campaign_id) as source_rank,
+             count(*) over (partition by sources.tenant_id) as sources_in_tenant
+      from sources
+      where room > 0 and oldest_due is not null
+    ), kept_sources as materialized (
+      select ranked.*, budget.cap, budget.hours_start, budget.hours_end, budget.budget,
+             least(ranked.room, ceil(budget.budget::numeric / least(ranked.sources_in_tenant, budget.budget)))::integer as take
+      from ranked_sources ranked
+      join tenant_budget budget on budget.tenant_id = ranked.tenant_id
+      where ranked.source_rank <= budget.budget
+    ), candidates as (
+      select source.tenant_id, source.campaign_id, source.take, source.room as source_room, pick.*
+      from kept_sources source
+      cross join lateral (
+        select call.id as call_id, call.due_at, call.phone
+        from dialer.calls call
+        join dialer.contacts contact on contact.id = call.contact_id
+        where call.campaign_id = source.campaign_id and call.status = 'scheduled' and call.due_at <= at
+          and call.attempt <= (source.campaign_row).max_attempts
+          and dialer._occurrence_current(source.campaign_row, call.occurrence, at)
+          and contact.deleted_at is null
+          and dialer._hours_open(dialer._contact_zones(contact.time_zone, contact.possible_time_zones, (source.campaign_row).time_zone),
+                                 source.hours_start, source.hours_end, at)
+          and dialer._number_free(call.tenant_id, call.phone, source.cap, at)
+        order by call.due_at
+        limit source.take
+      ) pick
+      where source.campaign_id is not null
+      union all
+      select source.tenant_id, null, source.take, source.room, pick.*
+      from kept_sources source
+      cross join lateral (
+        select call.id as call_id, call.due_at, call.phone
+        from dialer.calls call
+        join dialer.contacts contact on contact.id = call.contact_id
+        where call.tenant_id = source.tenant_id and call.campaign_id is null
+          and call.status = 'scheduled' and call.due_at <= at
+          and contact.deleted_at is null
+          and dialer._hours_open(dialer._contact_zones(contact.time_zone, contact.possible_time_zones, null),
+                                 source.hours_start, source.hours_end, at)
+          and dialer._number_free(call.tenant_id, call.phone, source.cap, at)
+        order by call.due_at
+        limit source.take
+      ) pick
+      where source.campaign_id is null
+    ), one_per_number as (
+      select candidates.*, row_number() over (partition by tenant_id, phone order by due_at, call_id) as number_rank
+      from candidates
+    ), within_source as (
+      select one_per_number.*, row_number() over (partition by tenant_id, campaign_id order by due_at, call_id) as rank_in_source
+      from one_per_number
+      where number_rank = 1
+    ), within_tenant as (
+      select within_source.*, row_number() over (partition by tenant_id order by rank_in_source, due_at, call_id) as rank_in_tenant
+      from within_source
+    ), picked as (
+      select within_tenant.call_id, within_tenant.rank_in_tenant, within_tenant.rank_in_source, within_tenant.due_at
+      from within_tenant
+      join tenant_budget budget on budget.tenant_id = within_tenant.tenant_id
+      where within_tenant.rank_in_tenant <= budget.room
+      order by rank_in_tenant, rank_in_source, due_at, call_id
+      limit max
+    )
+    select (select coalesce(array_agg(call_id order by rank_in_tenant, rank_in_source, due_at, call_id), '{}') from picked),
+           coalesce((select bool_or(taken = take and take < source_room)
+                     from (select count(*) as taken, min(take) as take, min(source_room) as source_room
+                           from candidates group by tenant_id, campaign_id) per_source), false)
+           or exists (select 1 from kept_sources where sources_in_tenant > budget)
+    into chosen, truncated;
+
+    exit when cardinality(chosen) >= max or not truncated or scale >= 4096;
+    scale := scale * 4;
+  end loop;
+
+  -- 3. Take them.
+  return query
+  with locked as (
+    select call.id from dialer.calls call
+    where call.id = any(chosen) and call.status = 'scheduled'
+    for update skip locked
+  ), claimed as (
+    update dialer.calls call
+    set status = 'dialing', claimed_at = at, lease_expires_at = at + lease, updated_at = at
+    from locked
+    where call.id = locked.id
+    returning call.*
+  )
+  select claimed.id, claimed.tenant_id, claimed.campaign_id, claimed.contact_id, claimed.attempt, claimed.phone,
+         contact.name,
+         coalesce(campaign.assistant_id, claimed.assistant_id),
+         coalesce(campaign.phone_number_id, claimed.phone_number_id),
+         coalesce(campaign.variables, '{}') || contact.attributes || coalesce(membership.variables, '{}') || claimed.variables,
+         claimed.lease_expires_at
+  from claimed
+  join dialer.contacts contact on contact.id = claimed.contact_id
+  left join dialer.campaigns campaign on campaign.id = claimed.campaign_id
+  left join dialer.campaign_contacts membership
+    on membership.campaign_id = claimed.campaign_id and membership.contact_id = claimed.contact_id
+  order by array_position(chosen, claimed.id);
+end
+$function$;
+comment on function dialer.claim_calls(at timestamp with time zone, max integer, lease interval) is 'Atomically takes up to max calls that due_calls(at) allows, within each campaign''s max_concurrency and each tenant''s effective limit least(concurrency_limit, coalesce(vapi_concurrency_limit, concurrency_limit)) (live = dialing, queued, ringing, in_progress), at most one per number, round-robin across tenants and their campaigns: sets status dialing, claimed_at = at, lease_expires_at = at + lease. Returns what the worker needs to dial; variables = campaign.variables || contact.attributes || campaign_contacts.variables || calls.variables (later wins). Concurrent callers never get the same call (per-tenant advisory lock + FOR UPDATE SKIP LOCKED); a tenant being claimed by another transaction is skipped. Returns fewer than max only when nothing else is claimable for the tenants it locked.';
+
+CREATE OR REPLACE FUNCTION dialer.due_calls(at timestamp with time zone)
+ RETURNS SETOF dialer.calls
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select call.*
+  from dialer.calls call
+  join dialer.tenants tenant on tenant.id = call.tenant_id
+  join dialer.contacts contact on contact.id = call.contact_id
+  left join dialer.campaigns campaign on campaign.id = call.campaign_id
+  where call.status = 'scheduled'
+    and call.due_at <= at
+    and contact.deleted_at is null
+    and (call.campaign_id is null
+         or (dialer._campaign_open(campaign, at)
+             and call.attempt <= campaign.max_attempts
+             and dialer._occurrence_current(campaign, call.occurrence, at)))
+    and dialer._hours_open(dialer._contact_zones(contact.time_zone, contact.possible_time_zones, campaign.time_zone),
+                           tenant.contact_hours_start, tenant.contact_hours_end, at)
+    and dialer._number_free(call.tenant_id, call.phone, tenant.max_calls_per_number_per_24h, at)
+$function$;
+comment on function dialer.due_calls(at timestamp with time zone) is 'Scheduled calls that may be dialed at `at`, before concurrency limits: due_at <= at; campaign active, not deleted, window open, window day within starts_on..ends_on and not blacked out (campaign zone), attempt <= max_attempts, and for daily/weekly the call belongs to the current occurrence; contact not deleted and its calling hours (tenant contact_hours_start/end) open in its zone, or in all its possible zones, or else the campaign zone; number not on the tenant''s dnc, under the tenant''s 24-hour cap, with no live call. Direct calls (campaign_id null) skip the campaign rules.';
+
+CREATE OR REPLACE FUNCTION dialer.fail_import(p_import_id uuid, p_error jsonb, p_at timestamp with time zone)
+ RETURNS void
+ LANGUAGE sql
+AS $function$
+  update dialer.imports
+  set status = 'failed', errors = jsonb_build_array(p_error), finished_at = p_at
+  where id = p_import_id and status = 'running';
+$function$;
+comment on function dialer.fail_import(p_import_id uuid, p_error jsonb, p_at timestamp with time zone) is 'Marks a running import failed with one error {line, code, message}; its rows were rolled back.';
+
+CREATE OR REPLACE FUNCTION dialer.finish_import(p_import_id uuid, p_rows integer, p_imported integer, p_duplicates integer, p_dnc integer, p_rejected integer, p_errors jsonb, p_at timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_tenant_id uuid;
+  v_campaign_id uuid;
+  v_status text;
+begin
+  update dialer.imports
+  set status = 'completed', rows = p_rows, imported = p_imported, duplicates = p_duplicates, dnc = p_dnc,
+      rejected = p_rejected, errors = p_errors, finished_at = p_at
+  where id = p_import_id and status = 'running'
+  returning tenant_id, campaign_id into v_tenant_id, v_campaign_id;
+  if not found then
+    raise exception using errcode = 'PD409', message = 'the import is not running';
+  end if;
+  select status into v_status from dialer.campaigns where id = v_campaign_id for share;
+  if v_status = 'active' then
+    perform dialer.schedule_new_members(v_tenant_id, v_campaign_id, p_at);
+    return true;
+  end if;
+  return false;
+end
+$function$;
+comment on function dialer.finish_import(p_import_id uuid, p_rows integer, p_imported integer, p_duplicates integer, p_dnc integer, p_rejected integer, p_errors jsonb, p_at timestamp with time zone) is 'Stores the report of a running import (status completed) and, when its campaign is active, schedules the new members with schedule_new_members. Returns true when it did (the caller then wakes the worker).';
+
+CREATE OR REPLACE FUNCTION dialer.import_contacts_batch(p_tenant_id uuid, p_campaign_id uuid, p_import_id uuid, p_rows jsonb, p_at timestamp with time zone)
+ RETURNS TABLE(imported integer, duplicates integer, dnc integer)
+ LANGUAGE plpgsql
+AS $function$
+begin
+  perform from dialer.campaigns where id = p_campaign_id and tenant_id = p_tenant_id;
+  if not found then
+    raise exception using errcode = 'PD404', message = 'campaign not found';
+  end if;
+
+  insert into dialer.contacts as c (tenant_id, phone, name, time_zone, possible_time_zones, time_zone_source, created_at, updated_at)
+  select p_tenant_id, r.phone, r.name, r.time_zone, coalesce(r.possible_time_zones, '{}'), r.time_zone_source, p_at, p_at
+  from jsonb_to_recordset(p_rows) as r (phone text, name text, time_zone text, possible_time_zones text[], time_zone_source text)
+  on conflict (tenant_id, phone) do nothing;
+
+  return query
+  with input as (
+    select r.*
+    from jsonb_to_recordset(p_rows)
+      as r (phone text, name text, time_zone text, possible_time_zones text[], time_zone_source text, variables jsonb)
+  ),
+  added as (
+    insert into dialer.campaign_contacts (campaign_id, contact_id, variables, import_id, added_at)
+    select p_campaign_id, c.id, coalesce(i.variables, '{}'), p_import_id, p_at
+    from input i
+    join dialer.contacts c on c.tenant_id = p_tenant_id and c.phone = i.phone
+    on conflict (campaign_id, contact_id) do nothing
+    returning contact_id
+  ),
+  refreshed as (
+    update dialer.contacts c set
+      name = coalesce(i.name, c.name),
+      time_zone = case
+        when i.time_zone_source = 'column' or c.time_zone_source is null then i.time_zone else c.time_zone end,
+      possible_time_zones = case
+        when i.time_zone_source = 'column' or c.time_zone_source is null then coalesce(i.possible_time_zones, '{}')
+        else c.possible_time_zones end,
+      time_zone_source = case
+        when i.time_zone_source = 'column' or c.time_zone_source is null then i.time_zone_source else c.time_zone_source end,
+      deleted_at = null,
+      updated_at = p_at
+    from added a, input i
+    where c.id = a.contact_id and i.phone = c.phone and c.tenant_id = p_tenant_id
+      and (c.deleted_at is not null
+        or (i.name is not null and i.name is distinct from c.name)
+        or (i.time_zone_source = 'column'
+            and (c.time_zone_source is distinct from 'column' or c.time_zone is distinct from i.time_zone))
+        or (c.time_zone_source is null and i.time_zone_source is not null))
+    returning c.id
+  )
+  select
+    (count(*) filter (where d.phone is null))::integer,
+    (jsonb_array_length(p_rows) - count(*))::integer,
+    (count(*) filter (where d.phone is not null))::integer
+  from added a
+  join dialer.contacts c on c.id = a.contact_id
+  left join dialer.dnc d on d.tenant_id = p_tenant_id and d.phone = c.phone;
+end
+$function$;
+comment on function dialer.import_contacts_batch(p_tenant_id uuid, p_campaign_id uuid, p_import_id uuid, p_rows jsonb, p_at timestamp with time zone) is 'Writes one batch of an import: p_rows is a JSON array of {phone (E.164, unique within the batch), name, time_zone, possible_time_zones, time_zone_source, variables}. Returns how many became members (imported, not on the do-not-call list), were already members (duplicates) and became members but are on the do-not-call list (dnc).';
+
+CREATE OR REPLACE FUNCTION dialer.next_wake_at(at timestamp with time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ STABLE
+AS $function$ select dialer._next_wake_at(at, null) $function$;
+comment on function dialer.next_wake_at(at timestamp with time zone) is 'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a 24-hour cap expiring, a lease expiring, the next occurrence of an active daily/weekly campaign beginning. Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker).';
+
+CREATE OR REPLACE FUNCTION dialer.next_window_open(tz text, window_start time without time zone, window_end time without time zone, days integer[], after timestamp with time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+declare
+  local_day date;
+  found_at timestamptz;
+begin
+  if tz is null or window_start is null or window_end is null or after is null
+     or days is null or not (days && array[1, 2, 3, 4, 5, 6, 7]) then
+    return null;
+  end if;
+  if dialer.window_open(tz, window_start, window_end, days, after) then
+    return after;
+  end if;
+  local_day := (after at time zone tz)::date;
+  -- A window opens either when a scheduled day's window starts, or when a fall-back transition
+  -- puts the wall clock back inside a window.
+  select min(candidate) into found_at
+  from (
+    select dialer._window_opening(tz, window_start, window_end, local_day + offset_days) as candidate
+    from generate_series(-1, 8) as offset_days
+    where extract(isodow from local_day + offset_days)::integer = any(days)
+    union all
+    select dialer._tz_transitions(tz, after, after + interval '10 days')
+  ) as candidates
+  where candidate > after and dialer.window_open(tz, window_start, window_end, days, candidate);
+  return found_at;
+end
+$function$;
+comment on function dialer.next_window_open(tz text, window_start time without time zone, window_end time without time zone, days integer[], after timestamp with time zone) is 'after itself when window_open(...) is true then, else the earliest later instant at which it is; null when days holds no weekday 1–7. A window start in a DST gap opens at the first instant after the gap.';
+
+CREATE OR REPLACE FUNCTION dialer.outcome_for(ended_reason text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  select case
+    when ended_reason = 'customer-did-not-answer' then 'no_answer'
+    when ended_reason = 'customer-busy' then 'busy'
+    when ended_reason = 'voicemail' then 'voicemail'
+    when ended_reason in ('customer-ended-call', 'assistant-ended-call', 'assistant-said-end-call-phrase',
+                          'assistant-ended-call-with-hangup-task', 'assistant-ended-call-after-message-spoken',
+                          'assistant-forwarded-call', 'silence-timed-out', 'exceeded-max-duration',
+                          'call.in-progress.twilio-completed-call', 'call.in-progress.sip-completed-call',
+                          'vonage-completed')
+      or ended_reason like 'customer-ended-call-%'
+      then 'answered'
+    else 'failed'
+  end
+$function$;
+comment on function dialer.outcome_for(ended_reason text) is 'The outcome (answered | no_answer | busy | voicemail | failed) of a VAPI endedReason: customer-did-not-answer → no_answer, customer-busy → busy, voicemail → voicemail, normal endings of a connected call (customer-/assistant-ended-call…, silence-timed-out, exceeded-max-duration, …-completed-call, vonage-completed) → answered; anything else, unknown or null reasons included → failed.';
+
+CREATE OR REPLACE FUNCTION dialer.pause_campaign(p_tenant_id uuid, p_campaign_id uuid, at timestamp with time zone)
+ RETURNS dialer.campaigns
+ LANGUAGE plpgsql
+AS $function$
+declare
+  campaign dialer.campaigns := dialer._campaign_for_update(p_tenant_id, p_campaign_id);
+begin
+  if campaign.status <> 'active' then
+    perform dialer._refuse_transition(campaign, 'pause', 'active');
+  end if;
+  update dialer.campaigns set status = 'paused', updated_at = at where id = campaign.id returning * into campaign;
+  return campaign;
+end
+$function$;
+comment on function dialer.pause_campaign(p_tenant_id uuid, p_campaign_id uuid, at timestamp with time zone) is 'active → paused: pending calls stay scheduled (not due while paused), live calls finish. PD404/PD409. Returns the campaign.';
+
+CREATE OR REPLACE FUNCTION dialer.plan_occurrences(at timestamp with time zone)
+ RETURNS integer
+ LANGUAGE plpgsql
+AS $function$
+declare
+  campaign dialer.campaigns;
+  created integer := 0;
+begin
+  for campaign in
+    select * from dialer.campaigns
+    where status = 'active' and deleted_at is null and frequency in ('daily', 'weekly')
+    order by id
+    for update skip locked
+  loop
+    created := created + dialer._plan_occurrence(campaign, at);
+    -- A recurring campaign past its last window completes once nothing of it is live.
+    if campaign.ends_on is not null and dialer._campaign_next_open(campaign, at) is null then
+      update dialer.calls set status = 'skipped', last_error = 'campaign ended', updated_at = at
+      where campaign_id = campaign.id and status = 'scheduled';
+      update dialer.campaigns set status = 'completed', finished_at = at, updated_at = at
+      where id = campaign.id
+        and not exists (select 1 from dialer.calls
+                        where campaign_id = campaign.id and status in ('dialing', 'queued', 'ringing', 'in_progress'));
+    end if;
+  end loop;
+  return created;
+end
+$function$;
+comment on function dialer.plan_occurrences(at timestamp with time zone) is 'For every active daily/weekly campaign: creates the attempt-1 calls of the occurrence (local date ''YYYY-MM-DD'' for daily, ISO week ''IYYY-"W"IW'' for weekly, campaign zone) that has begun by `at` and still has a window ahead, for every member not deleted and not on dnc, due at the occurrence''s first window opening; skips scheduled calls of older occurrences; completes a campaign past its ends_on with nothing live. Idempotent (unique campaign/contact/occurrence/attempt). Returns calls created.';
+
+CREATE OR REPLACE FUNCTION dialer.record_dialed(p_call_id uuid, p_vapi_call_id text, p_vapi_status text, at timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE sql
+AS $function$
+  with recorded as (
+    update dialer.calls
+    set vapi_call_id = p_vapi_call_id,
+        vapi_status = coalesce(vapi_status, p_vapi_status),
+        status = case when status = 'dialing' then 'queued' else status end,
+        lease_expires_at = case when status = 'dialing' then null else lease_expires_at end,
+        updated_at = at
+    where id = p_call_id and (vapi_call_id is null or vapi_call_id = p_vapi_call_id)
+    returning 1
+  )
+  select exists (select 1 from recorded)
+$function$;
+comment on function dialer.record_dialed(p_call_id uuid, p_vapi_call_id text, p_vapi_status text, at timestamp with time zone) is 'Stores VAPI''s call id (and status, if none yet) on a dialed call; dialing → queued and the lease is cleared; a status a webhook already moved further is kept. False when the call does not exist or already holds another VAPI id.';
+
+CREATE OR REPLACE FUNCTION dialer.release_call(p_call_id uuid, p_due_at timestamp with time zone, p_error text)
+ RETURNS boolean
+ LANGUAGE sql
+AS $function$
+  with released as (
+    update dialer.calls
+    set status = 'scheduled', due_at = p_due_at, claimed_at = null, lease_expires_at = null, dial_started_at = null,
+        dispatch_failures = dispatch_failures + 1, last_error = p_error
+    where id = p_call_id and status = 'dialing' and vapi_call_id is null
+    returning 1
+  )
+  select exists (select 1 from released)
+$function$;
+comment on function dialer.release_call(p_call_id uuid, p_due_at timestamp with time zone, p_error text) is 'Puts a claimed call whose dial surely did not reach VAPI back to scheduled at p_due_at: lease and dial_started_at cleared, dispatch_failures + 1, last_error = p_error. Only from dialing without a VAPI id; returns whether it did.';
+
+CREATE OR REPLACE FUNCTION dialer.resume_campaign(p_tenant_id uuid, p_campaign_id uuid, at timestamp with time zone)
+ RETURNS dialer.campaigns
+ LANGUAGE plpgsql
+AS $function$
+declare
+  campaign dialer.campaigns := dialer._campaign_for_update(p_tenant_id, p_campaign_id);
+begin
+  if campaign.status <> 'paused' then
+    perform dialer._refuse_transition(campaign, 'resume', 'paused');
+  end if;
+  update dialer.campaigns set status = 'active', updated_at = at where id = campaign.id returning * into campaign;
+  perform dialer._plan_occurrence(campaign, at);
+  if campaign.frequency = 'once' then
+    perform dialer._complete_once_campaign(campaign.id, at);
+    select * into campaign from dialer.campaigns where id = campaign.id;
+  end if;
+  return campaign;
+end
+$function$;
+comment on function dialer.resume_campaign(p_tenant_id uuid, p_campaign_id uuid, at timestamp with time zone) is 'paused → active; a recurring campaign plans its current occurrence; a once campaign with nothing left becomes completed. PD404/PD409. Returns the campaign.';
+
+CREATE OR REPLACE FUNCTION dialer.schedule_new_members(p_tenant_id uuid, p_campaign_id uuid, at timestamp with time zone)
+ RETURNS integer
+ LANGUAGE plpgsql
+AS $function$
+declare
+  campaign dialer.campaigns := dialer._campaign_for_update(p_tenant_id, p_campaign_id);
+begin
+  if campaign.status not in ('active', 'paused') then
+    return 0;
+  end if;
+  if campaign.frequency = 'once' then
+    return dialer._schedule_once(campaign, at, true);
+  end if;
+  return dialer._plan_occurrence(campaign, at);
+end
+$function$;
+comment on function dialer.schedule_new_members(p_tenant_id uuid, p_campaign_id uuid, at timestamp with time zone) is 'After an import: for an active or paused campaign, creates calls for members without any yet (once: due at `at`; daily/weekly: in the current occurrence if it has begun, else they join the next). Returns calls created; 0 for draft (start creates them), stopped or completed. PD404 unknown campaign.';
+
+CREATE OR REPLACE FUNCTION dialer.start_campaign(p_tenant_id uuid, p_campaign_id uuid, at timestamp with time zone)
+ RETURNS dialer.campaigns
+ LANGUAGE plpgsql
+AS $function$
+declare
+  campaign dialer.campaigns := dialer._campaign_for_update(p_tenant_id, p_campaign_id);
+begin
+  if campaign.status not in ('draft', 'stopped') then
+    perform dialer._refuse_transition(campaign, 'start', 'draft or stopped');
+  end if;
+  update dialer.campaigns
+  set status = 'active', started_at = coalesce(started_at, at), finished_at = null, updated_at = at
+  where id = campaign.id
+  returning * into campaign;
+  if campaign.frequency = 'once' then
+    perform dialer._schedule_once(campaign, at, false);
+  else
+    perform dialer._plan_occurrence(campaign, at);
+  end if;
+  return campaign;
+end
+$function$;
+comment on function dialer.start_campaign(p_tenant_id uuid, p_campaign_id uuid, at timestamp with time zone) is 'draft|stopped → active (started_at kept from the first start). once: creates calls due at `at` for members not yet finished (on a restart, in a new occurrence ''once-<n>'' continuing their attempt count); daily/weekly: plans the current occurrence. PD404 unknown campaign, PD409 other statuses. Returns the campaign.';
+
+CREATE OR REPLACE FUNCTION dialer.start_import(p_tenant_id uuid, p_campaign_id uuid, p_filename text, p_at timestamp with time zone)
+ RETURNS uuid
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_status text;
+  v_import_id uuid;
+begin
+  select status into v_status
+  from dialer.campaigns
+  where id = p_campaign_id and tenant_id = p_tenant_id and deleted_at is null;
+  if not found then
+    raise exception using errcode = 'PD404', message = 'campaign not found';
+  end if;
+  if v_status = 'completed' then
+    raise exception using errcode = 'PD409', message = 'the campaign is completed: it takes no new contacts';
+  end if;
+  insert into dialer.imports (tenant_id, campaign_id, filename, created_at)
+  values (p_tenant_id, p_campaign_id, left(p_filename, 255), p_at)
+  returning id into v_import_id;
+  return v_import_id;
+end
+$function$;
+comment on function dialer.start_import(p_tenant_id uuid, p_campaign_id uuid, p_filename text, p_at timestamp with time zone) is 'Records a new import (status running) into a campaign of the tenant; PD404 when the campaign is not the tenant''s or is deleted, PD409 when it is completed. Returns the import id.';
+
+CREATE OR REPLACE FUNCTION dialer.stop_campaign(p_tenant_id uuid, p_campaign_id uuid, at timestamp with time zone)
+ RETURNS dialer.campaigns
+ LANGUAGE plpgsql
+AS $function$
+declare
+  campaign dialer.campaigns := dialer._campaign_for_update(p_tenant_id, p_campaign_id);
+begin
+  if campaign.status not in ('active', 'paused') then
+    perform dialer._refuse_transition(campaign, 'stop', 'active or paused');
+  end if;
+  update dialer.calls set status = 'cancelled', updated_at = at
+  where campaign_id = campaign.id and status = 'scheduled';
+  update dialer.campaigns set status = 'stopped', finished_at = at, updated_at = at
+  where id = campaign.id returning * into campaign;
+  return campaign;
+end
+$function$;
+comment on function dialer.stop_campaign(p_tenant_id uuid, p_campaign_id uuid, at timestamp with time zone) is 'active|paused → stopped (finished_at = at): scheduled calls → cancelled, live calls finish. PD404/PD409. Returns the campaign.';
+
+CREATE OR REPLACE FUNCTION dialer.why_not(at timestamp with time zone)
+ RETURNS TABLE(call_id uuid, tenant_id uuid, campaign_id uuid, contact_id uuid, phone text, due_at timestamp with time zone, reason text, until timestamp with time zone)
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select call.id, call.tenant_id, call.campaign_id, call.contact_id, call.phone, call.due_at, held.reason,
+         case held.reason
+           when 'before start date' then dialer._campaign_next_open(campaign, at)
+           when 'blackout date' then dialer._campaign_next_open(campaign, at)
+           when 'window closed' then dialer._campaign_next_open(campaign, at)
+           when 'contact hours closed' then dialer._hours_next_open(zones.zones, tenant.contact_hours_start, tenant.contact_hours_end, at)
+           when '24-hour cap' then dialer._cap_frees_at(call.tenant_id, call.phone, tenant.max_calls_per_number_per_24h, at)
+           when 'retry not due' then call.due_at
+           when 'not due' then call.due_at
+         end
+  from dialer.calls call
+  join dialer.tenants tenant on tenant.id = call.tenant_id
+  join dialer.contacts contact on contact.id = call.contact_id
+  left join dialer.campaigns campaign on campaign.id = call.campaign_id
+  cross join lateral (
+    select dialer._contact_zones(contact.time_zone, contact.possible_time_zones, campaign.time_zone) as zones,
+           dialer._campaign_day(campaign, at) as day
+  ) zones
+  cross join lateral (
+    select case
+      when campaign.deleted_at is not null then 'campaign deleted'
+      when campaign.status <> 'active' then 'campaign ' || campaign.status
+      when zones.day < campaign.starts_on then 'before start date'
+      when zones.day > campaign.ends_on then 'after end date'
+      when zones.day = any(campaign.blackout_dates) then 'blackout date'
+      when not dialer.window_open(campaign.time_zone, campaign.window_start, campaign.window_end, campaign.days, at) then 'window closed'
+      when call.attempt > campaign.max_attempts then 'over max attempts'
+      when not dialer._occurrence_current(campaign, call.occurrence, at) then 'occurrence over'
+      when contact.deleted_at is not null then 'contact deleted'
+      when not dialer._hours_open(zones.zones, tenant.contact_hours_start, tenant.contact_hours_end, at) then 'contact hours closed'
+      when exists (select 1 from dialer.dnc where dnc.tenant_id = call.tenant_id and dnc.phone = call.phone) then 'do not call'
+      when dialer._cap_frees_at(call.tenant_id, call.phone, tenant.max_calls_per_number_per_24h, at) is not null then '24-hour cap'
+      when exists (select 1 from dialer.calls live
+                   where live.tenant_id = call.tenant_id and live.phone = call.phone
+                     and live.status in ('dialing', 'queued', 'ringing', 'in_progress')) then 'live call to the same number'
+      when campaign.id is not null
+           and campaign.max_concurrency <= (select count(*) from dialer.calls live
+                                            where live.campaign_id = campaign.id
+                                              and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))
+        then 'campaign concurrency full'
+      when dialer._tenant_limit(tenant) <= (select count(*) from dialer.calls live
+                                            where live.tenant_id = tenant.id
+                                              and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))
+        then 'tenant concurrency full'
+      when call.due_at > at and call.attempt > 1 then 'retry not due'
+      when call.due_at > at then 'not due'
+    end as reason
+  ) held
+  where call.status = 'scheduled' and held.reason is not null
+$function$;
+comment on function dialer.why_not(at timestamp with time zone) is 'Every scheduled call that will not be dialed at `at`, with the first reason that holds it back, checked in this order: campaign deleted | campaign <status> (paused, draft, stopped, completed), before start date, after end date, blackout date, window closed, over max attempts, occurrence over, contact deleted, contact hours closed, do not call, 24-hour cap, live call to the same number, campaign concurrency full, tenant concurrency full, retry not due / not due; until = when that reason stops holding where known (next campaign window on an allowed day, next common contact hours, cap expiry, due_at), else null. Calls not listed are being dialed now.';
+
+CREATE OR REPLACE FUNCTION dialer.window_open(tz text, window_start time without time zone, window_end time without time zone, days integer[], at timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  select extract(isodow from dialer._window_day(tz, window_start, window_end, at))::integer = any(days)
+     and case when window_start = window_end then true
+              when window_start < window_end
+                then (at at time zone tz)::time >= window_start and (at at time zone tz)::time < window_end
+              else (at at time zone tz)::time >= window_start or (at at time zone tz)::time < window_end end
+$function$;
+comment on function dialer.window_open(tz text, window_start time without time zone, window_end time without time zone, days integer[], at timestamp with time zone) is 'True when the local wall time of at in zone tz lies in [window_start, window_end) of a day in days (ISO weekdays, 1 = Monday). window_end < window_start: the window runs past midnight and belongs to the day it opens on. window_start = window_end: the whole day. DST: wall times in a gap never occur (a window starting in the gap opens right after it); repeated wall times are open both times.';

@@ -1,0 +1,27 @@
+-- The due gate: which scheduled calls may be dialed at an instant, before concurrency. Every rule
+-- of DESIGN.md is here once; claim_calls applies the same helpers campaign by campaign, and
+-- why_not explains the rest.
+
+-- Why: "what may be dialed now" must be answerable from psql at any chosen instant, and the
+-- claim and the admin views must agree with it.
+create or replace function dialer.due_calls(at timestamptz) returns setof dialer.calls
+  language sql stable
+as $$
+  select call.*
+  from dialer.calls call
+  join dialer.tenants tenant on tenant.id = call.tenant_id
+  join dialer.contacts contact on contact.id = call.contact_id
+  left join dialer.campaigns campaign on campaign.id = call.campaign_id
+  where call.status = 'scheduled'
+    and call.due_at <= at
+    and contact.deleted_at is null
+    and (call.campaign_id is null
+         or (dialer._campaign_open(campaign, at)
+             and call.attempt <= campaign.max_attempts
+             and dialer._occurrence_current(campaign, call.occurrence, at)))
+    and dialer._hours_open(dialer._contact_zones(contact.time_zone, contact.possible_time_zones, campaign.time_zone),
+                           tenant.contact_hours_start, tenant.contact_hours_end, at)
+    and dialer._number_free(call.tenant_id, call.phone, tenant.max_calls_per_number_per_24h, at)
+$$;
+comment on function dialer.due_calls(timestamptz) is
+  'Scheduled calls that may be dialed at `at`, before concurrency limits: due_at <= at; campaign active, not deleted, window open, window day within starts_on..ends_on and not blacked out (campaign zone), attempt <= max_attempts, and for daily/weekly the call belongs to the current occurrence; contact not deleted and its calling hours (tenant contact_hours_start/end) open in its zone, or in all its possible zones, or else the campaign zone; number not on the tenant''s dnc, under the tenant''s 24-hour cap, with no live call. Direct calls (campaign_id null) skip the campaign rules.';

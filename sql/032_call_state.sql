@@ -1,0 +1,105 @@
+-- The worker's small atomic steps around one claimed call. Each is a single guarded UPDATE, so a
+-- repeated or late step changes nothing, and the status only moves forward:
+-- scheduled → dialing → queued → ringing → in_progress → ended (apply_call_result).
+
+-- Internal: the order of live statuses, to move forward only.
+create or replace function dialer._status_rank(status text) returns integer
+  language sql immutable parallel safe
+as $$
+  select case status when 'scheduled' then 0 when 'dialing' then 1 when 'queued' then 2
+                     when 'ringing' then 3 when 'in_progress' then 4 else 9 end
+$$;
+comment on function dialer._status_rank(text) is
+  'Internal: scheduled 0, dialing 1, queued 2, ringing 3, in_progress 4, terminal statuses 9.';
+
+-- Why: the worker POSTs to VAPI only when this returns true, so a call row is dialed at most
+-- once even if two workers hold it (an expired lease reclaimed elsewhere, a retried job).
+create or replace function dialer.begin_dial(p_call_id uuid, at timestamptz) returns boolean
+  language sql volatile
+as $$
+  with started as (
+    update dialer.calls
+    set dial_started_at = at, updated_at = at
+    where id = p_call_id and status = 'dialing' and dial_started_at is null and lease_expires_at > at
+    returning 1
+  )
+  select exists (select 1 from started)
+$$;
+comment on function dialer.begin_dial(uuid, timestamptz) is
+  'Marks a claimed call as being dialed (dial_started_at = at) if it is dialing, not yet started and its lease has not expired at `at`; true means the caller may POST it to VAPI, false means it must not.';
+
+-- Why: ties our row to VAPI's call as soon as VAPI answers, so webhooks and reconciliation find it.
+create or replace function dialer.record_dialed(p_call_id uuid, p_vapi_call_id text, p_vapi_status text, at timestamptz) returns boolean
+  language sql volatile
+as $$
+  with recorded as (
+    update dialer.calls
+    set vapi_call_id = p_vapi_call_id,
+        vapi_status = coalesce(vapi_status, p_vapi_status),
+        status = case when status = 'dialing' then 'queued' else status end,
+        lease_expires_at = case when status = 'dialing' then null else lease_expires_at end,
+        updated_at = at
+    where id = p_call_id and (vapi_call_id is null or vapi_call_id = p_vapi_call_id)
+    returning 1
+  )
+  select exists (select 1 from recorded)
+$$;
+comment on function dialer.record_dialed(uuid, text, text, timestamptz) is
+  'Stores VAPI''s call id (and status, if none yet) on a dialed call; dialing → queued and the lease is cleared; a status a webhook already moved further is kept. False when the call does not exist or already holds another VAPI id.';
+
+-- Why: a dial that surely never reached VAPI (429, 5xx, refused, over concurrency) must be tried
+-- again later without counting as a dial.
+create or replace function dialer.release_call(p_call_id uuid, p_due_at timestamptz, p_error text) returns boolean
+  language sql volatile
+as $$
+  with released as (
+    update dialer.calls
+    set status = 'scheduled', due_at = p_due_at, claimed_at = null, lease_expires_at = null, dial_started_at = null,
+        dispatch_failures = dispatch_failures + 1, last_error = p_error
+    where id = p_call_id and status = 'dialing' and vapi_call_id is null
+    returning 1
+  )
+  select exists (select 1 from released)
+$$;
+comment on function dialer.release_call(uuid, timestamptz, text) is
+  'Puts a claimed call whose dial surely did not reach VAPI back to scheduled at p_due_at: lease and dial_started_at cleared, dispatch_failures + 1, last_error = p_error. Only from dialing without a VAPI id; returns whether it did.';
+
+-- Why: webhooks arrive late, twice and out of order; only a forward move is applied.
+create or replace function dialer.advance_call_status(p_call_id uuid, p_vapi_status text, at timestamptz) returns boolean
+  language sql volatile
+as $$
+  with target as (
+    select case p_vapi_status when 'queued' then 'queued' when 'ringing' then 'ringing'
+                              when 'in-progress' then 'in_progress' when 'forwarding' then 'in_progress' end as status
+  ), moved as (
+    update dialer.calls call
+    set status = target.status, vapi_status = p_vapi_status, lease_expires_at = null,
+        started_at = case when target.status = 'in_progress' then coalesce(call.started_at, at) else call.started_at end,
+        updated_at = at
+    from target
+    where call.id = p_call_id and target.status is not null
+      and call.status in ('dialing', 'queued', 'ringing')
+      and dialer._status_rank(target.status) > dialer._status_rank(call.status)
+    returning 1
+  )
+  select exists (select 1 from moved)
+$$;
+comment on function dialer.advance_call_status(uuid, text, timestamptz) is
+  'Applies a VAPI status (queued, ringing, in-progress, forwarding → queued, ringing, in_progress) if it moves the call forward from dialing/queued/ringing; never from a terminal status; sets started_at on in_progress if unset. Returns whether it moved. ''ended'' is for apply_call_result.';
+
+-- Why: a webhook may never come and a worker may die mid-dial; these calls must be looked up on VAPI.
+create or replace function dialer.calls_to_reconcile(at timestamptz, stale_after interval)
+returns table(call_id uuid, tenant_id uuid, status text, vapi_call_id text, dial_started_at timestamptz, phone text, phone_number_id text)
+  language sql stable
+as $$
+  select call.id, call.tenant_id, call.status, call.vapi_call_id, call.dial_started_at, call.phone,
+         coalesce(campaign.phone_number_id, call.phone_number_id)
+  from dialer.calls call
+  left join dialer.campaigns campaign on campaign.id = call.campaign_id
+  where call.status in ('dialing', 'queued', 'ringing', 'in_progress')
+    and ((call.status = 'dialing' and call.lease_expires_at <= at)
+         or (call.status in ('queued', 'ringing', 'in_progress') and call.updated_at < at - stale_after))
+  order by call.updated_at
+$$;
+comment on function dialer.calls_to_reconcile(timestamptz, interval) is
+  'Calls to look up on VAPI: dialing with an expired lease (a worker died or stalled mid-dial; dial_started_at null means it was never sent), and queued/ringing/in_progress not updated for longer than stale_after. phone_number_id comes from the campaign, or the call for direct calls.';

@@ -1,0 +1,81 @@
+-- When must the worker wake next? The earliest instant after `at` at which due_calls could change
+-- by time alone. Calls freed by concurrency are not here: a call's end wakes the worker by NOTIFY.
+
+-- Internal: next_wake_at for all tenants (p_tenant_id null) or one.
+create or replace function dialer._next_wake_at(at timestamptz, p_tenant_id uuid) returns timestamptz
+  language sql stable
+as $$
+  with pending_now as materialized (
+    -- Calls already due but held: by a closed campaign window, contact hours, or the 24-hour cap.
+    select call.tenant_id, call.phone, call.campaign_id, campaign as campaign_row,
+           dialer._contact_zones(contact.time_zone, contact.possible_time_zones, campaign.time_zone) as zones,
+           tenant.contact_hours_start, tenant.contact_hours_end, tenant.max_calls_per_number_per_24h as cap
+    from dialer.calls call
+    join dialer.tenants tenant on tenant.id = call.tenant_id
+    join dialer.contacts contact on contact.id = call.contact_id
+    left join dialer.campaigns campaign
+      on campaign.id = call.campaign_id and campaign.status = 'active' and campaign.deleted_at is null
+    where call.status = 'scheduled' and call.due_at <= at
+      and (call.campaign_id is null or campaign.id is not null)
+      and (p_tenant_id is null or call.tenant_id = p_tenant_id)
+  ), open_now as (
+    select * from pending_now
+    where campaign_id is null or dialer._campaign_open(campaign_row, at)
+  ), wakes as (
+    -- a scheduled call becoming due
+    (select call.due_at
+     from dialer.calls call
+     where call.status = 'scheduled' and call.due_at > at
+       and (p_tenant_id is null or call.tenant_id = p_tenant_id)
+       and (call.campaign_id is null
+            or exists (select 1 from dialer.campaigns campaign
+                       where campaign.id = call.campaign_id and campaign.status = 'active' and campaign.deleted_at is null))
+     order by call.due_at
+     limit 1)
+    union all
+    -- a campaign window opening (or its start date arriving) for calls already due
+    select dialer._campaign_next_open(campaign_row, at)
+    from (select distinct on (campaign_id) campaign_row from pending_now
+          where campaign_id is not null and not dialer._campaign_open(campaign_row, at)) closed
+    union all
+    -- contact hours opening for calls whose campaign is open
+    select dialer._hours_next_open(zones, contact_hours_start, contact_hours_end, at)
+    from (select distinct zones, contact_hours_start, contact_hours_end from open_now) hours
+    where not dialer._hours_open(zones, contact_hours_start, contact_hours_end, at)
+    union all
+    -- a 24-hour cap expiring
+    select dialer._cap_frees_at(tenant_id, phone, cap, at)
+    from (select distinct tenant_id, phone, cap from open_now) numbers
+    union all
+    -- a lease expiring (the call goes to reconciliation)
+    select min(call.lease_expires_at)
+    from dialer.calls call
+    where call.status = 'dialing' and call.lease_expires_at > at
+      and (p_tenant_id is null or call.tenant_id = p_tenant_id)
+    union all
+    -- the next occurrence of a recurring campaign beginning
+    select case when bounds.opens_at > at then bounds.opens_at
+                when campaign.frequency = 'daily'
+                  then dialer._campaign_next_open(campaign, greatest(at, bounds.closes_at,
+                         dialer._window_closing(campaign.time_zone, campaign.window_start, campaign.window_end, dialer._campaign_day(campaign, at))))
+                else dialer._campaign_next_open(campaign, greatest(at,
+                         dialer._local_start(campaign.time_zone,
+                           dialer._campaign_day(campaign, at) - (extract(isodow from dialer._campaign_day(campaign, at))::integer - 1) + 7 + time '00:00')))
+           end
+    from dialer.campaigns campaign
+    cross join lateral dialer._occurrence_bounds(campaign, dialer._campaign_day(campaign, at)) bounds
+    where campaign.status = 'active' and campaign.deleted_at is null and campaign.frequency in ('daily', 'weekly')
+      and (p_tenant_id is null or campaign.tenant_id = p_tenant_id)
+  )
+  select min(due_at) from wakes where due_at > at
+$$;
+comment on function dialer._next_wake_at(timestamptz, uuid) is
+  'Internal: next_wake_at restricted to one tenant (p_tenant_id), or all when null.';
+
+-- Why: the worker sleeps until this instant (a pg-boss job with startAfter), so it must never be
+-- late, and it should not wake for nothing.
+create or replace function dialer.next_wake_at(at timestamptz) returns timestamptz
+  language sql stable
+as $$ select dialer._next_wake_at(at, null) $$;
+comment on function dialer.next_wake_at(timestamptz) is
+  'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a 24-hour cap expiring, a lease expiring, the next occurrence of an active daily/weekly campaign beginning. Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker).';
