@@ -3,7 +3,7 @@
 import type { VapiCall } from './callObjects.js';
 import { withinBounds, type ListCallsQuery } from './validation.js';
 
-type Entry = { call: VapiCall; apiKey: string; createdMs: number; live: boolean };
+type Entry = { call: VapiCall; apiKey: string; createdMs: number; live: boolean; ended: boolean };
 
 export class CallStore {
   /** Call objects by id, in creation order; values are the live objects (GET answers copies). */
@@ -12,6 +12,7 @@ export class CallStore {
   private readonly liveByKey = new Map<string, number>();
   private readonly maxByKey = new Map<string, number>();
   private readonly dialsByNumber = new Map<string, number>();
+  private notEnded = 0;
 
   /** Calls occupying a concurrency slot now, for one key or for all. */
   liveCount(apiKey?: string): number {
@@ -35,24 +36,27 @@ export class CallStore {
   /** Adds a call; `live` = it occupies a concurrency slot until it ends. */
   add(call: VapiCall, apiKey: string, createdMs: number, live: boolean): void {
     this.calls.set(call.id, call);
-    this.entries.set(call.id, { call, apiKey, createdMs, live });
+    this.entries.set(call.id, { call, apiKey, createdMs, live, ended: false });
+    this.notEnded += 1;
     if (!live) return;
     const count = this.liveCount(apiKey) + 1;
     this.liveByKey.set(apiKey, count);
     this.maxByKey.set(apiKey, Math.max(count, this.maxByKey.get(apiKey) ?? 0));
   }
 
-  /** Frees the call's concurrency slot (once). */
-  release(callId: string): void {
+  /** Marks the call ended (once) and frees its concurrency slot. */
+  ended(callId: string): void {
     const entry = this.entries.get(callId);
-    if (!entry?.live) return;
+    if (!entry || entry.ended) return;
+    entry.ended = true;
+    this.notEnded -= 1;
+    if (!entry.live) return;
     entry.live = false;
     this.liveByKey.set(entry.apiKey, this.liveCount(entry.apiKey) - 1);
   }
 
   allEnded(): boolean {
-    for (const call of this.calls.values()) if (call.status !== 'ended') return false;
-    return true;
+    return this.notEnded === 0;
   }
 
   /** A copy of the call as its account sees it, unless it is still inside the not-found window. */

@@ -91,7 +91,7 @@ export class SimulatorState {
       counts: this.faultCounts,
       webhooksSent: this.webhooksSent,
       webhooksLost: this.webhooksLost,
-      onEnded: (call) => this.store.release(call.id),
+      onEnded: (call) => this.store.ended(call.id),
     });
   }
 
