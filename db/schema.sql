@@ -568,6 +568,19 @@ end
 $function$;
 comment on function dialer._is_time_zone(tz text) is 'Internal: true when tz is a time zone name Postgres knows (IANA names such as America/New_York).';
 
+CREATE OR REPLACE FUNCTION dialer._local_instants(tz text, local_time timestamp without time zone)
+ RETURNS SETOF timestamp with time zone
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE STRICT
+AS $function$
+  select distinct candidate
+  from (select (local_time - dialer._utc_offset(tz, (local_time at time zone 'UTC') + shift)) at time zone 'UTC' as candidate
+        from (values (interval '-1 day'), (interval '1 day')) as shifts (shift)) as candidates
+  where (candidate at time zone tz) = local_time
+  order by candidate
+$function$;
+comment on function dialer._local_instants(tz text, local_time timestamp without time zone) is 'Internal: the instants whose wall-clock time in tz is local_time: one, two (repeated at fall back) or none (in a spring-forward gap), earliest first.';
+
 CREATE OR REPLACE FUNCTION dialer._local_start(tz text, local_time timestamp without time zone)
  RETURNS timestamp with time zone
  LANGUAGE plpgsql
@@ -575,19 +588,19 @@ CREATE OR REPLACE FUNCTION dialer._local_start(tz text, local_time timestamp wit
 AS $function$
 declare
   approx constant timestamptz := local_time at time zone 'UTC';
-  early constant timestamptz := (local_time - dialer._utc_offset(tz, approx - interval '1 day')) at time zone 'UTC';
-  late constant timestamptz := (local_time - dialer._utc_offset(tz, approx + interval '1 day')) at time zone 'UTC';
+  first_instant timestamptz := (select min(instant) from dialer._local_instants(tz, local_time) as instant);
   low bigint;
   high bigint;
   middle bigint;
 begin
-  if (early at time zone tz) = local_time or (late at time zone tz) = local_time then
-    return least(case when (early at time zone tz) = local_time then early end,
-                 case when (late at time zone tz) = local_time then late end);
+  if first_instant is not null then
+    return first_instant;
   end if;
-  -- In a gap: the local time before the transition is below local_time, after it above.
-  low := floor(extract(epoch from least(early, late)));
-  high := ceil(extract(epoch from greatest(early, late)));
+  -- In a gap: read with the offset before it, the time is past the gap; with the one after, before it.
+  low := floor(extract(epoch from least((local_time - dialer._utc_offset(tz, approx - interval '1 day')) at time zone 'UTC',
+                                        (local_time - dialer._utc_offset(tz, approx + interval '1 day')) at time zone 'UTC')));
+  high := ceil(extract(epoch from greatest((local_time - dialer._utc_offset(tz, approx - interval '1 day')) at time zone 'UTC',
+                                           (local_time - dialer._utc_offset(tz, approx + interval '1 day')) at time zone 'UTC')));
   while high - low > 1 loop
     middle := (low + high) / 2;
     if (to_timestamp(middle) at time zone tz) >= local_time then high := middle; else low := middle; end if;
@@ -1185,7 +1198,7 @@ $function$;
 comment on function dialer.fail_import(p_import_id uuid, p_error jsonb, p_at timestamp with time zone) is 'Marks a running import failed with one error {line, code, message}; its rows were rolled back.';
 
 CREATE OR REPLACE FUNCTION dialer.finish_import(p_import_id uuid, p_rows integer, p_imported integer, p_duplicates integer, p_dnc integer, p_rejected integer, p_errors jsonb, p_at timestamp with time zone)
- RETURNS boolean
+ RETURNS integer
  LANGUAGE plpgsql
 AS $function$
 declare
@@ -1202,14 +1215,13 @@ begin
     raise exception using errcode = 'PD409', message = 'the import is not running';
   end if;
   select status into v_status from dialer.campaigns where id = v_campaign_id for share;
-  if v_status = 'active' then
-    perform dialer.schedule_new_members(v_tenant_id, v_campaign_id, p_at);
-    return true;
+  if v_status in ('active', 'paused') then
+    return dialer.schedule_new_members(v_tenant_id, v_campaign_id, p_at);
   end if;
-  return false;
+  return 0;
 end
 $function$;
-comment on function dialer.finish_import(p_import_id uuid, p_rows integer, p_imported integer, p_duplicates integer, p_dnc integer, p_rejected integer, p_errors jsonb, p_at timestamp with time zone) is 'Stores the report of a running import (status completed) and, when its campaign is active, schedules the new members with schedule_new_members. Returns true when it did (the caller then wakes the worker).';
+comment on function dialer.finish_import(p_import_id uuid, p_rows integer, p_imported integer, p_duplicates integer, p_dnc integer, p_rejected integer, p_errors jsonb, p_at timestamp with time zone) is 'Stores the report of a running import (status completed) and, when its campaign is active or paused, schedules the new members with schedule_new_members. Returns the number of calls created (the caller wakes the worker when > 0).';
 
 CREATE OR REPLACE FUNCTION dialer.import_contacts_batch(p_tenant_id uuid, p_campaign_id uuid, p_import_id uuid, p_rows jsonb, p_at timestamp with time zone)
  RETURNS TABLE(imported integer, duplicates integer, dnc integer)
@@ -1296,11 +1308,15 @@ begin
     return after;
   end if;
   local_day := (after at time zone tz)::date;
-  -- A window opens either when a scheduled day's window starts, or when a fall-back transition
-  -- puts the wall clock back inside a window.
+  -- A window opens when a scheduled day's window starts (at either reading of a repeated start
+  -- time, or right after a gap), or when a fall-back transition puts the wall clock back inside.
   select min(candidate) into found_at
   from (
     select dialer._window_opening(tz, window_start, window_end, local_day + offset_days) as candidate
+    from generate_series(-1, 8) as offset_days
+    where extract(isodow from local_day + offset_days)::integer = any(days)
+    union all
+    select dialer._local_instants(tz, local_day + offset_days + window_start)
     from generate_series(-1, 8) as offset_days
     where extract(isodow from local_day + offset_days)::integer = any(days)
     union all

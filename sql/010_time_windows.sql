@@ -43,27 +43,42 @@ $$;
 comment on function dialer.window_open(text, time, time, integer[], timestamptz) is
   'True when the local wall time of at in zone tz lies in [window_start, window_end) of a day in days (ISO weekdays, 1 = Monday). window_end < window_start: the window runs past midnight and belongs to the day it opens on. window_start = window_end: the whole day. DST: wall times in a gap never occur (a window starting in the gap opens right after it); repeated wall times are open both times.';
 
--- Internal: the first instant whose local wall time in tz is at or after the given local time.
--- An ordinary local time has one instant; a repeated one (fall back) two, of which the first is
--- taken; one in a gap (spring forward) none, and then the gap's end is found by bisection.
+-- Internal: the instants at which the wall clock in tz reads exactly local_time: one for an
+-- ordinary time, two for a repeated one (fall back), none for one in a gap (spring forward).
+-- Both offsets in force within a day either side are tried (zones do not change twice in two days).
+create or replace function dialer._local_instants(tz text, local_time timestamp) returns setof timestamptz
+  language sql immutable strict parallel safe
+as $$
+  select distinct candidate
+  from (select (local_time - dialer._utc_offset(tz, (local_time at time zone 'UTC') + shift)) at time zone 'UTC' as candidate
+        from (values (interval '-1 day'), (interval '1 day')) as shifts (shift)) as candidates
+  where (candidate at time zone tz) = local_time
+  order by candidate
+$$;
+comment on function dialer._local_instants(text, timestamp) is
+  'Internal: the instants whose wall-clock time in tz is local_time: one, two (repeated at fall back) or none (in a spring-forward gap), earliest first.';
+
+-- Internal: the first instant whose local wall time in tz is at or after the given local time:
+-- the earlier instant of a repeated time; for a time in a gap, the end of the gap, found by
+-- bisection to the second between the two offsets' readings.
 create or replace function dialer._local_start(tz text, local_time timestamp) returns timestamptz
   language plpgsql immutable strict parallel safe
 as $$
 declare
   approx constant timestamptz := local_time at time zone 'UTC';
-  early constant timestamptz := (local_time - dialer._utc_offset(tz, approx - interval '1 day')) at time zone 'UTC';
-  late constant timestamptz := (local_time - dialer._utc_offset(tz, approx + interval '1 day')) at time zone 'UTC';
+  first_instant timestamptz := (select min(instant) from dialer._local_instants(tz, local_time) as instant);
   low bigint;
   high bigint;
   middle bigint;
 begin
-  if (early at time zone tz) = local_time or (late at time zone tz) = local_time then
-    return least(case when (early at time zone tz) = local_time then early end,
-                 case when (late at time zone tz) = local_time then late end);
+  if first_instant is not null then
+    return first_instant;
   end if;
-  -- In a gap: the local time before the transition is below local_time, after it above.
-  low := floor(extract(epoch from least(early, late)));
-  high := ceil(extract(epoch from greatest(early, late)));
+  -- In a gap: read with the offset before it, the time is past the gap; with the one after, before it.
+  low := floor(extract(epoch from least((local_time - dialer._utc_offset(tz, approx - interval '1 day')) at time zone 'UTC',
+                                        (local_time - dialer._utc_offset(tz, approx + interval '1 day')) at time zone 'UTC')));
+  high := ceil(extract(epoch from greatest((local_time - dialer._utc_offset(tz, approx - interval '1 day')) at time zone 'UTC',
+                                           (local_time - dialer._utc_offset(tz, approx + interval '1 day')) at time zone 'UTC')));
   while high - low > 1 loop
     middle := (low + high) / 2;
     if (to_timestamp(middle) at time zone tz) >= local_time then high := middle; else low := middle; end if;
@@ -142,11 +157,15 @@ begin
     return after;
   end if;
   local_day := (after at time zone tz)::date;
-  -- A window opens either when a scheduled day's window starts, or when a fall-back transition
-  -- puts the wall clock back inside a window.
+  -- A window opens when a scheduled day's window starts (at either reading of a repeated start
+  -- time, or right after a gap), or when a fall-back transition puts the wall clock back inside.
   select min(candidate) into found_at
   from (
     select dialer._window_opening(tz, window_start, window_end, local_day + offset_days) as candidate
+    from generate_series(-1, 8) as offset_days
+    where extract(isodow from local_day + offset_days)::integer = any(days)
+    union all
+    select dialer._local_instants(tz, local_day + offset_days + window_start)
     from generate_series(-1, 8) as offset_days
     where extract(isodow from local_day + offset_days)::integer = any(days)
     union all
