@@ -23,6 +23,7 @@ const environmentSchema = z.object({
   APP_SECRET: z.preprocess(emptyAsUnset, z.string().min(32, 'must be at least 32 characters').optional()),
   ADMIN_TOKEN: z.preprocess(emptyAsUnset, z.string().min(16, 'must be at least 16 characters').optional()),
   VAPI_BASE_URL: z.preprocess(emptyAsUnset, httpUrl.default('https://api.vapi.ai')),
+  IMPORT_MAX_BYTES: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1024).default(50 * 1024 * 1024)),
   LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(logLevels).default('info')),
   DATA_DIR: z.preprocess(emptyAsUnset, z.string().default('.data')),
   RECONCILE_AFTER_SECONDS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(86400).default(600)),
@@ -36,6 +37,7 @@ const hints: Record<string, string> = {
   APP_SECRET: 'a random string of 32+ characters, e.g. from `openssl rand -hex 32`',
   ADMIN_TOKEN: 'a random string of 16+ characters, e.g. from `openssl rand -hex 24`',
   VAPI_BASE_URL: 'e.g. https://api.vapi.ai',
+  IMPORT_MAX_BYTES: 'the largest CSV upload in bytes, e.g. 52428800 (50 MB)',
   LOG_LEVEL: `one of ${logLevels.join(', ')}`,
   RECONCILE_AFTER_SECONDS: 'whole seconds, e.g. 600',
   DIAL_LEASE_SECONDS: 'whole seconds, e.g. 300',
@@ -48,6 +50,8 @@ export type Config = {
   appSecret: string | undefined;
   adminToken: string | undefined;
   vapiBaseUrl: string;
+  /** Largest body POST /v1/campaigns/:id/contacts/import accepts (413 beyond). */
+  importMaxBytes: number;
   logLevel: LogLevel;
   dataDir: string;
   /** A live call not heard of for this long is looked up on VAPI. */
@@ -78,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     appSecret: e.APP_SECRET,
     adminToken: e.ADMIN_TOKEN,
     vapiBaseUrl: e.VAPI_BASE_URL,
+    importMaxBytes: e.IMPORT_MAX_BYTES,
     logLevel: e.LOG_LEVEL,
     dataDir: e.DATA_DIR,
     reconcileAfterSeconds: e.RECONCILE_AFTER_SECONDS,

@@ -7,6 +7,8 @@ import { installApiDocs } from './docs.js';
 import { installTenantRoutes } from './tenants.js';
 import { installApiKeyRoutes } from './apiKeys.js';
 import { installSettingsRoutes } from './settings.js';
+import { installImportRoutes } from './imports.js';
+import { installContactRoutes } from './contacts.js';
 
 export type RouteInstaller = (router: Router, context: AppContext) => void;
 
@@ -14,7 +16,7 @@ export type RouteInstaller = (router: Router, context: AppContext) => void;
 const publicRoutes: RouteInstaller[] = [installTenantRoutes];
 
 /** Routes of one tenant: the caller is in response.locals (see auth.ts callerOf). */
-const tenantRoutes: RouteInstaller[] = [installApiKeyRoutes, installSettingsRoutes];
+const tenantRoutes: RouteInstaller[] = [installApiKeyRoutes, installSettingsRoutes, installContactRoutes, installImportRoutes];
 
 export function installApi(app: Express, context: AppContext): void {
   installApiDocs(app);

@@ -1,0 +1,146 @@
+-- CSV imports: the writes of server/csv/importContacts.ts. The TypeScript side parses and
+-- validates rows; these functions decide what a row does to contacts and memberships, so the
+-- rules (what counts as a duplicate, which zone wins, what is refreshed) are read here.
+
+-- Why: an import is recorded (status 'running') before any row is read, so every attempt leaves
+-- a trace, and it is refused up front when the campaign cannot take contacts.
+create or replace function dialer.start_import(
+  p_tenant_id uuid, p_campaign_id uuid, p_filename text, p_at timestamptz
+) returns uuid
+  language plpgsql volatile
+as $$
+declare
+  v_status text;
+  v_import_id uuid;
+begin
+  select status into v_status
+  from dialer.campaigns
+  where id = p_campaign_id and tenant_id = p_tenant_id and deleted_at is null;
+  if not found then
+    raise exception using errcode = 'PD404', message = 'campaign not found';
+  end if;
+  if v_status = 'completed' then
+    raise exception using errcode = 'PD409', message = 'the campaign is completed: it takes no new contacts';
+  end if;
+  insert into dialer.imports (tenant_id, campaign_id, filename, created_at)
+  values (p_tenant_id, p_campaign_id, left(p_filename, 255), p_at)
+  returning id into v_import_id;
+  return v_import_id;
+end
+$$;
+comment on function dialer.start_import(uuid, uuid, text, timestamptz) is
+  'Records a new import (status running) into a campaign of the tenant; PD404 when the campaign is not the tenant''s or is deleted, PD409 when it is completed. Returns the import id.';
+
+-- Why: one statement per ~1,000 rows keeps an import of a million rows fast, and the rules of
+-- a row live here. A new phone becomes a contact; a row whose contact is already a member of
+-- the campaign (from an earlier import, or earlier in this file) is a duplicate and changes
+-- nothing; a contact that joins the campaign gets its name refreshed when the file has one, its
+-- zone replaced when the file gives one in a column (an area-code guess only fills a contact
+-- with no zone), and is restored if it had been deleted. Members on the tenant's do-not-call
+-- list are added (the dialing gate never calls them) and counted apart.
+create or replace function dialer.import_contacts_batch(
+  p_tenant_id uuid, p_campaign_id uuid, p_import_id uuid, p_rows jsonb, p_at timestamptz
+) returns table (imported integer, duplicates integer, dnc integer)
+  language plpgsql volatile
+as $$
+begin
+  perform from dialer.campaigns where id = p_campaign_id and tenant_id = p_tenant_id;
+  if not found then
+    raise exception using errcode = 'PD404', message = 'campaign not found';
+  end if;
+
+  insert into dialer.contacts as c (tenant_id, phone, name, time_zone, possible_time_zones, time_zone_source, created_at, updated_at)
+  select p_tenant_id, r.phone, r.name, r.time_zone, coalesce(r.possible_time_zones, '{}'), r.time_zone_source, p_at, p_at
+  from jsonb_to_recordset(p_rows) as r (phone text, name text, time_zone text, possible_time_zones text[], time_zone_source text)
+  on conflict (tenant_id, phone) do nothing;
+
+  return query
+  with input as (
+    select r.*
+    from jsonb_to_recordset(p_rows)
+      as r (phone text, name text, time_zone text, possible_time_zones text[], time_zone_source text, variables jsonb)
+  ),
+  added as (
+    insert into dialer.campaign_contacts (campaign_id, contact_id, variables, import_id, added_at)
+    select p_campaign_id, c.id, coalesce(i.variables, '{}'), p_import_id, p_at
+    from input i
+    join dialer.contacts c on c.tenant_id = p_tenant_id and c.phone = i.phone
+    on conflict (campaign_id, contact_id) do nothing
+    returning contact_id
+  ),
+  refreshed as (
+    update dialer.contacts c set
+      name = coalesce(i.name, c.name),
+      time_zone = case
+        when i.time_zone_source = 'column' or c.time_zone_source is null then i.time_zone else c.time_zone end,
+      possible_time_zones = case
+        when i.time_zone_source = 'column' or c.time_zone_source is null then coalesce(i.possible_time_zones, '{}')
+        else c.possible_time_zones end,
+      time_zone_source = case
+        when i.time_zone_source = 'column' or c.time_zone_source is null then i.time_zone_source else c.time_zone_source end,
+      deleted_at = null,
+      updated_at = p_at
+    from added a, input i
+    where c.id = a.contact_id and i.phone = c.phone and c.tenant_id = p_tenant_id
+      and (c.deleted_at is not null
+        or (i.name is not null and i.name is distinct from c.name)
+        or (i.time_zone_source = 'column'
+            and (c.time_zone_source is distinct from 'column' or c.time_zone is distinct from i.time_zone))
+        or (c.time_zone_source is null and i.time_zone_source is not null))
+    returning c.id
+  )
+  select
+    (count(*) filter (where d.phone is null))::integer,
+    (jsonb_array_length(p_rows) - count(*))::integer,
+    (count(*) filter (where d.phone is not null))::integer
+  from added a
+  join dialer.contacts c on c.id = a.contact_id
+  left join dialer.dnc d on d.tenant_id = p_tenant_id and d.phone = c.phone;
+end
+$$;
+comment on function dialer.import_contacts_batch(uuid, uuid, uuid, jsonb, timestamptz) is
+  'Writes one batch of an import: p_rows is a JSON array of {phone (E.164, unique within the batch), name, time_zone, possible_time_zones, time_zone_source, variables}. Returns how many became members (imported, not on the do-not-call list), were already members (duplicates) and became members but are on the do-not-call list (dnc).';
+
+-- Why: the end of an import (in the import's transaction) is where its report is stored and,
+-- for an active or paused campaign, the new members get their calls (schedule_new_members). The
+-- campaign row is locked first so a concurrent start either sees these members or is seen here.
+create or replace function dialer.finish_import(
+  p_import_id uuid, p_rows integer, p_imported integer, p_duplicates integer, p_dnc integer,
+  p_rejected integer, p_errors jsonb, p_at timestamptz
+) returns integer
+  language plpgsql volatile
+as $$
+declare
+  v_tenant_id uuid;
+  v_campaign_id uuid;
+  v_status text;
+begin
+  update dialer.imports
+  set status = 'completed', rows = p_rows, imported = p_imported, duplicates = p_duplicates, dnc = p_dnc,
+      rejected = p_rejected, errors = p_errors, finished_at = p_at
+  where id = p_import_id and status = 'running'
+  returning tenant_id, campaign_id into v_tenant_id, v_campaign_id;
+  if not found then
+    raise exception using errcode = 'PD409', message = 'the import is not running';
+  end if;
+  select status into v_status from dialer.campaigns where id = v_campaign_id for share;
+  if v_status in ('active', 'paused') then
+    return dialer.schedule_new_members(v_tenant_id, v_campaign_id, p_at);
+  end if;
+  return 0;
+end
+$$;
+comment on function dialer.finish_import(uuid, integer, integer, integer, integer, integer, jsonb, timestamptz) is
+  'Stores the report of a running import (status completed) and, when its campaign is active or paused, schedules the new members with schedule_new_members. Returns the number of calls created (the caller wakes the worker when > 0).';
+
+-- Why: an import that fails (body too large, bad header, malformed CSV, lost connection) rolls
+-- back its rows; its record says why, so GET /v1/imports/:id explains what happened.
+create or replace function dialer.fail_import(p_import_id uuid, p_error jsonb, p_at timestamptz) returns void
+  language sql volatile
+as $$
+  update dialer.imports
+  set status = 'failed', errors = jsonb_build_array(p_error), finished_at = p_at
+  where id = p_import_id and status = 'running';
+$$;
+comment on function dialer.fail_import(uuid, jsonb, timestamptz) is
+  'Marks a running import failed with one error {line, code, message}; its rows were rolled back.';
