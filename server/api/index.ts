@@ -9,6 +9,8 @@ import { installApiKeyRoutes } from './apiKeys.js';
 import { installSettingsRoutes } from './settings.js';
 import { installImportRoutes } from './imports.js';
 import { installContactRoutes } from './contacts.js';
+import { installCampaignRoutes } from './campaigns.js';
+import { installCampaignLifecycleRoutes } from './campaignLifecycle.js';
 
 export type RouteInstaller = (router: Router, context: AppContext) => void;
 
@@ -16,7 +18,7 @@ export type RouteInstaller = (router: Router, context: AppContext) => void;
 const publicRoutes: RouteInstaller[] = [installTenantRoutes];
 
 /** Routes of one tenant: the caller is in response.locals (see auth.ts callerOf). */
-const tenantRoutes: RouteInstaller[] = [installApiKeyRoutes, installSettingsRoutes, installContactRoutes, installImportRoutes];
+const tenantRoutes: RouteInstaller[] = [installApiKeyRoutes, installSettingsRoutes, installCampaignRoutes, installCampaignLifecycleRoutes, installContactRoutes, installImportRoutes];
 
 export function installApi(app: Express, context: AppContext): void {
   installApiDocs(app);

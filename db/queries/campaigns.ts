@@ -1,0 +1,74 @@
+// Campaign rows for the API: one column list, one row type, one mapping to the API's shape.
+import { sql, type CommonQueryMethods } from 'slonik';
+import { z } from 'zod';
+
+export const retryOutcomeNames = ['no_answer', 'busy', 'voicemail', 'failed'] as const;
+export type RetryOutcome = (typeof retryOutcomeNames)[number];
+
+export const campaignRow = z.object({
+  id: z.string(),
+  name: z.string(),
+  assistant_id: z.string(),
+  phone_number_id: z.string(),
+  time_zone: z.string(),
+  window_start: z.string(),
+  window_end: z.string(),
+  days: z.array(z.number()),
+  frequency: z.enum(['once', 'daily', 'weekly']),
+  max_attempts: z.number(),
+  retry_delay_minutes: z.number(),
+  retry_delays: z.record(z.string(), z.number()),
+  retry_outcomes: z.array(z.string()),
+  max_concurrency: z.number(),
+  starts_on: z.string().nullable(),
+  ends_on: z.string().nullable(),
+  blackout_dates: z.array(z.string()),
+  variables: z.record(z.string(), z.unknown()),
+  status: z.enum(['draft', 'active', 'paused', 'completed', 'stopped']),
+  created_at: z.string(),
+  updated_at: z.string(),
+  started_at: z.string().nullable(),
+  finished_at: z.string().nullable(),
+});
+export type CampaignRow = z.infer<typeof campaignRow>;
+
+/** The columns of campaignRow, with dates and times as text (no Date objects, no time zone games). */
+export const campaignColumns = sql.fragment`id, name, assistant_id, phone_number_id, time_zone,
+  window_start::text, window_end::text, days, frequency, max_attempts, retry_delay_minutes, retry_delays,
+  retry_outcomes::text[], max_concurrency, starts_on::text, ends_on::text, blackout_dates::text[], variables,
+  status, created_at, updated_at, started_at, finished_at`;
+
+export async function findCampaign(connection: CommonQueryMethods, tenantId: string, id: string, lock = false): Promise<CampaignRow | null> {
+  return connection.maybeOne(sql.type(campaignRow)`
+    select ${campaignColumns} from dialer.campaigns
+    where id = ${id} and tenant_id = ${tenantId} and deleted_at is null
+    ${lock ? sql.fragment`for update` : sql.fragment``}`);
+}
+
+const progressRow = z.object({
+  contacts: z.number(),
+  pending: z.number(),
+  due_now: z.number(),
+  waiting_for_window: z.number(),
+  waiting_for_retry: z.number(),
+  held_by_concurrency: z.number(),
+  in_flight: z.number(),
+  answered: z.number(),
+  no_answer: z.number(),
+  busy: z.number(),
+  voicemail: z.number(),
+  failed: z.number(),
+  total_cost: z.number().nullable(),
+  next_window_open: z.string().nullable(),
+});
+export type CampaignProgressRow = z.infer<typeof progressRow>;
+
+/** The campaign's line of dialer.campaign_progress (counts as of the database's now()). */
+export async function campaignProgress(connection: CommonQueryMethods, tenantId: string, id: string): Promise<CampaignProgressRow | null> {
+  return connection.maybeOne(sql.type(progressRow)`
+    select contacts::int, pending::int, due_now::int, waiting_for_window::int, waiting_for_retry::int,
+           held_by_concurrency::int, in_flight::int, answered::int, no_answer::int, busy::int,
+           voicemail::int, failed::int, total_cost::float8, next_window_open
+    from dialer.campaign_progress
+    where campaign_id = ${id} and tenant_id = ${tenantId}`);
+}

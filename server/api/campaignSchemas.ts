@@ -1,0 +1,137 @@
+// The campaign's API shape (camelCase, nested window) and its mapping from the row.
+import { z } from 'zod/v4';
+import { retryOutcomeNames, type CampaignRow } from '../../db/queries/campaigns.js';
+import { clockTime, hhmm, isoDate, timeZone, variables } from './schemas.js';
+
+const retryOutcome = z.enum(retryOutcomeNames);
+const minutes = z.int().min(0).max(525_600);
+
+export const retryDelay = z
+  .union([
+    minutes.describe('minutes before retrying, whatever the outcome'),
+    z
+      .object({ no_answer: minutes.optional(), busy: minutes.optional(), voicemail: minutes.optional(), failed: minutes.optional() })
+      .strict()
+      .describe('minutes before retrying, per outcome; outcomes left out wait 60 minutes (or the previous number given)'),
+  ])
+  .describe('a number, or minutes per outcome');
+
+const campaignFields = {
+  name: z.string().trim().min(1).max(200),
+  assistantId: z.string().trim().min(1).max(100).describe('VAPI assistant id'),
+  phoneNumberId: z.string().trim().min(1).max(100).describe('VAPI phone number id'),
+  timeZone,
+  window: z
+    .object({ start: clockTime, end: clockTime })
+    .describe('local calling window; end before start runs past midnight; start = end means all day'),
+  days: z
+    .array(z.int().min(1).max(7))
+    .min(1)
+    .max(7)
+    .refine((days) => new Set(days).size === days.length, 'days must not repeat')
+    .describe('ISO weekdays: 1 = Monday … 7 = Sunday'),
+  frequency: z.enum(['once', 'daily', 'weekly']),
+  maxAttempts: z.int().min(1).max(20),
+  retryDelayMinutes: retryDelay,
+  retryOutcomes: z.array(retryOutcome).max(4).describe('outcomes that earn another attempt'),
+  maxConcurrency: z.int().min(1).max(10_000),
+  startsOn: isoDate.nullable(),
+  endsOn: isoDate.nullable(),
+  blackoutDates: z.array(isoDate).max(1000).describe('local dates (campaign zone) with no calls'),
+  variables,
+};
+
+const datesOrdered = (value: { startsOn?: string | null; endsOn?: string | null }) =>
+  !value.startsOn || !value.endsOn || value.endsOn >= value.startsOn;
+const datesMessage = { message: 'endsOn must not be before startsOn', path: ['endsOn'] };
+
+export const createCampaignBody = z
+  .object({
+    ...campaignFields,
+    days: campaignFields.days.default([1, 2, 3, 4, 5]),
+    frequency: campaignFields.frequency.default('once'),
+    maxAttempts: campaignFields.maxAttempts.default(3),
+    retryDelayMinutes: campaignFields.retryDelayMinutes.default(60),
+    retryOutcomes: campaignFields.retryOutcomes.optional(),
+    maxConcurrency: campaignFields.maxConcurrency.default(5),
+    startsOn: campaignFields.startsOn.optional(),
+    endsOn: campaignFields.endsOn.optional(),
+    blackoutDates: campaignFields.blackoutDates.default([]),
+    variables: campaignFields.variables.default({}),
+  })
+  .strict()
+  .refine(datesOrdered, datesMessage);
+
+export const patchCampaignBody = z.object(campaignFields).partial().strict().refine(datesOrdered, datesMessage);
+
+export type CampaignInput = z.output<typeof patchCampaignBody>;
+
+export const campaignView = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  assistantId: z.string(),
+  phoneNumberId: z.string(),
+  timeZone: z.string(),
+  window: z.object({ start: z.string(), end: z.string() }),
+  days: z.array(z.int()),
+  frequency: z.enum(['once', 'daily', 'weekly']),
+  maxAttempts: z.int(),
+  retryDelayMinutes: retryDelay.describe('a number when every outcome waits the same; else minutes for each outcome'),
+  retryOutcomes: z.array(z.string()),
+  maxConcurrency: z.int(),
+  startsOn: z.string().nullable(),
+  endsOn: z.string().nullable(),
+  blackoutDates: z.array(z.string()),
+  variables: z.record(z.string(), z.unknown()),
+  status: z.enum(['draft', 'active', 'paused', 'completed', 'stopped']),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type CampaignView = z.infer<typeof campaignView>;
+
+export function toCampaignView(row: CampaignRow): CampaignView {
+  const perOutcome = Object.keys(row.retry_delays).length > 0;
+  return {
+    id: row.id,
+    name: row.name,
+    assistantId: row.assistant_id,
+    phoneNumberId: row.phone_number_id,
+    timeZone: row.time_zone,
+    window: { start: hhmm(row.window_start), end: hhmm(row.window_end) },
+    days: row.days,
+    frequency: row.frequency,
+    maxAttempts: row.max_attempts,
+    retryDelayMinutes: perOutcome
+      ? Object.fromEntries(retryOutcomeNames.map((outcome) => [outcome, row.retry_delays[outcome] ?? row.retry_delay_minutes]))
+      : row.retry_delay_minutes,
+    retryOutcomes: row.retry_outcomes,
+    maxConcurrency: row.max_concurrency,
+    startsOn: row.starts_on,
+    endsOn: row.ends_on,
+    blackoutDates: row.blackout_dates,
+    variables: row.variables,
+    status: row.status,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+export const campaignProgressView = z.object({
+  contacts: z.int(),
+  pending: z.int(),
+  dueNow: z.int(),
+  waitingForWindow: z.int(),
+  waitingForRetry: z.int(),
+  heldByConcurrency: z.int(),
+  inFlight: z.int(),
+  answered: z.int(),
+  noAnswer: z.int(),
+  busy: z.int(),
+  voicemail: z.int(),
+  failed: z.int(),
+  totalCost: z.number(),
+});
