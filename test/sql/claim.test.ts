@@ -1,0 +1,197 @@
+// claim_calls: what it returns, every concurrency limit, one live call per number, fairness,
+// and concurrent claimers on separate connections. Each subtest has a database of its own,
+// since a claim looks at every tenant.
+import t from 'tap';
+import { sql, type DatabasePool } from 'slonik';
+import { z } from 'zod';
+import { createTestDatabase } from '../helpers/database.js';
+import pg from 'pg';
+import { AT, fixtures } from './fixtures.js';
+
+const claimed = z.object({
+  call_id: z.string(),
+  tenant_id: z.string(),
+  campaign_id: z.string().nullable(),
+  contact_id: z.string(),
+  attempt: z.number(),
+  phone: z.string(),
+  name: z.string().nullable(),
+  assistant_id: z.string(),
+  phone_number_id: z.string(),
+  variables: z.record(z.string(), z.unknown()),
+  lease_expires_at: z.string(),
+});
+
+const claim = async (pool: Pick<DatabasePool, 'any'>, max: number, at = AT) =>
+  [...(await pool.any(sql.type(claimed)`select * from dialer.claim_calls(${at}, ${max})`))];
+
+/** `count` members of a new campaign, each with a call due at AT (due_at spaced by a second). */
+async function campaignWithCalls(pool: DatabasePool, tenantId: string, count: number, campaign: Record<string, unknown> = {}, firstDue = AT) {
+  const f = fixtures(pool);
+  const campaignId = await f.campaign(tenantId, campaign);
+  const calls: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const contactId = await f.contact(tenantId);
+    await f.member(campaignId, contactId);
+    calls.push(await f.call({ tenant_id: tenantId, campaign_id: campaignId, contact_id: contactId,
+                              due_at: new Date(Date.parse(firstDue) - (count - i) * 1000).toISOString() }));
+  }
+  return { campaignId, calls };
+}
+
+const liveCount = async (pool: DatabasePool, column: 'tenant_id' | 'campaign_id', id: string) =>
+  Number(await pool.oneFirst(sql.unsafe`
+    select count(*) from dialer.calls where ${sql.identifier([column])} = ${id} and status in ('dialing', 'queued', 'ringing', 'in_progress')`));
+
+t.test('what a claim returns and sets', async (t) => {
+  const { pool } = await createTestDatabase(t);
+  const f = fixtures(pool);
+  const tenantId = await f.tenant();
+  const campaignId = await f.campaign(tenantId, { assistant_id: 'asst_camp', phone_number_id: 'pn_camp', variables: { a: 'campaign', b: 'campaign', c: 'campaign', d: 'campaign' } });
+  const contactId = await f.contact(tenantId, { name: 'Ada', attributes: { b: 'contact', c: 'contact', d: 'contact' } });
+  await f.member(campaignId, contactId, { c: 'member', d: 'member' });
+  const callId = await f.call({ tenant_id: tenantId, campaign_id: campaignId, contact_id: contactId, variables: { d: 'call' } });
+  const directContact = await f.contact(tenantId, { attributes: { x: 1 } });
+  const directId = await f.call({ tenant_id: tenantId, contact_id: directContact, assistant_id: 'asst_direct', phone_number_id: 'pn_direct', due_at: '2026-06-10T14:00:00Z' });
+
+  const rows = await pool.any(sql.type(claimed)`select * from dialer.claim_calls(${AT}, 10, '90 seconds')`);
+  t.equal(rows.length, 2);
+  const campaignCall = rows.find((row) => row.call_id === callId)!;
+  t.match(campaignCall, { tenant_id: tenantId, campaign_id: campaignId, contact_id: contactId, attempt: 1, name: 'Ada', assistant_id: 'asst_camp', phone_number_id: 'pn_camp' });
+  t.same(campaignCall.variables, { a: 'campaign', b: 'contact', c: 'member', d: 'call' }, 'later layers win');
+  t.equal(campaignCall.lease_expires_at, '2026-06-10T15:01:30.000Z');
+  const directCall = rows.find((row) => row.call_id === directId)!;
+  t.match(directCall, { campaign_id: null, assistant_id: 'asst_direct', phone_number_id: 'pn_direct' });
+  t.same(directCall.variables, { x: 1 });
+  const row = await f.callRow(callId);
+  t.match(row, { status: 'dialing', claimed_at: AT, lease_expires_at: '2026-06-10T15:01:30.000Z' });
+  t.same(await claim(pool, 10), [], 'a claimed call is not claimed again');
+  t.same(await claim(pool, 0), [], 'max 0');
+});
+
+t.test('a claim applies the due gate', async (t) => {
+  const { pool } = await createTestDatabase(t);
+  const f = fixtures(pool);
+  const due = await f.scenario();
+  await f.scenario({ tenantId: due.tenantId, campaign: { status: 'paused' } });
+  await f.scenario({ tenantId: due.tenantId, campaign: { window_start: '16:00', window_end: '17:00' } });
+  await f.scenario({ tenantId: due.tenantId, call: { due_at: '2026-06-10T16:00:00Z' } });
+  t.same((await claim(pool, 10)).map((row) => row.call_id), [due.callId]);
+});
+
+t.test("a campaign's max_concurrency counts its live calls", async (t) => {
+  const { pool } = await createTestDatabase(t);
+  const f = fixtures(pool);
+  const tenantId = await f.tenant({ concurrency_limit: 100 });
+  const { campaignId } = await campaignWithCalls(pool, tenantId, 5, { max_concurrency: 3 });
+  const contactId = await f.contact(tenantId);
+  await f.call({ tenant_id: tenantId, campaign_id: campaignId, contact_id: contactId, status: 'in_progress', occurrence: 'x' });
+  t.equal((await claim(pool, 10)).length, 2, '3 - 1 live');
+  t.equal(await liveCount(pool, 'campaign_id', campaignId), 3);
+  t.same(await claim(pool, 10), [], 'full');
+});
+
+t.test("a tenant's effective limit is the lower of its own and VAPI's", async (t) => {
+  const { pool } = await createTestDatabase(t);
+  const f = fixtures(pool);
+  const tenantId = await f.tenant({ concurrency_limit: 5, vapi_concurrency_limit: 3 });
+  await campaignWithCalls(pool, tenantId, 4);
+  await campaignWithCalls(pool, tenantId, 4);
+  t.equal((await claim(pool, 10)).length, 3, 'VAPI reported 3');
+  await pool.query(sql.unsafe`update dialer.tenants set vapi_concurrency_limit = null, concurrency_limit = 4 where id = ${tenantId}`);
+  t.equal((await claim(pool, 10)).length, 1, 'own limit 4, 3 live');
+  t.equal(await liveCount(pool, 'tenant_id', tenantId), 4);
+});
+
+t.test('one live call per number, within a claim and across claims', async (t) => {
+  const { pool } = await createTestDatabase(t);
+  const f = fixtures(pool);
+  const tenantId = await f.tenant();
+  const contactId = await f.contact(tenantId);
+  const first = await f.campaign(tenantId);
+  const second = await f.campaign(tenantId);
+  await f.call({ tenant_id: tenantId, campaign_id: first, contact_id: contactId });
+  await f.call({ tenant_id: tenantId, campaign_id: second, contact_id: contactId });
+  await f.call({ tenant_id: tenantId, contact_id: contactId });
+  t.equal((await claim(pool, 10)).length, 1, 'three due calls to one number: one claimed');
+  t.same(await claim(pool, 10), [], 'the others wait for it to end');
+});
+
+t.test('fairness: campaigns of a tenant, and tenants, take turns', async (t) => {
+  const { pool } = await createTestDatabase(t);
+  const f = fixtures(pool);
+  const tenantId = await f.tenant({ concurrency_limit: 100 });
+  const big = await campaignWithCalls(pool, tenantId, 12, { max_concurrency: 50 }, '2026-06-10T10:00:00Z');
+  const small = await campaignWithCalls(pool, tenantId, 3, { max_concurrency: 50 });
+  const rows = await claim(pool, 4);
+  t.equal(rows.filter((row) => row.campaign_id === big.campaignId).length, 2, 'the older, bigger campaign gets 2 of 4');
+  t.equal(rows.filter((row) => row.campaign_id === small.campaignId).length, 2, 'the small one gets 2 of 4');
+  t.same(rows.filter((row) => row.campaign_id === big.campaignId).map((row) => row.call_id).sort(), big.calls.slice(0, 2).sort(), 'oldest due first within a campaign');
+
+  const busy = await f.tenant({ concurrency_limit: 100 });
+  const quiet = await f.tenant({ concurrency_limit: 100 });
+  await campaignWithCalls(pool, busy, 10, { max_concurrency: 50 }, '2026-06-10T09:00:00Z');
+  await campaignWithCalls(pool, busy, 10, { max_concurrency: 50 }, '2026-06-10T09:00:00Z');
+  await campaignWithCalls(pool, quiet, 2, { max_concurrency: 50 });
+  const next = await claim(pool, 6);
+  t.equal(next.filter((row) => row.tenant_id === quiet).length, 2, 'a tenant with one small campaign is not starved by a busy one');
+  t.equal(next.filter((row) => row.tenant_id === tenantId).length, 2);
+  t.equal(next.filter((row) => row.tenant_id === busy).length, 2);
+  t.equal((await claim(pool, 100)).length, 10 + 1 + 18 - 2, 'then everything left (within limits)');
+});
+
+t.test('concurrent claimers never share a call and never exceed a cap', async (t) => {
+  const { pool } = await createTestDatabase(t);
+  const f = fixtures(pool);
+  const tenants: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const tenantId = await f.tenant({ concurrency_limit: 7 });
+    tenants.push(tenantId);
+    await campaignWithCalls(pool, tenantId, 6, { max_concurrency: 4 });
+    await campaignWithCalls(pool, tenantId, 6, { max_concurrency: 4 });
+  }
+  const seen = new Set<string>();
+  for (let round = 0; round < 6; round++) {
+    const batches = await Promise.all([1, 2, 3].map(() => pool.transaction((tx) => claim(tx, 5))));
+    for (const row of batches.flat()) {
+      t.notOk(seen.has(row.call_id), `call ${row.call_id} claimed once`);
+      seen.add(row.call_id);
+    }
+  }
+  t.equal(seen.size, 4 * 7, 'every tenant filled to its limit, no more');
+  for (const tenantId of tenants) t.equal(await liveCount(pool, 'tenant_id', tenantId), 7, 'tenant cap held');
+  const perCampaign = await pool.anyFirst(sql.unsafe`
+    select count(*) from dialer.calls where status = 'dialing' group by campaign_id`);
+  t.ok(perCampaign.every((count) => Number(count) <= 4), 'campaign caps held');
+});
+
+t.test('a claimer skips a tenant another claimer is serving, and rows locked elsewhere', async (t) => {
+  const { pool, url } = await createTestDatabase(t);
+  // slonik refuses a query on another of its connections inside a transaction callback, so the
+  // second claimer is a plain pg client.
+  const elsewhere = new pg.Client({ connectionString: url });
+  await elsewhere.connect();
+  t.teardown(() => elsewhere.end());
+  const claimElsewhere = async (max: number) =>
+    (await elsewhere.query<{ call_id: string }>('select * from dialer.claim_calls($1, $2)', [AT, max])).rows;
+  const f = fixtures(pool);
+  const tenantId = await f.tenant({ concurrency_limit: 3 });
+  await campaignWithCalls(pool, tenantId, 6, { max_concurrency: 10 });
+  let duringFirst: unknown[] = [];
+  const first = await pool.transaction(async (tx) => {
+    const rows = await claim(tx, 2);
+    duringFirst = await claimElsewhere(10); // another connection, while the first has not committed
+    return rows;
+  });
+  t.equal(first.length, 2);
+  t.same(duringFirst, [], 'the tenant is being claimed elsewhere: skipped, not waited for, not double-counted');
+  t.equal((await claim(pool, 10)).length, 1, 'after the first commits, the cap (3) is exact');
+
+  const other = await f.tenant();
+  const { calls } = await campaignWithCalls(pool, other, 2);
+  const rows = await pool.transaction(async (tx) => {
+    await tx.query(sql.unsafe`select id from dialer.calls where id = ${calls[0]} for update`);
+    return claimElsewhere(10);
+  });
+  t.same(rows.map((row) => row.call_id), [calls[1]], 'a row locked by another transaction is skipped');
+});
