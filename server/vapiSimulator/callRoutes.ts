@@ -75,7 +75,7 @@ export function createCall(state: SimulatorState, apiKey: string, body: unknown)
     live: state.store.liveCount(apiKey),
     blocked: full,
   });
-  state.playback.start(call, plan);
+  state.playback.start(call, plan, state.callRngs(state.dials.length - 1));
   return { status: 201, body: structuredClone(call), ...(fault === 'timeout' || fault === 'reset' ? { fault } : {}) };
 }
 

@@ -37,10 +37,6 @@ export type LostWebhook = { at: number; type: string; status?: string; callId: s
 
 type Dependencies = {
   options: () => SimulatorOptions;
-  /** Draws durations. */
-  rng: Rng;
-  /** Draws webhook faults. */
-  webhookRng: Rng;
   scheduler: Scheduler;
   sender: WebhookSender;
   counts: FaultCounts;
@@ -49,13 +45,23 @@ type Dependencies = {
   onEnded: (call: VapiCall) => void;
 };
 
+/**
+ * Each call draws its durations and webhook faults from streams of its own (seeded from the
+ * simulator's seed and the call's rank), so a seed replays the same faults on the same calls
+ * however the timers of concurrent calls interleave.
+ */
+export type CallRngs = { timing: Rng; webhooks: Rng };
+
 export class Playback {
   private readonly chains = new Map<string, Promise<void>>();
+  private readonly rngs = new Map<string, CallRngs>();
 
   constructor(private readonly deps: Dependencies) {}
 
-  start(call: VapiCall, plan: CallPlan): void {
-    const { scheduler, rng } = this.deps;
+  start(call: VapiCall, plan: CallPlan, rngs: CallRngs): void {
+    this.rngs.set(call.id, rngs);
+    const { scheduler } = this.deps;
+    const rng = rngs.timing;
     const timing = this.deps.options().timing;
     const path = pathOf(plan.endedReason);
     this.statusUpdate(call);
@@ -88,16 +94,17 @@ export class Playback {
   private end(call: VapiCall, endedReason: string): void {
     endCall(call, endedReason, Date.now());
     this.deps.onEnded(call);
-    const { options, scheduler, rng, counts } = this.deps;
-    const reportDelay = rng.millis(options().timing.reportDelayMs);
-    if (options().webhookFaults.reorder) {
-      counts.webhookReordered += 1;
-      this.endOfCallReport(call);
-      scheduler.after(reportDelay, () => this.statusUpdate(call));
-    } else {
-      this.statusUpdate(call);
-      scheduler.after(reportDelay, () => this.endOfCallReport(call));
-    }
+    const { options, scheduler, counts } = this.deps;
+    const reportDelay = this.rngs.get(call.id)!.timing.millis(options().timing.reportDelayMs);
+    const [first, last] = options().webhookFaults.reorder
+      ? [() => this.endOfCallReport(call), () => this.statusUpdate(call)]
+      : [() => this.statusUpdate(call), () => this.endOfCallReport(call)];
+    if (options().webhookFaults.reorder) counts.webhookReordered += 1;
+    first();
+    scheduler.after(reportDelay, () => {
+      last();
+      this.rngs.delete(call.id);
+    });
   }
 
   private statusUpdate(call: VapiCall): void {
@@ -133,7 +140,8 @@ export class Playback {
     const now = Date.now();
     const status = typeof fields.status === 'string' ? fields.status : undefined;
     const { webhookFaults } = options;
-    const { webhookRng: rng, counts } = this.deps;
+    const { counts } = this.deps;
+    const rng = this.rngs.get(call.id)!.webhooks;
     const lost = webhookFaults.lose ? webhookFaults.lose(type, call.id) : rng.chance(webhookFaults.loseRate);
     if (lost) {
       counts.webhookLost += 1;

@@ -44,3 +44,13 @@ export function createRng(seed: number): Rng {
     },
   };
 }
+
+/** A seed for a sub-stream (e.g. one call's durations), independent of what other streams drew. */
+export function deriveSeed(seed: number, ...parts: number[]): number {
+  let hash = seed >>> 0;
+  for (const part of parts) {
+    hash = Math.imul(hash ^ (part >>> 0), 0x9e3779b1) >>> 0;
+    hash = (hash ^ (hash >>> 16)) >>> 0;
+  }
+  return hash;
+}

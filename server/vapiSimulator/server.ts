@@ -33,7 +33,7 @@ async function handle(state: SimulatorState, request: IncomingMessage, response:
   const parsed = await readBody(request);
   record.body = parsed.ok ? parsed.body : parsed.raw || undefined;
 
-  const latency = state.rng.timing.millis(state.options.responseLatencyMs);
+  const latency = state.rng.latency.millis(state.options.responseLatencyMs);
   if (latency > 0) await new Promise<void>((resolve) => state.scheduler.afterUntracked(latency, resolve));
   if (state.scheduler.isClosed) {
     response.destroy();

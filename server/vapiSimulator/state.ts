@@ -4,8 +4,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { CallStore } from './callStore.js';
 import { emptyFaultCounts, type FaultCounts } from './faults.js';
 import { defaultOptions, mergeOptions, type HttpFault, type Outcome, type SimulatorOptions, type SimulatorOptionsInput } from './options.js';
-import { Playback, type LostWebhook, type WebhookRecord } from './playback.js';
-import { createRng, type Rng } from './rng.js';
+import { Playback, type CallRngs, type LostWebhook, type WebhookRecord } from './playback.js';
+import { createRng, deriveSeed, type Rng } from './rng.js';
 import { Scheduler } from './scheduler.js';
 import { WebhookSender } from './webhookSender.js';
 
@@ -46,21 +46,20 @@ export type Dial = {
   fault?: 'timeout' | 'reset';
 };
 
-/** Separate streams, so e.g. turning a fault rate on does not change which outcomes are drawn. */
-type Streams = { outcomes: Rng; faults: Rng; timing: Rng; webhooks: Rng };
+/**
+ * Separate streams, so e.g. turning a fault rate on does not change which outcomes are drawn.
+ * Durations and webhook faults have one stream per call (callRngs).
+ */
+type Streams = { outcomes: Rng; faults: Rng; latency: Rng };
 
 function streams(seed: number): Streams {
-  return {
-    outcomes: createRng(seed),
-    faults: createRng(seed ^ 0x9e3779b9),
-    timing: createRng(seed ^ 0x85ebca6b),
-    webhooks: createRng(seed ^ 0xc2b2ae35),
-  };
+  return { outcomes: createRng(deriveSeed(seed, 1)), faults: createRng(deriveSeed(seed, 2)), latency: createRng(deriveSeed(seed, 3)) };
 }
 
 export class SimulatorState {
   options: SimulatorOptions;
   rng: Streams;
+  private seed: number;
   readonly store = new CallStore();
   readonly requests: RecordedRequest[] = [];
   readonly dials: Dial[] = [];
@@ -73,19 +72,12 @@ export class SimulatorState {
 
   constructor(input: SimulatorOptionsInput) {
     this.options = mergeOptions(defaultOptions, input);
-    this.rng = streams(this.options.seed);
+    this.seed = this.options.seed;
+    this.rng = streams(this.seed);
     this.scheduler = new Scheduler(() => this.store.allEnded());
     this.sender = new WebhookSender(this.scheduler.signal);
-    const state = this;
     this.playback = new Playback({
       options: () => this.options,
-      // Getters: configure({ seed }) replaces the streams.
-      get rng() {
-        return state.rng.timing;
-      },
-      get webhookRng() {
-        return state.rng.webhooks;
-      },
       scheduler: this.scheduler,
       sender: this.sender,
       counts: this.faultCounts,
@@ -95,9 +87,17 @@ export class SimulatorState {
     });
   }
 
+  /** The streams of the `rank`-th call created (0-based). */
+  callRngs(rank: number): CallRngs {
+    return { timing: createRng(deriveSeed(this.seed, 4, rank)), webhooks: createRng(deriveSeed(this.seed, 5, rank)) };
+  }
+
   configure(update: SimulatorOptionsInput): void {
     this.options = mergeOptions(this.options, update);
-    if (update.seed !== undefined) this.rng = streams(update.seed);
+    if (update.seed !== undefined) {
+      this.seed = update.seed;
+      this.rng = streams(update.seed);
+    }
   }
 
   concurrencyLimitFor(apiKey: string): number {

@@ -69,12 +69,12 @@ t.test('GET /call/:id of an unknown id is 404', async (t) => {
 });
 
 t.test('a call younger than notFoundWindowMs reads 404 and is missing from lists', async (t) => {
-  const sim = await startVapiSimulator({ notFoundWindowMs: 150, timing: { queuedMs: 1_000 } });
+  const sim = await startVapiSimulator({ notFoundWindowMs: 400, timing: { queuedMs: 1_000 } });
   t.teardown(() => sim.close());
   const created = (await post(sim.url, callBody())).body;
   t.equal((await get(sim.url, `/call/${created.id}`)).status, 404);
   t.same((await get(sim.url, '/call')).body, []);
-  await sleep(170);
+  await sleep(450);
   t.equal((await get(sim.url, `/call/${created.id}`)).status, 200);
   t.equal((await get(sim.url, '/call')).body.length, 1);
 });

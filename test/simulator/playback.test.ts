@@ -159,7 +159,7 @@ t.test('a receiver slower than server.timeoutSeconds gets no retry; failures are
   await sim.idle();
   const [timedOut, refused] = [sim.webhooksSent.find((w) => w.url === slow.url), sim.webhooksSent.find((w) => w.url.endsWith('/refused'))];
   t.match(timedOut, { responseStatus: null, error: 'timeout', type: 'end-of-call-report' });
-  t.ok(timedOut!.durationMs >= 950 && timedOut!.durationMs < 1_400, `gave up after ~1 s (${timedOut!.durationMs} ms)`);
+  t.ok(timedOut!.durationMs >= 950 && timedOut!.durationMs < 3_000, `gave up after ~1 s (${timedOut!.durationMs} ms)`);
   t.match(refused, { responseStatus: null, error: /ECONNREFUSED/ });
   t.equal(sim.webhooksSent.length, 2, 'no retries');
   t.equal(slow.received.length, 1);

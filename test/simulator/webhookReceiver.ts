@@ -5,7 +5,7 @@ import type { Test } from 'tap';
 
 export type Received = { at: number; path: string; headers: IncomingHttpHeaders; raw: string; body: any };
 
-export async function startReceiver(t: Test, answer: { status?: number; delayMs?: number } = {}) {
+export async function startReceiver(t: Test, answer: { status?: number; delayMs?: number; hang?: boolean } = {}) {
   const received: Received[] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -17,6 +17,7 @@ export async function startReceiver(t: Test, answer: { status?: number; delayMs?
         response.writeHead(answer.status ?? 200, { 'content-type': 'application/json' });
         response.end('{}');
       };
+      if (answer.hang) return; // never answers: the connection stays open until teardown
       if (answer.delayMs) setTimeout(reply, answer.delayMs);
       else reply();
     });
