@@ -1,0 +1,205 @@
+// The end of a call (outcome_for, apply_call_result: retries, delays, limits, idempotence,
+// campaign completion) and the worker's small steps (begin_dial, record_dialed, release_call,
+// advance_call_status, calls_to_reconcile).
+import t from 'tap';
+import { sql } from 'slonik';
+import { z } from 'zod';
+import { createTestDatabase } from '../helpers/database.js';
+import { AT, fixtures, iso } from './fixtures.js';
+
+const ENDED = '2026-06-10T15:05:00Z';
+
+t.test('outcome_for groups VAPI ended reasons', async (t) => {
+  const { pool } = await createTestDatabase(t);
+  const expected: Record<string, string> = {
+    'customer-did-not-answer': 'no_answer',
+    'customer-busy': 'busy',
+    voicemail: 'voicemail',
+    'customer-ended-call': 'answered',
+    'assistant-ended-call': 'answered',
+    'assistant-said-end-call-phrase': 'answered',
+    'assistant-forwarded-call': 'answered',
+    'silence-timed-out': 'answered',
+    'exceeded-max-duration': 'answered',
+    'customer-ended-call-during-transfer': 'answered',
+    'call.in-progress.twilio-completed-call': 'answered',
+    'vonage-completed': 'answered',
+    'twilio-failed-to-connect-call': 'failed',
+    'call.start.error-get-assistant': 'failed',
+    'pipeline-error-openai-llm-failed': 'failed',
+    'a-reason-vapi-invents-next-year': 'failed',
+  };
+  for (const [reason, outcome] of Object.entries(expected)) {
+    t.equal(await pool.oneFirst(sql.unsafe`select dialer.outcome_for(${reason})`), outcome, reason);
+  }
+  t.equal(await pool.oneFirst(sql.unsafe`select dialer.outcome_for(null)`), 'failed', 'null');
+});
+
+t.test('apply_call_result', async (t) => {
+  const { pool } = await createTestDatabase(t);
+  const f = fixtures(pool);
+  const apply = async (callId: string, reason: string, extra: { outcome?: string; endedAt?: string } = {}) =>
+    pool.oneFirst(sql.type(z.object({ id: z.string().nullable() }))`
+      select dialer.apply_call_result(${callId}, ${reason}, ${extra.endedAt ?? ENDED}, ${extra.outcome ?? null}, null) as id`);
+  /** A live call (in_progress) of a new once campaign with two members, so the campaign does not complete. */
+  const live = async (campaign: Record<string, unknown> = {}, call: Record<string, unknown> = {}) => {
+    const s = await f.scenario({ campaign, call: { status: 'in_progress', occurrence: 'once', ...call } });
+    const bystander = await f.contact(s.tenantId);
+    await f.member(s.campaignId, bystander);
+    await f.call({ tenant_id: s.tenantId, campaign_id: s.campaignId, contact_id: bystander, due_at: '2026-06-11T00:00:00Z' });
+    return s;
+  };
+
+  await t.test('a no-answer is retried after retry_delay_minutes, in the same occurrence', async (t) => {
+    const s = await live({ retry_delay_minutes: 45 }, { occurrence: 'once-2', attempt: 2 });
+    const next = await apply(s.callId, 'customer-did-not-answer');
+    t.ok(next);
+    t.match(await f.callRow(s.callId), { status: 'ended', outcome: 'no_answer', ended_reason: 'customer-did-not-answer', ended_at: iso(ENDED), lease_expires_at: null });
+    t.match(await f.callRow(next!), { status: 'scheduled', attempt: 3, occurrence: 'once-2', contact_id: s.contactId, due_at: '2026-06-10T15:50:00.000Z' });
+  });
+
+  await t.test('per-outcome delays', async (t) => {
+    const s = await live({ retry_delays: { busy: 10 }, retry_delay_minutes: 120 });
+    t.match(await f.callRow((await apply(s.callId, 'customer-busy'))!), { due_at: '2026-06-10T15:15:00.000Z' }, 'busy: 10 minutes');
+    const v = await live({ retry_delays: { busy: 10 }, retry_delay_minutes: 120 });
+    t.match(await f.callRow((await apply(v.callId, 'voicemail'))!), { due_at: '2026-06-10T17:05:00.000Z' }, 'voicemail: the default 120');
+  });
+
+  await t.test('no retry after an answer, for outcomes not retried, or at max_attempts', async (t) => {
+    t.equal(await apply((await live()).callId, 'customer-ended-call'), null, 'answered');
+    t.equal(await apply((await live({ retry_outcomes: ['no_answer'] })).callId, 'customer-busy'), null, 'busy not in retry_outcomes');
+    t.equal(await apply((await live({ max_attempts: 3 }, { attempt: 3 })).callId, 'customer-did-not-answer'), null, 'attempt 3 of 3');
+    t.ok(await apply((await live({ max_attempts: 3 }, { attempt: 2 })).callId, 'customer-did-not-answer'), 'attempt 2 of 3');
+  });
+
+  await t.test('do-not-retry reasons', async (t) => {
+    for (const reason of ['twilio-reported-customer-misdialed', 'call.start.error-get-assistant', 'call.start.error-subscription-insufficient-credits',
+                          'assistant-not-found', 'assistant-not-valid', 'manually-canceled']) {
+      t.equal(await apply((await live()).callId, reason), null, reason);
+    }
+    t.ok(await apply((await live()).callId, 'call.start.error-subscription-concurrency-limit-reached'), 'a concurrency refusal is retried');
+    t.ok(await apply((await live()).callId, 'twilio-failed-to-connect-call'), 'a failed connection is retried');
+  });
+
+  await t.test('an explicit outcome wins over the reason', async (t) => {
+    const s = await live();
+    t.equal(await apply(s.callId, 'customer-ended-call', { outcome: 'voicemail' }) !== null, true);
+    t.match(await f.callRow(s.callId), { outcome: 'voicemail' });
+  });
+
+  await t.test('idempotent: a repeated end changes nothing', async (t) => {
+    const s = await live();
+    const next = await apply(s.callId, 'customer-did-not-answer');
+    t.ok(next);
+    t.equal(await apply(s.callId, 'customer-did-not-answer'), null, 'the same end again');
+    t.equal(await apply(s.callId, 'customer-ended-call', { endedAt: '2026-06-10T16:00:00Z' }), null, 'a different, later end');
+    t.match(await f.callRow(s.callId), { outcome: 'no_answer', ended_at: iso(ENDED) });
+    t.equal(Number(await pool.oneFirst(sql.unsafe`select count(*) from dialer.calls where contact_id = ${s.contactId}`)), 2, 'one retry only');
+    const cancelled = await live({}, { status: 'cancelled' });
+    t.equal(await apply(cancelled.callId, 'customer-did-not-answer'), null, 'a cancelled call is left alone');
+    t.match(await f.callRow(cancelled.callId), { status: 'cancelled', outcome: null });
+  });
+
+  await t.test('no retry for direct calls or stopped campaigns', async (t) => {
+    const tenantId = await f.tenant();
+    const contactId = await f.contact(tenantId);
+    const direct = await f.call({ tenant_id: tenantId, contact_id: contactId, status: 'ringing' });
+    t.equal(await apply(direct, 'customer-did-not-answer'), null);
+    t.match(await f.callRow(direct), { status: 'ended', outcome: 'no_answer' });
+    t.equal(await apply((await live({ status: 'stopped' })).callId, 'customer-did-not-answer'), null, 'stopped');
+    t.ok(await apply((await live({ status: 'paused' })).callId, 'customer-did-not-answer'), 'paused: the retry waits');
+  });
+
+  await t.test('a once campaign completes when nothing is pending or live', async (t) => {
+    const s = await f.scenario({ call: { status: 'in_progress' } });
+    const second = await f.contact(s.tenantId);
+    await f.member(s.campaignId, second);
+    const secondCall = await f.call({ tenant_id: s.tenantId, campaign_id: s.campaignId, contact_id: second, status: 'ringing' });
+    const status = async () => pool.one(sql.unsafe`select status, finished_at from dialer.campaigns where id = ${s.campaignId}`);
+    await apply(s.callId, 'customer-ended-call');
+    t.match(await status(), { status: 'active', finished_at: null }, 'one call still live');
+    const retry = await apply(secondCall, 'customer-busy');
+    t.match(await status(), { status: 'active' }, 'a retry is pending');
+    await pool.query(sql.unsafe`update dialer.calls set status = 'in_progress' where id = ${retry}`);
+    await apply(retry!, 'customer-ended-call', { endedAt: '2026-06-10T17:00:00Z' });
+    t.match(await status(), { status: 'completed', finished_at: '2026-06-10T17:00:00.000Z' });
+  });
+
+  await t.test('a call held only by do-not-call does not keep a once campaign open', async (t) => {
+    const s = await f.scenario({ call: { status: 'in_progress' } });
+    const blocked = await f.contact(s.tenantId);
+    await f.member(s.campaignId, blocked);
+    const blockedCall = await f.call({ tenant_id: s.tenantId, campaign_id: s.campaignId, contact_id: blocked });
+    await pool.query(sql.unsafe`insert into dialer.dnc (tenant_id, phone) select tenant_id, phone from dialer.contacts where id = ${blocked}`);
+    await apply(s.callId, 'customer-ended-call');
+    t.match(await f.callRow(blockedCall), { status: 'skipped' });
+    t.equal(await pool.oneFirst(sql.unsafe`select status from dialer.campaigns where id = ${s.campaignId}`), 'completed');
+  });
+});
+
+t.test('worker steps', async (t) => {
+  const { pool } = await createTestDatabase(t);
+  const f = fixtures(pool);
+  const bool = z.object({ ok: z.boolean() });
+  const claimed = (over: Record<string, unknown> = {}) =>
+    f.scenario({ call: { status: 'dialing', claimed_at: AT, lease_expires_at: '2026-06-10T15:05:00Z', ...over } });
+
+  await t.test('begin_dial: once, only while dialing and leased', async (t) => {
+    const s = await claimed();
+    const begin = (id: string, at: string) => pool.oneFirst(sql.type(bool)`select dialer.begin_dial(${id}, ${at}) as ok`);
+    t.equal(await begin(s.callId, '2026-06-10T15:00:01Z'), true);
+    t.equal(await begin(s.callId, '2026-06-10T15:00:02Z'), false, 'the second time');
+    t.match(await f.callRow(s.callId), { dial_started_at: '2026-06-10T15:00:01.000Z' });
+    t.equal(await begin((await claimed()).callId, '2026-06-10T15:05:00Z'), false, 'lease expired');
+    t.equal(await begin((await f.scenario()).callId, AT), false, 'not claimed');
+  });
+
+  await t.test('record_dialed: dialing → queued, never backwards', async (t) => {
+    const s = await claimed({ dial_started_at: AT });
+    const record = (id: string, vapiId: string) => pool.oneFirst(sql.type(bool)`select dialer.record_dialed(${id}, ${vapiId}, 'queued', ${AT}) as ok`);
+    t.equal(await record(s.callId, 'vapi-1'), true);
+    t.match(await f.callRow(s.callId), { status: 'queued', vapi_call_id: 'vapi-1', lease_expires_at: null });
+    t.equal(await record(s.callId, 'vapi-2'), false, 'another VAPI id');
+    const ringing = await claimed({ status: 'ringing' });
+    t.equal(await record(ringing.callId, 'vapi-3'), true);
+    t.match(await f.callRow(ringing.callId), { status: 'ringing', vapi_call_id: 'vapi-3' }, 'a webhook moved it further first');
+  });
+
+  await t.test('release_call: back to scheduled, only without a VAPI id', async (t) => {
+    const s = await claimed({ dial_started_at: AT });
+    t.equal(await pool.oneFirst(sql.type(bool)`select dialer.release_call(${s.callId}, '2026-06-10T15:02:00Z', '429') as ok`), true);
+    t.match(await f.callRow(s.callId), { status: 'scheduled', due_at: '2026-06-10T15:02:00.000Z', lease_expires_at: null, dial_started_at: null, dispatch_failures: 1, last_error: '429' });
+    const dialed = await claimed({ vapi_call_id: 'vapi-9' });
+    t.equal(await pool.oneFirst(sql.type(bool)`select dialer.release_call(${dialed.callId}, ${AT}, 'x') as ok`), false);
+    t.match(await f.callRow(dialed.callId), { status: 'dialing' });
+  });
+
+  await t.test('advance_call_status: forward only, never from a terminal status', async (t) => {
+    const s = await claimed();
+    const advance = (id: string, status: string, at = AT) => pool.oneFirst(sql.type(bool)`select dialer.advance_call_status(${id}, ${status}, ${at}) as ok`);
+    t.equal(await advance(s.callId, 'queued'), true);
+    t.equal(await advance(s.callId, 'ringing'), true);
+    t.equal(await advance(s.callId, 'in-progress', '2026-06-10T15:00:30Z'), true);
+    t.match(await f.callRow(s.callId), { status: 'in_progress', started_at: '2026-06-10T15:00:30.000Z', vapi_status: 'in-progress' });
+    t.equal(await advance(s.callId, 'ringing'), false, 'backwards');
+    t.equal(await advance(s.callId, 'forwarding'), false, 'forwarding is in_progress too');
+    t.equal(await advance((await claimed()).callId, 'forwarding'), true, 'forwarding from dialing');
+    t.equal(await advance((await claimed()).callId, 'not-found'), false, 'unknown status');
+    const ended = await f.scenario({ call: { status: 'ended', outcome: 'answered' } });
+    t.equal(await advance(ended.callId, 'ringing'), false, 'ended');
+  });
+
+  await t.test('calls_to_reconcile', async (t) => {
+    const expired = await claimed({ lease_expires_at: '2026-06-10T14:59:00Z', dial_started_at: '2026-06-10T14:55:00Z' });
+    const leased = await claimed();
+    const stale = await claimed({ status: 'queued', vapi_call_id: 'v-stale', updated_at: '2026-06-10T14:00:00Z' });
+    const fresh = await claimed({ status: 'ringing', vapi_call_id: 'v-fresh', updated_at: '2026-06-10T14:58:00Z' });
+    const ids = await pool.anyFirst(sql.unsafe`select call_id from dialer.calls_to_reconcile(${AT}, '10 minutes')`);
+    t.ok(ids.includes(expired.callId), 'dialing, lease expired');
+    t.ok(ids.includes(stale.callId), 'queued an hour ago');
+    t.notOk(ids.includes(leased.callId), 'dialing, leased');
+    t.notOk(ids.includes(fresh.callId), 'ringing two minutes ago');
+    const row = await pool.one(sql.unsafe`select * from dialer.calls_to_reconcile(${AT}, '10 minutes') where call_id = ${expired.callId}`);
+    t.match(row, { status: 'dialing', phone_number_id: 'pn_1', dial_started_at: '2026-06-10T14:55:00.000Z' });
+  });
+});
