@@ -13,8 +13,8 @@ export type Answer = {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
-  /** Withhold the answer ('timeout') or drop the connection ('reset') instead of answering. */
-  fault?: 'timeout' | 'reset';
+  /** The injected fault: 'timeout…' withholds the answer, 'reset…' drops the connection, others are answered. */
+  fault?: HttpFault;
 };
 
 export function createCall(state: SimulatorState, apiKey: string, body: unknown): Answer {
@@ -107,15 +107,17 @@ function planFor(
 }
 
 function faultAnswer(fault: HttpFault, retryAfterSeconds: number | undefined): Answer {
+  if (fault === 'timeout-before-create' || fault === 'reset-before-create') return { status: 0, body: undefined, fault };
   if (fault === '429') {
     return {
+      fault,
       status: 429,
       body: errorBody(429, 'ThrottlerException: Too Many Requests'),
       ...(retryAfterSeconds !== undefined ? { headers: { 'retry-after': String(retryAfterSeconds) } } : {}),
     };
   }
-  if (fault === '503') return { status: 503, body: errorBody(503, 'Service Unavailable') };
-  return { status: 500, body: errorBody(500, 'Internal server error') };
+  if (fault === '503') return { fault, status: 503, body: errorBody(503, 'Service Unavailable') };
+  return { fault, status: 500, body: errorBody(500, 'Internal server error') };
 }
 
 export function getCall(state: SimulatorState, apiKey: string, id: string): Answer {

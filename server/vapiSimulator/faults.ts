@@ -9,6 +9,8 @@ export type FaultCounts = {
   http503: number;
   timeout: number;
   reset: number;
+  timeoutBeforeCreate: number;
+  resetBeforeCreate: number;
   webhookLost: number;
   webhookDuplicated: number;
   webhookReordered: number;
@@ -23,6 +25,8 @@ export function emptyFaultCounts(): FaultCounts {
     http503: 0,
     timeout: 0,
     reset: 0,
+    timeoutBeforeCreate: 0,
+    resetBeforeCreate: 0,
     webhookLost: 0,
     webhookDuplicated: 0,
     webhookReordered: 0,
@@ -48,11 +52,21 @@ export function pickHttpFault(faults: FaultOptions, rng: Rng, isCreate: boolean)
 }
 
 export function countHttpFault(counts: FaultCounts, fault: HttpFault): void {
-  const key = ({ '429': 'http429', '500': 'http500', '503': 'http503', timeout: 'timeout', reset: 'reset' } as const)[fault];
+  const key = (
+    {
+      '429': 'http429',
+      '500': 'http500',
+      '503': 'http503',
+      timeout: 'timeout',
+      reset: 'reset',
+      'timeout-before-create': 'timeoutBeforeCreate',
+      'reset-before-create': 'resetBeforeCreate',
+    } as const
+  )[fault];
   counts[key] += 1;
 }
 
-/** True for the faults that still create the call (the ambiguous cases). */
+/** True when the request creates the call: no fault, or the faults that hit after creation. */
 export function createsCall(fault: HttpFault | undefined): boolean {
   return fault === undefined || fault === 'timeout' || fault === 'reset';
 }

@@ -19,7 +19,12 @@ export type DialInfo = {
 /** What a test wants to happen to one dial; anything left out comes from the weighted mix. */
 export type ScriptedCall = { outcome?: Outcome; endedReason?: string; durationMs?: number };
 
-export type HttpFault = '429' | '500' | '503' | 'timeout' | 'reset';
+/**
+ * 'timeout' / 'reset': the call IS created, then the answer is withheld / the connection dropped
+ * (the ambiguous case: look it up before dialing again). '…-before-create': the same on the wire,
+ * but nothing was created (a retry is the only way the person gets called).
+ */
+export type HttpFault = '429' | '500' | '503' | 'timeout' | 'reset' | 'timeout-before-create' | 'reset-before-create';
 
 export type FaultOptions = {
   /** Probability (0..1) that a POST /call answers 429 (nothing created). */
@@ -118,28 +123,33 @@ export const defaultOptions: SimulatorOptions = {
   webhookFaults: { loseRate: 0, duplicateRate: 0, reorder: false },
 };
 
-/** Merges a partial update: nested groups merge key by key; `outcomes`, when given, replaces the mix. */
+/**
+ * Merges a partial update: nested groups merge key by key; `outcomes`, when given, replaces the
+ * mix. A key given as undefined goes back to its default: optional settings are cleared
+ * (configure({ script: undefined }), configure({ faults: { retryAfterSeconds: undefined } })).
+ */
 export function mergeOptions(base: SimulatorOptions, update: SimulatorOptionsInput): SimulatorOptions {
   const { timing, faults, webhookFaults, outcomes, ...flat } = update;
   const merged: SimulatorOptions = {
-    ...base,
-    ...stripUndefined(flat),
-    timing: { ...base.timing, ...stripUndefined(timing ?? {}) },
-    faults: { ...base.faults, ...stripUndefined(faults ?? {}) },
-    webhookFaults: { ...base.webhookFaults, ...stripUndefined(webhookFaults ?? {}) },
+    ...overlay(base, flat, defaultOptions),
+    timing: overlay(base.timing, timing, defaultOptions.timing),
+    faults: overlay(base.faults, faults, defaultOptions.faults),
+    webhookFaults: overlay(base.webhookFaults, webhookFaults, defaultOptions.webhookFaults),
     outcomes: outcomes ? { answered: 0, no_answer: 0, busy: 0, voicemail: 0, failed: 0, ...outcomes } : base.outcomes,
   };
-  // Keys explicitly set to undefined clear optional settings (e.g. configure({ script: undefined })).
-  for (const [key, value] of Object.entries(flat)) {
-    if (value === undefined) delete (merged as Record<string, unknown>)[key];
-  }
   merged.faults.nextResponses = [...merged.faults.nextResponses];
   validateOptions(merged);
   return merged;
 }
 
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+function overlay<T extends object>(base: T, update: Partial<T> | undefined, defaults: T): T {
+  const result = { ...base } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(update ?? {})) {
+    if (value !== undefined) result[key] = value;
+    else if (key in defaults) result[key] = (defaults as Record<string, unknown>)[key];
+    else delete result[key];
+  }
+  return result as T;
 }
 
 function validateOptions(options: SimulatorOptions): void {

@@ -41,13 +41,12 @@ async function handle(state: SimulatorState, request: IncomingMessage, response:
   }
 
   const answer = route(state, request, url, parsed);
-  if (answer.fault === 'reset') {
-    record.fault = 'reset';
+  if (answer.fault) record.fault = answer.fault;
+  if (answer.fault === 'reset' || answer.fault === 'reset-before-create') {
     response.socket?.destroy();
     return;
   }
-  if (answer.fault === 'timeout') {
-    record.fault = 'timeout';
+  if (answer.fault === 'timeout' || answer.fault === 'timeout-before-create') {
     const hangMs = state.options.faults.hangMs;
     if (hangMs !== undefined) state.scheduler.afterUntracked(hangMs, () => response.socket?.destroy());
     return;

@@ -41,9 +41,34 @@ t.test('nextResponses injects 429, 500, 503, timeout and reset in order, then an
 
   t.equal((await post(sim.url, callBody({ customer: { number: number(6) } }))).status, 201, 'the queue is used up');
   t.same(sim.requests.map((r) => [r.status, r.fault ?? null]), [
-    [429, null], [500, null], [503, null], [null, 'timeout'], [null, 'reset'], [200, null], [201, null],
+    [429, '429'], [500, '500'], [503, '503'], [null, 'timeout'], [null, 'reset'], [200, null], [201, null],
   ]);
   t.match(sim.faults, { http429: 1, http500: 1, http503: 1, timeout: 1, reset: 1 });
+});
+
+t.test('the before-create variants look the same on the wire but create nothing', async (t) => {
+  const sim = await startVapiSimulator({ timing, faults: { nextResponses: ['timeout-before-create', 'reset-before-create'], hangMs: 50 } });
+  t.teardown(() => sim.close());
+  await t.rejects(post(sim.url, callBody({ customer: { number: number(1) } })), 'dropped after hangMs');
+  await t.rejects(post(sim.url, callBody({ customer: { number: number(2) } })), 'reset');
+  t.equal(sim.dials().length, 0);
+  t.same((await get(sim.url, '/call')).body, [], 'a lookup finds nothing');
+  t.match(sim.faults, { timeoutBeforeCreate: 1, resetBeforeCreate: 1, timeout: 0, reset: 0 });
+  t.same(sim.requests.slice(0, 2).map((r) => [r.status, r.fault]), [[null, 'timeout-before-create'], [null, 'reset-before-create']]);
+});
+
+t.test('configure with undefined clears an optional setting', async (t) => {
+  const sim = await startVapiSimulator({ timing, apiKeys: ['sk-only'], faults: { nextResponses: ['429', '429'], retryAfterSeconds: 3 } });
+  t.teardown(() => sim.close());
+  t.equal((await post(sim.url, callBody(), 'sk-other')).status, 401);
+  sim.configure({ apiKeys: undefined });
+  t.equal((await post(sim.url, callBody(), 'sk-other')).headers.get('retry-after'), '3');
+  sim.configure({ faults: { retryAfterSeconds: undefined } });
+  const second = await post(sim.url, callBody(), 'sk-other');
+  t.equal(second.status, 429);
+  t.equal(second.headers.get('retry-after'), null);
+  sim.configure({ concurrencyLimit: undefined });
+  t.equal((await post(sim.url, callBody(), 'sk-other')).body.subscriptionLimits.concurrencyLimit, 10, 'a required setting goes back to its default');
 });
 
 t.test('hangMs drops a withheld answer after a delay', async (t) => {
