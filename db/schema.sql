@@ -899,6 +899,24 @@ AS $function$
 $function$;
 comment on function dialer._window_opening(tz text, window_start time without time zone, window_end time without time zone, day date) is 'Internal: the first instant of the window of local day `day` (its start, or midnight for an all-day window), whether or not day is a scheduled day.';
 
+CREATE OR REPLACE FUNCTION dialer.add_dnc(p_tenant_id uuid, p_phone text, p_reason text, at timestamp with time zone, OUT phone text, OUT reason text, OUT created_at timestamp with time zone, OUT added boolean, OUT cancelled_calls integer)
+ RETURNS record
+ LANGUAGE plpgsql
+AS $function$
+#variable_conflict use_column
+begin
+  insert into dialer.dnc as existing (tenant_id, phone, reason, created_at)
+  values (p_tenant_id, p_phone, p_reason, at)
+  on conflict on constraint dnc_pkey do update set reason = coalesce(excluded.reason, existing.reason)
+  returning existing.phone, existing.reason, existing.created_at, (existing.xmax = 0)
+  into phone, reason, created_at, added;
+  update dialer.calls set status = 'cancelled', last_error = 'number added to do-not-call', updated_at = at
+  where calls.tenant_id = p_tenant_id and calls.phone = p_phone and calls.status = 'scheduled';
+  get diagnostics cancelled_calls = row_count;
+end
+$function$;
+comment on function dialer.add_dnc(p_tenant_id uuid, p_phone text, p_reason text, at timestamp with time zone, OUT phone text, OUT reason text, OUT created_at timestamp with time zone, OUT added boolean, OUT cancelled_calls integer) is 'Adds an E.164 number to the tenant''s do-not-call list (a second add keeps the first created_at and replaces the reason when one is given) and cancels the tenant''s scheduled calls to it. Returns the entry, added (false when it was already listed) and cancelled_calls.';
+
 CREATE OR REPLACE FUNCTION dialer.advance_call_status(p_call_id uuid, p_vapi_status text, at timestamp with time zone)
  RETURNS boolean
  LANGUAGE sql

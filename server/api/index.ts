@@ -11,6 +11,7 @@ import { installImportRoutes } from './imports.js';
 import { installContactRoutes } from './contacts.js';
 import { installCampaignRoutes } from './campaigns.js';
 import { installCampaignLifecycleRoutes } from './campaignLifecycle.js';
+import { installDncRoutes } from './dnc.js';
 
 export type RouteInstaller = (router: Router, context: AppContext) => void;
 
@@ -18,7 +19,7 @@ export type RouteInstaller = (router: Router, context: AppContext) => void;
 const publicRoutes: RouteInstaller[] = [installTenantRoutes];
 
 /** Routes of one tenant: the caller is in response.locals (see auth.ts callerOf). */
-const tenantRoutes: RouteInstaller[] = [installApiKeyRoutes, installSettingsRoutes, installCampaignRoutes, installCampaignLifecycleRoutes, installContactRoutes, installImportRoutes];
+const tenantRoutes: RouteInstaller[] = [installApiKeyRoutes, installSettingsRoutes, installCampaignRoutes, installCampaignLifecycleRoutes, installDncRoutes, installContactRoutes, installImportRoutes];
 
 export function installApi(app: Express, context: AppContext): void {
   installApiDocs(app);
