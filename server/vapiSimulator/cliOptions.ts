@@ -36,6 +36,8 @@ export const settings: Setting[] = [
   { env: 'VAPI_SIM_RATE_500', help: 'share of POST /call answered 500 (0..1)', apply: (v, o) => ((o.faults ??= {}).rate500 = rate(v, 'VAPI_SIM_RATE_500')) },
   { env: 'VAPI_SIM_TIMEOUT_RATE', help: 'share of POST /call that create the call and never answer (0..1)', apply: (v, o) => ((o.faults ??= {}).timeoutAfterCreate = rate(v, 'VAPI_SIM_TIMEOUT_RATE')) },
   { env: 'VAPI_SIM_RESET_RATE', help: 'share of POST /call that create the call and reset the connection (0..1)', apply: (v, o) => ((o.faults ??= {}).resetAfterCreate = rate(v, 'VAPI_SIM_RESET_RATE')) },
+  { env: 'VAPI_SIM_TIMEOUT_BEFORE_CREATE_RATE', help: 'share of POST /call never answered and NOT created (0..1)', apply: (v, o) => ((o.faults ??= {}).timeoutBeforeCreate = rate(v, 'VAPI_SIM_TIMEOUT_BEFORE_CREATE_RATE')) },
+  { env: 'VAPI_SIM_RESET_BEFORE_CREATE_RATE', help: 'share of POST /call reset and NOT created (0..1)', apply: (v, o) => ((o.faults ??= {}).resetBeforeCreate = rate(v, 'VAPI_SIM_RESET_BEFORE_CREATE_RATE')) },
   { env: 'VAPI_SIM_HANG_MS', help: 'a withheld answer drops the connection after this long (default: never)', apply: (v, o) => ((o.faults ??= {}).hangMs = integer(v, 'VAPI_SIM_HANG_MS', 0, 3_600_000)) },
   { env: 'VAPI_SIM_FAULT_SCOPE', help: 'create (faults hit POST /call only, default) or all (429/500 rates hit GETs too)', apply: (v, o) => ((o.faults ??= {}).scope = oneOf(v, 'VAPI_SIM_FAULT_SCOPE', ['create', 'all'] as const)) },
   { env: 'VAPI_SIM_WEBHOOK_LOSE_RATE', help: 'share of webhooks never sent (0..1)', apply: (v, o) => ((o.webhookFaults ??= {}).loseRate = rate(v, 'VAPI_SIM_WEBHOOK_LOSE_RATE')) },

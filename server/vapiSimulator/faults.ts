@@ -48,6 +48,8 @@ export function pickHttpFault(faults: FaultOptions, rng: Rng, isCreate: boolean)
   if (!isCreate) return undefined;
   if (rng.chance(faults.timeoutAfterCreate)) return 'timeout';
   if (rng.chance(faults.resetAfterCreate)) return 'reset';
+  if (rng.chance(faults.timeoutBeforeCreate)) return 'timeout-before-create';
+  if (rng.chance(faults.resetBeforeCreate)) return 'reset-before-create';
   return undefined;
 }
 

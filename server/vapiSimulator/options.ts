@@ -37,6 +37,10 @@ export type FaultOptions = {
   timeoutAfterCreate: number;
   /** Probability that a POST /call creates the call, then resets the connection. */
   resetAfterCreate: number;
+  /** Probability that a POST /call is withheld (see hangMs) without creating anything. */
+  timeoutBeforeCreate: number;
+  /** Probability that a POST /call resets the connection without creating anything. */
+  resetBeforeCreate: number;
   /** How long a 'timeout' holds the request before destroying the socket; unset = until the client gives up or close(). */
   hangMs?: number;
   /** Deterministic faults for the next POST /call requests, consumed in order before any rate applies. */
@@ -119,7 +123,7 @@ export const defaultOptions: SimulatorOptions = {
   responseLatencyMs: 0,
   notFoundWindowMs: 0,
   timestampFormat: 'epoch-ms',
-  faults: { rate429: 0, rate500: 0, timeoutAfterCreate: 0, resetAfterCreate: 0, nextResponses: [], scope: 'create' },
+  faults: { rate429: 0, rate500: 0, timeoutAfterCreate: 0, resetAfterCreate: 0, timeoutBeforeCreate: 0, resetBeforeCreate: 0, nextResponses: [], scope: 'create' },
   webhookFaults: { loseRate: 0, duplicateRate: 0, reorder: false },
 };
 
@@ -158,6 +162,8 @@ function validateOptions(options: SimulatorOptions): void {
     options.faults.rate500,
     options.faults.timeoutAfterCreate,
     options.faults.resetAfterCreate,
+    options.faults.timeoutBeforeCreate,
+    options.faults.resetBeforeCreate,
     options.webhookFaults.loseRate,
     options.webhookFaults.duplicateRate,
   ];
