@@ -100,3 +100,163 @@ t.test('the torture file: BOM, semicolons, CRLF, quotes, blank lines, every kind
   t.match(again, { rows: 13, imported: 0, duplicates: 8, dnc: 0, rejected: 5 }, 're-importing the same file: all duplicates');
   t.not(again.importId, report.importId);
 });
+
+async function countRows(pool: DatabasePool, table: 'contacts' | 'campaign_contacts') {
+  return pool.oneFirst(sql.type(z.object({ count: z.number() }))`select count(*)::int as count from ${sql.identifier(['dialer', table])}`);
+}
+
+t.test('a header without a phone column is a 422 and imports nothing', async (t) => {
+  const { db, api, tenant, campaignId } = await setup(t);
+  const response = await importCsv(api.url, tenant, campaignId, 'name,company\nAlice,Acme\n');
+  t.equal(response.status, 422);
+  const body: any = await response.json();
+  t.equal(body.error.code, 'missing_phone_column');
+  const importId = body.error.details[0].importId;
+  t.equal(await countRows(db.pool, 'contacts'), 0);
+  const stored: any = await (await fetch(`${api.url}/v1/imports/${importId}`, { headers: tenant.headers() })).json();
+  t.match(stored, { status: 'failed', rows: 0, imported: 0, errors: [{ line: 1, code: 'missing_phone_column' }] });
+});
+
+t.test('a malformed CSV (unterminated quote) rolls back the rows already written', async (t) => {
+  const { db, api, tenant, campaignId } = await setup(t);
+  const good = Array.from({ length: 2500 }, (_, i) => `+1212555${String(i).padStart(4, '0')},Person ${i}`).join('\n');
+  const response = await importCsv(api.url, tenant, campaignId, `phone,name\n${good}\n+12125559999,"never closed\n`);
+  t.equal(response.status, 422);
+  t.match(await response.json(), { error: { code: 'malformed_csv' } });
+  t.equal(await countRows(db.pool, 'contacts'), 0, 'two batches were written, then rolled back');
+});
+
+t.test('a body over the limit is a 413, declared or streamed, and imports nothing', async (t) => {
+  const { db, api, tenant, campaignId } = await setup(t, { importMaxBytes: 4096 });
+  const rows = Array.from({ length: 400 }, (_, i) => `+1212555${String(i).padStart(4, '0')},Person ${i}`).join('\n');
+  const body = `phone,name\n${rows}\n`;
+  const declared = await importCsv(api.url, tenant, campaignId, body);
+  t.equal(declared.status, 413);
+  t.match(await declared.json(), { error: { code: 'payload_too_large' } });
+
+  // Chunked, no Content-Length: cut off while streaming, after the first rows were parsed.
+  const chunks = body.match(/[\s\S]{1,1000}/g)!;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const next = chunks.shift();
+      if (next === undefined) controller.close();
+      else controller.enqueue(new TextEncoder().encode(next));
+    },
+  });
+  const streamed = await importCsv(api.url, tenant, campaignId, stream);
+  t.equal(streamed.status, 413);
+  t.equal(await countRows(db.pool, 'contacts'), 0);
+});
+
+t.test('other content types are a 415', async (t) => {
+  const { api, tenant, campaignId } = await setup(t);
+  const bodies: Array<[string, string]> = [
+    ['application/json', '{"phone": "+12125550100"}'],
+    ['text/plain', 'phone\n+12125550100\n'],
+    ['text/csv; charset=latin1', 'phone\n+12125550100\n'],
+  ];
+  for (const [contentType, body] of bodies) {
+    const response = await importCsv(api.url, tenant, campaignId, body, { contentType });
+    t.equal(response.status, 415, contentType);
+    t.match(await response.json(), { error: { code: 'unsupported_media_type' } });
+  }
+});
+
+t.test('a multipart/form-data upload: the file part is imported, form fields are skipped', async (t) => {
+  const { db, api, tenant, campaignId } = await setup(t);
+  const form = new FormData();
+  form.append('note', 'a field before the file');
+  form.append('file', new Blob([await fixture('small.csv')], { type: 'text/csv' }), 'small.csv');
+  const response = await fetch(`${api.url}/v1/campaigns/${campaignId}/contacts/import`, {
+    method: 'POST',
+    headers: tenant.headers(),
+    body: form,
+  });
+  t.equal(response.status, 201);
+  t.match(await response.json(), {
+    filename: 'small.csv',
+    rows: 3,
+    imported: 2,
+    rejected: 1,
+    errors: [{ line: 4, code: 'invalid_phone' }],
+  });
+  t.same((await contactsOf(db.pool, campaignId)).map((row) => [row.phone, row.variables]), [
+    ['+12125550100', { city: 'New York' }],
+    ['+442079460958', { city: 'London' }],
+  ]);
+});
+
+t.test('a column mapping names the phone, name and zone columns; defaultRegion reads national numbers', async (t) => {
+  const { db, api, tenant, campaignId } = await setup(t);
+  const csv = 'Cell Number,Who,Zone Name,Phone\n020 7946 0958,Olivia,Europe/London,not used\n';
+  const response = await importCsv(api.url, tenant, campaignId, csv, {
+    query: '?phone=cell%20number&name=Who&timezone=Zone%20Name&defaultRegion=GB',
+  });
+  t.equal(response.status, 201);
+  t.match(await response.json(), { imported: 1, rejected: 0 });
+  t.same(await contactsOf(db.pool, campaignId), [
+    { phone: '+442079460958', name: 'Olivia', time_zone: 'Europe/London', possible_time_zones: [], time_zone_source: 'column', variables: { Phone: 'not used' } },
+  ]);
+
+  const unknown = await importCsv(api.url, tenant, campaignId, csv, { query: '?phone=Mobile' });
+  t.equal(unknown.status, 422);
+  t.match(await unknown.json(), { error: { code: 'unknown_column' } });
+  const badRegion = await importCsv(api.url, tenant, campaignId, csv, { query: '?defaultRegion=XX' });
+  t.equal(badRegion.status, 400);
+});
+
+t.test('first and last name columns make the name and stay variables', async (t) => {
+  const { db, api, tenant, campaignId } = await setup(t);
+  const response = await importCsv(api.url, tenant, campaignId, 'First Name,Last_Name,Tel\nAda,Lovelace,212-555-0100\n');
+  t.equal(response.status, 201);
+  t.same((await contactsOf(db.pool, campaignId)).map((row) => [row.name, row.variables]), [
+    ['Ada Lovelace', { 'First Name': 'Ada', Last_Name: 'Lovelace' }],
+  ]);
+});
+
+t.test("another tenant's campaign is a 404, a completed one a 409, an unknown import a 404", async (t) => {
+  const { db, api, tenant } = await setup(t);
+  const other = await createTestTenant(db.pool);
+  const theirs = await createCampaign(db.pool, other.id);
+  const response = await importCsv(api.url, tenant, theirs, 'phone\n+12125550100\n');
+  t.equal(response.status, 404);
+  const completed = await createCampaign(db.pool, tenant.id, 'completed');
+  t.equal((await importCsv(api.url, tenant, completed, 'phone\n+12125550100\n')).status, 409);
+  t.equal(await countRows(db.pool, 'contacts'), 0);
+
+  const mine: any = await (await importCsv(api.url, other, theirs, 'phone\n+12125550100\n')).json();
+  const peek = await fetch(`${api.url}/v1/imports/${mine.importId}`, { headers: tenant.headers() });
+  t.equal(peek.status, 404, "another tenant's import is not found");
+});
+
+t.test('an import into an active campaign schedules the new members and wakes the worker', async (t) => {
+  const { db, api, tenant } = await setup(t);
+  const campaignId = await createCampaign(db.pool, tenant.id, 'active');
+  const listener = await db.pool.connect(async (connection) => {
+    await connection.query(sql.unsafe`listen dialer_wake`);
+    const response = await importCsv(api.url, tenant, campaignId, 'phone\n+12125550100\n+13125550101\n');
+    t.equal(response.status, 201);
+    // The notification arrives on this connection with the next round trip.
+    await connection.query(sql.unsafe`select 1`);
+    return true;
+  });
+  t.ok(listener);
+  const calls = await db.pool.any(sql.type(z.object({ phone: z.string(), status: z.string() }))`
+    select phone, status from dialer.calls where campaign_id = ${campaignId} order by phone`);
+  t.same(calls, [
+    { phone: '+12125550100', status: 'scheduled' },
+    { phone: '+13125550101', status: 'scheduled' },
+  ]);
+});
+
+t.test('a contact already known to the tenant joins the campaign; its name and column zone are refreshed', async (t) => {
+  const { db, api, tenant, campaignId } = await setup(t);
+  await importCsv(api.url, tenant, campaignId, 'phone,name,tz\n+12125550100,Old Name,America/Chicago\n');
+  const second = await createCampaign(db.pool, tenant.id);
+  const report: any = await (await importCsv(api.url, tenant, second, 'phone,name,tz\n+12125550100,New Name,\n')).json();
+  t.match(report, { imported: 1, duplicates: 0 });
+  const [contact] = await contactsOf(db.pool, second);
+  t.match(contact, { name: 'New Name', time_zone: 'America/Chicago', time_zone_source: 'column' }, 'an area-code guess does not replace a zone given in a column');
+  t.equal(await countRows(db.pool, 'contacts'), 1);
+  t.equal(await countRows(db.pool, 'campaign_contacts'), 2);
+});
