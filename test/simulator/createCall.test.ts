@@ -103,5 +103,7 @@ t.test('malformed JSON is a 400 and the simulator keeps serving', async (t) => {
   const unknownRoute = await fetch(`${sim.url}/assistant`, { headers: { authorization: 'Bearer k' } });
   t.equal(unknownRoute.status, 404);
   t.same(await unknownRoute.json(), { message: 'Cannot GET /assistant', error: 'Not Found', statusCode: 404 });
+  const huge = await post(sim.url, JSON.stringify(callBody({ name: 'x'.repeat(1_100_000) })));
+  t.equal(huge.status, 413, 'over 1 MB');
   t.equal((await post(sim.url, callBody())).status, 201);
 });
