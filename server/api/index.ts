@@ -12,6 +12,8 @@ import { installContactRoutes } from './contacts.js';
 import { installCampaignRoutes } from './campaigns.js';
 import { installCampaignLifecycleRoutes } from './campaignLifecycle.js';
 import { installDncRoutes } from './dnc.js';
+import { installCallRoutes } from './calls.js';
+import { installDirectCallRoutes } from './directCalls.js';
 
 export type RouteInstaller = (router: Router, context: AppContext) => void;
 
@@ -19,7 +21,7 @@ export type RouteInstaller = (router: Router, context: AppContext) => void;
 const publicRoutes: RouteInstaller[] = [installTenantRoutes];
 
 /** Routes of one tenant: the caller is in response.locals (see auth.ts callerOf). */
-const tenantRoutes: RouteInstaller[] = [installApiKeyRoutes, installSettingsRoutes, installCampaignRoutes, installCampaignLifecycleRoutes, installDncRoutes, installContactRoutes, installImportRoutes];
+const tenantRoutes: RouteInstaller[] = [installApiKeyRoutes, installSettingsRoutes, installCampaignRoutes, installCampaignLifecycleRoutes, installDncRoutes, installCallRoutes, installDirectCallRoutes, installContactRoutes, installImportRoutes];
 
 export function installApi(app: Express, context: AppContext): void {
   installApiDocs(app);
