@@ -196,16 +196,22 @@ export class Playback {
   }
 }
 
-/** Where VAPI would post: the option override, else the per-call server, else the inline assistant's server. */
+type ServerSetting = { url?: unknown; headers?: unknown; timeoutSeconds?: unknown };
+
+/**
+ * Where VAPI would post: the option override, else the per-call server, else the inline
+ * assistant's server (not validated on create, hence the type checks).
+ */
 function webhookTarget(call: VapiCall, options: SimulatorOptions) {
-  const server = call.assistantOverrides?.server;
-  const assistantServer = call.assistant?.server as { url?: string; headers?: Record<string, string>; timeoutSeconds?: number } | undefined;
-  const url = options.webhookUrl ?? server?.url ?? assistantServer?.url;
+  const candidates = [call.assistantOverrides?.server, call.assistant?.server] as Array<ServerSetting | undefined>;
+  const source = candidates.find((server) => typeof server?.url === 'string');
+  const url = options.webhookUrl ?? (source?.url as string | undefined);
   if (!url) return undefined;
-  const source = server?.url ? server : assistantServer;
-  return {
-    url,
-    headers: { ...(source?.headers ?? {}) },
-    timeoutMs: (source?.timeoutSeconds ?? 20) * 1000,
-  };
+  const headers = Object.fromEntries(
+    Object.entries(typeof source?.headers === 'object' && source.headers !== null ? source.headers : {}).filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string',
+    ),
+  );
+  const seconds = typeof source?.timeoutSeconds === 'number' && source.timeoutSeconds > 0 ? source.timeoutSeconds : 20;
+  return { url, headers, timeoutMs: seconds * 1000 };
 }

@@ -71,5 +71,13 @@ function route(state: SimulatorState, request: IncomingMessage, url: URL, parsed
   const fault = getFault(state);
   if (fault) return fault;
   if (path === '/call') return listCalls(state, apiKey, url.searchParams);
-  return getCall(state, apiKey, decodeURIComponent(path.slice('/call/'.length)));
+  return getCall(state, apiKey, safeDecode(path.slice('/call/'.length)));
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment; // a malformed escape is simply an id no call has
+  }
 }
