@@ -21,7 +21,14 @@ as $$
              and dialer._occurrence_current(campaign, call.occurrence, at)))
     and dialer._hours_open(dialer._contact_zones(contact.time_zone, contact.possible_time_zones, campaign.time_zone),
                            tenant.contact_hours_start, tenant.contact_hours_end, at)
-    and dialer._number_free(call.tenant_id, call.phone, tenant.max_calls_per_number_per_24h, at)
+    and not exists (select 1 from dialer.dnc where dnc.tenant_id = call.tenant_id and dnc.phone = call.phone)
+    and not exists (select 1 from dialer.calls live
+                    where live.tenant_id = call.tenant_id and live.phone = call.phone
+                      and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))
+    and (select count(*) from dialer.calls dialed
+         where dialed.tenant_id = call.tenant_id and dialed.phone = call.phone
+           and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at)
+        < tenant.max_calls_per_number_per_24h
 $$;
 comment on function dialer.due_calls(timestamptz) is
   'Scheduled calls that may be dialed at `at`, before concurrency limits: due_at <= at; campaign active, not deleted, window open, window day within starts_on..ends_on and not blacked out (campaign zone), attempt <= max_attempts, and for daily/weekly the call belongs to the current occurrence; contact not deleted and its calling hours (tenant contact_hours_start/end) open in its zone, or in all its possible zones, or else the campaign zone; number not on the tenant''s dnc, under the tenant''s 24-hour cap, with no live call. Direct calls (campaign_id null) skip the campaign rules.';

@@ -71,19 +71,42 @@ begin
       select tenant_room.*, least(room, scale * ceil(max::numeric / count(*) over ()))::integer as budget
       from tenant_room
       where room > 0
+    ), active_campaigns as materialized (
+      select campaign.id, campaign.tenant_id, campaign.time_zone, campaign.window_start, campaign.window_end, campaign.days,
+             campaign.frequency, campaign.max_attempts, campaign.max_concurrency, campaign.starts_on, campaign.ends_on,
+             campaign.blackout_dates, budget.room as tenant_room, budget.hours_start, budget.hours_end
+      from tenant_budget budget
+      join dialer.campaigns campaign on campaign.tenant_id = budget.tenant_id
+      where campaign.status = 'active' and campaign.deleted_at is null
+    ), configs as materialized (
+      -- Zone arithmetic once per distinct window, zone and contact hours, not once per campaign or call.
+      select config.*,
+             dialer.window_open(config.time_zone, config.window_start, config.window_end, config.days, at) as window_open,
+             dialer._window_day(config.time_zone, config.window_start, config.window_end, at) as day,
+             dialer.window_open(config.time_zone, config.hours_start, config.hours_end, '{1,2,3,4,5,6,7}', at) as hours_open
+      from (select distinct time_zone, window_start, window_end, days, hours_start, hours_end from active_campaigns) config
     ), sources as materialized (
-      select campaign.id as campaign_id, budget.tenant_id, campaign as campaign_row,
-             least(budget.room, campaign.max_concurrency
+      select campaign.id as campaign_id, campaign.tenant_id, campaign.max_attempts,
+             case campaign.frequency when 'daily' then to_char(config.day, 'YYYY-MM-DD')
+                                     when 'weekly' then to_char(config.day, 'IYYY-"W"IW') end as occurrence,
+             campaign.time_zone, config.hours_open as hours_open_in_campaign_zone,
+             least(campaign.tenant_room, campaign.max_concurrency
                      - (select count(*) from dialer.calls live
                         where live.campaign_id = campaign.id
                           and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))) as room,
              (select min(call.due_at) from dialer.calls call
               where call.campaign_id = campaign.id and call.status = 'scheduled' and call.due_at <= at) as oldest_due
-      from dialer.campaigns campaign
-      join tenant_budget budget on budget.tenant_id = campaign.tenant_id
-      where campaign.status = 'active' and campaign.deleted_at is null and dialer._campaign_open(campaign, at)
+      from active_campaigns campaign
+      join configs config
+        on config.time_zone = campaign.time_zone and config.window_start = campaign.window_start
+       and config.window_end = campaign.window_end and config.days = campaign.days
+       and config.hours_start = campaign.hours_start and config.hours_end = campaign.hours_end
+      where config.window_open
+        and (campaign.starts_on is null or config.day >= campaign.starts_on)
+        and (campaign.ends_on is null or config.day <= campaign.ends_on)
+        and not (config.day = any(campaign.blackout_dates))
       union all
-      select null, budget.tenant_id, null, budget.room,
+      select null, budget.tenant_id, null, null, null, true, budget.room,
              (select min(call.due_at) from dialer.calls call
               where call.tenant_id = budget.tenant_id and call.campaign_id is null
                 and call.status = 'scheduled' and call.due_at <= at)
@@ -100,6 +123,7 @@ begin
       join tenant_budget budget on budget.tenant_id = ranked.tenant_id
       where ranked.source_rank <= budget.budget
     ), candidates as (
+      -- The per-call rules of due_calls, with the campaign rules already applied per source.
       select source.tenant_id, source.campaign_id, source.take, source.room as source_room, pick.*
       from kept_sources source
       cross join lateral (
@@ -107,12 +131,20 @@ begin
         from dialer.calls call
         join dialer.contacts contact on contact.id = call.contact_id
         where call.campaign_id = source.campaign_id and call.status = 'scheduled' and call.due_at <= at
-          and call.attempt <= (source.campaign_row).max_attempts
-          and dialer._occurrence_current(source.campaign_row, call.occurrence, at)
+          and call.attempt <= source.max_attempts
+          and (source.occurrence is null or call.occurrence = source.occurrence)
           and contact.deleted_at is null
-          and dialer._hours_open(dialer._contact_zones(contact.time_zone, contact.possible_time_zones, (source.campaign_row).time_zone),
-                                 source.hours_start, source.hours_end, at)
-          and dialer._number_free(call.tenant_id, call.phone, source.cap, at)
+          and case when contact.time_zone is null and cardinality(contact.possible_time_zones) = 0
+                   then source.hours_open_in_campaign_zone
+                   else dialer._hours_open(dialer._contact_zones(contact.time_zone, contact.possible_time_zones, null),
+                                           source.hours_start, source.hours_end, at) end
+          and not exists (select 1 from dialer.dnc where dnc.tenant_id = call.tenant_id and dnc.phone = call.phone)
+          and not exists (select 1 from dialer.calls live
+                          where live.tenant_id = call.tenant_id and live.phone = call.phone
+                            and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))
+          and (select count(*) from dialer.calls dialed
+               where dialed.tenant_id = call.tenant_id and dialed.phone = call.phone
+                 and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at) < source.cap
         order by call.due_at
         limit source.take
       ) pick
@@ -129,7 +161,13 @@ begin
           and contact.deleted_at is null
           and dialer._hours_open(dialer._contact_zones(contact.time_zone, contact.possible_time_zones, null),
                                  source.hours_start, source.hours_end, at)
-          and dialer._number_free(call.tenant_id, call.phone, source.cap, at)
+          and not exists (select 1 from dialer.dnc where dnc.tenant_id = call.tenant_id and dnc.phone = call.phone)
+          and not exists (select 1 from dialer.calls live
+                          where live.tenant_id = call.tenant_id and live.phone = call.phone
+                            and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))
+          and (select count(*) from dialer.calls dialed
+               where dialed.tenant_id = call.tenant_id and dialed.phone = call.phone
+                 and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at) < source.cap
         order by call.due_at
         limit source.take
       ) pick

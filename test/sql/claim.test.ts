@@ -1,6 +1,5 @@
 // claim_calls: what it returns, every concurrency limit, one live call per number, fairness,
-// and concurrent claimers on separate connections. Each subtest has a database of its own,
-// since a claim looks at every tenant.
+// and concurrent claimers on separate connections.
 import t from 'tap';
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
@@ -43,8 +42,16 @@ const liveCount = async (pool: DatabasePool, column: 'tenant_id' | 'campaign_id'
   Number(await pool.oneFirst(sql.unsafe`
     select count(*) from dialer.calls where ${sql.identifier([column])} = ${id} and status in ('dialing', 'queued', 'ringing', 'in_progress')`));
 
+// One database for the file, emptied before each test (a claim looks at every tenant).
+const database = createTestDatabase(t);
+const fresh = async () => {
+  const db = await database;
+  await db.pool.query(sql.unsafe`truncate dialer.tenants cascade`);
+  return db;
+};
+
 t.test('what a claim returns and sets', async (t) => {
-  const { pool } = await createTestDatabase(t);
+  const { pool } = await fresh();
   const f = fixtures(pool);
   const tenantId = await f.tenant();
   const campaignId = await f.campaign(tenantId, { assistant_id: 'asst_camp', phone_number_id: 'pn_camp', variables: { a: 'campaign', b: 'campaign', c: 'campaign', d: 'campaign' } });
@@ -70,7 +77,7 @@ t.test('what a claim returns and sets', async (t) => {
 });
 
 t.test('a claim applies the due gate', async (t) => {
-  const { pool } = await createTestDatabase(t);
+  const { pool } = await fresh();
   const f = fixtures(pool);
   const due = await f.scenario();
   await f.scenario({ tenantId: due.tenantId, campaign: { status: 'paused' } });
@@ -80,7 +87,7 @@ t.test('a claim applies the due gate', async (t) => {
 });
 
 t.test("a campaign's max_concurrency counts its live calls", async (t) => {
-  const { pool } = await createTestDatabase(t);
+  const { pool } = await fresh();
   const f = fixtures(pool);
   const tenantId = await f.tenant({ concurrency_limit: 100 });
   const { campaignId } = await campaignWithCalls(pool, tenantId, 5, { max_concurrency: 3 });
@@ -92,7 +99,7 @@ t.test("a campaign's max_concurrency counts its live calls", async (t) => {
 });
 
 t.test("a tenant's effective limit is the lower of its own and VAPI's", async (t) => {
-  const { pool } = await createTestDatabase(t);
+  const { pool } = await fresh();
   const f = fixtures(pool);
   const tenantId = await f.tenant({ concurrency_limit: 5, vapi_concurrency_limit: 3 });
   await campaignWithCalls(pool, tenantId, 4);
@@ -104,7 +111,7 @@ t.test("a tenant's effective limit is the lower of its own and VAPI's", async (t
 });
 
 t.test('one live call per number, within a claim and across claims', async (t) => {
-  const { pool } = await createTestDatabase(t);
+  const { pool } = await fresh();
   const f = fixtures(pool);
   const tenantId = await f.tenant();
   const contactId = await f.contact(tenantId);
@@ -118,7 +125,7 @@ t.test('one live call per number, within a claim and across claims', async (t) =
 });
 
 t.test('fairness: campaigns of a tenant, and tenants, take turns', async (t) => {
-  const { pool } = await createTestDatabase(t);
+  const { pool } = await fresh();
   const f = fixtures(pool);
   const tenantId = await f.tenant({ concurrency_limit: 100 });
   const big = await campaignWithCalls(pool, tenantId, 12, { max_concurrency: 50 }, '2026-06-10T10:00:00Z');
@@ -141,7 +148,7 @@ t.test('fairness: campaigns of a tenant, and tenants, take turns', async (t) => 
 });
 
 t.test('concurrent claimers never share a call and never exceed a cap', async (t) => {
-  const { pool } = await createTestDatabase(t);
+  const { pool } = await fresh();
   const f = fixtures(pool);
   const tenants: string[] = [];
   for (let i = 0; i < 4; i++) {
@@ -166,7 +173,7 @@ t.test('concurrent claimers never share a call and never exceed a cap', async (t
 });
 
 t.test('a claimer skips a tenant another claimer is serving, and rows locked elsewhere', async (t) => {
-  const { pool, url } = await createTestDatabase(t);
+  const { pool, url } = await fresh();
   // slonik refuses a query on another of its connections inside a transaction callback, so the
   // second claimer is a plain pg client.
   const elsewhere = new pg.Client({ connectionString: url });
