@@ -14,6 +14,7 @@ import { installCampaignLifecycleRoutes } from './campaignLifecycle.js';
 import { installDncRoutes } from './dnc.js';
 import { installCallRoutes } from './calls.js';
 import { installDirectCallRoutes } from './directCalls.js';
+import { installSchedulerRoutes } from './scheduler.js';
 
 export type RouteInstaller = (router: Router, context: AppContext) => void;
 
@@ -21,7 +22,7 @@ export type RouteInstaller = (router: Router, context: AppContext) => void;
 const publicRoutes: RouteInstaller[] = [installTenantRoutes];
 
 /** Routes of one tenant: the caller is in response.locals (see auth.ts callerOf). */
-const tenantRoutes: RouteInstaller[] = [installApiKeyRoutes, installSettingsRoutes, installCampaignRoutes, installCampaignLifecycleRoutes, installDncRoutes, installCallRoutes, installDirectCallRoutes, installContactRoutes, installImportRoutes];
+const tenantRoutes: RouteInstaller[] = [installApiKeyRoutes, installSettingsRoutes, installCampaignRoutes, installCampaignLifecycleRoutes, installDncRoutes, installCallRoutes, installDirectCallRoutes, installSchedulerRoutes, installContactRoutes, installImportRoutes];
 
 export function installApi(app: Express, context: AppContext): void {
   installApiDocs(app);
