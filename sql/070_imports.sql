@@ -43,59 +43,57 @@ create or replace function dialer.import_contacts_batch(
 ) returns table (imported integer, duplicates integer, dnc integer)
   language plpgsql volatile
 as $$
+declare
+  v_added uuid[];
 begin
   perform from dialer.campaigns where id = p_campaign_id and tenant_id = p_tenant_id;
   if not found then
     raise exception using errcode = 'PD404', message = 'campaign not found';
   end if;
 
-  insert into dialer.contacts as c (tenant_id, phone, name, time_zone, possible_time_zones, time_zone_source, created_at, updated_at)
+  insert into dialer.contacts (tenant_id, phone, name, time_zone, possible_time_zones, time_zone_source, created_at, updated_at)
   select p_tenant_id, r.phone, r.name, r.time_zone, coalesce(r.possible_time_zones, '{}'), r.time_zone_source, p_at, p_at
   from jsonb_to_recordset(p_rows) as r (phone text, name text, time_zone text, possible_time_zones text[], time_zone_source text)
   on conflict (tenant_id, phone) do nothing;
 
-  return query
-  with input as (
-    select r.*
-    from jsonb_to_recordset(p_rows)
-      as r (phone text, name text, time_zone text, possible_time_zones text[], time_zone_source text, variables jsonb)
-  ),
-  added as (
+  with added as (
     insert into dialer.campaign_contacts (campaign_id, contact_id, variables, import_id, added_at)
-    select p_campaign_id, c.id, coalesce(i.variables, '{}'), p_import_id, p_at
-    from input i
-    join dialer.contacts c on c.tenant_id = p_tenant_id and c.phone = i.phone
+    select p_campaign_id, c.id, coalesce(r.variables, '{}'), p_import_id, p_at
+    from jsonb_to_recordset(p_rows) as r (phone text, variables jsonb)
+    join dialer.contacts c on c.tenant_id = p_tenant_id and c.phone = r.phone
     on conflict (campaign_id, contact_id) do nothing
     returning contact_id
-  ),
-  refreshed as (
-    update dialer.contacts c set
-      name = coalesce(i.name, c.name),
-      time_zone = case
-        when i.time_zone_source = 'column' or c.time_zone_source is null then i.time_zone else c.time_zone end,
-      possible_time_zones = case
-        when i.time_zone_source = 'column' or c.time_zone_source is null then coalesce(i.possible_time_zones, '{}')
-        else c.possible_time_zones end,
-      time_zone_source = case
-        when i.time_zone_source = 'column' or c.time_zone_source is null then i.time_zone_source else c.time_zone_source end,
-      deleted_at = null,
-      updated_at = p_at
-    from added a, input i
-    where c.id = a.contact_id and i.phone = c.phone and c.tenant_id = p_tenant_id
-      and (c.deleted_at is not null
-        or (i.name is not null and i.name is distinct from c.name)
-        or (i.time_zone_source = 'column'
-            and (c.time_zone_source is distinct from 'column' or c.time_zone is distinct from i.time_zone))
-        or (c.time_zone_source is null and i.time_zone_source is not null))
-    returning c.id
   )
+  select coalesce(array_agg(contact_id), '{}') into v_added from added;
+
+  -- Contacts that already existed and just joined: refresh what the file says about them.
+  update dialer.contacts c set
+    name = coalesce(r.name, c.name),
+    time_zone = case
+      when r.time_zone_source = 'column' or c.time_zone_source is null then r.time_zone else c.time_zone end,
+    possible_time_zones = case
+      when r.time_zone_source = 'column' or c.time_zone_source is null then coalesce(r.possible_time_zones, '{}')
+      else c.possible_time_zones end,
+    time_zone_source = case
+      when r.time_zone_source = 'column' or c.time_zone_source is null then r.time_zone_source else c.time_zone_source end,
+    deleted_at = null,
+    updated_at = p_at
+  from jsonb_to_recordset(p_rows) as r (phone text, name text, time_zone text, possible_time_zones text[], time_zone_source text)
+  where c.tenant_id = p_tenant_id and c.phone = r.phone and c.id = any (v_added)
+    and (c.deleted_at is not null
+      or (r.name is not null and r.name is distinct from c.name)
+      or (r.time_zone_source = 'column'
+          and (c.time_zone_source is distinct from 'column' or c.time_zone is distinct from r.time_zone))
+      or (c.time_zone_source is null and r.time_zone_source is not null));
+
+  return query
   select
     (count(*) filter (where d.phone is null))::integer,
     (jsonb_array_length(p_rows) - count(*))::integer,
     (count(*) filter (where d.phone is not null))::integer
-  from added a
-  join dialer.contacts c on c.id = a.contact_id
-  left join dialer.dnc d on d.tenant_id = p_tenant_id and d.phone = c.phone;
+  from dialer.contacts c
+  left join dialer.dnc d on d.tenant_id = p_tenant_id and d.phone = c.phone
+  where c.id = any (v_added);
 end
 $$;
 comment on function dialer.import_contacts_batch(uuid, uuid, uuid, jsonb, timestamptz) is
