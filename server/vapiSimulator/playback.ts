@@ -30,7 +30,8 @@ export type WebhookRecord = {
   durationMs: number;
   /** True for the extra copy of a duplicated webhook. */
   duplicate?: boolean;
-  body: Record<string, unknown>;
+  /** The JSON body exactly as sent (JSON.parse it to inspect). */
+  raw: string;
 };
 
 export type LostWebhook = { at: number; type: string; status?: string; callId: string };
@@ -155,12 +156,12 @@ export class Playback {
       type,
       timestamp: options.timestampFormat === 'iso' ? new Date(now).toISOString() : now,
       ...fields,
-      call: structuredClone(call),
+      call,
       customer: call.customer,
       phoneNumber: { id: call.phoneNumberId },
     };
-    const body = { message };
-    const raw = JSON.stringify(body);
+    // Serialised now: the body is a snapshot of the call at this moment.
+    const raw = JSON.stringify({ message });
     const deliver = async (duplicate: boolean) => {
       const at = Date.now();
       const result = await this.deps.sender.send({
@@ -178,7 +179,7 @@ export class Playback {
         callId: call.id,
         ...result,
         ...(duplicate ? { duplicate: true } : {}),
-        body,
+        raw,
       });
       options.onEvent?.('webhook', { type, status, callId: call.id, responseStatus: result.responseStatus, error: result.error, duplicate });
     };

@@ -7,15 +7,9 @@ export class Scheduler {
   private inFlight = 0;
   private closed = false;
   private waiters: Array<() => void> = [];
-  private readonly aborter = new AbortController();
 
   /** `isQuiet` adds the caller's own condition for idleness (e.g. every call has ended). */
   constructor(private readonly isQuiet: () => boolean) {}
-
-  /** Aborted on close(): pending webhook deliveries listen to it. */
-  get signal(): AbortSignal {
-    return this.aborter.signal;
-  }
 
   get isClosed(): boolean {
     return this.closed;
@@ -45,13 +39,12 @@ export class Scheduler {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  /** Stops every timer, aborts deliveries, and releases idle() waiters. */
+  /** Stops every timer and releases idle() waiters. */
   close(): void {
     this.closed = true;
     for (const timer of [...this.playbackTimers, ...this.otherTimers]) clearTimeout(timer);
     this.playbackTimers.clear();
     this.otherTimers.clear();
-    this.aborter.abort();
     this.release();
   }
 

@@ -75,7 +75,7 @@ export class SimulatorState {
     this.seed = this.options.seed;
     this.rng = streams(this.seed);
     this.scheduler = new Scheduler(() => this.store.allEnded());
-    this.sender = new WebhookSender(this.scheduler.signal);
+    this.sender = new WebhookSender();
     this.playback = new Playback({
       options: () => this.options,
       scheduler: this.scheduler,

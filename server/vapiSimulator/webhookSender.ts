@@ -22,8 +22,8 @@ export class WebhookSender {
   // Own agents, so close() can drop their sockets without touching anyone else's.
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
-
-  constructor(private readonly signal: AbortSignal) {}
+  private readonly pending = new Set<http.ClientRequest>();
+  private closed = false;
 
   send(delivery: Delivery): Promise<DeliveryResult> {
     const started = Date.now();
@@ -39,8 +39,15 @@ export class WebhookSender {
       headers['x-signature'] = signature(delivery.hmacSecret, timestamp, delivery.body);
     }
     return new Promise((resolve) => {
-      const done = (responseStatus: number | null, error?: string) =>
+      if (this.closed) return resolve({ responseStatus: null, error: 'aborted', durationMs: 0 });
+      let request: http.ClientRequest | undefined;
+      let finished = false;
+      const done = (responseStatus: number | null, error?: string) => {
+        if (finished) return;
+        finished = true;
+        if (request) this.pending.delete(request);
         resolve({ responseStatus, durationMs: Date.now() - started, ...(error ? { error } : {}) });
+      };
       let url: URL;
       try {
         url = new URL(delivery.url);
@@ -49,25 +56,30 @@ export class WebhookSender {
         return;
       }
       const secure = url.protocol === 'https:';
-      const request = (secure ? https : http).request(url, {
+      request = (secure ? https : http).request(url, {
         method: 'POST',
         headers,
         agent: secure ? this.httpsAgent : this.httpAgent,
         timeout: delivery.timeoutMs,
-        signal: this.signal,
       });
+      this.pending.add(request);
       request.on('response', (response) => {
         response.resume();
         response.on('end', () => done(response.statusCode ?? null));
         response.on('error', (error) => done(response.statusCode ?? null, error.message));
+        response.on('close', () => done(response.statusCode ?? null, response.complete ? undefined : 'aborted'));
       });
       request.on('timeout', () => request.destroy(new Error('timeout')));
-      request.on('error', (error) => done(null, error.name === 'AbortError' ? 'aborted' : error.message));
+      request.on('error', (error) => done(null, this.closed ? 'aborted' : error.message));
       request.end(delivery.body);
     });
   }
 
+  /** Aborts deliveries in flight (they finish with error 'aborted') and drops idle sockets. */
   close(): void {
+    this.closed = true;
+    for (const request of this.pending) request.destroy(new Error('aborted'));
+    this.pending.clear();
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
