@@ -3,6 +3,7 @@
 import express, { type Express, type Router } from 'express';
 import type { AppContext } from '../context.js';
 import { requireApiKey } from './auth.js';
+import { rateLimitPerApiKey } from './rateLimit.js';
 import { installApiDocs } from './docs.js';
 import { installTenantRoutes } from './tenants.js';
 import { installApiKeyRoutes } from './apiKeys.js';
@@ -30,6 +31,7 @@ export function installApi(app: Express, context: AppContext): void {
   v1.use(express.json({ limit: '1mb' }));
   for (const install of publicRoutes) install(v1, context);
   v1.use(requireApiKey(context));
+  v1.use(rateLimitPerApiKey());
   for (const install of tenantRoutes) install(v1, context);
   app.use('/v1', v1);
 }
