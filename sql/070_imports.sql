@@ -43,57 +43,61 @@ create or replace function dialer.import_contacts_batch(
 ) returns table (imported integer, duplicates integer, dnc integer)
   language plpgsql volatile
 as $$
-declare
-  v_added uuid[];
 begin
   perform from dialer.campaigns where id = p_campaign_id and tenant_id = p_tenant_id;
   if not found then
     raise exception using errcode = 'PD404', message = 'campaign not found';
   end if;
 
-  insert into dialer.contacts (tenant_id, phone, name, time_zone, possible_time_zones, time_zone_source, created_at, updated_at)
+  -- Every lookup below is an index probe per row (the conflict arbiter, or a LATERAL … LIMIT 1
+  -- subquery the planner cannot turn into a join): while the import's transaction is open the
+  -- statistics do not count its rows, and a planner believing the tables small would otherwise
+  -- scan all the tenant's contacts for every batch, making a large import quadratic.
+
+  -- New numbers become contacts. An existing contact not yet in the campaign is refreshed from
+  -- the file (it joins the campaign just below); one already in it is a duplicate and untouched.
+  insert into dialer.contacts as c (tenant_id, phone, name, time_zone, possible_time_zones, time_zone_source, created_at, updated_at)
   select p_tenant_id, r.phone, r.name, r.time_zone, coalesce(r.possible_time_zones, '{}'), r.time_zone_source, p_at, p_at
   from jsonb_to_recordset(p_rows) as r (phone text, name text, time_zone text, possible_time_zones text[], time_zone_source text)
-  on conflict (tenant_id, phone) do nothing;
+  on conflict (tenant_id, phone) do update set
+    name = coalesce(excluded.name, c.name),
+    time_zone = case
+      when excluded.time_zone_source = 'column' or c.time_zone_source is null then excluded.time_zone else c.time_zone end,
+    possible_time_zones = case
+      when excluded.time_zone_source = 'column' or c.time_zone_source is null then excluded.possible_time_zones
+      else c.possible_time_zones end,
+    time_zone_source = case
+      when excluded.time_zone_source = 'column' or c.time_zone_source is null then excluded.time_zone_source
+      else c.time_zone_source end,
+    deleted_at = null,
+    updated_at = p_at
+  where not exists (select from dialer.campaign_contacts m where m.campaign_id = p_campaign_id and m.contact_id = c.id)
+    and (c.deleted_at is not null
+      or (excluded.name is not null and excluded.name is distinct from c.name)
+      or (excluded.time_zone_source = 'column'
+          and (c.time_zone_source is distinct from 'column' or c.time_zone is distinct from excluded.time_zone))
+      or (c.time_zone_source is null and excluded.time_zone_source is not null));
 
+  return query
   with added as (
     insert into dialer.campaign_contacts (campaign_id, contact_id, variables, import_id, added_at)
     select p_campaign_id, c.id, coalesce(r.variables, '{}'), p_import_id, p_at
     from jsonb_to_recordset(p_rows) as r (phone text, variables jsonb)
-    join dialer.contacts c on c.tenant_id = p_tenant_id and c.phone = r.phone
+    cross join lateral (
+      select id from dialer.contacts where tenant_id = p_tenant_id and phone = r.phone limit 1
+    ) c
     on conflict (campaign_id, contact_id) do nothing
     returning contact_id
   )
-  select coalesce(array_agg(contact_id), '{}') into v_added from added;
-
-  -- Contacts that already existed and just joined: refresh what the file says about them.
-  update dialer.contacts c set
-    name = coalesce(r.name, c.name),
-    time_zone = case
-      when r.time_zone_source = 'column' or c.time_zone_source is null then r.time_zone else c.time_zone end,
-    possible_time_zones = case
-      when r.time_zone_source = 'column' or c.time_zone_source is null then coalesce(r.possible_time_zones, '{}')
-      else c.possible_time_zones end,
-    time_zone_source = case
-      when r.time_zone_source = 'column' or c.time_zone_source is null then r.time_zone_source else c.time_zone_source end,
-    deleted_at = null,
-    updated_at = p_at
-  from jsonb_to_recordset(p_rows) as r (phone text, name text, time_zone text, possible_time_zones text[], time_zone_source text)
-  where c.tenant_id = p_tenant_id and c.phone = r.phone and c.id = any (v_added)
-    and (c.deleted_at is not null
-      or (r.name is not null and r.name is distinct from c.name)
-      or (r.time_zone_source = 'column'
-          and (c.time_zone_source is distinct from 'column' or c.time_zone is distinct from r.time_zone))
-      or (c.time_zone_source is null and r.time_zone_source is not null));
-
-  return query
   select
-    (count(*) filter (where d.phone is null))::integer,
+    (count(*) filter (where not d.listed))::integer,
     (jsonb_array_length(p_rows) - count(*))::integer,
-    (count(*) filter (where d.phone is not null))::integer
-  from dialer.contacts c
-  left join dialer.dnc d on d.tenant_id = p_tenant_id and d.phone = c.phone
-  where c.id = any (v_added);
+    (count(*) filter (where d.listed))::integer
+  from added a
+  cross join lateral (select phone from dialer.contacts where id = a.contact_id limit 1) c
+  cross join lateral (
+    select exists (select from dialer.dnc where tenant_id = p_tenant_id and phone = c.phone) as listed
+  ) d;
 end
 $$;
 comment on function dialer.import_contacts_batch(uuid, uuid, uuid, jsonb, timestamptz) is
