@@ -38,6 +38,15 @@ export class WebhookSender {
       headers['x-timestamp'] = timestamp;
       headers['x-signature'] = signature(delivery.hmacSecret, timestamp, delivery.body);
     }
+    return this.attempt(delivery, headers, started, true);
+  }
+
+  /**
+   * One POST. A keep-alive socket the receiver closed just as it was reused fails with
+   * ECONNRESET before any answer; that one case is resent once on a fresh connection (what
+   * browsers do too), since the receiver never saw the request. Everything else is final.
+   */
+  private attempt(delivery: Delivery, headers: Record<string, string>, started: number, mayResend: boolean): Promise<DeliveryResult> {
     return new Promise((resolve) => {
       if (this.closed) return resolve({ responseStatus: null, error: 'aborted', durationMs: 0 });
       let request: http.ClientRequest | undefined;
@@ -56,22 +65,34 @@ export class WebhookSender {
         return;
       }
       const secure = url.protocol === 'https:';
-      request = (secure ? https : http).request(url, {
+      const sent = (secure ? https : http).request(url, {
         method: 'POST',
         headers,
         agent: secure ? this.httpsAgent : this.httpAgent,
         timeout: delivery.timeoutMs,
       });
-      this.pending.add(request);
-      request.on('response', (response) => {
+      request = sent;
+      this.pending.add(sent);
+      let answered = false;
+      sent.on('response', (response) => {
+        answered = true;
         response.resume();
         response.on('end', () => done(response.statusCode ?? null));
         response.on('error', (error) => done(response.statusCode ?? null, error.message));
         response.on('close', () => done(response.statusCode ?? null, response.complete ? undefined : 'aborted'));
       });
-      request.on('timeout', () => request.destroy(new Error('timeout')));
-      request.on('error', (error) => done(null, this.closed ? 'aborted' : error.message));
-      request.end(delivery.body);
+      sent.on('timeout', () => sent.destroy(new Error('timeout')));
+      sent.on('error', (error: NodeJS.ErrnoException) => {
+        if (this.closed) return done(null, 'aborted');
+        if (mayResend && !answered && sent.reusedSocket && error.code === 'ECONNRESET') {
+          finished = true;
+          this.pending.delete(sent);
+          resolve(this.attempt(delivery, headers, started, false));
+          return;
+        }
+        done(null, error.message);
+      });
+      sent.end(delivery.body);
     });
   }
 
