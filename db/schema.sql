@@ -360,25 +360,25 @@ create view dialer.campaign_progress as
 comment on view dialer.campaign_progress is 'Per campaign (not deleted): members (contacts), pending (scheduled calls), due_now (dialable now with a free slot), waiting_for_window, waiting_for_retry, held_by_concurrency (due but no free slot), in_flight (dialing/queued/ringing/in_progress), ended calls by outcome, total_cost (USD), next_window_open (active campaigns: next instant the window is open on an allowed day; now() when open). Uses due_calls(now()) and why_not(now()).';
 
 create view dialer.queue_health as
- SELECT queue_health_at.queue,
-    queue_health_at.ready,
-    queue_health_at.deferred,
-    queue_health_at.retry,
-    queue_health_at.active,
-    queue_health_at.completed,
-    queue_health_at.cancelled,
-    queue_health_at.failed,
-    queue_health_at.failed_last_hour,
-    queue_health_at.oldest_ready_at,
-    queue_health_at.oldest_ready_seconds,
-    queue_health_at.next_start_after
+ SELECT queue,
+    ready,
+    deferred,
+    retry,
+    active,
+    completed,
+    cancelled,
+    failed,
+    failed_last_hour,
+    oldest_ready_at,
+    oldest_ready_seconds,
+    next_start_after
    FROM dialer.queue_health_at(now()) queue_health_at(queue, ready, deferred, retry, active, completed, cancelled, failed, failed_last_hour, oldest_ready_at, oldest_ready_seconds, next_start_after);
 comment on view dialer.queue_health is 'dialer.queue_health_at(now()): per pg-boss queue, jobs by state, failures in the last hour, the oldest ready job''s wait and the next deferred start.';
 
 create view dialer.scheduler_status as
- SELECT tenant.id AS tenant_id,
-    tenant.name,
-    dialer._next_wake_at(now(), tenant.id) AS next_wake_at,
+ SELECT id AS tenant_id,
+    name,
+    dialer._next_wake_at(now(), id) AS next_wake_at,
     ( SELECT count(*) AS count
            FROM dialer.due_calls(now()) due(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at)
           WHERE due.tenant_id = tenant.id) AS due_now,
@@ -390,14 +390,14 @@ create view dialer.scheduler_status as
 comment on view dialer.scheduler_status is 'Per tenant: next_wake_at (as next_wake_at(now()) for this tenant''s calls and campaigns), due_now (calls due_calls(now()) allows, before concurrency), in_flight (live calls), concurrency_limit (effective: least of its limit and VAPI''s).';
 
 create view dialer.why_not_now as
- SELECT why_not.call_id,
-    why_not.tenant_id,
-    why_not.campaign_id,
-    why_not.contact_id,
-    why_not.phone,
-    why_not.due_at,
-    why_not.reason,
-    why_not.until
+ SELECT call_id,
+    tenant_id,
+    campaign_id,
+    contact_id,
+    phone,
+    due_at,
+    reason,
+    until
    FROM dialer.why_not(now()) why_not(call_id, tenant_id, campaign_id, contact_id, phone, due_at, reason, until);
 comment on view dialer.why_not_now is 'dialer.why_not(now()): every scheduled call not being dialed now, with the first reason holding it back and until when (where known).';
 
@@ -546,11 +546,19 @@ comment on function dialer._hours_next_open(zones text[], hours_start time witho
 
 CREATE OR REPLACE FUNCTION dialer._hours_open(zones text[], hours_start time without time zone, hours_end time without time zone, at timestamp with time zone)
  RETURNS boolean
- LANGUAGE sql
+ LANGUAGE plpgsql
  IMMUTABLE PARALLEL SAFE
 AS $function$
-  select coalesce((select bool_and(dialer.window_open(zone, hours_start, hours_end, '{1,2,3,4,5,6,7}', at))
-                   from unnest(zones) as zone), true)
+declare
+  zone text;
+begin
+  foreach zone in array coalesce(zones, '{}') loop
+    if not dialer.window_open(zone, hours_start, hours_end, '{1,2,3,4,5,6,7}', at) then
+      return false;
+    end if;
+  end loop;
+  return true;
+end
 $function$;
 comment on function dialer._hours_open(zones text[], hours_start time without time zone, hours_end time without time zone, at timestamp with time zone) is 'Internal: true when calling hours [hours_start, hours_end) are open at `at` in every zone of zones (true for no zones).';
 
@@ -631,22 +639,27 @@ CREATE OR REPLACE FUNCTION dialer._next_wake_at(at timestamp with time zone, p_t
  LANGUAGE sql
  STABLE
 AS $function$
-  with pending_now as materialized (
-    -- Calls already due but held: by a closed campaign window, contact hours, or the 24-hour cap.
-    select call.tenant_id, call.phone, call.campaign_id, campaign as campaign_row,
-           dialer._contact_zones(contact.time_zone, contact.possible_time_zones, campaign.time_zone) as zones,
+  with pending_campaigns as materialized (
+    -- Active campaigns with calls already due (held by something), and whether they are open now:
+    -- campaign rules are evaluated once per campaign.
+    select campaign as campaign_row, campaign.id, dialer._campaign_open(campaign, at) as open
+    from dialer.campaigns campaign
+    where campaign.status = 'active' and campaign.deleted_at is null
+      and (p_tenant_id is null or campaign.tenant_id = p_tenant_id)
+      and exists (select 1 from dialer.calls call
+                  where call.campaign_id = campaign.id and call.status = 'scheduled' and call.due_at <= at)
+  ), open_now as materialized (
+    -- Calls already due whose campaign is open (or direct calls): held by contact rules, if anything.
+    select call.tenant_id, call.phone,
+           dialer._contact_zones(contact.time_zone, contact.possible_time_zones, (pending.campaign_row).time_zone) as zones,
            tenant.contact_hours_start, tenant.contact_hours_end, tenant.max_calls_per_number_per_24h as cap
     from dialer.calls call
     join dialer.tenants tenant on tenant.id = call.tenant_id
     join dialer.contacts contact on contact.id = call.contact_id
-    left join dialer.campaigns campaign
-      on campaign.id = call.campaign_id and campaign.status = 'active' and campaign.deleted_at is null
+    left join pending_campaigns pending on pending.id = call.campaign_id
     where call.status = 'scheduled' and call.due_at <= at
-      and (call.campaign_id is null or campaign.id is not null)
       and (p_tenant_id is null or call.tenant_id = p_tenant_id)
-  ), open_now as (
-    select * from pending_now
-    where campaign_id is null or dialer._campaign_open(campaign_row, at)
+      and (pending.open or (call.campaign_id is null and pending.id is null))
   ), wakes as (
     -- a scheduled call becoming due
     (select call.due_at
@@ -660,18 +673,24 @@ AS $function$
      limit 1)
     union all
     -- a campaign window opening (or its start date arriving) for calls already due
-    select dialer._campaign_next_open(campaign_row, at)
-    from (select distinct on (campaign_id) campaign_row from pending_now
-          where campaign_id is not null and not dialer._campaign_open(campaign_row, at)) closed
+    select dialer._campaign_next_open(campaign_row, at) from pending_campaigns where not open
     union all
     -- contact hours opening for calls whose campaign is open
     select dialer._hours_next_open(zones, contact_hours_start, contact_hours_end, at)
     from (select distinct zones, contact_hours_start, contact_hours_end from open_now) hours
     where not dialer._hours_open(zones, contact_hours_start, contact_hours_end, at)
     union all
-    -- a 24-hour cap expiring
-    select dialer._cap_frees_at(tenant_id, phone, cap, at)
+    -- a 24-hour cap expiring: when enough of the number's dials leave the window
+    select capped.frees_at
     from (select distinct tenant_id, phone, cap from open_now) numbers
+    cross join lateral (
+      select (array_agg(dialed.dial_started_at order by dialed.dial_started_at))[count(*) - numbers.cap + 1]
+               + interval '24 hours' as frees_at
+      from dialer.calls dialed
+      where dialed.tenant_id = numbers.tenant_id and dialed.phone = numbers.phone
+        and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at
+      having count(*) >= numbers.cap
+    ) capped
     union all
     -- a lease expiring (the call goes to reconciliation)
     select min(call.lease_expires_at)
@@ -696,21 +715,6 @@ AS $function$
   select min(due_at) from wakes where due_at > at
 $function$;
 comment on function dialer._next_wake_at(at timestamp with time zone, p_tenant_id uuid) is 'Internal: next_wake_at restricted to one tenant (p_tenant_id), or all when null.';
-
-CREATE OR REPLACE FUNCTION dialer._number_free(tenant_id uuid, phone text, max_per_24h integer, at timestamp with time zone)
- RETURNS boolean
- LANGUAGE sql
- STABLE PARALLEL SAFE
-AS $function$
-  select not exists (select 1 from dialer.dnc d where d.tenant_id = $1 and d.phone = $2)
-     and not exists (select 1 from dialer.calls live
-                     where live.tenant_id = $1 and live.phone = $2
-                       and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))
-     and (select count(*) from dialer.calls dialed
-          where dialed.tenant_id = $1 and dialed.phone = $2
-            and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at) < max_per_24h
-$function$;
-comment on function dialer._number_free(tenant_id uuid, phone text, max_per_24h integer, at timestamp with time zone) is 'Internal: the tenant may dial phone at `at`: not on dnc, no live call to it, fewer than max_per_24h dials (dial_started_at) in the 24 hours up to at.';
 
 CREATE OR REPLACE FUNCTION dialer._occurrence_bounds(campaign dialer.campaigns, day date, OUT opens_at timestamp with time zone, OUT closes_at timestamp with time zone)
  RETURNS record
@@ -765,7 +769,7 @@ begin
   end if;
   update dialer.calls
   set status = 'skipped', last_error = 'occurrence ended', updated_at = at
-  where campaign_id = campaign.id and status = 'scheduled' and occurrence < label;
+  where campaign_id = campaign.id and status = 'scheduled' and occurrence <> label;
 
   select * into bounds from dialer._occurrence_bounds(campaign, day);
   if bounds.opens_at is null or bounds.opens_at > at or bounds.closes_at <= at then
@@ -1077,19 +1081,45 @@ begin
       select tenant_room.*, least(room, scale * ceil(max::numeric / count(*) over ()))::integer as budget
       from tenant_room
       where room > 0
+    ), active_campaigns as materialized (
+      select campaign.id, campaign.tenant_id, campaign.time_zone, campaign.window_start, campaign.window_end, campaign.days,
+             campaign.frequency, campaign.max_attempts, campaign.max_concurrency, campaign.starts_on, campaign.ends_on,
+             campaign.blackout_dates, budget.room as tenant_room, budget.hours_start, budget.hours_end
+      from tenant_budget budget
+      join dialer.campaigns campaign on campaign.tenant_id = budget.tenant_id
+      where campaign.status = 'active' and campaign.deleted_at is null
+    ), live_per_campaign as materialized (
+      select live.campaign_id, count(*) as live
+      from dialer.calls live
+      where live.status in ('dialing', 'queued', 'ringing', 'in_progress') and live.campaign_id is not null
+      group by live.campaign_id
+    ), configs as materialized (
+      -- Zone arithmetic once per distinct window, zone and contact hours, not once per campaign or call.
+      select config.*,
+             dialer.window_open(config.time_zone, config.window_start, config.window_end, config.days, at) as window_open,
+             dialer._window_day(config.time_zone, config.window_start, config.window_end, at) as day,
+             dialer.window_open(config.time_zone, config.hours_start, config.hours_end, '{1,2,3,4,5,6,7}', at) as hours_open
+      from (select distinct time_zone, window_start, window_end, days, hours_start, hours_end from active_campaigns) config
     ), sources as materialized (
-      select campaign.id as campaign_id, budget.tenant_id, campaign as campaign_row,
-             least(budget.room, campaign.max_concurrency
-                     - (select count(*) from dialer.calls live
-                        where live.campaign_id = campaign.id
-                          and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))) as room,
+      select campaign.id as campaign_id, campaign.tenant_id, campaign.max_attempts,
+             case campaign.frequency when 'daily' then to_char(config.day, 'YYYY-MM-DD')
+                                     when 'weekly' then to_char(config.day, 'IYYY-"W"IW') end as occurrence,
+             campaign.time_zone, config.hours_open as hours_open_in_campaign_zone,
+             least(campaign.tenant_room, campaign.max_concurrency - coalesce(live.live, 0)) as room,
              (select min(call.due_at) from dialer.calls call
               where call.campaign_id = campaign.id and call.status = 'scheduled' and call.due_at <= at) as oldest_due
-      from dialer.campaigns campaign
-      join tenant_budget budget on budget.tenant_id = campaign.tenant_id
-      where campaign.status = 'active' and campaign.deleted_at is null and dialer._campaign_open(campaign, at)
+      from active_campaigns campaign
+      left join live_per_campaign live on live.campaign_id = campaign.id
+      join configs config
+        on config.time_zone = campaign.time_zone and config.window_start = campaign.window_start
+       and config.window_end = campaign.window_end and config.days = campaign.days
+       and config.hours_start = campaign.hours_start and config.hours_end = campaign.hours_end
+      where config.window_open
+        and (campaign.starts_on is null or config.day >= campaign.starts_on)
+        and (campaign.ends_on is null or config.day <= campaign.ends_on)
+        and not (config.day = any(campaign.blackout_dates))
       union all
-      select null, budget.tenant_id, null, budget.room,
+      select null, budget.tenant_id, null, null, null, true, budget.room,
              (select min(call.due_at) from dialer.calls call
               where call.tenant_id = budget.tenant_id and call.campaign_id is null
                 and call.status = 'scheduled' and call.due_at <= at)
@@ -1106,6 +1136,7 @@ begin
       join tenant_budget budget on budget.tenant_id = ranked.tenant_id
       where ranked.source_rank <= budget.budget
     ), candidates as (
+      -- The per-call rules of due_calls, with the campaign rules already applied per source.
       select source.tenant_id, source.campaign_id, source.take, source.room as source_room, pick.*
       from kept_sources source
       cross join lateral (
@@ -1113,12 +1144,20 @@ begin
         from dialer.calls call
         join dialer.contacts contact on contact.id = call.contact_id
         where call.campaign_id = source.campaign_id and call.status = 'scheduled' and call.due_at <= at
-          and call.attempt <= (source.campaign_row).max_attempts
-          and dialer._occurrence_current(source.campaign_row, call.occurrence, at)
+          and call.attempt <= source.max_attempts
+          and (source.occurrence is null or call.occurrence = source.occurrence)
           and contact.deleted_at is null
-          and dialer._hours_open(dialer._contact_zones(contact.time_zone, contact.possible_time_zones, (source.campaign_row).time_zone),
-                                 source.hours_start, source.hours_end, at)
-          and dialer._number_free(call.tenant_id, call.phone, source.cap, at)
+          and case when contact.time_zone is null and cardinality(contact.possible_time_zones) = 0
+                   then source.hours_open_in_campaign_zone
+                   else dialer._hours_open(dialer._contact_zones(contact.time_zone, contact.possible_time_zones, null),
+                                           source.hours_start, source.hours_end, at) end
+          and not exists (select 1 from dialer.dnc where dnc.tenant_id = call.tenant_id and dnc.phone = call.phone)
+          and not exists (select 1 from dialer.calls live
+                          where live.tenant_id = call.tenant_id and live.phone = call.phone
+                            and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))
+          and (select count(*) from dialer.calls dialed
+               where dialed.tenant_id = call.tenant_id and dialed.phone = call.phone
+                 and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at) < source.cap
         order by call.due_at
         limit source.take
       ) pick
@@ -1135,7 +1174,13 @@ begin
           and contact.deleted_at is null
           and dialer._hours_open(dialer._contact_zones(contact.time_zone, contact.possible_time_zones, null),
                                  source.hours_start, source.hours_end, at)
-          and dialer._number_free(call.tenant_id, call.phone, source.cap, at)
+          and not exists (select 1 from dialer.dnc where dnc.tenant_id = call.tenant_id and dnc.phone = call.phone)
+          and not exists (select 1 from dialer.calls live
+                          where live.tenant_id = call.tenant_id and live.phone = call.phone
+                            and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))
+          and (select count(*) from dialer.calls dialed
+               where dialed.tenant_id = call.tenant_id and dialed.phone = call.phone
+                 and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at) < source.cap
         order by call.due_at
         limit source.take
       ) pick
@@ -1217,7 +1262,14 @@ AS $function$
              and dialer._occurrence_current(campaign, call.occurrence, at)))
     and dialer._hours_open(dialer._contact_zones(contact.time_zone, contact.possible_time_zones, campaign.time_zone),
                            tenant.contact_hours_start, tenant.contact_hours_end, at)
-    and dialer._number_free(call.tenant_id, call.phone, tenant.max_calls_per_number_per_24h, at)
+    and not exists (select 1 from dialer.dnc where dnc.tenant_id = call.tenant_id and dnc.phone = call.phone)
+    and not exists (select 1 from dialer.calls live
+                    where live.tenant_id = call.tenant_id and live.phone = call.phone
+                      and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))
+    and (select count(*) from dialer.calls dialed
+         where dialed.tenant_id = call.tenant_id and dialed.phone = call.phone
+           and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at)
+        < tenant.max_calls_per_number_per_24h
 $function$;
 comment on function dialer.due_calls(at timestamp with time zone) is 'Scheduled calls that may be dialed at `at`, before concurrency limits: due_at <= at; campaign active, not deleted, window open, window day within starts_on..ends_on and not blacked out (campaign zone), attempt <= max_attempts, and for daily/weekly the call belongs to the current occurrence; contact not deleted and its calling hours (tenant contact_hours_start/end) open in its zone, or in all its possible zones, or else the campaign zone; number not on the tenant''s dnc, under the tenant''s 24-hour cap, with no live call. Direct calls (campaign_id null) skip the campaign rules.';
 
@@ -1266,54 +1318,60 @@ begin
   if not found then
     raise exception using errcode = 'PD404', message = 'campaign not found';
   end if;
+  -- Imports of one tenant take turns (the lock is held until the import's transaction ends;
+  -- taking it again per batch costs nothing): two imports holding rows of each other's files
+  -- would otherwise deadlock, each waiting for the other's uncommitted contacts.
+  perform pg_advisory_xact_lock(hashtextextended('dialer.import:' || p_tenant_id::text, 0));
 
+  -- Every lookup below is an index probe per row (the conflict arbiter, or a LATERAL … LIMIT 1
+  -- subquery the planner cannot turn into a join): while the import's transaction is open the
+  -- statistics do not count its rows, and a planner believing the tables small would otherwise
+  -- scan all the tenant's contacts for every batch, making a large import quadratic.
+
+  -- New numbers become contacts. An existing contact not yet in the campaign is refreshed from
+  -- the file (it joins the campaign just below); one already in it is a duplicate and untouched.
   insert into dialer.contacts as c (tenant_id, phone, name, time_zone, possible_time_zones, time_zone_source, created_at, updated_at)
   select p_tenant_id, r.phone, r.name, r.time_zone, coalesce(r.possible_time_zones, '{}'), r.time_zone_source, p_at, p_at
   from jsonb_to_recordset(p_rows) as r (phone text, name text, time_zone text, possible_time_zones text[], time_zone_source text)
-  on conflict (tenant_id, phone) do nothing;
+  on conflict (tenant_id, phone) do update set
+    name = coalesce(excluded.name, c.name),
+    time_zone = case
+      when excluded.time_zone_source = 'column' or c.time_zone_source is null then excluded.time_zone else c.time_zone end,
+    possible_time_zones = case
+      when excluded.time_zone_source = 'column' or c.time_zone_source is null then excluded.possible_time_zones
+      else c.possible_time_zones end,
+    time_zone_source = case
+      when excluded.time_zone_source = 'column' or c.time_zone_source is null then excluded.time_zone_source
+      else c.time_zone_source end,
+    deleted_at = null,
+    updated_at = p_at
+  where not exists (select from dialer.campaign_contacts m where m.campaign_id = p_campaign_id and m.contact_id = c.id)
+    and (c.deleted_at is not null
+      or (excluded.name is not null and excluded.name is distinct from c.name)
+      or (excluded.time_zone_source = 'column'
+          and (c.time_zone_source is distinct from 'column' or c.time_zone is distinct from excluded.time_zone))
+      or (c.time_zone_source is null and excluded.time_zone_source is not null));
 
   return query
-  with input as (
-    select r.*
-    from jsonb_to_recordset(p_rows)
-      as r (phone text, name text, time_zone text, possible_time_zones text[], time_zone_source text, variables jsonb)
-  ),
-  added as (
+  with added as (
     insert into dialer.campaign_contacts (campaign_id, contact_id, variables, import_id, added_at)
-    select p_campaign_id, c.id, coalesce(i.variables, '{}'), p_import_id, p_at
-    from input i
-    join dialer.contacts c on c.tenant_id = p_tenant_id and c.phone = i.phone
+    select p_campaign_id, c.id, coalesce(r.variables, '{}'), p_import_id, p_at
+    from jsonb_to_recordset(p_rows) as r (phone text, variables jsonb)
+    cross join lateral (
+      select id from dialer.contacts where tenant_id = p_tenant_id and phone = r.phone limit 1
+    ) c
     on conflict (campaign_id, contact_id) do nothing
     returning contact_id
-  ),
-  refreshed as (
-    update dialer.contacts c set
-      name = coalesce(i.name, c.name),
-      time_zone = case
-        when i.time_zone_source = 'column' or c.time_zone_source is null then i.time_zone else c.time_zone end,
-      possible_time_zones = case
-        when i.time_zone_source = 'column' or c.time_zone_source is null then coalesce(i.possible_time_zones, '{}')
-        else c.possible_time_zones end,
-      time_zone_source = case
-        when i.time_zone_source = 'column' or c.time_zone_source is null then i.time_zone_source else c.time_zone_source end,
-      deleted_at = null,
-      updated_at = p_at
-    from added a, input i
-    where c.id = a.contact_id and i.phone = c.phone and c.tenant_id = p_tenant_id
-      and (c.deleted_at is not null
-        or (i.name is not null and i.name is distinct from c.name)
-        or (i.time_zone_source = 'column'
-            and (c.time_zone_source is distinct from 'column' or c.time_zone is distinct from i.time_zone))
-        or (c.time_zone_source is null and i.time_zone_source is not null))
-    returning c.id
   )
   select
-    (count(*) filter (where d.phone is null))::integer,
+    (count(*) filter (where not d.listed))::integer,
     (jsonb_array_length(p_rows) - count(*))::integer,
-    (count(*) filter (where d.phone is not null))::integer
+    (count(*) filter (where d.listed))::integer
   from added a
-  join dialer.contacts c on c.id = a.contact_id
-  left join dialer.dnc d on d.tenant_id = p_tenant_id and d.phone = c.phone;
+  cross join lateral (select phone from dialer.contacts where id = a.contact_id limit 1) c
+  cross join lateral (
+    select exists (select from dialer.dnc where tenant_id = p_tenant_id and phone = c.phone) as listed
+  ) d;
 end
 $function$;
 comment on function dialer.import_contacts_batch(p_tenant_id uuid, p_campaign_id uuid, p_import_id uuid, p_rows jsonb, p_at timestamp with time zone) is 'Writes one batch of an import: p_rows is a JSON array of {phone (E.164, unique within the batch), name, time_zone, possible_time_zones, time_zone_source, variables}. Returns how many became members (imported, not on the do-not-call list), were already members (duplicates) and became members but are on the do-not-call list (dnc).';

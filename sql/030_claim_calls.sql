@@ -78,6 +78,11 @@ begin
       from tenant_budget budget
       join dialer.campaigns campaign on campaign.tenant_id = budget.tenant_id
       where campaign.status = 'active' and campaign.deleted_at is null
+    ), live_per_campaign as materialized (
+      select live.campaign_id, count(*) as live
+      from dialer.calls live
+      where live.status in ('dialing', 'queued', 'ringing', 'in_progress') and live.campaign_id is not null
+      group by live.campaign_id
     ), configs as materialized (
       -- Zone arithmetic once per distinct window, zone and contact hours, not once per campaign or call.
       select config.*,
@@ -90,13 +95,11 @@ begin
              case campaign.frequency when 'daily' then to_char(config.day, 'YYYY-MM-DD')
                                      when 'weekly' then to_char(config.day, 'IYYY-"W"IW') end as occurrence,
              campaign.time_zone, config.hours_open as hours_open_in_campaign_zone,
-             least(campaign.tenant_room, campaign.max_concurrency
-                     - (select count(*) from dialer.calls live
-                        where live.campaign_id = campaign.id
-                          and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))) as room,
+             least(campaign.tenant_room, campaign.max_concurrency - coalesce(live.live, 0)) as room,
              (select min(call.due_at) from dialer.calls call
               where call.campaign_id = campaign.id and call.status = 'scheduled' and call.due_at <= at) as oldest_due
       from active_campaigns campaign
+      left join live_per_campaign live on live.campaign_id = campaign.id
       join configs config
         on config.time_zone = campaign.time_zone and config.window_start = campaign.window_start
        and config.window_end = campaign.window_end and config.days = campaign.days

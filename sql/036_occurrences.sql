@@ -38,7 +38,7 @@ begin
   end if;
   update dialer.calls
   set status = 'skipped', last_error = 'occurrence ended', updated_at = at
-  where campaign_id = campaign.id and status = 'scheduled' and occurrence < label;
+  where campaign_id = campaign.id and status = 'scheduled' and occurrence <> label;
 
   select * into bounds from dialer._occurrence_bounds(campaign, day);
   if bounds.opens_at is null or bounds.opens_at > at or bounds.closes_at <= at then

@@ -5,22 +5,27 @@
 create or replace function dialer._next_wake_at(at timestamptz, p_tenant_id uuid) returns timestamptz
   language sql stable
 as $$
-  with pending_now as materialized (
-    -- Calls already due but held: by a closed campaign window, contact hours, or the 24-hour cap.
-    select call.tenant_id, call.phone, call.campaign_id, campaign as campaign_row,
-           dialer._contact_zones(contact.time_zone, contact.possible_time_zones, campaign.time_zone) as zones,
+  with pending_campaigns as materialized (
+    -- Active campaigns with calls already due (held by something), and whether they are open now:
+    -- campaign rules are evaluated once per campaign.
+    select campaign as campaign_row, campaign.id, dialer._campaign_open(campaign, at) as open
+    from dialer.campaigns campaign
+    where campaign.status = 'active' and campaign.deleted_at is null
+      and (p_tenant_id is null or campaign.tenant_id = p_tenant_id)
+      and exists (select 1 from dialer.calls call
+                  where call.campaign_id = campaign.id and call.status = 'scheduled' and call.due_at <= at)
+  ), open_now as materialized (
+    -- Calls already due whose campaign is open (or direct calls): held by contact rules, if anything.
+    select call.tenant_id, call.phone,
+           dialer._contact_zones(contact.time_zone, contact.possible_time_zones, (pending.campaign_row).time_zone) as zones,
            tenant.contact_hours_start, tenant.contact_hours_end, tenant.max_calls_per_number_per_24h as cap
     from dialer.calls call
     join dialer.tenants tenant on tenant.id = call.tenant_id
     join dialer.contacts contact on contact.id = call.contact_id
-    left join dialer.campaigns campaign
-      on campaign.id = call.campaign_id and campaign.status = 'active' and campaign.deleted_at is null
+    left join pending_campaigns pending on pending.id = call.campaign_id
     where call.status = 'scheduled' and call.due_at <= at
-      and (call.campaign_id is null or campaign.id is not null)
       and (p_tenant_id is null or call.tenant_id = p_tenant_id)
-  ), open_now as (
-    select * from pending_now
-    where campaign_id is null or dialer._campaign_open(campaign_row, at)
+      and (pending.open or (call.campaign_id is null and pending.id is null))
   ), wakes as (
     -- a scheduled call becoming due
     (select call.due_at
@@ -34,18 +39,24 @@ as $$
      limit 1)
     union all
     -- a campaign window opening (or its start date arriving) for calls already due
-    select dialer._campaign_next_open(campaign_row, at)
-    from (select distinct on (campaign_id) campaign_row from pending_now
-          where campaign_id is not null and not dialer._campaign_open(campaign_row, at)) closed
+    select dialer._campaign_next_open(campaign_row, at) from pending_campaigns where not open
     union all
     -- contact hours opening for calls whose campaign is open
     select dialer._hours_next_open(zones, contact_hours_start, contact_hours_end, at)
     from (select distinct zones, contact_hours_start, contact_hours_end from open_now) hours
     where not dialer._hours_open(zones, contact_hours_start, contact_hours_end, at)
     union all
-    -- a 24-hour cap expiring
-    select dialer._cap_frees_at(tenant_id, phone, cap, at)
+    -- a 24-hour cap expiring: when enough of the number's dials leave the window
+    select capped.frees_at
     from (select distinct tenant_id, phone, cap from open_now) numbers
+    cross join lateral (
+      select (array_agg(dialed.dial_started_at order by dialed.dial_started_at))[count(*) - numbers.cap + 1]
+               + interval '24 hours' as frees_at
+      from dialer.calls dialed
+      where dialed.tenant_id = numbers.tenant_id and dialed.phone = numbers.phone
+        and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at
+      having count(*) >= numbers.cap
+    ) capped
     union all
     -- a lease expiring (the call goes to reconciliation)
     select min(call.lease_expires_at)

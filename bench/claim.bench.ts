@@ -1,0 +1,260 @@
+// claim_calls at scale: its median time with 100k and with 1M calls of history, the same 10k due
+// calls each time. The goal is that the claim costs what is due, not what happened before
+// (partial indexes on scheduled calls), so 10x the history must not make it much slower.
+import pg from 'pg';
+import { readFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { createDatabase, dropDatabase, withDatabase } from '../db/databaseUrls.js';
+import type { BenchContext, BenchSection, Goal } from './types.js';
+
+/** The instant every benchmark claim runs at: all campaign windows and contact hours are open. */
+const AT = '2026-06-10T16:00:00Z';
+
+type Sizes = { tenants: number; campaigns: number; contactsPerCampaign: number; duePerCampaign: number; smallHistory: number; largeHistory: number; runs: number };
+
+const FULL: Sizes = { tenants: 10, campaigns: 1_000, contactsPerCampaign: 50, duePerCampaign: 10, smallHistory: 100_000, largeHistory: 1_000_000, runs: 40 };
+const QUICK: Sizes = { tenants: 2, campaigns: 20, contactsPerCampaign: 20, duePerCampaign: 10, smallHistory: 2_000, largeHistory: 20_000, runs: 10 };
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+const round = (value: number) => Math.round(value * 100) / 100;
+
+/** Tenants, campaigns (zones, 08:00–20:00 windows, every day), member contacts, and the due calls. */
+async function seedBase(client: pg.Client, sizes: Sizes) {
+  await client.query(
+    `insert into dialer.tenants (id, name, concurrency_limit)
+     select ('00000000-0000-0000-0000-' || lpad(to_hex(t), 12, '0'))::uuid, 'Bench tenant ' || t, 10000
+     from generate_series(1, $1) t`,
+    [sizes.tenants],
+  );
+  await client.query(
+    `insert into dialer.campaigns (id, tenant_id, name, assistant_id, phone_number_id, time_zone, window_start, window_end, days, status, max_concurrency)
+     select ('00000000-0000-0000-0001-' || lpad(to_hex(c), 12, '0'))::uuid,
+            ('00000000-0000-0000-0000-' || lpad(to_hex(1 + c % $2), 12, '0'))::uuid,
+            'Bench campaign ' || c, 'asst_bench', 'pn_bench',
+            (array['America/New_York', 'Europe/London', 'UTC', 'America/Chicago'])[1 + c % 4],
+            '08:00', '20:00', '{1,2,3,4,5,6,7}', 'active', 5
+     from generate_series(1, $1) c`,
+    [sizes.campaigns, sizes.tenants],
+  );
+  // Contact n of campaign c: phone +1 555 c*1000+n, so phones are unique per tenant.
+  await client.query(
+    `insert into dialer.contacts (id, tenant_id, phone, name, attributes)
+     select ('00000000-0000-0000-0002-' || lpad(to_hex(c * 1000 + n), 12, '0'))::uuid,
+            ('00000000-0000-0000-0000-' || lpad(to_hex(1 + c % $3), 12, '0'))::uuid,
+            '+1555' || lpad((c * 1000 + n)::text, 7, '0'), 'Contact ' || n, jsonb_build_object('n', n)
+     from generate_series(1, $1) c, generate_series(1, $2) n`,
+    [sizes.campaigns, sizes.contactsPerCampaign, sizes.tenants],
+  );
+  await client.query(
+    `insert into dialer.campaign_contacts (campaign_id, contact_id)
+     select ('00000000-0000-0000-0001-' || lpad(to_hex(c), 12, '0'))::uuid, ('00000000-0000-0000-0002-' || lpad(to_hex(c * 1000 + n), 12, '0'))::uuid
+     from generate_series(1, $1) c, generate_series(1, $2) n`,
+    [sizes.campaigns, sizes.contactsPerCampaign],
+  );
+  await client.query(
+    `insert into dialer.calls (tenant_id, campaign_id, contact_id, phone, occurrence, attempt, due_at)
+     select ('00000000-0000-0000-0000-' || lpad(to_hex(1 + c % $3), 12, '0'))::uuid,
+            ('00000000-0000-0000-0001-' || lpad(to_hex(c), 12, '0'))::uuid,
+            ('00000000-0000-0000-0002-' || lpad(to_hex(c * 1000 + n), 12, '0'))::uuid,
+            '+1555' || lpad((c * 1000 + n)::text, 7, '0'), 'once', 1,
+            $4::timestamptz - (n * interval '1 minute')
+     from generate_series(1, $1) c, generate_series(1, $2) n`,
+    [sizes.campaigns, sizes.duePerCampaign, sizes.tenants, AT],
+  );
+}
+
+/**
+ * `count` ended calls spread over the last 90 days (about 1% within the last 24 hours), numbered
+ * from `first`. Plain indexes are dropped during the bulk insert and rebuilt after (the way one
+ * loads data), which is several times faster than maintaining them row by row.
+ */
+async function seedHistory(client: pg.Client, sizes: Sizes, first: number, count: number) {
+  const { rows: indexes } = await client.query<{ name: string; definition: string }>(
+    `select indexrelid::regclass::text as name, pg_get_indexdef(indexrelid) as definition
+     from pg_index i
+     where indrelid = 'dialer.calls'::regclass and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)`,
+  );
+  for (const index of indexes) await client.query(`drop index ${index.name}`);
+  // The rows are generated consistent, so the per-row foreign-key checks can be skipped where the
+  // role may do so (superuser, as with the embedded Postgres); elsewhere they simply run.
+  const skipChecks = await client.query('set session_replication_role = replica').then(() => true, () => false);
+  await client.query(
+    `insert into dialer.calls (tenant_id, campaign_id, contact_id, phone, occurrence, attempt, status, outcome, ended_reason,
+                               due_at, claimed_at, dial_started_at, vapi_call_id, started_at, ended_at, cost)
+     select ('00000000-0000-0000-0000-' || lpad(to_hex(1 + c % $4), 12, '0'))::uuid,
+            ('00000000-0000-0000-0001-' || lpad(to_hex(c), 12, '0'))::uuid,
+            ('00000000-0000-0000-0002-' || lpad(to_hex(c * 1000 + n), 12, '0'))::uuid,
+            '+1555' || lpad((c * 1000 + n)::text, 7, '0'), 'h' || i, 1, 'ended',
+            (array['answered', 'no_answer', 'busy', 'voicemail', 'failed'])[1 + i % 5],
+            (array['customer-ended-call', 'customer-did-not-answer', 'customer-busy', 'voicemail', 'pipeline-error-openai-llm-failed'])[1 + i % 5],
+            started, started, started, 'bench-' || i, started, started + interval '2 minutes', 0.05
+     from generate_series($1::bigint, $1::bigint + $2 - 1) i,
+          lateral (select 1 + (i % $3) as c, 1 + ((i / $3) % $5) as n,
+                          $6::timestamptz - case when i % 100 = 0 then (i % 1440) * interval '1 minute'
+                                                 else interval '1 day' + (i % 129600) * interval '1 minute' end as started) shape`,
+    [first, count, sizes.campaigns, sizes.tenants, sizes.contactsPerCampaign, AT],
+  );
+  if (skipChecks) await client.query('reset session_replication_role');
+  for (const index of indexes) await client.query(index.definition);
+  // What autovacuum does on a live system: statistics, and the visibility map for index-only scans.
+  await client.query('vacuum analyze dialer.calls');
+}
+
+/**
+ * CPU time (ms) the server backend has used so far, from /proc (Linux, server on this machine);
+ * undefined elsewhere. Unlike wall time it does not grow when other processes load the machine.
+ */
+async function backendCpuMs(pid: number): Promise<number | undefined> {
+  try {
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** One timed claim, rolled back so every run sees the same data. */
+async function timedClaim(client: pg.Client): Promise<{ ms: number; claimed: number }> {
+  await client.query('begin');
+  const started = process.hrtime.bigint();
+  const result = await client.query('select * from dialer.claim_calls($1, 100)', [AT]);
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  await client.query('rollback');
+  return { ms, claimed: result.rowCount ?? 0 };
+}
+
+type Measured = { medianMs: number; cpuMs: number | undefined; claimed: number };
+
+/**
+ * Runs claims on both databases in turn (small, large, small, large …), so both medians are taken
+ * under the same machine load; the first two rounds warm the caches.
+ */
+async function measureInTurn(small: pg.Client, large: pg.Client, runs: number): Promise<[Measured, Measured]> {
+  const clients = [small, large];
+  const pids = await Promise.all(clients.map(async (client) => (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid));
+  const times: number[][] = [[], []];
+  const claimed = [0, 0];
+  let cpuBefore: (number | undefined)[] = [];
+  for (let round = 0; round < runs + 2; round++) {
+    if (round === 2) cpuBefore = await Promise.all(pids.map(backendCpuMs));
+    for (const [index, client] of clients.entries()) {
+      const result = await timedClaim(client);
+      claimed[index] = result.claimed;
+      if (round >= 2) times[index]!.push(result.ms);
+    }
+  }
+  const cpuAfter = await Promise.all(pids.map(backendCpuMs));
+  return [0, 1].map((index) => {
+    const before = cpuBefore[index];
+    const after = cpuAfter[index];
+    return {
+      medianMs: round(median(times[index]!)),
+      cpuMs: before === undefined || after === undefined ? undefined : round((after - before) / runs),
+      claimed: claimed[index]!,
+    };
+  }) as [Measured, Measured];
+}
+
+async function explainDue(client: pg.Client): Promise<string> {
+  const result = await client.query(`explain (analyze, buffers, costs off, timing on) select * from dialer.due_calls('${AT}')`);
+  return result.rows.map((row: Record<string, string>) => row['QUERY PLAN']).join('\n');
+}
+
+export async function run(context: BenchContext): Promise<BenchSection> {
+  const sizes = context.quick ? QUICK : FULL;
+  const smallDatabase = `${context.template}_claim_small`;
+  const largeDatabase = `${context.template}_claim_large`;
+  const connect = async (database: string) => {
+    const client = new pg.Client({ connectionString: withDatabase(context.serverUrl, database), application_name: 'pgdialer-bench-claim' });
+    await client.connect();
+    return client;
+  };
+  const clients: pg.Client[] = [];
+  try {
+    // The small database: campaigns, contacts, the due calls and the small history.
+    await createDatabase(context.serverUrl, smallDatabase, context.template);
+    const seedStarted = Date.now();
+    const seeding = await connect(smallDatabase);
+    await seedBase(seeding, sizes);
+    const due = sizes.campaigns * sizes.duePerCampaign;
+    await seedHistory(seeding, sizes, 1, sizes.smallHistory - due);
+    await seeding.end();
+    const smallSeedS = (Date.now() - seedStarted) / 1000;
+    context.log.info('bench.claim_seeded', { calls: sizes.smallHistory, seconds: smallSeedS });
+    // The large one: a copy of it with more history.
+    const largeStarted = Date.now();
+    await createDatabase(context.serverUrl, largeDatabase, smallDatabase);
+    const large = await connect(largeDatabase);
+    clients.push(large);
+    await seedHistory(large, sizes, sizes.smallHistory - due + 1, sizes.largeHistory - sizes.smallHistory);
+    const largeSeedS = (Date.now() - largeStarted) / 1000;
+    context.log.info('bench.claim_seeded', { calls: sizes.largeHistory, seconds: largeSeedS });
+    const small = await connect(smallDatabase);
+    clients.push(small);
+
+    const [smallResult, largeResult] = await measureInTurn(small, large, sizes.runs);
+    const load = round(loadavg()[0]!);
+    const smallPlan = await explainDue(small);
+    const largePlan = await explainDue(large);
+    const ratio = round(largeResult.medianMs / smallResult.medianMs);
+    const label = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`);
+    const goals: Goal[] = [
+      { name: `claim_calls(at, 100) median with ${label(sizes.largeHistory)} calls`, value: largeResult.medianMs, target: '< 20 ms', met: largeResult.medianMs < 20 },
+      { name: `median ${label(sizes.largeHistory)} / median ${label(sizes.smallHistory)}`, value: ratio, target: '<= 1.5', met: ratio <= 1.5 },
+    ];
+    const table = [
+      '| calls in history | due now | campaigns | tenants | claimed per run | claim_calls median (ms) | server CPU per claim (ms) | seeding (s) |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|',
+      `| ${sizes.smallHistory.toLocaleString('en')} | ${due.toLocaleString('en')} | ${sizes.campaigns} | ${sizes.tenants} | ${smallResult.claimed} | ${smallResult.medianMs} | ${smallResult.cpuMs ?? 'n/a'} | ${round(smallSeedS)} |`,
+      `| ${sizes.largeHistory.toLocaleString('en')} | ${due.toLocaleString('en')} | ${sizes.campaigns} | ${sizes.tenants} | ${largeResult.claimed} | ${largeResult.medianMs} | ${largeResult.cpuMs ?? 'n/a'} | ${round(largeSeedS)} (copy + ${(sizes.largeHistory - sizes.smallHistory).toLocaleString('en')}) |`,
+      '',
+      '| goal | value | target | met |',
+      '|---|---:|---|---|',
+      ...goals.map((goal) => `| ${goal.name} | ${goal.value} | ${goal.target} | ${goal.met ? 'yes' : 'no'} |`),
+    ].join('\n');
+    const notes = [
+      `Each run: \`begin; select * from dialer.claim_calls('${AT}', 100); rollback\`, so every run sees the same data; the two databases are claimed from in turn (small, large, small, …) so both medians are taken under the same load; median of ${sizes.runs} runs each after 2 warm-up rounds. History: ended calls over the last 90 days, 1% of them within the last 24 hours (they feed the per-number cap). Server CPU per claim: the backend's user + system time from /proc over the runs, divided by the runs (it includes begin/rollback); unlike the wall-clock median it does not grow with the machine's load (1-minute load average at the end of the runs: ${load}, on ${cpus().length} cores).`,
+      '',
+      `\`EXPLAIN (ANALYZE, BUFFERS) select * from dialer.due_calls('${AT}')\` (the whole due gate over all ${due.toLocaleString('en')} due calls; the claim runs the same rules per open campaign, only until its share is found) with ${label(sizes.largeHistory)} calls:`,
+      '',
+      '```',
+      largePlan,
+      '```',
+      '',
+      `The same with ${label(sizes.smallHistory)} calls:`,
+      '',
+      '```',
+      smallPlan,
+      '```',
+    ].join('\n');
+    return {
+      name: 'claim',
+      figures: {
+        small_history_calls: sizes.smallHistory,
+        large_history_calls: sizes.largeHistory,
+        due_calls: due,
+        claim_median_small_ms: smallResult.medianMs,
+        claim_median_large_ms: largeResult.medianMs,
+        claim_cpu_small_ms: smallResult.cpuMs ?? 'n/a',
+        claim_cpu_large_ms: largeResult.cpuMs ?? 'n/a',
+        load_average_1m: load,
+        large_over_small: ratio,
+        claimed_per_run: largeResult.claimed,
+        seed_small_s: round(smallSeedS),
+        seed_large_s: round(largeSeedS),
+      },
+      goals,
+      table,
+      notes,
+    };
+  } finally {
+    for (const client of clients) await client.end();
+    await dropDatabase(context.serverUrl, largeDatabase);
+    await dropDatabase(context.serverUrl, smallDatabase);
+  }
+}
