@@ -3,7 +3,7 @@
 import { newCall, orgIdFor, type VapiCall } from './callObjects.js';
 import { createsCall, countHttpFault, pickHttpFault } from './faults.js';
 import { errorBody } from './httpIo.js';
-import type { HttpFault, Outcome } from './options.js';
+import { notify, type HttpFault, type Outcome } from './options.js';
 import { concurrencyBlockedReason, outcomeOf, pickEndedReason } from './outcomes.js';
 import type { CallPlan } from './playback.js';
 import type { Dial, SimulatorState } from './state.js';
@@ -26,7 +26,7 @@ export function createCall(state: SimulatorState, apiKey: string, body: unknown)
   const fault = pickHttpFault(options.faults, state.rng.faults, true);
   if (fault) {
     countHttpFault(state.faultCounts, fault);
-    options.onEvent?.('fault', { fault, customerNumber: request.customer.number });
+    notify(options, 'fault', { fault, customerNumber: request.customer.number });
   }
   if (!createsCall(fault)) return faultAnswer(fault!, options.faults.retryAfterSeconds);
 
@@ -44,7 +44,7 @@ export function createCall(state: SimulatorState, apiKey: string, body: unknown)
   const now = Date.now();
   const limits = { concurrencyBlocked: full, concurrencyLimit: limit, remainingConcurrentCalls: full ? 0 : limit - live - 1 };
   const call = newCall(request, orgIdFor(apiKey), limits, now);
-  const attemptForNumber = state.store.nextAttemptFor(request.customer.number);
+  const attemptForNumber = state.store.callsTo(request.customer.number) + 1;
   const plan = full ? { endedReason: concurrencyBlockedReason } : planFor(state, apiKey, request, attemptForNumber, body as Record<string, unknown>);
   if (full) state.faultCounts.concurrencyBlocked += 1;
   state.store.add(call, apiKey, now, !full);
@@ -67,7 +67,7 @@ export function createCall(state: SimulatorState, apiKey: string, body: unknown)
     ...(fault === 'timeout' || fault === 'reset' ? { fault } : {}),
   };
   state.dials.push(dial);
-  options.onEvent?.('dial', {
+  notify(options, 'dial', {
     callId: call.id,
     customerNumber: dial.customerNumber,
     externalId: dial.externalId,

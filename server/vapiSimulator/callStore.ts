@@ -26,16 +26,15 @@ export class CallStore {
     return Math.max(0, ...this.maxByKey.values());
   }
 
-  /** Counts a dial to a number and returns its rank (1 = first dial to that number). */
-  nextAttemptFor(number: string): number {
-    const attempt = (this.dialsByNumber.get(number) ?? 0) + 1;
-    this.dialsByNumber.set(number, attempt);
-    return attempt;
+  /** How many calls to this number were created so far. */
+  callsTo(number: string): number {
+    return this.dialsByNumber.get(number) ?? 0;
   }
 
   /** Adds a call; `live` = it occupies a concurrency slot until it ends. */
   add(call: VapiCall, apiKey: string, createdMs: number, live: boolean): void {
     this.calls.set(call.id, call);
+    this.dialsByNumber.set(call.customer.number, this.callsTo(call.customer.number) + 1);
     this.entries.set(call.id, { call, apiKey, createdMs, live, ended: false });
     this.notEnded += 1;
     if (!live) return;

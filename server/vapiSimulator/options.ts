@@ -102,6 +102,15 @@ export type SimulatorOptions = {
   onEvent?: (event: string, fields: Record<string, unknown>) => void;
 };
 
+/** Calls options.onEvent; a throwing listener must not break the simulator. */
+export function notify(options: SimulatorOptions, event: string, fields: Record<string, unknown>): void {
+  try {
+    options.onEvent?.(event, fields);
+  } catch {
+    // the listener's problem, not the simulated call's
+  }
+}
+
 export type SimulatorOptionsInput = Partial<
   Omit<SimulatorOptions, 'timing' | 'faults' | 'webhookFaults' | 'outcomes'> & {
     timing: Partial<Timing>;

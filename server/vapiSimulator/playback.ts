@@ -4,7 +4,7 @@
 // and duplicated webhooks are decided here.
 import { endCall, type VapiCall } from './callObjects.js';
 import type { FaultCounts } from './faults.js';
-import type { SimulatorOptions } from './options.js';
+import { notify, type SimulatorOptions } from './options.js';
 import { pathOf } from './outcomes.js';
 import type { Rng } from './rng.js';
 import type { Scheduler } from './scheduler.js';
@@ -132,6 +132,15 @@ export class Playback {
 
   /** Builds the message now (a snapshot of the call) and queues its delivery behind the call's earlier webhooks. */
   private emit(call: VapiCall, type: string, fields: Record<string, unknown>): void {
+    try {
+      this.queueWebhook(call, type, fields);
+    } catch (error) {
+      // e.g. a throwing lose() callback: report it, and let the call play on.
+      notify(this.deps.options(), 'error', { message: (error as Error)?.message, callId: call.id, type });
+    }
+  }
+
+  private queueWebhook(call: VapiCall, type: string, fields: Record<string, unknown>): void {
     const options = this.deps.options();
     const target = webhookTarget(call, options);
     if (!target) return;
@@ -181,14 +190,14 @@ export class Playback {
         ...(duplicate ? { duplicate: true } : {}),
         raw,
       });
-      options.onEvent?.('webhook', { type, status, callId: call.id, responseStatus: result.responseStatus, error: result.error, duplicate });
+      notify(options, 'webhook', { type, status, callId: call.id, responseStatus: result.responseStatus, error: result.error, duplicate });
     };
     const previous = this.chains.get(call.id) ?? Promise.resolve();
     const next = previous.then(async () => {
       if (this.deps.scheduler.isClosed) return;
       await deliver(false);
       if (duplicated && !this.deps.scheduler.isClosed) await deliver(true);
-    });
+    }).catch((error: unknown) => notify(options, 'error', { message: (error as Error)?.message, callId: call.id }));
     this.chains.set(call.id, next);
     this.deps.scheduler.track(next);
     void next.finally(() => {

@@ -8,8 +8,14 @@ export class Scheduler {
   private closed = false;
   private waiters: Array<() => void> = [];
 
-  /** `isQuiet` adds the caller's own condition for idleness (e.g. every call has ended). */
-  constructor(private readonly isQuiet: () => boolean) {}
+  /**
+   * `isQuiet` adds the caller's own condition for idleness (e.g. every call has ended);
+   * `onError` hears what a timer threw (a test's script or lose callback), which must not crash the process.
+   */
+  constructor(
+    private readonly isQuiet: () => boolean,
+    private readonly onError: (error: unknown) => void = () => {},
+  ) {}
 
   get isClosed(): boolean {
     return this.closed;
@@ -59,6 +65,8 @@ export class Scheduler {
       timers.delete(timer);
       try {
         run();
+      } catch (error) {
+        this.onError(error);
       } finally {
         this.settle();
       }

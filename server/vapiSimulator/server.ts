@@ -4,12 +4,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createCall, getCall, getFault, listCalls, type Answer } from './callRoutes.js';
 import { bearerToken, errorBody, invalidKeyBody, readBody, sendJson } from './httpIo.js';
+import { notify } from './options.js';
 import type { RecordedRequest, SimulatorState } from './state.js';
 
 export function createSimulatorServer(state: SimulatorState): Server {
   const server = createServer((request, response) => {
     handle(state, request, response).catch((error: unknown) => {
-      state.options.onEvent?.('error', { message: (error as Error)?.message });
+      notify(state.options, 'error', { message: (error as Error)?.message });
       sendJson(response, 500, errorBody(500, 'Internal server error'));
     });
   });

@@ -3,7 +3,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { CallStore } from './callStore.js';
 import { emptyFaultCounts, type FaultCounts } from './faults.js';
-import { defaultOptions, mergeOptions, type HttpFault, type Outcome, type SimulatorOptions, type SimulatorOptionsInput } from './options.js';
+import { defaultOptions, mergeOptions, notify, type HttpFault, type Outcome, type SimulatorOptions, type SimulatorOptionsInput } from './options.js';
 import { Playback, type CallRngs, type LostWebhook, type WebhookRecord } from './playback.js';
 import { createRng, deriveSeed, type Rng } from './rng.js';
 import { Scheduler } from './scheduler.js';
@@ -74,7 +74,10 @@ export class SimulatorState {
     this.options = mergeOptions(defaultOptions, input);
     this.seed = this.options.seed;
     this.rng = streams(this.seed);
-    this.scheduler = new Scheduler(() => this.store.allEnded());
+    this.scheduler = new Scheduler(
+      () => this.store.allEnded(),
+      (error) => notify(this.options, 'error', { message: (error as Error)?.message }),
+    );
     this.sender = new WebhookSender();
     this.playback = new Playback({
       options: () => this.options,

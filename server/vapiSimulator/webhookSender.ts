@@ -20,8 +20,8 @@ export function signature(secret: string, timestamp: string, rawBody: string): s
 
 export class WebhookSender {
   // Own agents, so close() can drop their sockets without touching anyone else's.
-  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
+  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256 });
   private readonly pending = new Set<http.ClientRequest>();
   private closed = false;
 

@@ -27,6 +27,37 @@ t.test('idle() waits for the last call to end and its last webhook to be deliver
   t.equal(sim.liveCalls(), 0);
 });
 
+t.test('a throwing script, lose() or onEvent never breaks the simulator', async (t) => {
+  const receiver = await startReceiver(t);
+  const errors: unknown[] = [];
+  const sim = await startVapiSimulator({
+    timing: { queuedMs: 5, ringingMs: 5, talkMs: 5, reportDelayMs: 5 },
+    script: (dial) => {
+      if (dial.customerNumber.endsWith('9')) throw new Error('script bug');
+      return { outcome: 'answered' };
+    },
+    webhookFaults: {
+      lose: (type) => {
+        if (type === 'status-update') throw new Error('lose bug');
+        return false;
+      },
+    },
+    onEvent: (event, fields) => {
+      if (event === 'error') errors.push(fields.message);
+      throw new Error('listener bug');
+    },
+  });
+  t.teardown(() => sim.close());
+  const failed = await post(sim.url, callBody({ customer: { number: '+15550800009' } }, receiver.url));
+  t.equal(failed.status, 500, 'a throwing script is a 500');
+  const created = await post(sim.url, callBody({ customer: { number: '+15550800001' } }, receiver.url));
+  t.equal(created.status, 201);
+  await sim.idle();
+  t.equal(sim.calls.get(created.body.id)?.status, 'ended', 'the call still played to the end');
+  t.same(receiver.received.map((r) => r.body.message.type), ['end-of-call-report'], 'only the webhooks lose() did not throw on');
+  t.ok(errors.includes('script bug') && errors.includes('lose bug'), 'errors were reported through onEvent');
+});
+
 t.test('close() stops every timer, pending delivery and hanging request, and releases idle()', async (t) => {
   const before = countTimers();
   const slow = await startReceiver(t, { hang: true });
