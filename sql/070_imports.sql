@@ -48,6 +48,10 @@ begin
   if not found then
     raise exception using errcode = 'PD404', message = 'campaign not found';
   end if;
+  -- Imports of one tenant take turns (the lock is held until the import's transaction ends;
+  -- taking it again per batch costs nothing): two imports holding rows of each other's files
+  -- would otherwise deadlock, each waiting for the other's uncommitted contacts.
+  perform pg_advisory_xact_lock(hashtextextended('dialer.import:' || p_tenant_id::text, 0));
 
   -- Every lookup below is an index probe per row (the conflict arbiter, or a LATERAL … LIMIT 1
   -- subquery the planner cannot turn into a join): while the import's transaction is open the

@@ -260,3 +260,20 @@ t.test('a contact already known to the tenant joins the campaign; its name and c
   t.equal(await countRows(db.pool, 'contacts'), 1);
   t.equal(await countRows(db.pool, 'campaign_contacts'), 2);
 });
+
+t.test('two imports at once with the same numbers in opposite orders: no deadlock, each number imported once', async (t) => {
+  const { db, api, tenant, campaignId } = await setup(t);
+  const phones = Array.from({ length: 2500 }, (_, i) => `+1212555${String(i).padStart(4, '0')}`);
+  const forward = `phone\n${phones.join('\n')}\n`;
+  const backward = `phone\n${[...phones].reverse().join('\n')}\n`;
+  const responses = await Promise.all([
+    importCsv(api.url, tenant, campaignId, forward),
+    importCsv(api.url, tenant, campaignId, backward),
+  ]);
+  t.same(responses.map((response) => response.status), [201, 201]);
+  const reports: any[] = await Promise.all(responses.map((response) => response.json()));
+  t.equal(reports[0].imported + reports[1].imported, 2500);
+  t.equal(reports[0].duplicates + reports[1].duplicates, 2500);
+  t.ok(reports.some((report) => report.imported === 2500), 'one import ran after the other');
+  t.equal(await countRows(db.pool, 'campaign_contacts'), 2500);
+});

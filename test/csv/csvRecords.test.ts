@@ -40,6 +40,11 @@ t.test('LF, CR and CRLF line ends; multi-byte characters', async (t) => {
     { line: 3, fields: ['Jürgen', '2'] },
     { line: 5, fields: ['Ł\nódź', '3'] },
   ]);
+  t.same(await read([Buffer.from('a,b\r1,"x\ry"\r\r2,3\r')]), [
+    { line: 1, fields: ['a', 'b'] },
+    { line: 2, fields: ['1', 'x\ry'] },
+    { line: 5, fields: ['2', '3'] },
+  ], 'old Mac line ends (CR only)');
   t.same(await read(split(Buffer.from('a,b\n"Zoë ✓",1\n'), 1)), [
     { line: 1, fields: ['a', 'b'] },
     { line: 2, fields: ['Zoë ✓', '1'] },
