@@ -18,17 +18,18 @@ async function dialMany(seed: number, count: number, options: Parameters<typeof 
 
 t.test('the outcome mix follows its weights and a seed replays it exactly', async (t) => {
   const outcomes = { answered: 50, no_answer: 30, busy: 20 };
-  const first = await dialMany(42, 200, { outcomes });
-  const again = await dialMany(42, 200, { outcomes });
-  const other = await dialMany(43, 200, { outcomes });
+  const first = await dialMany(42, 120, { outcomes });
+  const again = await dialMany(42, 120, { outcomes });
+  const other = await dialMany(43, 40, { outcomes });
   const reasons = (run: typeof first) => run.dials.map((d) => d.endedReason);
   t.same(reasons(again), reasons(first), 'same seed, same endedReasons in the same order');
-  t.not(reasons(other).join(), reasons(first).join(), 'another seed, another sequence');
+  t.not(reasons(other).join(), reasons(first).slice(0, 40).join(), 'another seed, another sequence');
 
   const count = (outcome: string) => first.dials.filter((d) => d.outcome === outcome).length;
-  t.ok(count('answered') >= 75 && count('answered') <= 125, `answered ≈ 100 (${count('answered')})`);
-  t.ok(count('no_answer') >= 40 && count('no_answer') <= 80, `no_answer ≈ 60 (${count('no_answer')})`);
-  t.ok(count('busy') >= 20 && count('busy') <= 60, `busy ≈ 40 (${count('busy')})`);
+  // Binomial bounds of about ±3.5 standard deviations around 60 / 36 / 24.
+  t.ok(count('answered') >= 40 && count('answered') <= 80, `answered ≈ 60 (${count('answered')})`);
+  t.ok(count('no_answer') >= 18 && count('no_answer') <= 54, `no_answer ≈ 36 (${count('no_answer')})`);
+  t.ok(count('busy') >= 9 && count('busy') <= 39, `busy ≈ 24 (${count('busy')})`);
   t.equal(count('voicemail') + count('failed'), 0, 'zero weight, never drawn');
   const allowed = new Set(['customer-ended-call', 'assistant-ended-call', 'customer-did-not-answer', 'customer-busy']);
   t.ok(first.dials.every((d) => allowed.has(d.endedReason)));
@@ -45,7 +46,7 @@ t.test('each outcome maps to its endedReasons', async (t) => {
     failed: ['twilio-failed-to-connect-call', 'pipeline-error-openai-llm-failed'],
   };
   for (const [outcome, reasons] of Object.entries(expected)) {
-    const run = await dialMany(1, 20, { outcomes: { [outcome]: 1 } });
+    const run = await dialMany(1, 10, { outcomes: { [outcome]: 1 } });
     t.ok(run.dials.every((d) => reasons.includes(d.endedReason) && d.outcome === outcome), outcome);
   }
 });
