@@ -42,3 +42,10 @@ export async function markEventApplied(db: CommonQueryMethods, eventId: number, 
     update dialer.call_events set applied_at = case when ${error}::text is null then now() end, error = ${error}::text
      where id = ${eventId}::bigint`);
 }
+
+/** Marks the event applied and, in the same statement, wakes the worker when the call ended. */
+export async function markEventAppliedAndNotify(db: CommonQueryMethods, eventId: number, channel: string, reason: string | null): Promise<void> {
+  await db.query(sql.unsafe`
+    with applied as (update dialer.call_events set applied_at = now(), error = null where id = ${eventId}::bigint returning 1)
+    select pg_notify(${channel}, ${reason}) from applied where ${reason}::text is not null`);
+}

@@ -6,12 +6,11 @@ import express, { type Express, type Request } from 'express';
 import type { AppContext } from '../context.js';
 import { HttpError, unauthorized } from '../http/errors.js';
 import { decryptSecret, sha256 } from '../crypto.js';
-import { tenantVapiSettings } from '../../db/queries/tenantVapi.js';
-import { callById, callByVapiId, isUuid, type CallRef } from '../../db/queries/callResults.js';
-import { markEventApplied, storeCallEvent } from '../../db/queries/callEvents.js';
-import { notifyWorker } from '../worker/wake.js';
+import { webhookTarget } from '../../db/queries/webhookTarget.js';
+import { markEventApplied, markEventAppliedAndNotify, storeCallEvent } from '../../db/queries/callEvents.js';
+import { WAKE_CHANNEL } from '../worker/wake.js';
 import { isAuthentic } from './authenticate.js';
-import { readWebhookMessage, type WebhookMessage } from './message.js';
+import { readWebhookMessage } from './message.js';
 import { applyWebhook } from './apply.js';
 
 export const WEBHOOK_PATH = '/webhooks/vapi';
@@ -25,15 +24,6 @@ function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false; err
   }
 }
 
-/** The call a message is about: by VAPI's id, else by our id sent as customer.externalId. */
-async function findCall(context: AppContext, message: WebhookMessage): Promise<CallRef | null> {
-  if (message.vapiCallId) {
-    const byVapiId = await callByVapiId(context.pool, message.vapiCallId);
-    if (byVapiId) return byVapiId;
-  }
-  return message.externalId ? callById(context.pool, message.externalId) : null;
-}
-
 export function installWebhooks(app: Express, context: AppContext): void {
   const raw = express.raw({ type: () => true, limit: BODY_LIMIT });
 
@@ -41,20 +31,25 @@ export function installWebhooks(app: Express, context: AppContext): void {
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const parsed = parseJson(rawBody);
     const message = parsed.ok ? readWebhookMessage(parsed.value) : null;
-    const call = message ? await findCall(context, message) : null;
+    // A tenant that is not a UUID, or unknown, finds nothing: refused like a wrong credential.
+    const tenantParam = typeof request.query.tenant === 'string' ? request.query.tenant : null;
+    const target = await webhookTarget(context.pool, {
+      tenantId: tenantParam,
+      vapiCallId: message?.vapiCallId ?? null,
+      externalId: message?.externalId ?? null,
+    });
+    if (!target.tenant_id || !target.webhook_auth_type || (tenantParam !== null && target.tenant_id !== tenantParam.toLowerCase())) {
+      throw unauthorized('unknown tenant');
+    }
+    const secret = target.webhook_secret_encrypted ? decryptSecret(context.secrets.appSecret, target.webhook_secret_encrypted) : null;
+    if (!isAuthentic({ type: target.webhook_auth_type, secret }, request.headers, rawBody)) throw unauthorized('invalid webhook credential');
+    const tenantId = target.tenant_id;
 
-    const tenantParam = typeof request.query.tenant === 'string' ? request.query.tenant : undefined;
-    const tenantId = tenantParam ?? call?.tenant_id;
-    const tenant = isUuid(tenantId) ? await tenantVapiSettings(context.pool, tenantId) : null;
-    if (!tenant) throw unauthorized('unknown tenant');
-    const secret = tenant.webhook_secret_encrypted ? decryptSecret(context.secrets.appSecret, tenant.webhook_secret_encrypted) : null;
-    if (!isAuthentic({ type: tenant.webhook_auth_type, secret }, request.headers, rawBody)) throw unauthorized('invalid webhook credential');
-
-    // A call of another tenant is not this message's business: keep it, apply nothing.
-    const ownCall = call && call.tenant_id === tenant.id ? call : null;
+    // A call of another tenant is not this message's business: keep the event, apply nothing.
+    const ownCallId = target.call_id && target.call_tenant_id === tenantId ? target.call_id : null;
     const event = await storeCallEvent(context.pool, {
-      tenantId: tenant.id,
-      callId: ownCall?.id ?? null,
+      tenantId,
+      callId: ownCallId,
       vapiCallId: message?.vapiCallId ?? null,
       type: message?.type ?? null,
       status: message?.status ?? null,
@@ -65,20 +60,19 @@ export function installWebhooks(app: Express, context: AppContext): void {
       error: parsed.ok ? null : `invalid JSON: ${parsed.error}`,
     });
     if (!parsed.ok) throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${parsed.error}`);
-    if (event.applied_at !== null || !ownCall || !message) {
+    if (event.applied_at !== null || !ownCallId || !message) {
       response.status(200).json({});
       return;
     }
 
+    // Each step is idempotent, so no transaction: if the process dies half-way, the event
+    // stays unapplied and a redelivery (or reconciliation) finishes the job.
     try {
-      await context.pool.transaction(async (transaction) => {
-        const { ended } = await applyWebhook(transaction, context.clock, ownCall.id, message);
-        await markEventApplied(transaction, event.id);
-        // A slot is free: the worker refills it now (delivered at commit).
-        if (ended) await notifyWorker(transaction, 'call-ended');
-      });
+      const { ended } = await applyWebhook(context.pool, context.clock, ownCallId, message);
+      // A slot is free: the worker refills it now.
+      await markEventAppliedAndNotify(context.pool, event.id, WAKE_CHANNEL, ended ? 'call-ended' : null);
     } catch (error) {
-      context.log.error('webhook.apply_failed', { eventId: event.id, callId: ownCall.id, error });
+      context.log.error('webhook.apply_failed', { eventId: event.id, callId: ownCallId, error });
       await markEventApplied(context.pool, event.id, error instanceof Error ? error.message : String(error)).catch(() => {});
       throw error;
     }

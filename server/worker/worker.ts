@@ -128,7 +128,6 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     let dialed = 0;
     for (;;) {
       const claimed = await claimCalls(pool, clock.now(), settings.batchSize, settings.leaseSeconds);
-      if (claimed.length === 0) return dialed;
       await runWithConcurrency(claimed, settings.concurrency, async (claim) => {
         try {
           if ((await dialCall(deps, claim)) === 'dialed') dialed++;
@@ -137,24 +136,29 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
           log.error('dial.failed', { callId: claim.call_id, error });
         }
       });
-      if (stopping) return dialed;
+      // A short claim means nothing else is claimable now (tenants another worker is claiming
+      // are served by that worker); what becomes claimable later wakes us again.
+      if (claimed.length < settings.batchSize || stopping) return dialed;
     }
   }
 
   async function tick(): Promise<void> {
     if (!boss) await startBoss();
     if (state.state !== 'awake') state = { state: 'awake', since: new Date().toISOString() };
-    await planOccurrences(pool, clock.now());
-    await dispatchDue();
+    const started = Date.now();
+    const planned = await planOccurrences(pool, clock.now());
+    let dialed = await dispatchDue();
     if (reconcileRequested) {
       reconcileRequested = false;
       await reconcile(deps);
-      await dispatchDue(); // reconciliation may have released calls, due now
+      dialed += await dispatchDue(); // reconciliation may have released calls, due now
     }
     const now = clock.now();
     const next = await nextWakeAt(pool, now);
     armTimer(next, 'timer');
-    if (tickRequested) return; // more work already asked for: decide about sleep after it
+    log.debug('worker.tick', { at: now.toISOString(), planned, dialed, next: next?.toISOString() ?? null, ms: Date.now() - started });
+    // More work already asked for, or calls just dialed (so some are live): no sleep now.
+    if (tickRequested || dialed > 0) return recordWakeJob(next);
     const live = await liveCallCount(pool);
     const nextInMs = next ? next.getTime() - now.getTime() : Infinity;
     if (live === 0 && nextInMs >= settings.minSleepMs) {

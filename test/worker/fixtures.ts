@@ -100,3 +100,46 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+export type CampaignFixture = {
+  timeZone?: string;
+  windowStart?: string;
+  windowEnd?: string;
+  maxAttempts?: number;
+  retryDelayMinutes?: number;
+  retryDelays?: Record<string, number>;
+  maxConcurrency?: number;
+  frequency?: 'once' | 'daily' | 'weekly';
+};
+
+export async function insertCampaign(pool: DatabasePool, tenantId: string, fixture: CampaignFixture = {}): Promise<string> {
+  return pool.oneFirst(sql.type(z.object({ id: z.string() }))`
+    insert into dialer.campaigns (tenant_id, name, assistant_id, phone_number_id, time_zone, window_start, window_end, days,
+                                  frequency, max_attempts, retry_delay_minutes, retry_delays, max_concurrency)
+    values (${tenantId}::uuid, 'Test campaign', 'asst_campaign', 'pn_campaign', ${fixture.timeZone ?? 'America/New_York'},
+            ${fixture.windowStart ?? '09:00'}::time, ${fixture.windowEnd ?? '17:00'}::time, '{1,2,3,4,5,6,7}',
+            ${fixture.frequency ?? 'once'}, ${fixture.maxAttempts ?? 3}, ${fixture.retryDelayMinutes ?? 0},
+            ${JSON.stringify(fixture.retryDelays ?? {})}::jsonb, ${fixture.maxConcurrency ?? 5})
+    returning id`);
+}
+
+/** `count` contacts with phones +1555<prefix><n>, members of the campaign. Returns their phones. */
+export async function addMembers(pool: DatabasePool, tenantId: string, campaignId: string, count: number, prefix = '2'): Promise<string[]> {
+  const phones = Array.from({ length: count }, (_, i) => `+1555${prefix}${String(i).padStart(6 - prefix.length, '0')}`);
+  await pool.query(sql.unsafe`
+    with contact as (
+      insert into dialer.contacts (tenant_id, phone, name)
+      select ${tenantId}::uuid, phone, 'Contact ' || phone from unnest(${sql.array(phones, 'text')}) as phone
+      returning id
+    )
+    insert into dialer.campaign_contacts (campaign_id, contact_id) select ${campaignId}::uuid, id from contact`);
+  return phones;
+}
+
+export async function startCampaign(pool: DatabasePool, tenantId: string, campaignId: string, at: Date): Promise<void> {
+  await pool.query(sql.unsafe`select dialer.start_campaign(${tenantId}::uuid, ${campaignId}::uuid, ${at.toISOString()}::timestamptz)`);
+}
+
+export async function campaignStatus(pool: DatabasePool, campaignId: string): Promise<string> {
+  return pool.oneFirst(sql.type(z.object({ status: z.string() }))`select status from dialer.campaigns where id = ${campaignId}::uuid`);
+}

@@ -1,0 +1,36 @@
+// Who a webhook is for, in one round trip: the tenant (named in ?tenant=, else the owner of the
+// call) with its webhook credential, and the call it is about (by VAPI's id, else by our id
+// sent as customer.externalId).
+import { sql, type CommonQueryMethods } from 'slonik';
+import { z } from 'zod';
+import { isUuid } from './callResults.js';
+
+const target = z.object({
+  tenant_id: z.string().nullable(),
+  webhook_auth_type: z.enum(['secret', 'bearer', 'hmac']).nullable(),
+  webhook_secret_encrypted: z.string().nullable(),
+  call_id: z.string().nullable(),
+  call_tenant_id: z.string().nullable(),
+});
+export type WebhookTarget = z.infer<typeof target>;
+
+export async function webhookTarget(
+  db: CommonQueryMethods,
+  lookup: { tenantId: string | null; vapiCallId: string | null; externalId: string | null },
+): Promise<WebhookTarget> {
+  const tenantId = isUuid(lookup.tenantId) ? lookup.tenantId : null;
+  const externalId = isUuid(lookup.externalId) ? lookup.externalId : null;
+  return db.one(sql.type(target)`
+    with found as (
+      select id, tenant_id from (
+        select id, tenant_id, 1 as rank from dialer.calls where vapi_call_id = ${lookup.vapiCallId}::text
+        union all
+        select id, tenant_id, 2 from dialer.calls where id = ${externalId}::uuid
+      ) candidates order by rank limit 1
+    )
+    select tenant.id as tenant_id, tenant.webhook_auth_type, tenant.webhook_secret_encrypted,
+           found.id as call_id, found.tenant_id as call_tenant_id
+    from (select 1) as one
+    left join found on true
+    left join dialer.tenants tenant on tenant.id = coalesce(${tenantId}::uuid, found.tenant_id)`);
+}
