@@ -60,6 +60,7 @@ async function handle(state: SimulatorState, request: IncomingMessage, response:
 function route(state: SimulatorState, request: IncomingMessage, url: URL, parsed: Awaited<ReturnType<typeof readBody>>): Answer {
   const method = request.method ?? 'GET';
   const path = url.pathname.replace(/\/+$/, '') || '/';
+  if (method === 'GET' && path === statsPath) return { status: 200, body: stats(state) };
   const known = path === '/call' || /^\/call\/[^/]+$/.test(path);
   if (!known || (method !== 'GET' && method !== 'POST') || (method === 'POST' && path !== '/call')) {
     return { status: 404, body: errorBody(404, `Cannot ${method} ${url.pathname}`) };
@@ -73,6 +74,31 @@ function route(state: SimulatorState, request: IncomingMessage, url: URL, parsed
   if (fault) return fault;
   if (path === '/call') return listCalls(state, apiKey, url.searchParams);
   return getCall(state, apiKey, safeDecode(path.slice('/call/'.length)));
+}
+
+/** Not VAPI's: what the simulator has done so far, for demos (no key needed). */
+export const statsPath = '/__simulator/stats';
+
+function stats(state: SimulatorState) {
+  const webhooks = state.webhooksSent;
+  return {
+    dials: state.dials.length,
+    liveCalls: state.store.liveCount(),
+    maxConcurrent: state.store.maxConcurrent(),
+    endedReasons: countBy(state.dials.map((dial) => dial.endedReason)),
+    webhooks: {
+      sent: webhooks.length,
+      failed: webhooks.filter((w) => w.responseStatus === null || w.responseStatus >= 300).length,
+      lost: state.webhooksLost.length,
+    },
+    faults: state.faultCounts,
+  };
+}
+
+function countBy(values: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
 }
 
 function safeDecode(segment: string): string {

@@ -55,6 +55,15 @@ t.test('an answered call plays queued → ringing → in-progress → ended, the
   t.equal(sim.webhooksSent.length, 5);
   t.ok(sim.webhooksSent.every((w) => w.responseStatus === 200 && w.callId === created.body.id));
   t.equal(sim.liveCalls(), 0);
+  const stats = await fetch(`${sim.url}/__simulator/stats`);
+  t.same(await stats.json(), {
+    dials: 1,
+    liveCalls: 0,
+    maxConcurrent: 1,
+    endedReasons: { 'customer-ended-call': 1 },
+    webhooks: { sent: 5, failed: 0, lost: 0 },
+    faults: sim.faults,
+  });
 });
 
 t.test('calls nobody answers skip in-progress; setup failures skip ringing too', async (t) => {
