@@ -12,6 +12,7 @@ type Setting = {
 /** The CLI plays calls at phone-like speed; tests use the library's millisecond defaults. */
 export const cliDefaults: SimulatorOptionsInput = {
   port: 4010,
+  recordBodies: false, // a long-running process: keep records small
   timing: { queuedMs: 1_000, ringingMs: [3_000, 8_000], talkMs: [15_000, 60_000], reportDelayMs: 1_500 },
 };
 

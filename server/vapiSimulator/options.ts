@@ -98,6 +98,11 @@ export type SimulatorOptions = {
   timestampFormat: 'epoch-ms' | 'iso';
   faults: FaultOptions;
   webhookFaults: WebhookFaultOptions;
+  /**
+   * Keep request bodies, headers and answers in `requests`, and webhook bodies in `webhooksSent`.
+   * false for long runs (the CLI, big benchmarks): the records keep only their small fields.
+   */
+  recordBodies: boolean;
   /** Called for each notable event (dial, webhook, fault); the CLI prints them. */
   onEvent?: (event: string, fields: Record<string, unknown>) => void;
 };
@@ -132,6 +137,7 @@ export const defaultOptions: SimulatorOptions = {
   responseLatencyMs: 0,
   notFoundWindowMs: 0,
   timestampFormat: 'epoch-ms',
+  recordBodies: true,
   faults: { rate429: 0, rate500: 0, timeoutAfterCreate: 0, resetAfterCreate: 0, timeoutBeforeCreate: 0, resetBeforeCreate: 0, nextResponses: [], scope: 'create' },
   webhookFaults: { loseRate: 0, duplicateRate: 0, reorder: false },
 };

@@ -30,8 +30,8 @@ export type WebhookRecord = {
   durationMs: number;
   /** True for the extra copy of a duplicated webhook. */
   duplicate?: boolean;
-  /** The JSON body exactly as sent (JSON.parse it to inspect). */
-  raw: string;
+  /** The JSON body exactly as sent (JSON.parse it to inspect); absent when recordBodies is false. */
+  raw?: string;
 };
 
 export type LostWebhook = { at: number; type: string; status?: string; callId: string };
@@ -188,7 +188,7 @@ export class Playback {
         callId: call.id,
         ...result,
         ...(duplicate ? { duplicate: true } : {}),
-        raw,
+        ...(options.recordBodies ? { raw } : {}),
       });
       notify(options, 'webhook', { type, status, callId: call.id, responseStatus: result.responseStatus, error: result.error, duplicate });
     };

@@ -26,13 +26,13 @@ async function handle(state: SimulatorState, request: IncomingMessage, response:
     method: request.method ?? 'GET',
     path: url.pathname,
     query: url.search.slice(1),
-    headers: request.headers,
+    headers: state.options.recordBodies ? request.headers : {},
     body: undefined,
     status: null,
   };
   state.requests.push(record);
   const parsed = await readBody(request);
-  record.body = parsed.ok ? parsed.body : parsed.raw || undefined;
+  if (state.options.recordBodies) record.body = parsed.ok ? parsed.body : parsed.raw || undefined;
 
   const latency = state.rng.latency.millis(state.options.responseLatencyMs);
   if (latency > 0) await new Promise<void>((resolve) => state.scheduler.afterUntracked(latency, resolve));
@@ -53,7 +53,7 @@ async function handle(state: SimulatorState, request: IncomingMessage, response:
     return;
   }
   record.status = answer.status;
-  record.response = answer.body;
+  if (state.options.recordBodies) record.response = answer.body;
   sendJson(response, answer.status, answer.body, answer.headers);
 }
 

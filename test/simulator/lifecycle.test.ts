@@ -58,6 +58,19 @@ t.test('a throwing script, lose() or onEvent never breaks the simulator', async 
   t.ok(errors.includes('script bug') && errors.includes('lose bug'), 'errors were reported through onEvent');
 });
 
+t.test('recordBodies: false keeps the records small', async (t) => {
+  const receiver = await startReceiver(t);
+  const sim = await startVapiSimulator({ recordBodies: false, timing: { queuedMs: 1, ringingMs: 1, talkMs: 1, reportDelayMs: 1 }, outcomes: { busy: 1 } });
+  t.teardown(() => sim.close());
+  await post(sim.url, callBody({}, receiver.url));
+  await sim.idle();
+  t.match(sim.requests[0], { method: 'POST', path: '/call', status: 201, body: undefined, headers: {} });
+  t.equal(sim.requests[0]!.response, undefined);
+  t.equal(sim.webhooksSent.length, 4);
+  t.ok(sim.webhooksSent.every((w) => w.raw === undefined && w.responseStatus === 200));
+  t.equal(sim.dials()[0]!.customerNumber, '+15550100001', 'dials are still complete');
+});
+
 t.test('close() stops every timer, pending delivery and hanging request, and releases idle()', async (t) => {
   const before = countTimers();
   const slow = await startReceiver(t, { hang: true });
