@@ -2,6 +2,7 @@
 // answers, and one call with its webhook timeline.
 import { sql, type CommonQueryMethods, type FragmentSqlToken } from 'slonik';
 import { z } from 'zod';
+import { exactInstant } from './keyset.js';
 
 export const callStatuses = ['scheduled', 'dialing', 'queued', 'ringing', 'in_progress', 'ended', 'cancelled', 'skipped'] as const;
 export const callOutcomes = ['answered', 'no_answer', 'busy', 'voicemail', 'failed'] as const;
@@ -27,6 +28,8 @@ export const callRow = z.object({
   vapi_call_id: z.string().nullable(),
   last_error: z.string().nullable(),
   created_at: z.string(),
+  /** created_at with its microseconds: the keyset cursor */
+  sort_at: z.string(),
 });
 export type CallRow = z.infer<typeof callRow>;
 
@@ -34,7 +37,7 @@ const listColumns = sql.fragment`call.id, call.campaign_id, campaign.name as cam
   contact.name as contact_name, call.phone, call.status, call.outcome, call.ended_reason, call.attempt,
   call.occurrence, call.due_at, call.dial_started_at, call.started_at, call.ended_at,
   call.duration_seconds::float8 as duration_seconds, call.cost::float8 as cost, call.vapi_call_id,
-  call.last_error, call.created_at`;
+  call.last_error, call.created_at, ${exactInstant(['call', 'created_at'])} as sort_at`;
 
 export type CallFilters = {
   campaignId?: string;

@@ -59,7 +59,7 @@ export function installCallRoutes(router: Router, context: AppContext): void {
       const caller = callerOf(response);
       const before = query.cursor ? decodeCursor(query.cursor, keyset) : undefined;
       const rows = await listCalls(context.pool, caller.tenantId, { ...filtersOf(query), before }, query.limit + 1);
-      const result = page(rows, query.limit, (row) => [row.created_at, row.id]);
+      const result = page(rows, query.limit, (row) => [row.sort_at, row.id]);
       return { body: { items: result.items.map(toCallView), nextCursor: result.nextCursor } };
     },
   );

@@ -63,7 +63,7 @@ export async function writeCallsCsv(pool: DatabasePool, tenantId: string, filter
     if (!response.write(chunk)) await drainedOrClosed(response);
     if (rows.length < BATCH || response.destroyed) break;
     const last = rows[rows.length - 1]!;
-    rows = await listCalls(pool, tenantId, { ...filters, before: [last.created_at, last.id] }, BATCH);
+    rows = await listCalls(pool, tenantId, { ...filters, before: [last.sort_at, last.id] }, BATCH);
   }
   response.end();
 }

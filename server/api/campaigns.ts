@@ -8,6 +8,7 @@ import type { AppContext } from '../context.js';
 import { conflict, notFound } from '../http/errors.js';
 import { apiKeyActor, audit } from '../../db/queries/audit.js';
 import { campaignColumns, campaignProgress, campaignRow, findCampaign } from '../../db/queries/campaigns.js';
+import { exactInstant } from '../../db/queries/keyset.js';
 import { callerOf } from './auth.js';
 import { idParams } from './schemas.js';
 import { cursorSchema, decodeCursor, limitSchema, page, pageOf } from './pagination.js';
@@ -37,7 +38,7 @@ function assignments(input: CampaignInput): [string, SqlFragment][] {
     add('window_start', sql.fragment`${input.window.start}::time`);
     add('window_end', sql.fragment`${input.window.end}::time`);
   }
-  if (input.days !== undefined) add('days', sql.fragment`${sql.array([...input.days].sort(), 'int4')}`);
+  if (input.days !== undefined) add('days', sql.fragment`${sql.array([...input.days].sort((a, b) => a - b), 'int4')}`);
   if (input.frequency !== undefined) add('frequency', sql.fragment`${input.frequency}`);
   if (input.maxAttempts !== undefined) add('max_attempts', sql.fragment`${input.maxAttempts}`);
   if (typeof input.retryDelayMinutes === 'number') {
@@ -125,14 +126,14 @@ export function installCampaignRoutes(router: Router, context: AppContext): void
     async ({ query }, _request, response) => {
       const caller = callerOf(response);
       const after = query.cursor ? decodeCursor(query.cursor, listCursor) : undefined;
-      const rows = await context.pool.any(sql.type(campaignRow)`
-        select ${campaignColumns} from dialer.campaigns
+      const rows = await context.pool.any(sql.type(campaignRow.extend({ sort_at: z3.string() }))`
+        select ${campaignColumns}, ${exactInstant(['created_at'])} as sort_at from dialer.campaigns
         where tenant_id = ${caller.tenantId} and deleted_at is null
           ${query.status ? sql.fragment`and status = any(${sql.array(query.status.split(','), 'text')})` : sql.fragment``}
           ${after ? sql.fragment`and (created_at, id) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : sql.fragment``}
         order by created_at desc, id desc
         limit ${query.limit + 1}`);
-      const result = page(rows, query.limit, (row) => [row.created_at, row.id]);
+      const result = page(rows, query.limit, (row) => [row.sort_at, row.id]);
       return { body: { items: result.items.map(toCampaignView), nextCursor: result.nextCursor } };
     },
   );

@@ -9,6 +9,7 @@ import type { AppContext } from '../context.js';
 import { HttpError, notFound } from '../http/errors.js';
 import { apiKeyActor, audit } from '../../db/queries/audit.js';
 import { normalizePhone } from '../csv/phone.js';
+import { exactInstant } from '../../db/queries/keyset.js';
 import { callerOf } from './auth.js';
 import { cursorSchema, decodeCursor, limitSchema, page, pageOf } from './pagination.js';
 import { route } from './route.js';
@@ -74,13 +75,13 @@ export function installDncRoutes(router: Router, context: AppContext): void {
     async ({ query }, _request, response) => {
       const caller = callerOf(response);
       const after = query.cursor ? decodeCursor(query.cursor, z.tuple([z.string(), z.string()])) : undefined;
-      const rows = await context.pool.any(sql.type(dncRow)`
-        select phone, reason, created_at from dialer.dnc
+      const rows = await context.pool.any(sql.type(dncRow.extend({ sort_at: z3.string() }))`
+        select phone, reason, created_at, ${exactInstant(['created_at'])} as sort_at from dialer.dnc
         where tenant_id = ${caller.tenantId}
           ${after ? sql.fragment`and (created_at, phone) < (${after[0]}::timestamptz, ${after[1]})` : sql.fragment``}
         order by created_at desc, phone desc
         limit ${query.limit + 1}`);
-      const result = page(rows, query.limit, (row) => [row.created_at, row.phone]);
+      const result = page(rows, query.limit, (row) => [row.sort_at, row.phone]);
       return { body: { items: result.items.map(toEntry), nextCursor: result.nextCursor } };
     },
   );

@@ -1,6 +1,7 @@
 // Keyset pagination: `limit` and an opaque `cursor` (the sort key of the last row returned).
 // A page's `nextCursor` is null when there is nothing after it. Stable under inserts, and
-// as fast for page 1,000 as for page 1.
+// as fast for page 1,000 as for page 1. The key must be exact: for a timestamp use
+// db/queries/keyset.ts exactInstant (microseconds), never the row's millisecond ISO string.
 import { z } from 'zod/v4';
 import { HttpError } from '../http/errors.js';
 

@@ -70,6 +70,22 @@ t.test('GET /v1/calls: newest first, each filter, keyset pages, only the tenant\
   t.same(pages, [[ids.c5, ids.c4], [ids.c3, ids.c2], [ids.c1]]);
 });
 
+t.test('GET /v1/calls pages through calls created in the same microsecond without losing one', async (t) => {
+  const { db, tenant, contacts, list } = await setup(t);
+  const bulk = await db.pool.anyFirst(sql.unsafe`
+    insert into dialer.calls (tenant_id, contact_id, phone, assistant_id, phone_number_id, due_at, created_at)
+    select ${tenant.id}, ${contacts.eve}, '+14155550103', 'a', 'p', now(), timestamptz '2026-12-01 00:00:00.123456+00'
+    from generate_series(1, 7) returning id`);
+  const seen: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const response: any = await list(`contactId=${contacts.eve}&from=2026-12-01T00:00:00Z&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+    seen.push(...response.body.items.map((call: { id: string }) => call.id));
+    cursor = response.body.nextCursor;
+  } while (cursor && seen.length < 20);
+  t.same([...seen].sort(), [...bulk].sort(), 'all 7, each once');
+});
+
 t.test('GET /v1/calls: invalid filters are 400 with details; auth', async (t) => {
   const { list, api } = await setup(t);
   const bad = await list('status=bogus&outcome=answered,maybe&from=yesterday&limit=501&campaignId=x');
@@ -117,10 +133,11 @@ t.test('GET /v1/calls.csv: same filters, quoting, formula guard, every row acros
   const eve = await request(`${api.url}/v1/calls.csv?contactId=${contacts.eve}`, { headers: tenant.headers() });
   t.match(eve.body, /,"'=HYPERLINK\(""x""\)",\+14155550103,/, 'a formula-looking name is defused; the phone is not');
 
-  // 2,500 more calls: the export reads in batches of 1,000 and must neither lose nor repeat one.
+  // 2,500 more calls created by one statement (one created_at, to the microsecond): the export
+  // reads in batches of 1,000 and must neither lose nor repeat one.
   await db.pool.query(sql.unsafe`
     insert into dialer.calls (tenant_id, contact_id, phone, assistant_id, phone_number_id, due_at, created_at)
-    select ${tenant.id}, ${contacts.ada}, '+12025550101', 'a', 'p', now(), timestamptz '2026-01-01' + make_interval(secs => i / 3)
+    select ${tenant.id}, ${contacts.ada}, '+12025550101', 'a', 'p', now(), timestamptz '2026-01-01 00:00:00.123456+00'
     from generate_series(1, 2500) i`);
   const big = await request(`${api.url}/v1/calls.csv?contactId=${contacts.ada}`, { headers: tenant.headers() });
   const rows = (big.body as string).trimEnd().split('\r\n').slice(1);

@@ -97,6 +97,8 @@ t.test('GET /v1/campaigns: newest first, status filter, keyset pages, only the t
   for (let i = 0; i < 5; i++) ids.push((await create(tenant, { name: `c${i}` })).id);
   await db.pool.query(sql.unsafe`update dialer.campaigns set status = 'paused' where id = any(${sql.array([ids[1]!, ids[3]!], 'uuid')})`);
   await request(`${api.url}/v1/campaigns/${ids[4]}`, { method: 'DELETE', headers: tenant.headers() });
+  // c1 and c2 created in the same microsecond (as a bulk insert would): paging must keep both.
+  await db.pool.query(sql.unsafe`update dialer.campaigns set created_at = (select created_at + interval '1 microsecond' from dialer.campaigns where id = ${ids[2]!}) where id = ${ids[1]!}`);
 
   const seen: string[] = [];
   let cursor: string | null = null;
@@ -108,7 +110,8 @@ t.test('GET /v1/campaigns: newest first, status filter, keyset pages, only the t
     cursor = response.body.nextCursor;
     pages++;
   } while (cursor && pages < 10);
-  t.same(seen, ['c3', 'c2', 'c1', 'c0'], 'newest first, no duplicates, no deleted, none of another tenant');
+  t.same([...seen].sort(), ['c0', 'c1', 'c2', 'c3'], 'no duplicates, no deleted, none of another tenant');
+  t.same([seen[0], seen[3]], ['c3', 'c0'], 'newest first');
   t.equal(pages, 2);
 
   const paused = await request(`${api.url}/v1/campaigns?status=paused`, { headers: tenant.headers() });

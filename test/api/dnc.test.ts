@@ -60,7 +60,7 @@ t.test('GET /v1/dnc pages newest first; DELETE /v1/dnc/:phone removes only the t
   const tenant = await createTestTenant(db.pool);
   const other = await createTestTenant(db.pool);
   for (let i = 0; i < 5; i++) {
-    await db.pool.query(sql.unsafe`insert into dialer.dnc (tenant_id, phone, created_at) values (${tenant.id}, ${`+1202555010${i}`}, now() - make_interval(mins => ${i}))`);
+    await db.pool.query(sql.unsafe`insert into dialer.dnc (tenant_id, phone, created_at) values (${tenant.id}, ${`+1202555010${i}`}, timestamptz '2026-11-20 10:00:00.123456+00' - make_interval(mins => ${i >= 3 ? 3 : i}))`);
   }
   await db.pool.query(sql.unsafe`insert into dialer.dnc (tenant_id, phone) values (${other.id}, '+12025550100')`);
   const phones: string[] = [];
@@ -72,7 +72,8 @@ t.test('GET /v1/dnc pages newest first; DELETE /v1/dnc/:phone removes only the t
     cursor = response.body.nextCursor;
     pages++;
   } while (cursor && pages < 10);
-  t.same(phones, ['+12025550100', '+12025550101', '+12025550102', '+12025550103', '+12025550104']);
+  // The last two share a microsecond: ties are ordered by phone, descending.
+  t.same(phones, ['+12025550100', '+12025550101', '+12025550102', '+12025550104', '+12025550103']);
   t.equal(pages, 3);
 
   const removed = await request(`${api.url}/v1/dnc/${encodeURIComponent('+12025550100')}`, { method: 'DELETE', headers: tenant.headers() });
