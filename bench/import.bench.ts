@@ -5,9 +5,9 @@
 // the same database: the floor of what loading those bytes costs. Goals: the pipeline at ≥ 30%
 // of COPY's rows per second on 100,000 rows, and under 200 MB peak RSS on 1,000,000 rows.
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream, mkdtempSync, chmodSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, chmodSync, readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -19,7 +19,32 @@ const FULL = { rateRows: 100_000, memoryRows: 1_000_000 };
 const QUICK = { rateRows: 2_000, memoryRows: 20_000 };
 const AREA_CODES = ['212', '312', '415', '617', '713', '305', '206', '303', '404', '850', '208', '416', '604', '702', '215', '503', '612', '314', '901', '808'];
 
-type ChildResult = { ms: number; maxRssMb: number; rows: number; imported: number; rejected: number; duplicates: number };
+type ChildResult = {
+  ms: number;
+  maxRssMb: number;
+  /** CPU seconds of the import in Node (not the process start-up) and in its Postgres backends (from /proc; null when the server is not local). */
+  nodeCpuS: number;
+  serverCpuS: number | null;
+  rows: number;
+  imported: number;
+  rejected: number;
+  duplicates: number;
+};
+
+/** CPU seconds (user + system) a local process has used so far, or null if /proc cannot tell. */
+function processCpuSeconds(pid: number): number | null {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/** Linux's USER_HZ, practically always 100. */
+const CLOCK_TICKS = 100;
 
 /** A CSV of `rows` distinct valid numbers (1 in 20 international), a name and three variables. */
 async function writeCsv(path: string, rows: number): Promise<void> {
@@ -50,10 +75,10 @@ async function seedCampaign(client: pg.Client, label: string): Promise<{ tenantI
 }
 
 /** Runs the import pipeline in a child process (this same file) and returns its timing and peak RSS. */
-function importInChild(databaseUrl: string, file: string, target: { tenantId: string; campaignId: string }): Promise<ChildResult> {
+function importInChild(databaseUrl: string, file: string, target: { tenantId: string; campaignId: string }, excludePid: number): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
-      env: { ...process.env, [CHILD_ENV]: JSON.stringify({ databaseUrl, file, ...target }) },
+      env: { ...process.env, [CHILD_ENV]: JSON.stringify({ databaseUrl, file, excludePid, ...target }) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let stdout = '';
@@ -64,10 +89,11 @@ function importInChild(databaseUrl: string, file: string, target: { tenantId: st
 }
 
 async function runChild(): Promise<void> {
-  const { databaseUrl, file, tenantId, campaignId } = JSON.parse(process.env[CHILD_ENV]!);
+  const { databaseUrl, file, tenantId, campaignId, excludePid } = JSON.parse(process.env[CHILD_ENV]!);
   const { createDatabasePool } = await import('../db/pool.js');
   const { importContacts } = await import('../server/csv/importContacts.js');
   const pool = await createDatabasePool(databaseUrl, { maximumPoolSize: 2 });
+  const cpuAtStart = process.cpuUsage();
   const started = performance.now();
   const report = await importContacts(pool, {
     tenantId,
@@ -79,10 +105,20 @@ async function runChild(): Promise<void> {
     at: new Date(),
   });
   const ms = performance.now() - started;
+  const nodeCpu = process.cpuUsage(cpuAtStart);
+  // The pool's backends were opened for this import: their CPU is the server's share of it.
+  const { sql } = await import('slonik');
+  const { z } = await import('zod');
+  const pids = await pool.anyFirst(sql.type(z.object({ pid: z.number() }))`
+    select pid from pg_stat_activity where datname = current_database() and pid <> ${Number(excludePid)}`);
+  const serverCpu = pids.map(processCpuSeconds);
   await pool.end();
+  const usage = process.resourceUsage();
   const result: ChildResult = {
     ms,
-    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    maxRssMb: usage.maxRSS / 1024,
+    nodeCpuS: (nodeCpu.user + nodeCpu.system) / 1e6,
+    serverCpuS: serverCpu.some((cpu) => cpu === null) ? null : serverCpu.reduce<number>((sum, cpu) => sum + cpu!, 0),
     rows: report.rows,
     imported: report.imported,
     rejected: report.rejected,
@@ -91,13 +127,15 @@ async function runChild(): Promise<void> {
   process.stdout.write(JSON.stringify(result));
 }
 
-async function copyRate(client: pg.Client, file: string): Promise<{ ms: number; rows: number }> {
+async function copyRate(client: pg.Client, file: string, backendPid: number): Promise<{ ms: number; rows: number; serverCpuS: number | null }> {
   await client.query('create table bench_copy (phone text, name text, company text, city text, notes text)');
+  const cpuBefore = processCpuSeconds(backendPid);
   const started = performance.now();
   const result = await client.query(`copy bench_copy from ${pg.escapeLiteral(file)} with (format csv, header true)`);
   const ms = performance.now() - started;
+  const cpuAfter = processCpuSeconds(backendPid);
   await client.query('drop table bench_copy');
-  return { ms, rows: result.rowCount ?? 0 };
+  return { ms, rows: result.rowCount ?? 0, serverCpuS: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore };
 }
 
 const round = (value: number) => Math.round(value * 10) / 10;
@@ -120,10 +158,11 @@ export async function run(context: BenchContext): Promise<BenchSection> {
     chmodSync(rateFile, 0o644);
     chmodSync(memoryFile, 0o644);
 
-    const copy = await copyRate(client, rateFile);
-    const pipeline = await importInChild(url, rateFile, await seedCampaign(client, 'rate'));
+    const backendPid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+    const copy = await copyRate(client, rateFile, backendPid);
+    const pipeline = await importInChild(url, rateFile, await seedCampaign(client, 'rate'), backendPid);
     context.log.info('bench.import_rate_done', { copy, pipeline });
-    const large = await importInChild(url, memoryFile, await seedCampaign(client, 'memory'));
+    const large = await importInChild(url, memoryFile, await seedCampaign(client, 'memory'), backendPid);
     context.log.info('bench.import_memory_done', { large });
 
     const copyPerSecond = copy.rows / (copy.ms / 1000);
@@ -134,12 +173,20 @@ export async function run(context: BenchContext): Promise<BenchSection> {
       { name: `pipeline rate vs COPY on ${sizes.rateRows} rows`, value: round(ratio * 100), target: '>= 30 %', met: ratio >= 0.3 },
       { name: `pipeline peak RSS on ${sizes.memoryRows} rows`, value: round(large.maxRssMb), target: '< 200 MB', met: large.maxRssMb < 200 },
     ];
+    const cpu = (seconds: number | null) => (seconds === null ? '–' : String(Math.round(seconds * 100) / 100));
+    const copyCpuPerSecond = copy.serverCpuS ? copy.rows / copy.serverCpuS : null;
+    const pipelineCpu = pipeline.serverCpuS === null ? null : pipeline.serverCpuS + pipeline.nodeCpuS;
+    const cpuRatio = copyCpuPerSecond && pipelineCpu ? pipeline.rows / pipelineCpu / copyCpuPerSecond : null;
+    const load = loadavg()[0]!.toFixed(1);
     const table = [
-      '| run | rows | imported | time (s) | rows/s | peak RSS (MB) |',
-      '|---|---:|---:|---:|---:|---:|',
-      `| COPY into a bare table (server-side) | ${copy.rows} | ${copy.rows} | ${round(copy.ms / 1000)} | ${Math.round(copyPerSecond)} | – |`,
-      `| import pipeline | ${pipeline.rows} | ${pipeline.imported} | ${round(pipeline.ms / 1000)} | ${Math.round(pipelinePerSecond)} | ${round(pipeline.maxRssMb)} |`,
-      `| import pipeline | ${large.rows} | ${large.imported} | ${round(large.ms / 1000)} | ${Math.round(largePerSecond)} | ${round(large.maxRssMb)} |`,
+      '| run | rows | imported | time (s) | rows/s | Postgres CPU (s) | Node CPU (s) | peak RSS (MB) |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
+      `| COPY into a bare table (server-side) | ${copy.rows} | ${copy.rows} | ${round(copy.ms / 1000)} | ${Math.round(copyPerSecond)} | ${cpu(copy.serverCpuS)} | – | – |`,
+      `| import pipeline | ${pipeline.rows} | ${pipeline.imported} | ${round(pipeline.ms / 1000)} | ${Math.round(pipelinePerSecond)} | ${cpu(pipeline.serverCpuS)} | ${cpu(pipeline.nodeCpuS)} | ${round(pipeline.maxRssMb)} |`,
+      `| import pipeline | ${large.rows} | ${large.imported} | ${round(large.ms / 1000)} | ${Math.round(largePerSecond)} | ${cpu(large.serverCpuS)} | ${cpu(large.nodeCpuS)} | ${round(large.maxRssMb)} |`,
+      '',
+      `Rows per CPU second, pipeline (Postgres + Node) vs COPY: ${cpuRatio === null ? 'not measured (server not local)' : `${round(cpuRatio * 100)} %`}; ` +
+        `1-minute load average at the end: ${load} on ${cpus().length} cores (wall-clock rates shrink with the load, CPU seconds much less).`,
       '',
       ...goals.map((goal) => `- ${goal.met ? 'met' : '**missed**'}: ${goal.name} = ${goal.value} (target ${goal.target})`),
     ].join('\n');
@@ -150,6 +197,10 @@ export async function run(context: BenchContext): Promise<BenchSection> {
         pipeline_rows_per_s: Math.round(pipelinePerSecond),
         pipeline_vs_copy_percent: round(ratio * 100),
         pipeline_peak_rss_mb: round(pipeline.maxRssMb),
+        copy_server_cpu_s: copy.serverCpuS ?? 'n/a',
+        pipeline_server_cpu_s: pipeline.serverCpuS ?? 'n/a',
+        pipeline_node_cpu_s: round(pipeline.nodeCpuS),
+        pipeline_vs_copy_cpu_percent: cpuRatio === null ? 'n/a' : round(cpuRatio * 100),
         large_rows: large.rows,
         large_rows_per_s: Math.round(largePerSecond),
         large_peak_rss_mb: round(large.maxRssMb),
