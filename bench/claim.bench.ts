@@ -68,8 +68,8 @@ async function seedBase(client: pg.Client, sizes: Sizes) {
 }
 
 /**
- * `count` ended calls spread over the last 90 days (about 1% within the last 24 hours), numbered
- * from `first`. Plain indexes are dropped during the bulk insert and rebuilt after (the way one
+ * `count` ended calls spread over the last 90 days, numbered from `first`; about 1% (every 97th: a
+ * prime, so they spread over all campaigns and numbers) within the last 24 hours. Plain indexes are dropped during the bulk insert and rebuilt after (the way one
  * loads data), which is several times faster than maintaining them row by row.
  */
 async function seedHistory(client: pg.Client, sizes: Sizes, first: number, count: number) {
@@ -94,7 +94,7 @@ async function seedHistory(client: pg.Client, sizes: Sizes, first: number, count
             started, started, started, 'bench-' || i, started, started + interval '2 minutes', 0.05
      from generate_series($1::bigint, $1::bigint + $2 - 1) i,
           lateral (select 1 + (i % $3) as c, 1 + ((i / $3) % $5) as n,
-                          $6::timestamptz - case when i % 100 = 0 then (i % 1440) * interval '1 minute'
+                          $6::timestamptz - case when i % 97 = 0 then (i % 1440) * interval '1 minute'
                                                  else interval '1 day' + (i % 129600) * interval '1 minute' end as started) shape`,
     [first, count, sizes.campaigns, sizes.tenants, sizes.contactsPerCampaign, AT],
   );

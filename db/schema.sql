@@ -1034,6 +1034,7 @@ comment on function dialer.calls_to_reconcile(at timestamp with time zone, stale
 CREATE OR REPLACE FUNCTION dialer.claim_calls(at timestamp with time zone, max integer, lease interval DEFAULT '00:05:00'::interval)
  RETURNS TABLE(call_id uuid, tenant_id uuid, campaign_id uuid, contact_id uuid, attempt integer, phone text, name text, assistant_id text, phone_number_id text, variables jsonb, lease_expires_at timestamp with time zone)
  LANGUAGE plpgsql
+ SET plan_cache_mode TO 'force_generic_plan'
 AS $function$
 #variable_conflict use_column
 declare

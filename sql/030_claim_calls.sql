@@ -24,6 +24,9 @@ create or replace function dialer.claim_calls(at timestamptz, max integer, lease
 returns table(call_id uuid, tenant_id uuid, campaign_id uuid, contact_id uuid, attempt integer, phone text, name text,
               assistant_id text, phone_number_id text, variables jsonb, lease_expires_at timestamptz)
   language plpgsql volatile
+  -- Planning the choice query costs more than running it; its generic plan is as good (the work
+  -- is shaped by the CTEs, not by the values), so plan once per session.
+  set plan_cache_mode = force_generic_plan
 as $$
 #variable_conflict use_column
 declare
