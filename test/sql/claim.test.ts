@@ -202,3 +202,50 @@ t.test('a claimer skips a tenant another claimer is serving, and rows locked els
   });
   t.same(rows.map((row) => row.call_id), [calls[1]], 'a row locked by another transaction is skipped');
 });
+
+t.test('a claim takes exactly what due_calls allows when no limit binds', async (t) => {
+  // claim_calls applies the due gate campaign by campaign, with its own query: this keeps the
+  // two in step. Every scenario is a tenant of its own, so no limit or shared number interferes.
+  const { pool } = await fresh();
+  const f = fixtures(pool);
+  const auckland = { time_zone: 'Pacific/Auckland' };
+  const variants = [
+    {},
+    { call: { due_at: '2026-06-10T15:00:01Z' } },
+    { campaign: { status: 'paused' } },
+    { campaign: { deleted_at: '2026-06-01T00:00:00Z' } },
+    { campaign: { ...auckland, starts_on: '2026-06-12' }, contact: { time_zone: 'UTC' } },
+    { campaign: { ...auckland, starts_on: '2026-06-11' }, contact: { time_zone: 'UTC' } },
+    { campaign: { ...auckland, ends_on: '2026-06-10' }, contact: { time_zone: 'UTC' } },
+    { campaign: { ...auckland, blackout_dates: ['2026-06-11'] }, contact: { time_zone: 'UTC' } },
+    { campaign: { ...auckland, blackout_dates: ['2026-06-10'] }, contact: { time_zone: 'UTC' } },
+    { campaign: { window_start: '09:00', window_end: '15:00' } },
+    { campaign: { window_start: '22:00', window_end: '16:00' } },
+    { campaign: { days: [1, 2, 4, 5] } },
+    { campaign: { max_attempts: 2 }, call: { attempt: 3 } },
+    { campaign: { frequency: 'daily' }, call: { occurrence: '2026-06-09' } },
+    { campaign: { frequency: 'daily' }, call: { occurrence: '2026-06-10' } },
+    { campaign: { frequency: 'weekly' }, call: { occurrence: '2026-W24' } },
+    { contact: { time_zone: 'Asia/Tokyo' } },
+    { contact: { possible_time_zones: ['America/New_York', 'America/Los_Angeles'] } },
+    { contact: { possible_time_zones: ['America/New_York', 'Asia/Tokyo'] } },
+    { campaign: { time_zone: 'Asia/Tokyo' } },
+    { contact: { deleted_at: '2026-06-01T00:00:00Z' } },
+    { tenant: { contact_hours_start: '16:00', contact_hours_end: '20:00' } },
+  ];
+  for (const variant of variants) await f.scenario(variant);
+  const dnc = await f.scenario();
+  await pool.query(sql.unsafe`insert into dialer.dnc (tenant_id, phone) values (${dnc.tenantId}, ${dnc.phone})`);
+  const capped = await f.scenario({ tenant: { max_calls_per_number_per_24h: 1 } });
+  await f.call({ tenant_id: capped.tenantId, contact_id: capped.contactId, status: 'ended', outcome: 'busy', dial_started_at: '2026-06-10T12:00:00Z' });
+  const live = await f.scenario();
+  await f.call({ tenant_id: live.tenantId, contact_id: live.contactId, status: 'ringing' });
+  const directTenant = await f.tenant();
+  await f.call({ tenant_id: directTenant, contact_id: await f.contact(directTenant, { time_zone: 'UTC' }) });
+  await f.call({ tenant_id: directTenant, contact_id: await f.contact(directTenant, { time_zone: 'Asia/Tokyo' }) });
+
+  const due = [...(await pool.anyFirst(sql.unsafe`select id from dialer.due_calls(${AT})`))].sort();
+  t.equal(due.length, 8, 'the scenarios leave 8 calls due');
+  const taken = (await claim(pool, 1000)).map((row) => row.call_id).sort();
+  t.same(taken, due);
+});
