@@ -1,12 +1,14 @@
 // GET /v1/scheduler/status: what the scheduler sees for this tenant right now, read from the
 // admin views (dialer.scheduler_status, dialer.campaign_progress, dialer.queue_health), so the
 // API and psql always tell the same story. Counts are as of the database's now(), returned as
-// `now`. The queues are the server's (shared by every tenant); only their counts are shown.
+// `now` (one transaction: the three reads share it). The queues are the server's (shared by
+// every tenant); only their counts are shown.
 import type { Router } from 'express';
 import { sql } from 'slonik';
 import { z as z3 } from 'zod';
 import { z } from 'zod/v4';
 import type { AppContext } from '../context.js';
+import { withoutJit } from '../../db/queries/withoutJit.js';
 import { callerOf } from './auth.js';
 import { route } from './route.js';
 
@@ -99,19 +101,21 @@ export function installSchedulerRoutes(router: Router, context: AppContext): voi
     },
     async (_input, _request, response) => {
       const { tenantId } = callerOf(response);
-      const status = await context.pool.one(sql.type(statusRow)`
+      const { status, campaigns, queues } = await withoutJit(context.pool, async (connection) => ({
+        status: await connection.one(sql.type(statusRow)`
         select now() as now, next_wake_at, due_now::int, in_flight::int, concurrency_limit::int
-        from dialer.scheduler_status where tenant_id = ${tenantId}`);
-      const campaigns = await context.pool.any(sql.type(campaignRow)`
+        from dialer.scheduler_status where tenant_id = ${tenantId}`),
+        campaigns: await connection.any(sql.type(campaignRow)`
         select campaign_id, name, status, next_window_open, pending::int, due_now::int, waiting_for_window::int,
                waiting_for_retry::int, held_by_concurrency::int, in_flight::int
         from dialer.campaign_progress
         where tenant_id = ${tenantId} and status in ('active', 'paused')
-        order by name, campaign_id`);
-      const queues = await context.pool.any(sql.type(queueRow)`
+        order by name, campaign_id`),
+        queues: await connection.any(sql.type(queueRow)`
         select queue, ready::int, deferred::int, retry::int, active::int, completed::int, cancelled::int, failed::int,
                failed_last_hour::int, oldest_ready_at, oldest_ready_seconds, next_start_after
-        from dialer.queue_health`);
+        from dialer.queue_health`),
+      }));
       return {
         body: {
           now: status.now,
