@@ -672,8 +672,14 @@ AS $function$
      order by call.due_at
      limit 1)
     union all
-    -- a campaign window opening (or its start date arriving) for calls already due
-    select dialer._campaign_next_open(campaign_row, at) from pending_campaigns where not open
+    -- a campaign window opening (or its start date arriving) for calls already due, computed once
+    -- per distinct schedule
+    select dialer._campaign_next_open(campaign_row, at)
+    from (select distinct on ((campaign_row).time_zone, (campaign_row).window_start, (campaign_row).window_end,
+                              (campaign_row).days, (campaign_row).starts_on, (campaign_row).ends_on,
+                              (campaign_row).blackout_dates)
+                 campaign_row
+          from pending_campaigns where not open) schedules
     union all
     -- contact hours opening for calls whose campaign is open
     select dialer._hours_next_open(zones, contact_hours_start, contact_hours_end, at)
@@ -1401,8 +1407,21 @@ begin
     return after;
   end if;
   local_day := (after at time zone tz)::date;
-  -- A window opens when a scheduled day's window starts (at either reading of a repeated start
-  -- time, or right after a gap), or when a fall-back transition puts the wall clock back inside.
+  -- Fast path, nearly always: no change of UTC offset around the horizon, so every local time
+  -- is one instant and windows open only when a scheduled day's window starts.
+  if (select count(distinct dialer._utc_offset(tz, after + step * interval '1 day'))
+      from generate_series(-2, 10) as step) = 1 then
+    select min(candidate) into found_at
+    from (select (local_day + offset_days + case when window_start = window_end then time '00:00' else window_start end)
+                   at time zone tz as candidate
+          from generate_series(-1, 8) as offset_days
+          where extract(isodow from local_day + offset_days)::integer = any(days)) as candidates
+    where candidate > after and dialer.window_open(tz, window_start, window_end, days, candidate);
+    return found_at;
+  end if;
+  -- Around a DST change: a window opens when a scheduled day's window starts (at either reading
+  -- of a repeated start time, or right after a gap), or when a fall-back transition puts the
+  -- wall clock back inside a window.
   select min(candidate) into found_at
   from (
     select dialer._window_opening(tz, window_start, window_end, local_day + offset_days) as candidate
@@ -1694,7 +1713,10 @@ AS $function$
       when contact.deleted_at is not null then 'contact deleted'
       when not dialer._hours_open(zones.zones, tenant.contact_hours_start, tenant.contact_hours_end, at) then 'contact hours closed'
       when exists (select 1 from dialer.dnc where dnc.tenant_id = call.tenant_id and dnc.phone = call.phone) then 'do not call'
-      when dialer._cap_frees_at(call.tenant_id, call.phone, tenant.max_calls_per_number_per_24h, at) is not null then '24-hour cap'
+      when (select count(*) from dialer.calls dialed
+            where dialed.tenant_id = call.tenant_id and dialed.phone = call.phone
+              and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at)
+           >= tenant.max_calls_per_number_per_24h then '24-hour cap'
       when exists (select 1 from dialer.calls live
                    where live.tenant_id = call.tenant_id and live.phone = call.phone
                      and live.status in ('dialing', 'queued', 'ringing', 'in_progress')) then 'live call to the same number'

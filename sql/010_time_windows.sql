@@ -157,8 +157,21 @@ begin
     return after;
   end if;
   local_day := (after at time zone tz)::date;
-  -- A window opens when a scheduled day's window starts (at either reading of a repeated start
-  -- time, or right after a gap), or when a fall-back transition puts the wall clock back inside.
+  -- Fast path, nearly always: no change of UTC offset around the horizon, so every local time
+  -- is one instant and windows open only when a scheduled day's window starts.
+  if (select count(distinct dialer._utc_offset(tz, after + step * interval '1 day'))
+      from generate_series(-2, 10) as step) = 1 then
+    select min(candidate) into found_at
+    from (select (local_day + offset_days + case when window_start = window_end then time '00:00' else window_start end)
+                   at time zone tz as candidate
+          from generate_series(-1, 8) as offset_days
+          where extract(isodow from local_day + offset_days)::integer = any(days)) as candidates
+    where candidate > after and dialer.window_open(tz, window_start, window_end, days, candidate);
+    return found_at;
+  end if;
+  -- Around a DST change: a window opens when a scheduled day's window starts (at either reading
+  -- of a repeated start time, or right after a gap), or when a fall-back transition puts the
+  -- wall clock back inside a window.
   select min(candidate) into found_at
   from (
     select dialer._window_opening(tz, window_start, window_end, local_day + offset_days) as candidate

@@ -37,7 +37,10 @@ as $$
       when contact.deleted_at is not null then 'contact deleted'
       when not dialer._hours_open(zones.zones, tenant.contact_hours_start, tenant.contact_hours_end, at) then 'contact hours closed'
       when exists (select 1 from dialer.dnc where dnc.tenant_id = call.tenant_id and dnc.phone = call.phone) then 'do not call'
-      when dialer._cap_frees_at(call.tenant_id, call.phone, tenant.max_calls_per_number_per_24h, at) is not null then '24-hour cap'
+      when (select count(*) from dialer.calls dialed
+            where dialed.tenant_id = call.tenant_id and dialed.phone = call.phone
+              and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at)
+           >= tenant.max_calls_per_number_per_24h then '24-hour cap'
       when exists (select 1 from dialer.calls live
                    where live.tenant_id = call.tenant_id and live.phone = call.phone
                      and live.status in ('dialing', 'queued', 'ringing', 'in_progress')) then 'live call to the same number'

@@ -38,8 +38,14 @@ as $$
      order by call.due_at
      limit 1)
     union all
-    -- a campaign window opening (or its start date arriving) for calls already due
-    select dialer._campaign_next_open(campaign_row, at) from pending_campaigns where not open
+    -- a campaign window opening (or its start date arriving) for calls already due, computed once
+    -- per distinct schedule
+    select dialer._campaign_next_open(campaign_row, at)
+    from (select distinct on ((campaign_row).time_zone, (campaign_row).window_start, (campaign_row).window_end,
+                              (campaign_row).days, (campaign_row).starts_on, (campaign_row).ends_on,
+                              (campaign_row).blackout_dates)
+                 campaign_row
+          from pending_campaigns where not open) schedules
     union all
     -- contact hours opening for calls whose campaign is open
     select dialer._hours_next_open(zones, contact_hours_start, contact_hours_end, at)
