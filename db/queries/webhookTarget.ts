@@ -11,6 +11,7 @@ const target = z.object({
   webhook_secret_encrypted: z.string().nullable(),
   call_id: z.string().nullable(),
   call_tenant_id: z.string().nullable(),
+  call_vapi_call_id: z.string().nullable(),
 });
 export type WebhookTarget = z.infer<typeof target>;
 
@@ -22,14 +23,14 @@ export async function webhookTarget(
   const externalId = isUuid(lookup.externalId) ? lookup.externalId : null;
   return db.one(sql.type(target)`
     with found as (
-      select id, tenant_id from (
-        select id, tenant_id, 1 as rank from dialer.calls where vapi_call_id = ${lookup.vapiCallId}::text
+      select id, tenant_id, vapi_call_id from (
+        select id, tenant_id, vapi_call_id, 1 as rank from dialer.calls where vapi_call_id = ${lookup.vapiCallId}::text
         union all
-        select id, tenant_id, 2 from dialer.calls where id = ${externalId}::uuid
+        select id, tenant_id, vapi_call_id, 2 from dialer.calls where id = ${externalId}::uuid
       ) candidates order by rank limit 1
     )
     select tenant.id as tenant_id, tenant.webhook_auth_type, tenant.webhook_secret_encrypted,
-           found.id as call_id, found.tenant_id as call_tenant_id
+           found.id as call_id, found.tenant_id as call_tenant_id, found.vapi_call_id as call_vapi_call_id
     from (select 1) as one
     left join found on true
     left join dialer.tenants tenant on tenant.id = coalesce(${tenantId}::uuid, found.tenant_id)`);

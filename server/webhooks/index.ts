@@ -7,6 +7,7 @@ import type { AppContext } from '../context.js';
 import { HttpError, unauthorized } from '../http/errors.js';
 import { decryptSecret, sha256 } from '../crypto.js';
 import { webhookTarget } from '../../db/queries/webhookTarget.js';
+import { recordDialed } from '../../db/queries/dispatch.js';
 import { markEventApplied, markEventAppliedAndNotify, storeCallEvent } from '../../db/queries/callEvents.js';
 import { WAKE_CHANNEL } from '../worker/wake.js';
 import { isAuthentic } from './authenticate.js';
@@ -68,6 +69,11 @@ export function installWebhooks(app: Express, context: AppContext): void {
     // Each step is idempotent, so no transaction: if the process dies half-way, the event
     // stays unapplied and a redelivery (or reconciliation) finishes the job.
     try {
+      // Found by our id only: the worker died (or timed out) before recording VAPI's id. Tie
+      // them now, so reconciliation and later webhooks find the call by VAPI's id.
+      if (message.vapiCallId && target.call_vapi_call_id === null) {
+        await recordDialed(context.pool, ownCallId, message.vapiCallId, null, context.clock.now());
+      }
       const { ended } = await applyWebhook(context.pool, context.clock, ownCallId, message);
       // A slot is free: the worker refills it now.
       await markEventAppliedAndNotify(context.pool, event.id, WAKE_CHANNEL, ended ? 'call-ended' : null);

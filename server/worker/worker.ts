@@ -110,7 +110,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     timer = setTimeout(() => {
       timer = undefined;
       if (delay > MAX_TIMER_MS) armTimer(at, reason);
-      else request(reason);
+      // next_wake_at includes lease expiries, which only reconciliation settles.
+      else request(reason, true);
     }, Math.min(delay, MAX_TIMER_MS));
   }
 

@@ -143,3 +143,9 @@ export async function startCampaign(pool: DatabasePool, tenantId: string, campai
 export async function campaignStatus(pool: DatabasePool, campaignId: string): Promise<string> {
   return pool.oneFirst(sql.type(z.object({ status: z.string() }))`select status from dialer.campaigns where id = ${campaignId}::uuid`);
 }
+
+/** Calls not yet in a final state (scheduled or live). */
+export async function unsettledCalls(pool: DatabasePool): Promise<number> {
+  return pool.oneFirst(sql.type(z.object({ n: z.number() }))`
+    select count(*)::int as n from dialer.calls where status in ('scheduled', 'dialing', 'queued', 'ringing', 'in_progress')`);
+}
