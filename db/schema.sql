@@ -1682,58 +1682,95 @@ CREATE OR REPLACE FUNCTION dialer.why_not(at timestamp with time zone)
  LANGUAGE sql
  STABLE
 AS $function$
-  select call.id, call.tenant_id, call.campaign_id, call.contact_id, call.phone, call.due_at, held.reason,
+  with campaign_state as materialized (
+    -- Campaign rules once per campaign with scheduled calls.
+    select campaign.id, campaign as campaign_row,
+           dialer.window_open(campaign.time_zone, campaign.window_start, campaign.window_end, campaign.days, at) as window_open,
+           dialer._campaign_day(campaign, at) as day,
+           dialer._occurrence_label(campaign, dialer._campaign_day(campaign, at)) as occurrence,
+           (select count(*) from dialer.calls live
+            where live.campaign_id = campaign.id and live.status in ('dialing', 'queued', 'ringing', 'in_progress')) as live
+    from dialer.campaigns campaign
+    where exists (select 1 from dialer.calls call where call.campaign_id = campaign.id and call.status = 'scheduled')
+  ), tenant_state as materialized (
+    select tenant.id, tenant.contact_hours_start, tenant.contact_hours_end, tenant.max_calls_per_number_per_24h as cap,
+           dialer._tenant_limit(tenant) - (select count(*) from dialer.calls live
+                                           where live.tenant_id = tenant.id
+                                             and live.status in ('dialing', 'queued', 'ringing', 'in_progress')) as room
+    from dialer.tenants tenant
+  ), held as materialized (
+    select call.id, call.tenant_id, call.campaign_id, call.contact_id, call.phone, call.due_at, state.campaign_row,
+           tenant.contact_hours_start, tenant.contact_hours_end, tenant.cap, zones.zones,
+           case
+             when (state.campaign_row).deleted_at is not null then 'campaign deleted'
+             when (state.campaign_row).status <> 'active' then 'campaign ' || (state.campaign_row).status
+             when state.day < (state.campaign_row).starts_on then 'before start date'
+             when state.day > (state.campaign_row).ends_on then 'after end date'
+             when state.day = any((state.campaign_row).blackout_dates) then 'blackout date'
+             when not state.window_open then 'window closed'
+             when call.attempt > (state.campaign_row).max_attempts then 'over max attempts'
+             when (state.campaign_row).frequency <> 'once' and call.occurrence <> state.occurrence then 'occurrence over'
+             when contact.deleted_at is not null then 'contact deleted'
+             when not dialer._hours_open(zones.zones, tenant.contact_hours_start, tenant.contact_hours_end, at) then 'contact hours closed'
+             when exists (select 1 from dialer.dnc where dnc.tenant_id = call.tenant_id and dnc.phone = call.phone) then 'do not call'
+             when (select count(*) from dialer.calls dialed
+                   where dialed.tenant_id = call.tenant_id and dialed.phone = call.phone
+                     and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at)
+                  >= tenant.cap then '24-hour cap'
+             when exists (select 1 from dialer.calls live
+                          where live.tenant_id = call.tenant_id and live.phone = call.phone
+                            and live.status in ('dialing', 'queued', 'ringing', 'in_progress')) then 'live call to the same number'
+             when state.live >= (state.campaign_row).max_concurrency then 'campaign concurrency full'
+             when tenant.room <= 0 then 'tenant concurrency full'
+             when call.due_at > at and call.attempt > 1 then 'retry not due'
+             when call.due_at > at then 'not due'
+           end as reason
+    from dialer.calls call
+    join tenant_state tenant on tenant.id = call.tenant_id
+    join dialer.contacts contact on contact.id = call.contact_id
+    left join campaign_state state on state.id = call.campaign_id
+    cross join lateral (
+      select dialer._contact_zones(contact.time_zone, contact.possible_time_zones, (state.campaign_row).time_zone) as zones
+    ) zones
+    where call.status = 'scheduled'
+  ), schedule_opens as materialized (
+    -- When a held campaign can dial again, once per distinct schedule.
+    select (campaign_row).time_zone, (campaign_row).window_start, (campaign_row).window_end, (campaign_row).days,
+           (campaign_row).starts_on, (campaign_row).ends_on, (campaign_row).blackout_dates,
+           dialer._campaign_next_open(campaign_row, at) as opens_at
+    from (select distinct on ((campaign_row).time_zone, (campaign_row).window_start, (campaign_row).window_end,
+                              (campaign_row).days, (campaign_row).starts_on, (campaign_row).ends_on,
+                              (campaign_row).blackout_dates)
+                 campaign_row
+          from held where reason in ('before start date', 'blackout date', 'window closed')) schedules
+  ), hours_opens as materialized (
+    -- When held contact hours open, once per distinct set of zones and hours.
+    select zones, contact_hours_start, contact_hours_end,
+           dialer._hours_next_open(zones, contact_hours_start, contact_hours_end, at) as opens_at
+    from (select distinct zones, contact_hours_start, contact_hours_end from held where reason = 'contact hours closed') hours
+  )
+  select held.id, held.tenant_id, held.campaign_id, held.contact_id, held.phone, held.due_at, held.reason,
          case held.reason
-           when 'before start date' then dialer._campaign_next_open(campaign, at)
-           when 'blackout date' then dialer._campaign_next_open(campaign, at)
-           when 'window closed' then dialer._campaign_next_open(campaign, at)
-           when 'contact hours closed' then dialer._hours_next_open(zones.zones, tenant.contact_hours_start, tenant.contact_hours_end, at)
-           when '24-hour cap' then dialer._cap_frees_at(call.tenant_id, call.phone, tenant.max_calls_per_number_per_24h, at)
-           when 'retry not due' then call.due_at
-           when 'not due' then call.due_at
+           when 'before start date' then schedule.opens_at
+           when 'blackout date' then schedule.opens_at
+           when 'window closed' then schedule.opens_at
+           when 'contact hours closed' then hours.opens_at
+           when '24-hour cap' then dialer._cap_frees_at(held.tenant_id, held.phone, held.cap, at)
+           when 'retry not due' then held.due_at
+           when 'not due' then held.due_at
          end
-  from dialer.calls call
-  join dialer.tenants tenant on tenant.id = call.tenant_id
-  join dialer.contacts contact on contact.id = call.contact_id
-  left join dialer.campaigns campaign on campaign.id = call.campaign_id
-  cross join lateral (
-    select dialer._contact_zones(contact.time_zone, contact.possible_time_zones, campaign.time_zone) as zones,
-           dialer._campaign_day(campaign, at) as day
-  ) zones
-  cross join lateral (
-    select case
-      when campaign.deleted_at is not null then 'campaign deleted'
-      when campaign.status <> 'active' then 'campaign ' || campaign.status
-      when zones.day < campaign.starts_on then 'before start date'
-      when zones.day > campaign.ends_on then 'after end date'
-      when zones.day = any(campaign.blackout_dates) then 'blackout date'
-      when not dialer.window_open(campaign.time_zone, campaign.window_start, campaign.window_end, campaign.days, at) then 'window closed'
-      when call.attempt > campaign.max_attempts then 'over max attempts'
-      when not dialer._occurrence_current(campaign, call.occurrence, at) then 'occurrence over'
-      when contact.deleted_at is not null then 'contact deleted'
-      when not dialer._hours_open(zones.zones, tenant.contact_hours_start, tenant.contact_hours_end, at) then 'contact hours closed'
-      when exists (select 1 from dialer.dnc where dnc.tenant_id = call.tenant_id and dnc.phone = call.phone) then 'do not call'
-      when (select count(*) from dialer.calls dialed
-            where dialed.tenant_id = call.tenant_id and dialed.phone = call.phone
-              and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at)
-           >= tenant.max_calls_per_number_per_24h then '24-hour cap'
-      when exists (select 1 from dialer.calls live
-                   where live.tenant_id = call.tenant_id and live.phone = call.phone
-                     and live.status in ('dialing', 'queued', 'ringing', 'in_progress')) then 'live call to the same number'
-      when campaign.id is not null
-           and campaign.max_concurrency <= (select count(*) from dialer.calls live
-                                            where live.campaign_id = campaign.id
-                                              and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))
-        then 'campaign concurrency full'
-      when dialer._tenant_limit(tenant) <= (select count(*) from dialer.calls live
-                                            where live.tenant_id = tenant.id
-                                              and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))
-        then 'tenant concurrency full'
-      when call.due_at > at and call.attempt > 1 then 'retry not due'
-      when call.due_at > at then 'not due'
-    end as reason
-  ) held
-  where call.status = 'scheduled' and held.reason is not null
+  from held
+  left join schedule_opens schedule
+    on held.reason in ('before start date', 'blackout date', 'window closed')
+   and schedule.time_zone = (held.campaign_row).time_zone and schedule.window_start = (held.campaign_row).window_start
+   and schedule.window_end = (held.campaign_row).window_end and schedule.days = (held.campaign_row).days
+   and schedule.starts_on is not distinct from (held.campaign_row).starts_on
+   and schedule.ends_on is not distinct from (held.campaign_row).ends_on
+   and schedule.blackout_dates = (held.campaign_row).blackout_dates
+  left join hours_opens hours
+    on held.reason = 'contact hours closed' and hours.zones = held.zones
+   and hours.contact_hours_start = held.contact_hours_start and hours.contact_hours_end = held.contact_hours_end
+  where held.reason is not null
 $function$;
 comment on function dialer.why_not(at timestamp with time zone) is 'Every scheduled call that will not be dialed at `at`, with the first reason that holds it back, checked in this order: campaign deleted | campaign <status> (paused, draft, stopped, completed), before start date, after end date, blackout date, window closed, over max attempts, occurrence over, contact deleted, contact hours closed, do not call, 24-hour cap, live call to the same number, campaign concurrency full, tenant concurrency full, retry not due / not due; until = when that reason stops holding where known (next campaign window on an allowed day, next common contact hours, cap expiry, due_at), else null. Calls not listed are being dialed now.';
 
