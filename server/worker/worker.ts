@@ -18,8 +18,8 @@ import { runWithConcurrency } from './concurrency.js';
 
 export type Worker = {
   state(): WorkerState;
-  /** Ask for a tick now (what a NOTIFY does). */
-  wake(reason: string): void;
+  /** Ask for a tick now (what a NOTIFY does); with `reconcile`, run the reconciliation sweep too (what the cron job does). */
+  wake(reason: string, reconcile?: boolean): void;
   /** Resolves when no tick or sweep is running or requested. */
   settled(): Promise<void>;
   stop(): Promise<void>;
@@ -214,7 +214,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
 
   return {
     state: () => state,
-    wake: (reason) => request(reason),
+    wake: (reason, withReconcile = false) => request(reason, withReconcile),
     settled: () => (loop || tickRequested ? new Promise<void>((resolve) => idleWaiters.push(resolve)) : Promise.resolve()),
     async stop() {
       stopping = true;
