@@ -99,6 +99,12 @@ function content(schema: z.ZodType | undefined, contentType = 'application/json'
   return schema ? { content: { [contentType]: { schema: jsonSchema(schema) } } } : {};
 }
 
+/** e.g. post /v1/campaigns/:id/start → postCampaignsIdStart (unique: one per method and path). */
+function operationIdOf(spec: RouteSpec): string {
+  const words = spec.path.replace(/^\/v1\//, '').split(/[^A-Za-z0-9]+/).filter(Boolean);
+  return spec.method + words.map((word) => word[0]!.toUpperCase() + word.slice(1)).join('');
+}
+
 function operationOf(spec: RouteSpec) {
   const auth = spec.auth ?? 'apiKey';
   const errors = new Set<number>([500]);
@@ -117,6 +123,7 @@ function operationOf(spec: RouteSpec) {
     responses[String(status)] ??= { description: errorDescriptions[status], content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
   }
   return {
+    operationId: operationIdOf(spec),
     summary: spec.summary,
     ...(spec.description ? { description: spec.description } : {}),
     tags: [spec.tag ?? spec.path.split('/')[2] ?? 'other'],

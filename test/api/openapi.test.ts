@@ -42,6 +42,9 @@ t.test('GET /openapi.json is OpenAPI 3.1 and documents every /v1 route Express h
     t.ok(documented.has(`${method} ${openApiPath(path)}`), `${method.toUpperCase()} ${path} is documented`);
   }
   t.equal(documented.size, routes.size, 'and nothing is documented that does not exist');
+  const operationIds = Object.values(document.paths as Record<string, Record<string, { operationId: string }>>).flatMap((methods) => Object.values(methods).map((op) => op.operationId));
+  t.equal(new Set(operationIds).size, operationIds.length, 'operationIds are unique');
+  t.equal(document.paths['/v1/campaigns/{id}/start'].post.operationId, 'postCampaignsIdStart');
 
   for (const path of ['/v1/tenants', '/v1/api-keys', '/v1/api-keys/{id}', '/v1/settings', '/v1/campaigns', '/v1/campaigns/{id}',
     '/v1/campaigns/{id}/start', '/v1/campaigns/{id}/pause', '/v1/campaigns/{id}/resume', '/v1/campaigns/{id}/stop',
