@@ -6,7 +6,7 @@ const timing = { queuedMs: 5, ringingMs: 5, talkMs: 5, reportDelayMs: 5 };
 const number = (n: number) => `+1555010${String(n).padStart(4, '0')}`;
 
 t.test('reject mode: over the limit answers 400 Over Concurrency Limit and creates nothing', async (t) => {
-  const sim = await startVapiSimulator({ concurrencyLimit: 2, timing, script: () => ({ outcome: 'answered', durationMs: 600 }) });
+  const sim = await startVapiSimulator({ concurrencyLimit: 2, timing, script: () => ({ outcome: 'answered', durationMs: 1_500 }) });
   t.teardown(() => sim.close());
   const first = await post(sim.url, callBody({ customer: { number: number(1) } }));
   const second = await post(sim.url, callBody({ customer: { number: number(2) } }));
@@ -42,7 +42,7 @@ t.test('block mode: 201 with concurrencyBlocked, the call ends with …concurren
     concurrencyLimit: 1,
     concurrencyMode: 'block',
     timing,
-    script: () => ({ outcome: 'answered', durationMs: 500 }),
+    script: () => ({ outcome: 'answered', durationMs: 1_500 }),
   });
   t.teardown(() => sim.close());
   const live = await post(sim.url, callBody({ customer: { number: number(1) } }, receiver.url));
@@ -63,7 +63,7 @@ t.test('block mode: 201 with concurrencyBlocked, the call ends with …concurren
 });
 
 t.test('maxConcurrent counts calls overlapping in time', async (t) => {
-  const sim = await startVapiSimulator({ concurrencyLimit: 50, timing, script: (dial) => ({ outcome: 'answered', durationMs: dial.customerNumber.endsWith('1') ? 600 : 10 }) });
+  const sim = await startVapiSimulator({ concurrencyLimit: 50, timing, script: (dial) => ({ outcome: 'answered', durationMs: dial.customerNumber.endsWith('1') ? 1_500 : 10 }) });
   t.teardown(() => sim.close());
   await post(sim.url, callBody({ customer: { number: number(1) } })); // long
   await Promise.all([2, 3, 4].map((n) => post(sim.url, callBody({ customer: { number: number(n) } }))));
