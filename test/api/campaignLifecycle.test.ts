@@ -80,3 +80,23 @@ t.test('lifecycle routes: another tenant\'s campaign is 404 and unchanged; unkno
   t.equal(bad.status, 400);
   t.equal(bad.body.error.details[0].path, 'id');
 });
+
+t.test('concurrent starts: exactly one wins, the others are 409, members are scheduled once', async (t) => {
+  const db = await createTestDatabase(t);
+  const api = await startTestApi(t, { pool: db.pool, clock: manualClock(at) });
+  const tenant = await createTestTenant(db.pool);
+  const created = await request(`${api.url}/v1/campaigns`, {
+    headers: tenant.headers(),
+    json: { name: 'Race', assistantId: 'a', phoneNumberId: 'p', timeZone: 'UTC', window: { start: '09:00', end: '17:00' } },
+  });
+  await db.pool.query(sql.unsafe`
+    with added as (
+      insert into dialer.contacts (tenant_id, phone) select ${tenant.id}, '+1312555' || lpad(i::text, 4, '0') from generate_series(1, 50) i returning id)
+    insert into dialer.campaign_contacts (campaign_id, contact_id) select ${created.body.id}, id from added`);
+  const answers = await Promise.all(
+    Array.from({ length: 6 }, () => request(`${api.url}/v1/campaigns/${created.body.id}/start`, { method: 'POST', headers: tenant.headers() })),
+  );
+  t.same(answers.map((a) => a.status).sort(), [200, 409, 409, 409, 409, 409]);
+  t.equal(await db.pool.oneFirst(sql.unsafe`select count(*) from dialer.calls where campaign_id = ${created.body.id}`), 50, 'one call per member');
+  t.equal(await db.pool.oneFirst(sql.unsafe`select count(*) from dialer.audit_log where action = 'start'`), 1);
+});

@@ -84,3 +84,15 @@ t.test('GET /v1/dnc pages newest first; DELETE /v1/dnc/:phone removes only the t
   t.equal((await request(`${api.url}/v1/dnc/+12025550100`, { method: 'DELETE', headers: tenant.headers() })).status, 404, 'already removed');
   t.equal((await request(`${api.url}/v1/dnc/12`, { method: 'DELETE', headers: tenant.headers() })).status, 400);
 });
+
+t.test('concurrent adds of the same number: one row, one 201, the rest 200', async (t) => {
+  const db = await createTestDatabase(t);
+  const api = await startTestApi(t, { pool: db.pool });
+  const tenant = await createTestTenant(db.pool);
+  const answers = await Promise.all(
+    ['+12025550123', '(202) 555-0123', '202.555.0123', '+1 202 555 0123', '2025550123'].map((phone) =>
+      request(`${api.url}/v1/dnc`, { headers: tenant.headers(), json: { phone } })),
+  );
+  t.same(answers.map((a) => a.status).sort(), [200, 200, 200, 200, 201]);
+  t.equal(await db.pool.oneFirst(sql.unsafe`select count(*) from dialer.dnc`), 1);
+});
