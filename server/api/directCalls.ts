@@ -3,12 +3,15 @@
 // goes through the same SQL gate as campaign calls (calling hours in the contact's zone, the
 // per-number cap, the tenant's concurrency) and is dialed as soon as that allows, never before
 // `at`. A number on the do-not-call list is refused up front (422) rather than silently held.
+// A second direct call to a contact that already has one pending or live is refused (409): a
+// client retrying a timed-out POST must not get the person called twice. Campaign calls do not
+// count (the SQL gate keeps those from overlapping).
 import type { Router } from 'express';
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z as z3 } from 'zod';
 import { z } from 'zod/v4';
 import type { AppContext } from '../context.js';
-import { HttpError, notFound } from '../http/errors.js';
+import { HttpError, conflict, notFound } from '../http/errors.js';
 import { apiKeyActor, audit } from '../../db/queries/audit.js';
 import { normalizePhone, zonesOfNumber } from '../csv/phone.js';
 import { notifyWorker } from '../worker/wake.js';
@@ -32,7 +35,7 @@ const directCallBody = z
 
 const idRow = z3.object({ id: z3.string(), phone: z3.string() });
 
-/** The contact for a number: created with zones inferred from it, or found (and restored). */
+/** The contact for a number: created with zones inferred from it, or found (and restored); locked either way. */
 async function contactForPhone(connection: CommonQueryMethods, tenantId: string, raw: string) {
   const number = normalizePhone(raw, 'US');
   if (typeof number === 'string') {
@@ -50,7 +53,8 @@ async function contactForPhone(connection: CommonQueryMethods, tenantId: string,
 
 async function existingContact(connection: CommonQueryMethods, tenantId: string, id: string) {
   const contact = await connection.maybeOne(sql.type(idRow)`
-    select id, phone from dialer.contacts where id = ${id} and tenant_id = ${tenantId} and deleted_at is null`);
+    select id, phone from dialer.contacts where id = ${id} and tenant_id = ${tenantId} and deleted_at is null
+    for update`);
   if (!contact) throw notFound('contact');
   return contact;
 }
@@ -62,7 +66,8 @@ export function installDirectCallRoutes(router: Router, context: AppContext): vo
       method: 'post',
       path: '/v1/calls',
       summary: 'Place a direct call (outside campaigns), as soon as calling hours and limits allow',
-      description: '422 business_rule when the number is on the do-not-call list; 404 when contactId is not a contact of the tenant.',
+      description:
+        '422 business_rule when the number is on the do-not-call list; 409 when the contact already has a direct call pending or live; 404 when contactId is not a contact of the tenant.',
       body: directCallBody,
       responses: { 201: { description: 'the scheduled call', schema: callDetailView } },
     },
@@ -77,6 +82,13 @@ export function installDirectCallRoutes(router: Router, context: AppContext): vo
         const onDnc = await connection.exists(sql.unsafe`
           select 1 from dialer.dnc where tenant_id = ${caller.tenantId} and phone = ${contact.phone}`);
         if (onDnc) throw new HttpError(422, 'business_rule', 'the number is on the do-not-call list', [{ path: body.contactId ? 'contactId' : 'phone', message: contact.phone }]);
+        // The contact row is locked (above), so two requests for it cannot both pass this check.
+        const pending = await connection.maybeOneFirst(sql.type(z3.object({ id: z3.string() }))`
+          select id from dialer.calls
+          where contact_id = ${contact.id} and campaign_id is null
+            and status in ('scheduled', 'dialing', 'queued', 'ringing', 'in_progress')
+          limit 1`);
+        if (pending) throw conflict(`a direct call to ${contact.phone} is already pending or live (call ${pending})`);
         const id = await connection.oneFirst(sql.type(z3.object({ id: z3.string() }))`
           insert into dialer.calls (tenant_id, contact_id, phone, assistant_id, phone_number_id, variables, due_at)
           values (${caller.tenantId}, ${contact.id}, ${contact.phone}, ${body.assistantId}, ${body.phoneNumberId},

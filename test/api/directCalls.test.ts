@@ -42,16 +42,23 @@ t.test('POST /v1/calls to a number: creates the contact, schedules a direct call
   t.same(night, [], 'but not at 22:00 in the contact\'s zone');
 
   const again = await post({ phone: '+1 202 555 0142', ...target });
-  t.equal(again.status, 201);
-  t.equal(again.body.contactId, created.body.contactId, 'the same contact');
+  t.equal(again.status, 409, 'a second direct call while the first is pending');
+  t.equal(again.body.error.code, 'state_conflict');
+  const end = (id: string) => db.pool.query(sql.unsafe`update dialer.calls set status = 'ended', outcome = 'answered', ended_reason = 'customer-ended-call' where id = ${id}`);
+  await end(created.body.id);
+  const byPhone = await post({ phone: '+1 202 555 0142', ...target });
+  t.equal(byPhone.status, 201, 'once it has ended, another may be placed');
+  t.equal(byPhone.body.contactId, created.body.contactId, 'the same contact');
+  await end(byPhone.body.id);
   const byId = await post({ contactId: created.body.contactId, ...target, at: '2026-11-25T14:00:00Z' });
   t.equal(byId.status, 201);
   t.equal(byId.body.dueAt, '2026-11-25T14:00:00.000Z', 'not before `at`');
+  await end(byId.body.id);
   const past = await post({ contactId: created.body.contactId, ...target, at: '2020-01-01T00:00:00Z' });
   t.equal(past.body.dueAt, now.toISOString(), 'an instant in the past means now');
   t.equal(await db.pool.oneFirst(sql.unsafe`select count(*) from dialer.audit_log where entity = 'call'`), 4);
   await new Promise((resolve) => setTimeout(resolve, 100));
-  t.same(wakes, ['direct_call', 'direct_call', 'direct_call', 'direct_call']);
+  t.same(wakes, ['direct_call', 'direct_call', 'direct_call', 'direct_call'], 'the refused one woke nobody');
 });
 
 t.test('POST /v1/calls refusals: do-not-call (422), validation (400), another tenant\'s contact (404), 415', async (t) => {
@@ -78,4 +85,12 @@ t.test('POST /v1/calls refusals: do-not-call (422), validation (400), another te
   const text = await request(`${api.url}/v1/calls`, { headers: { ...tenant.headers(), 'content-type': 'text/plain' }, body: 'call me' });
   t.equal(text.status, 415);
   t.equal((await request(`${api.url}/v1/calls`, { json: { phone: '+12025550100', ...target } })).status, 401);
+});
+
+t.test('POST /v1/calls twice at once (a client retrying): one call, one 409', async (t) => {
+  const { db, post } = await setup(t);
+  const answers = await Promise.all([post({ phone: '+13125550100', ...target }), post({ phone: '(312) 555-0100', ...target }), post({ phone: '312-555-0100', ...target })]);
+  t.same(answers.map((a) => a.status).sort(), [201, 409, 409]);
+  t.equal(await db.pool.oneFirst(sql.unsafe`select count(*) from dialer.calls`), 1);
+  t.equal(await db.pool.oneFirst(sql.unsafe`select count(*) from dialer.contacts`), 1);
 });
