@@ -98,7 +98,7 @@ async function runChild(): Promise<void> {
   const report = await importContacts(pool, {
     tenantId,
     campaignId,
-    source: createReadStream(file, { highWaterMark: 256 * 1024 }),
+    source: createReadStream(file),
     filename: 'bench.csv',
     defaultRegion: 'US',
     actor: 'bench',

@@ -87,7 +87,7 @@ try {
   const report = await importContacts(pool, {
     tenantId,
     campaignId: values.campaign!,
-    source: countBytes(createReadStream(file, { highWaterMark: 256 * 1024 }), bar.bytes),
+    source: countBytes(createReadStream(file), bar.bytes),
     filename: basename(file),
     mapping: { phone: values.phone, name: values.name, timezone: values.timezone },
     defaultRegion,
