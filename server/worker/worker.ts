@@ -66,18 +66,19 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   };
 
   let state: WorkerState = { state: 'starting' };
-  let boss: PgBoss | undefined;
+  // pg-boss while awake: started in the background on waking, so the first tick does not wait.
+  let bossReady: Promise<PgBoss | undefined> | undefined;
   let bossSetUp = false;
   let stopping = false;
   let timer: NodeJS.Timeout | undefined;
   let wakeJobAt: number | undefined;
   let tickRequested = false;
+  let planRequested = true;
   let reconcileRequested = true; // at start: settle whatever a previous process left
   let loop: Promise<void> | undefined;
   const idleWaiters: Array<() => void> = [];
 
-  async function startBoss(): Promise<void> {
-    if (boss) return;
+  async function startBoss(): Promise<PgBoss> {
     const next = createBoss(options.databaseUrl, { migrate: false, ...options.bossOptions });
     next.on('error', (error) => log.error('worker.boss_error', { error }));
     await next.start();
@@ -92,12 +93,21 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     await next.work(QUEUES.wake, async () => request('boss:wake'));
     await next.work(QUEUES.plan, async () => request('boss:plan'));
     await next.work(QUEUES.reconcile, async () => request('boss:reconcile', true));
-    boss = next;
+    return next;
+  }
+
+  function ensureBoss(): Promise<PgBoss | undefined> {
+    bossReady ??= startBoss().catch((error) => {
+      log.error('worker.boss_start_failed', { error });
+      bossReady = undefined;
+      return undefined;
+    });
+    return bossReady;
   }
 
   async function stopBoss(): Promise<void> {
-    const current = boss;
-    boss = undefined;
+    const current = await bossReady;
+    bossReady = undefined;
     wakeJobAt = undefined;
     await current?.stop({ graceful: true, close: true, timeout: 5_000 });
   }
@@ -117,7 +127,9 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
 
   /** The durable record of the next wake-up: another or a restarted worker also wakes then. */
   async function recordWakeJob(at: Date | null): Promise<void> {
-    if (!boss || !at) return;
+    if (!at) return;
+    const boss = await ensureBoss();
+    if (!boss) return;
     // pg-boss runs on real time; convert from our (possibly test) clock.
     const realAt = at.getTime() - (clock.now().getTime() - Date.now());
     if (wakeJobAt === realAt) return;
@@ -144,22 +156,28 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   }
 
   async function tick(): Promise<void> {
-    if (!boss) await startBoss();
+    void ensureBoss();
     if (state.state !== 'awake') state = { state: 'awake', since: new Date().toISOString() };
     const started = Date.now();
-    const planned = await planOccurrences(pool, clock.now());
+    let planned = 0;
+    if (planRequested) {
+      planRequested = false;
+      planned = await planOccurrences(pool, clock.now());
+    }
     let dialed = await dispatchDue();
     if (reconcileRequested) {
       reconcileRequested = false;
       await reconcile(deps);
       dialed += await dispatchDue(); // reconciliation may have released calls, due now
     }
+    // Asked again meanwhile (a call ended): go straight to the next round, which re-reads all this.
+    if (tickRequested) return;
     const now = clock.now();
     const next = await nextWakeAt(pool, now);
     armTimer(next, 'timer');
     log.debug('worker.tick', { at: now.toISOString(), planned, dialed, next: next?.toISOString() ?? null, ms: Date.now() - started });
-    // More work already asked for, or calls just dialed (so some are live): no sleep now.
-    if (tickRequested || dialed > 0) return recordWakeJob(next);
+    // Calls just dialed (so some are live): no sleep now.
+    if (dialed > 0) return recordWakeJob(next);
     const live = await liveCallCount(pool);
     const nextInMs = next ? next.getTime() - now.getTime() : Infinity;
     if (live === 0 && nextInMs >= settings.minSleepMs) {
@@ -185,6 +203,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   function request(reason: string, withReconcile = false): void {
     if (stopping) return;
     if (withReconcile) reconcileRequested = true;
+    // A call's end frees a slot but changes nothing that plan_occurrences looks at.
+    if (reason !== 'notify:call-ended') planRequested = true;
     tickRequested = true;
     log.debug('worker.wake', { reason });
     if (!loop) loop = runLoop().finally(() => (loop = undefined));
