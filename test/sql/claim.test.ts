@@ -197,7 +197,7 @@ t.test('a claimer skips a tenant another claimer is serving, and rows locked els
   const other = await f.tenant();
   const { calls } = await campaignWithCalls(pool, other, 2);
   const rows = await pool.transaction(async (tx) => {
-    await tx.query(sql.unsafe`select id from dialer.calls where id = ${calls[0]} for update`);
+    await tx.query(sql.unsafe`select id from dialer.calls where id = ${calls[0]!} for update`);
     return claimElsewhere(10);
   });
   t.same(rows.map((row) => row.call_id), [calls[1]], 'a row locked by another transaction is skipped');
