@@ -51,6 +51,13 @@ t.test('next_wake_at', async (t) => {
     await exact(t, '2026-06-10T23:00:00.000Z');
   });
 
+  await t.test('contact hours opening in every possible zone', async (t) => {
+    await reset();
+    // 12:30Z: 08:30 in New York, 05:30 in Los Angeles; both open at 15:00Z (08:00 in Los Angeles).
+    await f.scenario({ contact: { possible_time_zones: ['America/New_York', 'America/Los_Angeles'] }, call: { due_at: '2026-06-10T12:00:00Z' } });
+    t.equal(await wake('2026-06-10T12:30:00Z'), '2026-06-10T15:00:00.000Z');
+  });
+
   await t.test('the 24-hour cap expiring', async (t) => {
     await reset();
     const s = await f.scenario({ tenant: { max_calls_per_number_per_24h: 1 } });
@@ -122,6 +129,9 @@ t.test('why_not', async (t) => {
   t.same(await why(tenantFull.callId), { reason: 'tenant concurrency full', until: null });
   t.same(await why((await f.scenario({ call: { attempt: 2, due_at: '2026-06-10T16:00:00Z' } })).callId), { reason: 'retry not due', until: '2026-06-10T16:00:00.000Z' });
   t.same(await why((await f.scenario({ call: { due_at: '2026-06-10T16:00:00Z' } })).callId), { reason: 'not due', until: '2026-06-10T16:00:00.000Z' });
+  t.same(await why((await f.scenario({ campaign: { max_attempts: 1 }, call: { attempt: 2 } })).callId), { reason: 'over max attempts', until: null });
+  t.same(await why((await f.scenario({ campaign: { frequency: 'daily' }, call: { occurrence: '2026-06-09' } })).callId), { reason: 'occurrence over', until: null });
+  t.same(await why((await f.scenario({ contact: { deleted_at: '2026-06-01T00:00:00Z' } })).callId), { reason: 'contact deleted', until: null });
 });
 
 t.test('admin views', async (t) => {
