@@ -26,7 +26,7 @@ const apiKey = z.object({
   name: z.string().nullable(),
   prefix: z.string().describe('the first characters of the key, to recognise it'),
   createdAt: z.string(),
-  lastUsedAt: z.string().nullable(),
+  lastUsedAt: z.string().nullable().describe('refreshed at most once a minute'),
   revokedAt: z.string().nullable(),
 });
 

@@ -40,10 +40,18 @@ export function requireApiKey(context: AppContext): RequestHandler {
     try {
       const token = bearerToken(request.headers.authorization);
       if (!token) throw unauthorized('send your API key as "Authorization: Bearer <key>"');
+      // last_used_at is refreshed at most once a minute: a write (and a row lock that would
+      // serialise concurrent requests with one key) on every request buys nothing.
       const row = await context.pool.maybeOne(sql.type(apiKeyRow)`
-        update dialer.api_keys set last_used_at = now()
-        where key_hash = ${sql.binary(sha256(token))} and revoked_at is null
-        returning id as api_key_id, tenant_id`);
+        with key as (
+          select id, tenant_id, last_used_at from dialer.api_keys
+          where key_hash = ${sql.binary(sha256(token))} and revoked_at is null
+        ), touched as (
+          update dialer.api_keys set last_used_at = now()
+          from key where api_keys.id = key.id
+            and (key.last_used_at is null or key.last_used_at < now() - interval '1 minute')
+        )
+        select id as api_key_id, tenant_id from key`);
       if (!row) throw unauthorized('the API key is not valid');
       response.locals.caller = { tenantId: row.tenant_id, apiKeyId: row.api_key_id } satisfies Caller;
       next();

@@ -55,3 +55,21 @@ t.test('API keys: a key cannot revoke itself; another tenant\'s key is 404; bad 
   t.equal((await request(`${api.url}/v1/api-keys`)).status, 401, 'no key');
   t.equal((await request(`${api.url}/v1/api-keys`, { headers: { authorization: 'Bearer pgd_wrong' } })).status, 401, 'a wrong key');
 });
+
+t.test('lastUsedAt is set on use and refreshed at most once a minute', async (t) => {
+  const db = await createTestDatabase(t);
+  const api = await startTestApi(t, { pool: db.pool });
+  const tenant = await createTestTenant(db.pool);
+  const lastUsed = () => db.pool.oneFirst(sql.unsafe`select last_used_at from dialer.api_keys where id = ${tenant.apiKeyId}`);
+  t.equal(await lastUsed(), null);
+  await request(`${api.url}/v1/api-keys`, { headers: tenant.headers() });
+  t.type(await lastUsed(), 'string', 'set on first use');
+  await db.pool.query(sql.unsafe`update dialer.api_keys set last_used_at = now() - interval '30 seconds' where id = ${tenant.apiKeyId}`);
+  const recent = await lastUsed();
+  await request(`${api.url}/v1/api-keys`, { headers: tenant.headers() });
+  t.equal(await lastUsed(), recent, 'not rewritten within the minute');
+  await db.pool.query(sql.unsafe`update dialer.api_keys set last_used_at = now() - interval '2 minutes' where id = ${tenant.apiKeyId}`);
+  const old = await lastUsed();
+  await request(`${api.url}/v1/api-keys`, { headers: tenant.headers() });
+  t.ok(Date.parse(String(await lastUsed())) > Date.parse(String(old)), 'refreshed after a minute');
+});
