@@ -14,7 +14,6 @@ import { reconcile } from './reconcile.js';
 import { createTenantClients } from './tenantClients.js';
 import { listenForWakeUps, type WakeListener } from './wakeListener.js';
 import { defaultWorkerSettings, type WorkerSettings } from './settings.js';
-import { runWithConcurrency } from './concurrency.js';
 
 export type Worker = {
   state(): WorkerState;
@@ -137,22 +136,32 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     wakeJobAt = realAt;
   }
 
+  /**
+   * Claims and dials until nothing is claimable. Claims are pipelined with dialing: the next
+   * batch is claimed as soon as the current one is under way, at most `concurrency` POSTs in flight.
+   */
   async function dispatchDue(): Promise<number> {
     let dialed = 0;
+    const inFlight = new Set<Promise<void>>();
     for (;;) {
       const claimed = await claimCalls(pool, clock.now(), settings.batchSize, settings.leaseSeconds);
-      await runWithConcurrency(claimed, settings.concurrency, async (claim) => {
-        try {
-          if ((await dialCall(deps, claim)) === 'dialed') dialed++;
-        } catch (error) {
+      for (const claim of claimed) {
+        while (inFlight.size >= settings.concurrency) await Promise.race(inFlight);
+        const dial: Promise<void> = dialCall(deps, claim)
+          .then((outcome) => {
+            if (outcome === 'dialed') dialed++;
+          })
           // The claim stays 'dialing' until its lease ends; reconciliation settles it.
-          log.error('dial.failed', { callId: claim.call_id, error });
-        }
-      });
+          .catch((error) => log.error('dial.failed', { callId: claim.call_id, error }))
+          .finally(() => inFlight.delete(dial));
+        inFlight.add(dial);
+      }
       // A short claim means nothing else is claimable now (tenants another worker is claiming
       // are served by that worker); what becomes claimable later wakes us again.
-      if (claimed.length < settings.batchSize || stopping) return dialed;
+      if (claimed.length < settings.batchSize || stopping) break;
     }
+    await Promise.all(inFlight);
+    return dialed;
   }
 
   async function tick(): Promise<void> {

@@ -1,0 +1,111 @@
+// Throughput: calls placed per second by worker processes (server/main.ts worker) on one
+// database, against the VAPI simulator answering at once. Baseline in the same run: one worker
+// process; the figure: three. Every call must be dialed exactly once (the simulator's record).
+// Calls never end here (no webhooks), so the measure is claim + begin_dial + POST + record_dialed.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createDatabase, dropDatabase, withDatabase } from '../db/databaseUrls.js';
+import { runMain } from '../test/helpers/serverProcess.js';
+import { startVapiSimulator } from '../server/vapiSimulator/index.js';
+import { encryptSecret } from '../server/crypto.js';
+import { TEST_APP_SECRET, waitFor } from '../test/worker/fixtures.js';
+import type { BenchContext, BenchSection, Goal } from './types.js';
+
+const TENANTS = 6;
+
+async function seed(url: string, vapiUrl: string, calls: number): Promise<void> {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    const key = encryptSecret(TEST_APP_SECRET, 'bench-key');
+    await client.query(
+      `insert into dialer.tenants (id, name, vapi_api_key_encrypted, vapi_base_url, concurrency_limit, max_calls_per_number_per_24h,
+                                   contact_hours_start, contact_hours_end)
+       select ('00000000-0000-0000-0000-' || lpad(to_hex(t), 12, '0'))::uuid, 'Bench ' || t, $1, $2, 10000, 100, '00:00', '00:00'
+       from generate_series(1, $3) t`,
+      [key, vapiUrl, TENANTS],
+    );
+    await client.query(
+      `with contact as (
+         insert into dialer.contacts (tenant_id, phone)
+         select ('00000000-0000-0000-0000-' || lpad(to_hex(1 + n % $2), 12, '0'))::uuid, '+1555' || lpad(n::text, 7, '0')
+         from generate_series(1, $1) n
+         returning id, tenant_id, phone
+       )
+       insert into dialer.calls (tenant_id, contact_id, phone, assistant_id, phone_number_id, due_at)
+       select tenant_id, id, phone, 'asst_bench', 'pn_bench', now() - interval '1 second' from contact`,
+      [calls, TENANTS],
+    );
+  } finally {
+    await client.end();
+  }
+}
+
+async function measure(context: BenchContext, workers: number, calls: number) {
+  const name = `${context.template}_tp_${randomBytes(3).toString('hex')}`;
+  await createDatabase(context.serverUrl, name, context.template);
+  const url = withDatabase(context.serverUrl, name);
+  // Calls stay queued for an hour: nothing plays, no webhooks.
+  const sim = await startVapiSimulator({ concurrencyLimit: 1_000_000, timing: { queuedMs: 3_600_000 } });
+  const children: ReturnType<typeof runMain>[] = [];
+  try {
+    // One after another: each migrates on start.
+    for (let i = 0; i < workers; i++) {
+      const child = runMain(['worker'], { DATABASE_URL: url, APP_SECRET: TEST_APP_SECRET, LOG_LEVEL: 'info', PUBLIC_URL: 'http://127.0.0.1:9' });
+      children.push(child);
+      await waitFor(() => child.logs.some((line) => line.event === 'worker.sleeping'), 60_000, 'a worker to start and sleep');
+    }
+    await seed(url, sim.url, calls);
+    const client = new pg.Client(url);
+    await client.connect();
+    await client.query(`select pg_notify('dialer_wake', 'bench')`);
+    await client.end();
+    await waitFor(() => sim.dials().length >= calls, 120_000, 'every call dialed');
+    await new Promise((resolve) => setTimeout(resolve, 500)); // anything dialed twice would show now
+    const dials = sim.dials();
+    const times = dials.map((dial) => dial.at);
+    const seconds = (Math.max(...times) - Math.min(...times)) / 1000;
+    return {
+      perSecond: Math.round(calls / seconds),
+      dials: dials.length,
+      distinct: new Set(dials.map((dial) => dial.externalId)).size,
+    };
+  } finally {
+    for (const { child } of children) {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+    }
+    await sim.close();
+    await dropDatabase(context.serverUrl, name);
+  }
+}
+
+export async function run(context: BenchContext): Promise<BenchSection> {
+  const calls = context.quick ? 600 : 6_000;
+  const one = await measure(context, 1, calls);
+  const three = await measure(context, 3, calls);
+  const figures = {
+    calls,
+    calls_per_s_one_worker: one.perSecond,
+    calls_per_s_three_workers: three.perSecond,
+    dialed_twice_three_workers: three.dials - three.distinct,
+    dialed_twice_one_worker: one.dials - one.distinct,
+  };
+  const goals: Goal[] = [
+    { name: 'calls placed per second, three workers', value: three.perSecond, target: '≥ 500/s', met: three.perSecond >= 500 },
+    { name: 'calls dialed twice', value: figures.dialed_twice_three_workers, target: '0', met: figures.dialed_twice_three_workers === 0 && three.dials === calls },
+  ];
+  const table = [
+    '| worker processes | calls | calls placed per second | dialed twice |',
+    '|---|---|---|---|',
+    `| 1 (baseline) | ${calls} | ${one.perSecond} | ${figures.dialed_twice_one_worker} |`,
+    `| 3 | ${calls} | ${three.perSecond} | ${figures.dialed_twice_three_workers} |`,
+  ].join('\n');
+  return {
+    name: 'throughput',
+    figures,
+    goals,
+    table,
+    notes: `Direct calls of ${TENANTS} tenants, all due; simulator answering at once; each worker process dials up to 25 calls at a time. Everything (Postgres, simulator, workers) shares this machine's cores.`,
+  };
+}
