@@ -13,7 +13,7 @@ import { startWorker } from '../../server/worker/worker.js';
 import { addMembers, allCalls, campaignStatus, insertCampaign, insertTenant, startCampaign, TEST_APP_SECRET, waitFor } from '../worker/fixtures.js';
 
 const CONTACTS = 200;
-const MAX_ATTEMPTS = 3;
+const MAX_ATTEMPTS = 2;
 const CAP = 8;
 // Tuesday 2026-03-10, two days after the US switched to daylight time: 09:00 in New York is
 // 13:00 UTC. The clock starts two seconds before the window opens.
@@ -31,7 +31,7 @@ const sim = await startVapiSimulator({
 t.teardown(() => sim.close());
 const api = await startTestApi(t, { pool: db.pool, clock, log: createLogger('error', {}, (line) => process.stderr.write(line + '\n')) });
 
-const tenantId = await insertTenant(db.pool, { vapiBaseUrl: sim.url, concurrencyLimit: 10, maxCallsPerNumberPer24h: 3 });
+const tenantId = await insertTenant(db.pool, { vapiBaseUrl: sim.url, concurrencyLimit: 10, maxCallsPerNumberPer24h: 2 });
 const campaignId = await insertCampaign(db.pool, tenantId, {
   maxAttempts: MAX_ATTEMPTS,
   maxConcurrency: CAP,
@@ -62,7 +62,7 @@ t.teardown(() => worker.stop());
 // Settled, not 'completed': see the report on apply_call_result's completion race.
 const unsettledCallable = async () =>
   (await allCalls(db.pool)).filter((call) => !['ended', 'skipped', 'cancelled'].includes(call.status) && !dncAfter.includes(call.phone)).length;
-await waitFor(async () => (await unsettledCallable()) === 0, 60_000, 'every callable contact to settle').catch(async (error) => {
+await waitFor(async () => (await unsettledCallable()) === 0, 100_000, 'every callable contact to settle').catch(async (error) => {
   const counts = await db.pool.any(sql.unsafe`select status, outcome, count(*) from dialer.calls group by 1, 2 order by 1, 2`);
   const hooks = sim.webhooksSent.map((w) => JSON.stringify(w).slice(200, 700)).filter((w) => !w.includes('"status":200')).slice(0, 5);
   throw new Error(`${error.message}: ${JSON.stringify(counts)} ${hooks.join('\n')}, campaign ${await campaignStatus(db.pool, campaignId)}`);
@@ -85,7 +85,7 @@ t.test('every contact reached a final state, retries exactly as configured', asy
     if (attempts.length < MAX_ATTEMPTS) t.equal(last.outcome, 'answered', `${phone}: stopped early only when answered`);
     retried += attempts.length - 1;
   }
-  t.ok(retried > 50, `the mix produced retries (${retried})`);
+  t.ok(retried > 40, `the mix produced retries (${retried})`);
   for (const phone of dncBefore) t.equal(byPhone.get(phone), undefined, `${phone} (dnc before start): never planned`);
   for (const phone of dncAfter) {
     t.ok(byPhone.get(phone)?.every((call) => call.status === 'skipped' || call.status === 'scheduled'), `${phone} (dnc after start): held, never dialed`);
