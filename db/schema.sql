@@ -1,4 +1,4 @@
--- Schema dialer, dumped by `npm run db:dump`. Do not edit: run the dump after a change.
+-- Schema dialer on PostgreSQL 18, dumped by `npm run db:dump`. Do not edit: run the dump after a change.
 
 create table dialer.api_keys (
   id uuid default gen_random_uuid() not null,

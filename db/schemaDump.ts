@@ -74,7 +74,8 @@ export async function dumpSchema(url: string, schema = DUMPED_SCHEMA): Promise<s
     const triggers = await read('triggers');
     const policies = await read('policies');
     const types = await read('types');
-    const out: string[] = [`-- Schema ${schema}, dumped by \`npm run db:dump\`. Do not edit: run the dump after a change.`, ''];
+    const major = (await client.query<{ major: string }>("select current_setting('server_version_num')::int / 10000 as major")).rows[0]!.major;
+    const out: string[] = [`-- Schema ${schema} on PostgreSQL ${major}, dumped by \`npm run db:dump\`. Do not edit: run the dump after a change.`, ''];
 
     for (const type of types) out.push(`-- type ${type.formatted} (${type.kind}) ${type.labels}`.trimEnd());
     for (const table of tables) {
@@ -120,4 +121,28 @@ export async function dumpSchema(url: string, schema = DUMPED_SCHEMA): Promise<s
   } finally {
     await client.end();
   }
+}
+
+/** The PostgreSQL major version a dump was taken on (from its first line). */
+export function dumpedOnMajor(dump: string): number | undefined {
+  const match = /^-- Schema \S+ on PostgreSQL (\d+),/.exec(dump);
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * A dump without the bodies of views and functions, whose text Postgres prints differently from
+ * one major version to the next: tables, constraints, indexes, comments and the names and
+ * signatures of views and functions remain, so a dump taken on another version still compares.
+ */
+export function schemaOutline(dump: string): string {
+  return dump
+    .split('\n\n')
+    .map((block) => {
+      const lines = block.split('\n');
+      const first = lines[0] ?? '';
+      if (!/^(create view |CREATE OR REPLACE FUNCTION )/.test(first)) return block;
+      return [first, ...lines.filter((line) => line.startsWith('comment on '))].join('\n');
+    })
+    .slice(1)
+    .join('\n\n');
 }
