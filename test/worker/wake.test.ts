@@ -56,8 +56,13 @@ const callStatus = (callId: string) =>
 t.test('with nothing to do the worker sleeps, and issues no statement while asleep', async (t) => {
   await waitFor(sleeping, 15_000, 'the worker to sleep');
   t.match(worker.state(), { state: 'sleeping', until: null });
-  // Let the pool's idle connections close and the statistics of the last statements flush.
-  await new Promise((resolve) => setTimeout(resolve, 6_500));
+  // Let the pool's idle connections close (5 s) until only the LISTEN connection is left, then
+  // past Postgres's 10 s idle statistics flush, so what is counted is only what happens asleep.
+  await waitFor(async () => {
+    const { rows } = await observer.query('select application_name from pg_stat_activity where datname = $1', [db.name]);
+    return rows.length === 1 && rows[0].application_name === 'pgdialer-wake';
+  }, 20_000, 'only the LISTEN connection to remain');
+  await new Promise((resolve) => setTimeout(resolve, 11_000));
   const before = await transactions();
   await new Promise((resolve) => setTimeout(resolve, 4_000));
   const after = await transactions();
