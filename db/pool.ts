@@ -25,8 +25,19 @@ export const typeParsers = [
 
 export type PoolOptions = { maximumPoolSize?: number; idleTimeout?: number };
 
+/**
+ * JIT off for every connection: this is short OLTP work, and the admin views expand into large
+ * expressions whose cost estimates trigger JIT compilation that takes longer than the query
+ * (measured on Debian's PG 15: 9.4 s with JIT, 1.1 s without, for one campaign's progress).
+ */
+export function withJitOff(url: string): string {
+  const parsed = new URL(url);
+  if (!parsed.searchParams.has('options')) parsed.searchParams.set('options', '-c jit=off');
+  return parsed.toString();
+}
+
 export async function createDatabasePool(url: string, options: PoolOptions = {}): Promise<DatabasePool> {
-  return createPool(url, {
+  return createPool(withJitOff(url), {
     interceptors: [resultParser],
     typeParsers,
     maximumPoolSize: options.maximumPoolSize ?? 10,

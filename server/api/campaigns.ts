@@ -9,7 +9,6 @@ import { conflict, notFound } from '../http/errors.js';
 import { apiKeyActor, audit } from '../../db/queries/audit.js';
 import { campaignColumns, campaignProgress, campaignRow, findCampaign } from '../../db/queries/campaigns.js';
 import { exactInstant } from '../../db/queries/keyset.js';
-import { withoutJit } from '../../db/queries/withoutJit.js';
 import { callerOf } from './auth.js';
 import { idParams } from './schemas.js';
 import { cursorSchema, decodeCursor, limitSchema, page, pageOf } from './pagination.js';
@@ -152,7 +151,7 @@ export function installCampaignRoutes(router: Router, context: AppContext): void
       const caller = callerOf(response);
       const row = await findCampaign(context.pool, caller.tenantId, params.id);
       if (!row) throw notFound('campaign');
-      const progress = await withoutJit(context.pool, (connection) => campaignProgress(connection, caller.tenantId, params.id));
+      const progress = await campaignProgress(context.pool, caller.tenantId, params.id);
       if (!progress) throw notFound('campaign');
       return { body: { ...toCampaignView(row), progress: progressOf(progress), nextWindowOpen: progress.next_window_open } };
     },

@@ -8,7 +8,6 @@ import { sql } from 'slonik';
 import { z as z3 } from 'zod';
 import { z } from 'zod/v4';
 import type { AppContext } from '../context.js';
-import { withoutJit } from '../../db/queries/withoutJit.js';
 import { callerOf } from './auth.js';
 import { route } from './route.js';
 
@@ -101,7 +100,7 @@ export function installSchedulerRoutes(router: Router, context: AppContext): voi
     },
     async (_input, _request, response) => {
       const { tenantId } = callerOf(response);
-      const { status, campaigns, queues } = await withoutJit(context.pool, async (connection) => ({
+      const { status, campaigns, queues } = await context.pool.transaction(async (connection) => ({
         status: await connection.one(sql.type(statusRow)`
         select now() as now, next_wake_at, due_now::int, in_flight::int, concurrency_limit::int
         from dialer.scheduler_status where tenant_id = ${tenantId}`),
