@@ -653,12 +653,11 @@ AS $function$
     select call.tenant_id, call.phone,
            dialer._contact_zones(contact.time_zone, contact.possible_time_zones, (pending.campaign_row).time_zone) as zones,
            tenant.contact_hours_start, tenant.contact_hours_end, tenant.max_calls_per_number_per_24h as cap
-    from dialer.calls call
+    from (select * from dialer.calls where status = 'scheduled' and due_at <= at offset 0) call
     join dialer.tenants tenant on tenant.id = call.tenant_id
     join dialer.contacts contact on contact.id = call.contact_id
     left join pending_campaigns pending on pending.id = call.campaign_id
-    where call.status = 'scheduled' and call.due_at <= at
-      and (p_tenant_id is null or call.tenant_id = p_tenant_id)
+    where (p_tenant_id is null or call.tenant_id = p_tenant_id)
       and (pending.open or (call.campaign_id is null and pending.id is null))
   ), wakes as (
     -- a scheduled call becoming due
@@ -1256,13 +1255,13 @@ CREATE OR REPLACE FUNCTION dialer.due_calls(at timestamp with time zone)
  STABLE
 AS $function$
   select call.*
-  from dialer.calls call
+  -- Start from the scheduled calls already due (partial index calls_scheduled_due_idx) and check
+  -- each: the OFFSET 0 keeps the planner from driving the query from contacts or history instead.
+  from (select * from dialer.calls where status = 'scheduled' and due_at <= at offset 0) call
   join dialer.tenants tenant on tenant.id = call.tenant_id
   join dialer.contacts contact on contact.id = call.contact_id
   left join dialer.campaigns campaign on campaign.id = call.campaign_id
-  where call.status = 'scheduled'
-    and call.due_at <= at
-    and contact.deleted_at is null
+  where contact.deleted_at is null
     and (call.campaign_id is null
          or (dialer._campaign_open(campaign, at)
              and call.attempt <= campaign.max_attempts
@@ -1725,14 +1724,13 @@ AS $function$
              when call.due_at > at and call.attempt > 1 then 'retry not due'
              when call.due_at > at then 'not due'
            end as reason
-    from dialer.calls call
+    from (select * from dialer.calls where status = 'scheduled' offset 0) call
     join tenant_state tenant on tenant.id = call.tenant_id
     join dialer.contacts contact on contact.id = call.contact_id
     left join campaign_state state on state.id = call.campaign_id
     cross join lateral (
       select dialer._contact_zones(contact.time_zone, contact.possible_time_zones, (state.campaign_row).time_zone) as zones
     ) zones
-    where call.status = 'scheduled'
   ), schedule_opens as materialized (
     -- When a held campaign can dial again, once per distinct schedule.
     select (campaign_row).time_zone, (campaign_row).window_start, (campaign_row).window_end, (campaign_row).days,

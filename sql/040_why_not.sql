@@ -49,14 +49,13 @@ as $$
              when call.due_at > at and call.attempt > 1 then 'retry not due'
              when call.due_at > at then 'not due'
            end as reason
-    from dialer.calls call
+    from (select * from dialer.calls where status = 'scheduled' offset 0) call
     join tenant_state tenant on tenant.id = call.tenant_id
     join dialer.contacts contact on contact.id = call.contact_id
     left join campaign_state state on state.id = call.campaign_id
     cross join lateral (
       select dialer._contact_zones(contact.time_zone, contact.possible_time_zones, (state.campaign_row).time_zone) as zones
     ) zones
-    where call.status = 'scheduled'
   ), schedule_opens as materialized (
     -- When a held campaign can dial again, once per distinct schedule.
     select (campaign_row).time_zone, (campaign_row).window_start, (campaign_row).window_end, (campaign_row).days,

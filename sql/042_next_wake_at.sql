@@ -19,12 +19,11 @@ as $$
     select call.tenant_id, call.phone,
            dialer._contact_zones(contact.time_zone, contact.possible_time_zones, (pending.campaign_row).time_zone) as zones,
            tenant.contact_hours_start, tenant.contact_hours_end, tenant.max_calls_per_number_per_24h as cap
-    from dialer.calls call
+    from (select * from dialer.calls where status = 'scheduled' and due_at <= at offset 0) call
     join dialer.tenants tenant on tenant.id = call.tenant_id
     join dialer.contacts contact on contact.id = call.contact_id
     left join pending_campaigns pending on pending.id = call.campaign_id
-    where call.status = 'scheduled' and call.due_at <= at
-      and (p_tenant_id is null or call.tenant_id = p_tenant_id)
+    where (p_tenant_id is null or call.tenant_id = p_tenant_id)
       and (pending.open or (call.campaign_id is null and pending.id is null))
   ), wakes as (
     -- a scheduled call becoming due
