@@ -257,7 +257,6 @@ CREATE INDEX audit_log_tenant_at_idx ON dialer.audit_log USING btree (tenant_id,
 CREATE INDEX call_events_call_idx ON dialer.call_events USING btree (call_id, id);
 CREATE UNIQUE INDEX call_events_dedupe_idx ON dialer.call_events USING btree (tenant_id, body_sha256) NULLS NOT DISTINCT;
 CREATE INDEX call_events_vapi_call_idx ON dialer.call_events USING btree (vapi_call_id);
-CREATE INDEX calls_campaign_contact_idx ON dialer.calls USING btree (campaign_id, contact_id);
 CREATE INDEX calls_contact_idx ON dialer.calls USING btree (contact_id);
 CREATE INDEX calls_live_campaign_idx ON dialer.calls USING btree (campaign_id) WHERE (status = ANY (ARRAY['dialing'::text, 'queued'::text, 'ringing'::text, 'in_progress'::text]));
 CREATE INDEX calls_live_idx ON dialer.calls USING btree (tenant_id, phone) WHERE (status = ANY (ARRAY['dialing'::text, 'queued'::text, 'ringing'::text, 'in_progress'::text]));

@@ -229,7 +229,8 @@ create index calls_live_campaign_idx on dialer.calls (campaign_id)
 -- Calls to a number in the last 24 hours (the per-number cap).
 create index calls_number_dialed_idx on dialer.calls (tenant_id, phone, dial_started_at)
   where dial_started_at is not null;
-create index calls_campaign_contact_idx on dialer.calls (campaign_id, contact_id);
+-- Lookups by (campaign, contact) use calls_attempt_unique, whose leading columns they are: every
+-- index here is paid on each claim and status change, so none is kept twice.
 create index calls_contact_idx on dialer.calls (contact_id);
 create index calls_tenant_created_idx on dialer.calls (tenant_id, created_at desc, id desc);
 comment on table dialer.calls is 'One row per attempt. Status only moves forward: scheduled → dialing → queued/ringing/in_progress → ended (with outcome), or cancelled/skipped.';
