@@ -22,16 +22,42 @@ async function transactionsOf(serverUrl: string, database: string): Promise<numb
   }
 }
 
+/** Connections to the database other than LISTEN connections (pg-boss's or the worker's). */
+async function busyConnections(serverUrl: string, database: string): Promise<unknown[]> {
+  const client = new pg.Client(withDatabase(serverUrl, 'postgres'));
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      "select application_name, state, left(query, 60) as query from pg_stat_activity where datname = $1 and backend_type = 'client backend' and application_name <> 'pgdialer-wake'",
+      [database],
+    );
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs `setUp` on a fresh database, lets it settle, then counts transactions over `quietMs`. */
-async function measure(context: BenchContext, quietMs: number, settleMs: number, setUp: (url: string) => Promise<() => Promise<void>>): Promise<number> {
+async function measure(
+  context: BenchContext,
+  quietMs: number,
+  settleMs: number,
+  setUp: (url: string) => Promise<() => Promise<void>>,
+  expectIdleConnections = true,
+): Promise<number> {
   const name = `${context.template}_idle_${randomBytes(3).toString('hex')}`;
   await createDatabase(context.serverUrl, name, context.template);
   const url = withDatabase(context.serverUrl, name);
   try {
     const tearDown = await setUp(url);
     try {
+      // Settled: the pools' idle connections closed (only LISTEN connections left, which issue
+      // nothing), then past Postgres's 10 s idle statistics flush.
+      if (expectIdleConnections) await waitFor(async () => (await busyConnections(context.serverUrl, name)).length === 0, 60_000, 'idle connections to close').catch(async (error) => {
+        throw new Error(`${error.message}: ${JSON.stringify(await busyConnections(context.serverUrl, name))}`);
+      });
       await sleep(settleMs);
       const before = await transactionsOf(context.serverUrl, name);
       await sleep(quietMs);
@@ -65,8 +91,8 @@ async function processes(url: string, modes: string[]): Promise<() => Promise<vo
 
 export async function run(context: BenchContext): Promise<BenchSection> {
   const quietMs = context.quick ? 10_000 : 60_000;
-  // The pool closes idle connections after 5 s; the last statistics flush follows.
-  const settleMs = 8_000;
+  // Postgres flushes an idle backend's statistics within 10 s.
+  const settleMs = 11_000;
   const all = await measure(context, quietMs, settleMs, (url) => processes(url, ['all']));
   const split = await measure(context, quietMs, settleMs, (url) => processes(url, ['api', 'worker']));
   const pgBoss = await measure(context, quietMs, settleMs, async (url) => {
@@ -76,7 +102,7 @@ export async function run(context: BenchContext): Promise<BenchSection> {
     await boss.createQueue('idle-baseline');
     await boss.work('idle-baseline', async () => {});
     return () => boss.stop({ graceful: false, close: true });
-  });
+  }, false);
   const figures = {
     quiet_period_s: quietMs / 1000,
     transactions_per_hour_all_in_one: all,
@@ -98,6 +124,6 @@ export async function run(context: BenchContext): Promise<BenchSection> {
     figures,
     goals,
     table,
-    notes: `Counted over ${quietMs / 1000} s of quiet (after ${settleMs / 1000} s to settle) and extrapolated to one hour; one transaction ≈ one statement here (no explicit transactions while idle).`,
+    notes: `Counted over ${quietMs / 1000} s of quiet (after the idle connections closed and ${settleMs / 1000} s more for Postgres to flush statistics) and extrapolated to one hour; one transaction ≈ one statement here (no explicit transactions while idle).`,
   };
 }
