@@ -124,16 +124,26 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     }, Math.min(delay, MAX_TIMER_MS));
   }
 
-  /** The durable record of the next wake-up: another or a restarted worker also wakes then. */
-  async function recordWakeJob(at: Date | null): Promise<void> {
-    if (!at) return;
-    const boss = await ensureBoss();
-    if (!boss) return;
+  /**
+   * The durable record of the next wake-up: another or a restarted worker also wakes then.
+   * Written in the background, in order, so the tick loop never waits for pg-boss (which may
+   * still be starting); going to sleep waits for it.
+   */
+  let wakeJobWrites: Promise<void> = Promise.resolve();
+  function recordWakeJob(at: Date | null): Promise<void> {
+    if (!at) return wakeJobWrites;
     // pg-boss runs on real time; convert from our (possibly test) clock.
     const realAt = at.getTime() - (clock.now().getTime() - Date.now());
-    if (wakeJobAt === realAt) return;
-    await boss.upsert(QUEUES.wake, {}, { singletonKey: WAKE_JOB_KEY, startAfter: new Date(realAt) });
-    wakeJobAt = realAt;
+    wakeJobWrites = wakeJobWrites
+      .then(async () => {
+        if (wakeJobAt === realAt || stopping) return;
+        const boss = await ensureBoss();
+        if (!boss) return;
+        await boss.upsert(QUEUES.wake, {}, { singletonKey: WAKE_JOB_KEY, startAfter: new Date(realAt) });
+        wakeJobAt = realAt;
+      })
+      .catch((error) => log.error('worker.wake_job_failed', { error }));
+    return wakeJobWrites;
   }
 
   /**
@@ -186,7 +196,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     armTimer(next, 'timer');
     log.debug('worker.tick', { at: now.toISOString(), planned, dialed, next: next?.toISOString() ?? null, ms: Date.now() - started });
     // Calls just dialed (so some are live): no sleep now.
-    if (dialed > 0) return recordWakeJob(next);
+    if (dialed > 0) {
+      void recordWakeJob(next);
+      return;
+    }
     const live = await liveCallCount(pool);
     const nextInMs = next ? next.getTime() - now.getTime() : Infinity;
     if (live === 0 && nextInMs >= settings.minSleepMs) {
@@ -197,7 +210,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         return;
       }
     }
-    await recordWakeJob(next);
+    void recordWakeJob(next);
   }
 
   async function goToSleep(next: Date | null, pendingJob: Date | null): Promise<void> {
@@ -251,6 +264,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       clearTimeout(timer);
       await listener.close();
       await loop?.catch(() => {});
+      await wakeJobWrites;
       await stopBoss();
       for (const resolve of idleWaiters.splice(0)) resolve();
       state = { state: 'stopped' };
