@@ -77,8 +77,9 @@ async function measureWorker(context: BenchContext, sizes: { due: number; spacin
       await sim.idle();
       const posts = sim.dials().filter((d) => refillIds.has(d.externalId ?? '')).map((d) => d.at).sort((a, b) => a - b);
       const lastPost = posts[posts.length - 1]!;
+      const refillVapiIds = new Set(sim.dials().filter((d) => refillIds.has(d.externalId ?? '')).map((d) => d.callId));
       const ends = sim.webhooksSent
-        .filter((w) => w.type === 'status-update' && w.status === 'ended' && w.responseStatus === 200 && !w.duplicate)
+        .filter((w) => refillVapiIds.has(w.callId) && w.type === 'status-update' && w.status === 'ended' && w.responseStatus === 200 && !w.duplicate)
         .map((w) => w.at + w.durationMs)
         .filter((end) => end < lastPost);
       const refills = ends.map((end) => posts.find((post) => post >= end)! - end).filter((lag) => Number.isFinite(lag));
