@@ -44,7 +44,10 @@ begin
     return null;
   end if;
 
-  select * into v_campaign from dialer.campaigns where id = v_call.campaign_id;
+  -- The campaign row is locked (NO KEY UPDATE: call inserts' foreign-key checks still pass) so
+  -- that ends of the same campaign decide one after the other: the last two calls ending at once
+  -- would otherwise each see the other live, and the campaign would never complete.
+  select * into v_campaign from dialer.campaigns where id = v_call.campaign_id for no key update;
   if v_outcome <> 'answered'
      and v_outcome = any(v_campaign.retry_outcomes)
      and not dialer._is_final_reason(p_ended_reason)

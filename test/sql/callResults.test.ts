@@ -2,7 +2,7 @@
 // campaign completion) and the worker's small steps (begin_dial, record_dialed, release_call,
 // advance_call_status, calls_to_reconcile).
 import t from 'tap';
-import { sql } from 'slonik';
+import { sql, type DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
 import { createTestDatabase } from '../helpers/database.js';
 import { AT, fixtures, iso } from './fixtures.js';
@@ -123,6 +123,32 @@ t.test('apply_call_result', async (t) => {
     await pool.query(sql.unsafe`update dialer.calls set status = 'in_progress' where id = ${retry}`);
     await apply(retry!, 'customer-ended-call', { endedAt: '2026-06-10T17:00:00Z' });
     t.match(await status(), { status: 'completed', finished_at: '2026-06-10T17:00:00.000Z' });
+  });
+
+  await t.test('the last two calls ending at the same moment still complete the campaign', async (t) => {
+    // Each end runs in its own transaction; the second must see the first's end before it
+    // decides, or both see the other call live and the campaign stays active forever.
+    const s = await f.scenario({ call: { status: 'in_progress' } });
+    const second = await f.contact(s.tenantId);
+    await f.member(s.campaignId, second);
+    const secondCall = await f.call({ tenant_id: s.tenantId, campaign_id: s.campaignId, contact_id: second, status: 'in_progress' });
+    const end = (connection: DatabaseTransactionConnection, callId: string) =>
+      connection.query(sql.unsafe`select dialer.apply_call_result(${callId}, 'customer-ended-call', ${ENDED}, null, null)`);
+    let releaseFirst!: () => void;
+    const firstMayCommit = new Promise<void>((resolve) => (releaseFirst = resolve));
+    let firstEnded!: () => void;
+    const firstHasEnded = new Promise<void>((resolve) => (firstEnded = resolve));
+    const first = pool.transaction(async (connection) => {
+      await end(connection, s.callId);
+      firstEnded();
+      await firstMayCommit;
+    });
+    await firstHasEnded;
+    const secondEnd = pool.transaction((connection) => end(connection, secondCall));
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the second end is now running
+    releaseFirst();
+    await Promise.all([first, secondEnd]);
+    t.equal(await pool.oneFirst(sql.unsafe`select status from dialer.campaigns where id = ${s.campaignId}`), 'completed');
   });
 
   await t.test('a call held only by do-not-call does not keep a once campaign open', async (t) => {
