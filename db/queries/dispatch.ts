@@ -3,7 +3,7 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 
-const claimedCall = z.object({
+export const claimedCall = z.object({
   call_id: z.string(),
   tenant_id: z.string(),
   campaign_id: z.string().nullable(),

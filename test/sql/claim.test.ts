@@ -2,24 +2,13 @@
 // and concurrent claimers on separate connections.
 import t from 'tap';
 import { sql, type DatabasePool } from 'slonik';
-import { z } from 'zod';
 import { createTestDatabase } from '../helpers/database.js';
 import pg from 'pg';
 import { AT, fixtures } from './fixtures.js';
+import { claimedCall } from '../../db/queries/dispatch.js';
 
-const claimed = z.object({
-  call_id: z.string(),
-  tenant_id: z.string(),
-  campaign_id: z.string().nullable(),
-  contact_id: z.string(),
-  attempt: z.number(),
-  phone: z.string(),
-  name: z.string().nullable(),
-  assistant_id: z.string(),
-  phone_number_id: z.string(),
-  variables: z.record(z.string(), z.unknown()),
-  lease_expires_at: z.string(),
-});
+// The row the worker reads (db/queries/dispatch.ts), so the test checks the contract it relies on.
+const claimed = claimedCall;
 
 const claim = async (pool: Pick<DatabasePool, 'any'>, max: number, at = AT) =>
   [...(await pool.any(sql.type(claimed)`select * from dialer.claim_calls(${at}, ${max})`))];
