@@ -63,7 +63,8 @@ t.test('block mode: 201 with concurrencyBlocked, the call ends with …concurren
 });
 
 t.test('maxConcurrent counts calls overlapping in time', async (t) => {
-  const sim = await startVapiSimulator({ concurrencyLimit: 50, timing, script: (dial) => ({ outcome: 'answered', durationMs: dial.customerNumber.endsWith('1') ? 1_500 : 10 }) });
+  const sim = await startVapiSimulator({ concurrencyLimit: 50, timing, script: (dial) => ({ outcome: 'answered', durationMs: dial.customerNumber.endsWith('1') ? 2_500 : 1_000 }) });
+  // Every call outlives the few requests below by a wide margin, even on a loaded machine.
   t.teardown(() => sim.close());
   await post(sim.url, callBody({ customer: { number: number(1) } })); // long
   await Promise.all([2, 3, 4].map((n) => post(sim.url, callBody({ customer: { number: number(n) } }))));
