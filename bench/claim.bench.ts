@@ -12,7 +12,7 @@ const AT = '2026-06-10T16:00:00Z';
 
 type Sizes = { tenants: number; campaigns: number; contactsPerCampaign: number; duePerCampaign: number; smallHistory: number; largeHistory: number; runs: number };
 
-const FULL: Sizes = { tenants: 10, campaigns: 1_000, contactsPerCampaign: 50, duePerCampaign: 10, smallHistory: 100_000, largeHistory: 1_000_000, runs: 40 };
+export const FULL: Sizes = { tenants: 10, campaigns: 1_000, contactsPerCampaign: 50, duePerCampaign: 10, smallHistory: 100_000, largeHistory: 1_000_000, runs: 40 };
 const QUICK: Sizes = { tenants: 2, campaigns: 20, contactsPerCampaign: 20, duePerCampaign: 10, smallHistory: 2_000, largeHistory: 20_000, runs: 10 };
 
 const median = (values: number[]) => {
@@ -23,7 +23,7 @@ const median = (values: number[]) => {
 const round = (value: number) => Math.round(value * 100) / 100;
 
 /** Tenants, campaigns (zones, 08:00–20:00 windows, every day), member contacts, and the due calls. */
-async function seedBase(client: pg.Client, sizes: Sizes) {
+export async function seedBase(client: pg.Client, sizes: Sizes) {
   await client.query(
     `insert into dialer.tenants (id, name, concurrency_limit)
      select ('00000000-0000-0000-0000-' || lpad(to_hex(t), 12, '0'))::uuid, 'Bench tenant ' || t, 10000
@@ -72,7 +72,7 @@ async function seedBase(client: pg.Client, sizes: Sizes) {
  * prime, so they spread over all campaigns and numbers) within the last 24 hours. Plain indexes are dropped during the bulk insert and rebuilt after (the way one
  * loads data), which is several times faster than maintaining them row by row.
  */
-async function seedHistory(client: pg.Client, sizes: Sizes, first: number, count: number) {
+export async function seedHistory(client: pg.Client, sizes: Sizes, first: number, count: number) {
   const { rows: indexes } = await client.query<{ name: string; definition: string }>(
     `select indexrelid::regclass::text as name, pg_get_indexdef(indexrelid) as definition
      from pg_index i

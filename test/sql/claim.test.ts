@@ -136,6 +136,35 @@ t.test('fairness: campaigns of a tenant, and tenants, take turns', async (t) => 
   t.equal((await claim(pool, 100)).length, 10 + 1 + 18 - 2, 'then everything left (within limits)');
 });
 
+t.test("fairness: a tenant's sources take turns in a rotation that survives between claims", async (t) => {
+  const { pool } = await fresh();
+  const f = fixtures(pool);
+  const tenantId = await f.tenant({ concurrency_limit: 100 });
+  const campaigns = [];
+  for (let i = 0; i < 5; i++) campaigns.push(await campaignWithCalls(pool, tenantId, 3, { max_concurrency: 50 }));
+  // Direct calls are one more source, with the nil uuid as its place in the rotation (first).
+  const directContact = await f.contact(tenantId);
+  const direct = await f.call({ tenant_id: tenantId, contact_id: directContact });
+  const rotation = [null, ...campaigns.map((campaign) => campaign.campaignId).sort()];
+  const sourcesOf = (rows: { campaign_id: string | null }[]) => [...new Set(rows.map((row) => row.campaign_id))].sort();
+
+  const served: (string | null)[][] = [];
+  for (let round = 0; round < 3; round++) served.push(sourcesOf(await claim(pool, 2)));
+  t.same(served, [rotation.slice(0, 2).sort(), rotation.slice(2, 4).sort(), rotation.slice(4, 6).sort()],
+    'each claim of 2 serves the next 2 sources, one call each');
+  t.equal(await pool.oneFirst(sql.unsafe`select claim_cursor from dialer.tenants where id = ${tenantId}`), rotation[5],
+    'the cursor is the last source served');
+  t.ok(served[0]!.includes(null) && (await pool.oneFirst(sql.unsafe`select status from dialer.calls where id = ${direct}`)) === 'dialing',
+    'the direct call had its turn');
+
+  // The direct source is empty now: the walk wraps around and skips it.
+  const wrapped = sourcesOf(await claim(pool, 2));
+  t.same(wrapped, rotation.slice(1, 3).sort(), 'after the last source the rotation starts again, skipping empty sources');
+  // A source with no room is skipped without ending the walk.
+  await pool.query(sql.unsafe`update dialer.campaigns set max_concurrency = 1 where id = ${rotation[3]}`);
+  t.same(sourcesOf(await claim(pool, 2)), [rotation[4], rotation[5]].sort(), 'a full campaign is passed over');
+});
+
 t.test('concurrent claimers never share a call and never exceed a cap', async (t) => {
   const { pool } = await fresh();
   const f = fixtures(pool);
