@@ -97,7 +97,6 @@ create table dialer.calls (
   constraint calls_pkey PRIMARY KEY (id),
   constraint calls_status_valid CHECK (status = ANY (ARRAY['scheduled'::text, 'dialing'::text, 'queued'::text, 'ringing'::text, 'in_progress'::text, 'ended'::text, 'cancelled'::text, 'skipped'::text])),
   constraint calls_tenant_fk FOREIGN KEY (tenant_id) REFERENCES dialer.tenants(id) ON DELETE CASCADE,
-  constraint calls_vapi_call_id_unique UNIQUE (vapi_call_id),
   constraint calls_variables_object CHECK (jsonb_typeof(variables) = 'object'::text)
 );
 comment on table dialer.calls is 'One row per attempt. Status only moves forward: scheduled → dialing → queued/ringing/in_progress → ended (with outcome), or cancelled/skipped.';
@@ -241,6 +240,7 @@ create table dialer.tenants (
   contact_hours_end time without time zone default '21:00:00'::time without time zone not null,
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
+  claim_cursor uuid,
   constraint tenants_concurrency_limit_range CHECK (concurrency_limit >= 1 AND concurrency_limit <= 10000),
   constraint tenants_max_calls_per_number_range CHECK (max_calls_per_number_per_24h >= 1 AND max_calls_per_number_per_24h <= 100),
   constraint tenants_name_length CHECK (length(name) >= 1 AND length(name) <= 200),
@@ -251,6 +251,7 @@ create table dialer.tenants (
 );
 comment on table dialer.tenants is 'An account: its VAPI key (encrypted with APP_SECRET), webhook credential, concurrency limit and compliance settings.';
 comment on column dialer.tenants.vapi_concurrency_limit is 'The concurrency limit VAPI last reported (subscriptionLimits.concurrencyLimit); the effective limit is the lower of this and concurrency_limit.';
+comment on column dialer.tenants.claim_cursor is 'The source claim_calls served last for this tenant: a campaign id, or the nil uuid for direct calls; null before the first claim. The next claim starts after it (round-robin).';
 
 CREATE INDEX api_keys_tenant_idx ON dialer.api_keys USING btree (tenant_id);
 CREATE INDEX audit_log_tenant_at_idx ON dialer.audit_log USING btree (tenant_id, at DESC);
@@ -265,6 +266,7 @@ CREATE INDEX calls_scheduled_campaign_due_idx ON dialer.calls USING btree (campa
 CREATE INDEX calls_scheduled_direct_due_idx ON dialer.calls USING btree (tenant_id, due_at) WHERE ((status = 'scheduled'::text) AND (campaign_id IS NULL));
 CREATE INDEX calls_scheduled_due_idx ON dialer.calls USING btree (due_at) WHERE (status = 'scheduled'::text);
 CREATE INDEX calls_tenant_created_idx ON dialer.calls USING btree (tenant_id, created_at DESC, id DESC);
+CREATE UNIQUE INDEX calls_vapi_call_id_unique ON dialer.calls USING btree (vapi_call_id) WHERE (vapi_call_id IS NOT NULL);
 CREATE INDEX campaign_contacts_contact_idx ON dialer.campaign_contacts USING btree (contact_id);
 CREATE INDEX campaigns_active_idx ON dialer.campaigns USING btree (id) WHERE ((status = 'active'::text) AND (deleted_at IS NULL));
 CREATE INDEX campaigns_tenant_status_idx ON dialer.campaigns USING btree (tenant_id, status) WHERE (deleted_at IS NULL);
@@ -1047,6 +1049,8 @@ AS $function$
 declare
   claimable uuid[];
   chosen uuid[];
+  served_tenants uuid[];
+  served_sources uuid[];
   truncated boolean;
   scale integer := 1;
 begin
@@ -1074,12 +1078,12 @@ begin
   end if;
 
   -- 2. Choose, in a snapshot taken after the locks. Each tenant gets a budget (its share of max,
-  --    times scale), spread over its longest-waiting sources; if that leaves the claim short while
-  --    some source had more, retry with a larger scale.
+  --    times scale) spread over the next sources in its rotation; if that leaves the claim short
+  --    while a source or the rotation may have had more, retry with a larger scale.
   loop
     with tenant_room as materialized (
       select tenant.id as tenant_id, tenant.max_calls_per_number_per_24h as cap,
-             tenant.contact_hours_start as hours_start, tenant.contact_hours_end as hours_end,
+             tenant.contact_hours_start as hours_start, tenant.contact_hours_end as hours_end, tenant.claim_cursor,
              dialer._tenant_limit(tenant)
                - (select count(*) from dialer.calls live
                   where live.tenant_id = tenant.id and live.status in ('dialing', 'queued', 'ringing', 'in_progress')) as room
@@ -1089,63 +1093,74 @@ begin
       select tenant_room.*, least(room, scale * ceil(max::numeric / count(*) over ()))::integer as budget
       from tenant_room
       where room > 0
-    ), active_campaigns as materialized (
-      select campaign.id, campaign.tenant_id, campaign.time_zone, campaign.window_start, campaign.window_end, campaign.days,
-             campaign.frequency, campaign.max_attempts, campaign.max_concurrency, campaign.starts_on, campaign.ends_on,
-             campaign.blackout_dates, budget.room as tenant_room, budget.hours_start, budget.hours_end
-      from tenant_budget budget
-      join dialer.campaigns campaign on campaign.tenant_id = budget.tenant_id
-      where campaign.status = 'active' and campaign.deleted_at is null
-    ), live_per_campaign as materialized (
-      select live.campaign_id, count(*) as live
-      from dialer.calls live
-      where live.status in ('dialing', 'queued', 'ringing', 'in_progress') and live.campaign_id is not null
-      group by live.campaign_id
     ), configs as materialized (
       -- Zone arithmetic once per distinct window, zone and contact hours, not once per campaign or call.
       select config.*,
              dialer.window_open(config.time_zone, config.window_start, config.window_end, config.days, at) as window_open,
              dialer._window_day(config.time_zone, config.window_start, config.window_end, at) as day,
              dialer.window_open(config.time_zone, config.hours_start, config.hours_end, '{1,2,3,4,5,6,7}', at) as hours_open
-      from (select distinct time_zone, window_start, window_end, days, hours_start, hours_end from active_campaigns) config
-    ), sources as materialized (
-      select campaign.id as campaign_id, campaign.tenant_id, campaign.max_attempts,
-             case campaign.frequency when 'daily' then to_char(config.day, 'YYYY-MM-DD')
-                                     when 'weekly' then to_char(config.day, 'IYYY-"W"IW') end as occurrence,
-             campaign.time_zone, config.hours_open as hours_open_in_campaign_zone,
-             least(campaign.tenant_room, campaign.max_concurrency - coalesce(live.live, 0)) as room,
-             (select min(call.due_at) from dialer.calls call
-              where call.campaign_id = campaign.id and call.status = 'scheduled' and call.due_at <= at) as oldest_due
-      from active_campaigns campaign
-      left join live_per_campaign live on live.campaign_id = campaign.id
-      join configs config
-        on config.time_zone = campaign.time_zone and config.window_start = campaign.window_start
-       and config.window_end = campaign.window_end and config.days = campaign.days
-       and config.hours_start = campaign.hours_start and config.hours_end = campaign.hours_end
-      where config.window_open
-        and (campaign.starts_on is null or config.day >= campaign.starts_on)
-        and (campaign.ends_on is null or config.day <= campaign.ends_on)
-        and not (config.day = any(campaign.blackout_dates))
-      union all
-      select null, budget.tenant_id, null, null, null, true, budget.room,
-             (select min(call.due_at) from dialer.calls call
-              where call.tenant_id = budget.tenant_id and call.campaign_id is null
-                and call.status = 'scheduled' and call.due_at <= at)
-      from tenant_budget budget
-    ), ranked_sources as (
-      select sources.*, row_number() over (partition by sources.tenant_id order by oldest_due, campaign_id) as source_rank,
-             count(*) over (partition by sources.tenant_id) as sources_in_tenant
-      from sources
-      where room > 0 and oldest_due is not null
+      from (select distinct campaign.time_zone, campaign.window_start, campaign.window_end, campaign.days,
+                            budget.hours_start, budget.hours_end
+            from tenant_budget budget
+            join dialer.campaigns campaign on campaign.tenant_id = budget.tenant_id
+            where campaign.status = 'active' and campaign.deleted_at is null) config
     ), kept_sources as materialized (
-      select ranked.*, budget.cap, budget.hours_start, budget.hours_end, budget.budget,
-             least(ranked.room, ceil(budget.budget::numeric / least(ranked.sources_in_tenant, budget.budget)))::integer as take
-      from ranked_sources ranked
-      join tenant_budget budget on budget.tenant_id = ranked.tenant_id
-      where ranked.source_rank <= budget.budget
+      -- Per tenant, the first sources in rotation order (campaign ids after its claim_cursor, then
+      -- from the start; direct calls are the nil uuid) that have a due call and room, up to its
+      -- budget. The probes run only on the sources the walk reaches (the OFFSET 0 fence keeps them
+      -- above the sort), so a claim visits what it needs, not every campaign.
+      select budget.tenant_id, budget.cap, budget.hours_start, budget.hours_end, budget.budget, source.*,
+             count(*) over (partition by budget.tenant_id) as sources_in_tenant,
+             least(source.room, ceil(budget.budget::numeric / count(*) over (partition by budget.tenant_id)))::integer as take
+      from tenant_budget budget
+      cross join lateral (
+        select ordered.source_id, ordered.campaign_id, ordered.max_attempts, ordered.occurrence,
+               ordered.hours_open_in_campaign_zone, ordered.source_rank, room.room
+        from (
+          select open_source.*,
+                 row_number() over (order by coalesce(open_source.source_id <= budget.claim_cursor, false),
+                                             open_source.source_id) as source_rank
+          from (
+            select campaign.id as source_id, campaign.id as campaign_id, campaign.max_attempts, campaign.max_concurrency,
+                   case campaign.frequency when 'daily' then to_char(config.day, 'YYYY-MM-DD')
+                                           when 'weekly' then to_char(config.day, 'IYYY-"W"IW') end as occurrence,
+                   config.hours_open as hours_open_in_campaign_zone
+            from dialer.campaigns campaign
+            join configs config
+              on config.time_zone = campaign.time_zone and config.window_start = campaign.window_start
+             and config.window_end = campaign.window_end and config.days = campaign.days
+             and config.hours_start = budget.hours_start and config.hours_end = budget.hours_end
+            where campaign.tenant_id = budget.tenant_id and campaign.status = 'active' and campaign.deleted_at is null
+              and config.window_open
+              and (campaign.starts_on is null or config.day >= campaign.starts_on)
+              and (campaign.ends_on is null or config.day <= campaign.ends_on)
+              and not (config.day = any(campaign.blackout_dates))
+            union all
+            select '00000000-0000-0000-0000-000000000000'::uuid, null, null, null, null, true
+          ) open_source
+          order by source_rank
+          offset 0
+        ) ordered
+        cross join lateral (
+          select case when ordered.campaign_id is null then budget.room
+                      else least(budget.room, ordered.max_concurrency
+                                 - (select count(*) from dialer.calls live
+                                    where live.campaign_id = ordered.campaign_id
+                                      and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))) end as room
+        ) room
+        where room.room > 0
+          and case when ordered.campaign_id is null
+                   then exists (select 1 from dialer.calls call
+                                where call.tenant_id = budget.tenant_id and call.campaign_id is null
+                                  and call.status = 'scheduled' and call.due_at <= at)
+                   else exists (select 1 from dialer.calls call
+                                where call.campaign_id = ordered.campaign_id and call.status = 'scheduled'
+                                  and call.due_at <= at) end
+        limit budget.budget
+      ) source
     ), candidates as (
       -- The per-call rules of due_calls, with the campaign rules already applied per source.
-      select source.tenant_id, source.campaign_id, source.take, source.room as source_room, pick.*
+      select source.tenant_id, source.campaign_id, source.source_id, source.source_rank, source.take, source.room as source_room, pick.*
       from kept_sources source
       cross join lateral (
         select call.id as call_id, call.due_at, call.phone
@@ -1171,7 +1186,7 @@ begin
       ) pick
       where source.campaign_id is not null
       union all
-      select source.tenant_id, null, source.take, source.room, pick.*
+      select source.tenant_id, null, source.source_id, source.source_rank, source.take, source.room, pick.*
       from kept_sources source
       cross join lateral (
         select call.id as call_id, call.due_at, call.phone
@@ -1204,25 +1219,38 @@ begin
       select within_source.*, row_number() over (partition by tenant_id order by rank_in_source, due_at, call_id) as rank_in_tenant
       from within_source
     ), picked as (
-      select within_tenant.call_id, within_tenant.rank_in_tenant, within_tenant.rank_in_source, within_tenant.due_at
+      select within_tenant.call_id, within_tenant.rank_in_tenant, within_tenant.rank_in_source, within_tenant.due_at,
+             within_tenant.tenant_id, within_tenant.source_id, within_tenant.source_rank
       from within_tenant
       join tenant_budget budget on budget.tenant_id = within_tenant.tenant_id
       where within_tenant.rank_in_tenant <= budget.room
       order by rank_in_tenant, rank_in_source, due_at, call_id
       limit max
     )
+    , last_served as (
+      -- The source each tenant's rotation reached: the next claim starts after it.
+      select distinct on (tenant_id) tenant_id, source_id from picked order by tenant_id, source_rank desc
+    )
     select (select coalesce(array_agg(call_id order by rank_in_tenant, rank_in_source, due_at, call_id), '{}') from picked),
+           (select coalesce(array_agg(tenant_id order by tenant_id), '{}') from last_served),
+           (select coalesce(array_agg(source_id order by tenant_id), '{}') from last_served),
            coalesce((select bool_or(taken = take and take < source_room)
                      from (select count(*) as taken, min(take) as take, min(source_room) as source_room
                            from candidates group by tenant_id, campaign_id) per_source), false)
-           or exists (select 1 from kept_sources where sources_in_tenant > budget)
-    into chosen, truncated;
+           -- A rotation walk that stopped at its budget may have had more sources.
+           or exists (select 1 from kept_sources where sources_in_tenant >= budget)
+    into chosen, served_tenants, served_sources, truncated;
 
     exit when cardinality(chosen) >= max or not truncated or scale >= 4096;
     scale := scale * 4;
   end loop;
 
-  -- 3. Take them.
+  -- 3. Take them, and move each served tenant's rotation on.
+  update dialer.tenants tenant
+  set claim_cursor = served.source_id
+  from unnest(served_tenants, served_sources) as served(tenant_id, source_id)
+  where tenant.id = served.tenant_id and tenant.claim_cursor is distinct from served.source_id;
+
   return query
   with locked as (
     select call.id from dialer.calls call
@@ -1249,7 +1277,7 @@ begin
   order by array_position(chosen, claimed.id);
 end
 $function$;
-comment on function dialer.claim_calls(at timestamp with time zone, max integer, lease interval) is 'Atomically takes up to max calls that due_calls(at) allows, within each campaign''s max_concurrency and each tenant''s effective limit least(concurrency_limit, coalesce(vapi_concurrency_limit, concurrency_limit)) (live = dialing, queued, ringing, in_progress), at most one per number, round-robin across tenants and their campaigns: sets status dialing, claimed_at = at, lease_expires_at = at + lease. Returns what the worker needs to dial; variables = campaign.variables || contact.attributes || campaign_contacts.variables || calls.variables (later wins). Concurrent callers never get the same call (per-tenant advisory lock + FOR UPDATE SKIP LOCKED); a tenant being claimed by another transaction is skipped. Returns fewer than max only when nothing else is claimable for the tenants it locked.';
+comment on function dialer.claim_calls(at timestamp with time zone, max integer, lease interval) is 'Atomically takes up to max calls that due_calls(at) allows, within each campaign''s max_concurrency and each tenant''s effective limit least(concurrency_limit, coalesce(vapi_concurrency_limit, concurrency_limit)) (live = dialing, queued, ringing, in_progress), at most one per number, round-robin across tenants, and within a tenant across its sources (campaigns and direct calls) in a rotation that starts after tenants.claim_cursor and moves it on: sets status dialing, claimed_at = at, lease_expires_at = at + lease. Returns what the worker needs to dial; variables = campaign.variables || contact.attributes || campaign_contacts.variables || calls.variables (later wins). Concurrent callers never get the same call (per-tenant advisory lock + FOR UPDATE SKIP LOCKED); a tenant being claimed by another transaction is skipped. Returns fewer than max only when nothing else is claimable for the tenants it locked.';
 
 CREATE OR REPLACE FUNCTION dialer.due_calls(at timestamp with time zone)
  RETURNS SETOF dialer.calls
