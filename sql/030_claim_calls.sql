@@ -79,74 +79,68 @@ begin
       select tenant_room.*, least(room, scale * ceil(max::numeric / count(*) over ()))::integer as budget
       from tenant_room
       where room > 0
-    ), configs as materialized (
-      -- Zone arithmetic once per distinct window, zone and contact hours, not once per campaign or call.
-      select config.*,
-             dialer.window_open(config.time_zone, config.window_start, config.window_end, config.days, at) as window_open,
-             dialer._window_day(config.time_zone, config.window_start, config.window_end, at) as day,
-             dialer.window_open(config.time_zone, config.hours_start, config.hours_end, '{1,2,3,4,5,6,7}', at) as hours_open
-      from (select distinct campaign.time_zone, campaign.window_start, campaign.window_end, campaign.days,
-                            budget.hours_start, budget.hours_end
-            from tenant_budget budget
-            join dialer.campaigns campaign on campaign.tenant_id = budget.tenant_id
-            where campaign.status = 'active' and campaign.deleted_at is null) config
     ), kept_sources as materialized (
-      -- Per tenant, the first sources in rotation order (campaign ids after its claim_cursor, then
-      -- from the start; direct calls are the nil uuid) that have a due call and room, up to its
-      -- budget. The probes run only on the sources the walk reaches (the OFFSET 0 fence keeps them
-      -- above the sort), so a claim visits what it needs, not every campaign.
+      -- Per tenant, the next sources of its rotation that have a due call and room, up to its
+      -- budget. The rotation is the cycle direct calls (the nil uuid), then its active campaigns
+      -- in id order; the walk starts after claim_cursor. Each part is read in index order
+      -- (campaigns_rotation_idx), and the window rules (_campaign_open, the rules due_calls uses)
+      -- and the due and room probes run only on the campaigns the walk reaches, so a claim visits
+      -- about as many sources as it serves, not every campaign of the tenant.
       select budget.tenant_id, budget.cap, budget.hours_start, budget.hours_end, budget.budget, source.*,
              count(*) over (partition by budget.tenant_id) as sources_in_tenant,
              least(source.room, ceil(budget.budget::numeric / count(*) over (partition by budget.tenant_id)))::integer as take
       from tenant_budget budget
       cross join lateral (
-        select ordered.source_id, ordered.campaign_id, ordered.max_attempts, ordered.occurrence,
-               ordered.hours_open_in_campaign_zone, ordered.source_rank, room.room
+        select walk.lap, coalesce(walk.campaign_id, '00000000-0000-0000-0000-000000000000') as source_id,
+               walk.campaign_id, walk.max_attempts, walk.occurrence, walk.hours_open_in_campaign_zone, room.room
         from (
-          select open_source.*,
-                 row_number() over (order by coalesce(open_source.source_id <= budget.claim_cursor, false),
-                                             open_source.source_id) as source_rank
-          from (
-            select campaign.id as source_id, campaign.id as campaign_id, campaign.max_attempts, campaign.max_concurrency,
-                   case campaign.frequency when 'daily' then to_char(config.day, 'YYYY-MM-DD')
-                                           when 'weekly' then to_char(config.day, 'IYYY-"W"IW') end as occurrence,
-                   config.hours_open as hours_open_in_campaign_zone
-            from dialer.campaigns campaign
-            join configs config
-              on config.time_zone = campaign.time_zone and config.window_start = campaign.window_start
-             and config.window_end = campaign.window_end and config.days = campaign.days
-             and config.hours_start = budget.hours_start and config.hours_end = budget.hours_end
-            where campaign.tenant_id = budget.tenant_id and campaign.status = 'active' and campaign.deleted_at is null
-              and config.window_open
-              and (campaign.starts_on is null or config.day >= campaign.starts_on)
-              and (campaign.ends_on is null or config.day <= campaign.ends_on)
-              and not (config.day = any(campaign.blackout_dates))
-            union all
-            select '00000000-0000-0000-0000-000000000000'::uuid, null, null, null, null, true
-          ) open_source
-          order by source_rank
-          offset 0
-        ) ordered
+          select 0 as lap, null::uuid as campaign_id, null::integer as max_attempts, null::integer as max_concurrency,
+                 null::text as occurrence, true as hours_open_in_campaign_zone
+          where budget.claim_cursor is null
+          union all
+          select 1, (lap.campaign).id, (lap.campaign).max_attempts, (lap.campaign).max_concurrency,
+                 case when (lap.campaign).frequency <> 'once'
+                      then dialer._occurrence_label(lap.campaign, dialer._campaign_day(lap.campaign, at)) end,
+                 dialer.window_open((lap.campaign).time_zone, budget.hours_start, budget.hours_end, '{1,2,3,4,5,6,7}', at)
+          from (select campaign from dialer.campaigns campaign
+                where campaign.tenant_id = budget.tenant_id and campaign.status = 'active' and campaign.deleted_at is null
+                  and campaign.id > coalesce(budget.claim_cursor, '00000000-0000-0000-0000-000000000000')
+                order by campaign.id offset 0) lap
+          where dialer._campaign_open(lap.campaign, at)
+          union all
+          select 2, null, null, null, null, true
+          where budget.claim_cursor is not null
+          union all
+          select 3, (lap.campaign).id, (lap.campaign).max_attempts, (lap.campaign).max_concurrency,
+                 case when (lap.campaign).frequency <> 'once'
+                      then dialer._occurrence_label(lap.campaign, dialer._campaign_day(lap.campaign, at)) end,
+                 dialer.window_open((lap.campaign).time_zone, budget.hours_start, budget.hours_end, '{1,2,3,4,5,6,7}', at)
+          from (select campaign from dialer.campaigns campaign
+                where campaign.tenant_id = budget.tenant_id and campaign.status = 'active' and campaign.deleted_at is null
+                  and campaign.id <= budget.claim_cursor
+                order by campaign.id offset 0) lap
+          where dialer._campaign_open(lap.campaign, at)
+        ) walk
         cross join lateral (
-          select case when ordered.campaign_id is null then budget.room
-                      else least(budget.room, ordered.max_concurrency
+          select case when walk.campaign_id is null then budget.room
+                      else least(budget.room, walk.max_concurrency
                                  - (select count(*) from dialer.calls live
-                                    where live.campaign_id = ordered.campaign_id
+                                    where live.campaign_id = walk.campaign_id
                                       and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))) end as room
         ) room
         where room.room > 0
-          and case when ordered.campaign_id is null
+          and case when walk.campaign_id is null
                    then exists (select 1 from dialer.calls call
                                 where call.tenant_id = budget.tenant_id and call.campaign_id is null
                                   and call.status = 'scheduled' and call.due_at <= at)
                    else exists (select 1 from dialer.calls call
-                                where call.campaign_id = ordered.campaign_id and call.status = 'scheduled'
+                                where call.campaign_id = walk.campaign_id and call.status = 'scheduled'
                                   and call.due_at <= at) end
         limit budget.budget
       ) source
     ), candidates as (
       -- The per-call rules of due_calls, with the campaign rules already applied per source.
-      select source.tenant_id, source.campaign_id, source.source_id, source.source_rank, source.take, source.room as source_room, pick.*
+      select source.tenant_id, source.campaign_id, source.source_id, source.lap, source.take, source.room as source_room, pick.*
       from kept_sources source
       cross join lateral (
         select call.id as call_id, call.due_at, call.phone
@@ -172,7 +166,7 @@ begin
       ) pick
       where source.campaign_id is not null
       union all
-      select source.tenant_id, null, source.source_id, source.source_rank, source.take, source.room, pick.*
+      select source.tenant_id, null, source.source_id, source.lap, source.take, source.room, pick.*
       from kept_sources source
       cross join lateral (
         select call.id as call_id, call.due_at, call.phone
@@ -206,7 +200,7 @@ begin
       from within_source
     ), picked as (
       select within_tenant.call_id, within_tenant.rank_in_tenant, within_tenant.rank_in_source, within_tenant.due_at,
-             within_tenant.tenant_id, within_tenant.source_id, within_tenant.source_rank
+             within_tenant.tenant_id, within_tenant.source_id, within_tenant.lap
       from within_tenant
       join tenant_budget budget on budget.tenant_id = within_tenant.tenant_id
       where within_tenant.rank_in_tenant <= budget.room
@@ -215,7 +209,7 @@ begin
     )
     , last_served as (
       -- The source each tenant's rotation reached: the next claim starts after it.
-      select distinct on (tenant_id) tenant_id, source_id from picked order by tenant_id, source_rank desc
+      select distinct on (tenant_id) tenant_id, source_id from picked order by tenant_id, lap desc, source_id desc
     )
     select (select coalesce(array_agg(call_id order by rank_in_tenant, rank_in_source, due_at, call_id), '{}') from picked),
            (select coalesce(array_agg(tenant_id order by tenant_id), '{}') from last_served),
@@ -239,15 +233,17 @@ begin
 
   return query
   with locked as (
-    select call.id from dialer.calls call
+    -- The row versions just locked are the ones updated: joined by ctid, not looked up again.
+    select call.ctid as row_id from dialer.calls call
     where call.id = any(chosen) and call.status = 'scheduled'
     for update skip locked
   ), claimed as (
     update dialer.calls call
     set status = 'dialing', claimed_at = at, lease_expires_at = at + lease, updated_at = at
     from locked
-    where call.id = locked.id
-    returning call.*
+    where call.ctid = locked.row_id
+    returning call.id, call.tenant_id, call.campaign_id, call.contact_id, call.attempt, call.phone,
+              call.assistant_id, call.phone_number_id, call.variables, call.lease_expires_at
   )
   select claimed.id, claimed.tenant_id, claimed.campaign_id, claimed.contact_id, claimed.attempt, claimed.phone,
          contact.name,
