@@ -220,7 +220,7 @@ export async function run(context: BenchContext): Promise<BenchSection> {
     const notes = [
       `Each run: \`begin; select * from dialer.claim_calls('${AT}', 100); rollback\`, so every run sees the same data; the two databases are claimed from in turn (small, large, small, …) so both medians are taken under the same load; median of ${sizes.runs} runs each after 2 warm-up rounds. History: ended calls over the last 90 days, 1% of them within the last 24 hours (they feed the per-number cap). Server CPU per claim: the backend's user + system time from /proc over the runs, divided by the runs (it includes begin/rollback); unlike the wall-clock median it does not grow with the machine's load (1-minute load average at the end of the runs: ${load}, on ${cpus().length} cores).`,
       '',
-      `\`EXPLAIN (ANALYZE, BUFFERS) select * from dialer.due_calls('${AT}')\` (the whole due gate over all ${due.toLocaleString('en')} due calls; the claim runs the same rules per open campaign, only until its share is found) with ${label(sizes.largeHistory)} calls:`,
+      `\`EXPLAIN (ANALYZE, BUFFERS) select * from dialer.due_calls('${AT}')\` (the whole due gate over all ${due.toLocaleString('en')} due calls; the claim applies the same rules only to the sources its per-tenant rotation reaches, and only until its share is found) with ${label(sizes.largeHistory)} calls:`,
       '',
       '```',
       largePlan,
