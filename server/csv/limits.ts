@@ -10,8 +10,8 @@ export const importLimits = {
   maxVariablesBytes: 8 * 1024,
   /** Row errors kept in the report; the rest are only counted (errorsOmitted). */
   maxStoredErrors: 1_000,
-  /** Rows per dialer.import_contacts_batch call (fewer statements; still a few MB per batch at most). */
-  batchSize: 5_000,
+  /** Rows per INSERT. */
+  batchSize: 1_000,
   /** Default body limit of POST …/contacts/import (IMPORT_MAX_BYTES). */
   defaultMaxBytes: 50 * 1024 * 1024,
 } as const;
