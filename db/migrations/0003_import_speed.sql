@@ -41,7 +41,16 @@ alter table dialer.campaign_contacts drop constraint campaign_contacts_import_fk
 comment on column dialer.campaign_contacts.import_id is
   'The import that added the member (null when added otherwise). Not a foreign key: imports are deleted only with their campaign, which deletes its members.';
 
+-- 3. New contacts get time-ordered ids (uuidv7, Postgres 18) instead of random ones: the
+-- contacts primary key, and campaign_contacts' primary key (campaign_id, contact_id) and its
+-- contact_id index, then grow at their right edge instead of at a random leaf per row (measured
+-- on 100,000 rows: ~2 µs less per contact, ~6 µs less per membership; more once the indexes no
+-- longer fit in memory). The id reveals when the contact was created, which the API shows anyway
+-- (createdAt).
+alter table dialer.contacts alter column id set default uuidv7();
+
 -- Down Migration
+alter table dialer.contacts alter column id set default gen_random_uuid();
 comment on column dialer.campaign_contacts.import_id is null;
 alter table dialer.campaign_contacts
   add constraint campaign_contacts_import_fk foreign key (import_id) references dialer.imports (id) on delete set null;
