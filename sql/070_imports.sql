@@ -95,12 +95,14 @@ begin
   -- Each row's contact (and whether its number is on the do-not-call list) is read once; the
   -- members actually added are matched back to it by contact id (a hash join of two batches).
   with input as materialized (
-    select c.id, r.variables,
-      exists (select from dialer.dnc d where d.tenant_id = p_tenant_id and d.phone = r.phone) as listed
+    select c.id, r.variables, d.listed is not null as listed
     from unnest(p_phones, p_variables) as r (phone, variables)
     cross join lateral (
       select id from dialer.contacts where tenant_id = p_tenant_id and phone = r.phone limit 1
     ) c
+    left join lateral (
+      select true as listed from dialer.dnc where tenant_id = p_tenant_id and phone = r.phone limit 1
+    ) d on true
   ), added as (
     insert into dialer.campaign_contacts (campaign_id, contact_id, variables, import_id, added_at)
     select p_campaign_id, i.id, coalesce(i.variables::jsonb, '{}'), p_import_id, p_at
