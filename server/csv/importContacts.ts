@@ -100,9 +100,12 @@ async function writeImport(tx: DatabaseTransactionConnection, importId: string, 
   };
 
   const write = async (rows: ContactRow[]) => {
+    const column = (value: (row: ContactRow) => string | null) => sql.array(rows.map(value), 'text');
     const result = await tx.one(sql.type(batchResult)`
       select * from dialer.import_contacts_batch(${request.tenantId}, ${request.campaignId}, ${importId},
-        ${JSON.stringify(rows)}::jsonb, ${at})`);
+        ${column((row) => row.phone)}, ${column((row) => row.name)}, ${column((row) => row.time_zone)},
+        ${column((row) => row.possible_time_zones.join(','))}, ${column((row) => row.time_zone_source)},
+        ${column((row) => JSON.stringify(row.variables))}, ${at})`);
     counts.imported += result.imported;
     counts.duplicates += result.duplicates;
     counts.dnc += result.dnc;

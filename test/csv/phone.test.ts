@@ -36,6 +36,35 @@ t.test('the fast path agrees with libphonenumber for every area code of the tabl
   t.same(disagreements, []);
 });
 
+t.test('the fast path agrees with libphonenumber over many ways of writing a number (US and CA default regions)', async (t) => {
+  // Each template gets the area code, the exchange and the line; exchanges include the ones
+  // libphonenumber refuses (0xx, 1xx) and special ones (555, N11).
+  const templates = [
+    '(A) E-L', 'A-E-L', 'A.E.L', 'A E L', 'AEL', '1AEL', '1 A E L', '1-A-E-L', '1 (A) E-L', '+1AEL', '+1 A E L',
+    '+1-A-E-L', '+1 (A) E-L', '+1.A.E.L', 'A/E-L', '(A)E-L', ' (A)  E - L ', '1(A)EL', '+1(A)E.L', '11AEL', '+11AEL',
+    'A E L1', '0AEL', '+A E L', 'AE-L', 'A-EL',
+  ];
+  const exchanges = ['234', '555', '911', '099', '123', '200', '999'];
+  const disagreements: string[] = [];
+  let checked = 0;
+  for (const region of ['US', 'CA'] as const) {
+    for (const code of knownAreaCodes()) {
+      for (const exchange of exchanges) {
+        for (const template of templates) {
+          const raw = template.replace('A', code).replace('E', exchange).replace('L', '4567');
+          const ours = normalizePhone(raw, region);
+          const theirs = parsePhoneNumberFromString(raw.trim(), { defaultCountry: region, extract: false });
+          const expected = theirs?.isValid() ? `${theirs.number} ${theirs.country}` : 'invalid_phone';
+          const got = typeof ours === 'string' ? ours : `${ours.e164} ${ours.country}`;
+          checked += 1;
+          if (got !== expected) disagreements.push(`${region} ${raw}: ${got} vs ${expected}`);
+        }
+      }
+    }
+  }
+  t.same(disagreements.slice(0, 20), [], `${checked} numbers compared`);
+});
+
 t.test('zones of a number: area code, country, or none', async (t) => {
   const zones = (raw: string) => {
     const number = normalizePhone(raw, 'US');
