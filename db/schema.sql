@@ -112,11 +112,11 @@ create table dialer.campaign_contacts (
   added_at timestamp with time zone default now() not null,
   constraint campaign_contacts_campaign_fk FOREIGN KEY (campaign_id) REFERENCES dialer.campaigns(id) ON DELETE CASCADE,
   constraint campaign_contacts_contact_fk FOREIGN KEY (contact_id) REFERENCES dialer.contacts(id) ON DELETE CASCADE,
-  constraint campaign_contacts_import_fk FOREIGN KEY (import_id) REFERENCES dialer.imports(id) ON DELETE SET NULL,
   constraint campaign_contacts_pkey PRIMARY KEY (campaign_id, contact_id),
   constraint campaign_contacts_variables_object CHECK (jsonb_typeof(variables) = 'object'::text)
 );
 comment on table dialer.campaign_contacts is 'Which contacts a campaign calls, with per-contact variables for the assistant.';
+comment on column dialer.campaign_contacts.import_id is 'The import that added the member (null when added otherwise). Not a foreign key: imports are deleted only with their campaign, which deletes its members.';
 
 create table dialer.campaigns (
   id uuid default gen_random_uuid() not null,
@@ -167,7 +167,7 @@ comment on column dialer.campaigns.retry_delays is 'Per-outcome retry delay in m
 comment on column dialer.campaigns.retry_outcomes is 'Outcomes that earn another attempt (until max_attempts).';
 
 create table dialer.contacts (
-  id uuid default gen_random_uuid() not null,
+  id uuid default dialer._new_contact_id() not null,
   tenant_id uuid not null,
   phone text not null,
   name text,
@@ -581,6 +581,13 @@ comment on function dialer._is_final_reason(ended_reason text) is 'Internal: tru
 
 CREATE OR REPLACE FUNCTION dialer._is_time_zone(tz text)
  RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+RETURN (('{"GB": true, "NZ": true, "CET": true, "EET": true, "EST": true, "GMT": true, "HST": true, "MET": true, "MST": true, "PRC": true, "ROC": true, "ROK": true, "UCT": true, "UTC": true, "WET": true, "Cuba": true, "Eire": true, "GMT0": true, "Iran": true, "W-SU": true, "Zulu": true, "Egypt": true, "GMT+0": true, "GMT-0": true, "Japan": true, "Libya": true, "Israel": true, "Navajo": true, "Poland": true, "Turkey": true, "CST6CDT": true, "EST5EDT": true, "Etc/GMT": true, "Etc/UCT": true, "Etc/UTC": true, "Factory": true, "GB-Eire": true, "Iceland": true, "Jamaica": true, "MST7MDT": true, "NZ-CHAT": true, "PST8PDT": true, "Etc/GMT0": true, "Etc/Zulu": true, "Hongkong": true, "Portugal": true, "US/Samoa": true, "Asia/Aden": true, "Asia/Baku": true, "Asia/Dili": true, "Asia/Gaza": true, "Asia/Hovd": true, "Asia/Omsk": true, "Asia/Oral": true, "Etc/GMT+0": true, "Etc/GMT+1": true, "Etc/GMT+2": true, "Etc/GMT+3": true, "Etc/GMT+4": true, "Etc/GMT+5": true, "Etc/GMT+6": true, "Etc/GMT+7": true, "Etc/GMT+8": true, "Etc/GMT+9": true, "Etc/GMT-0": true, "Etc/GMT-1": true, "Etc/GMT-2": true, "Etc/GMT-3": true, "Etc/GMT-4": true, "Etc/GMT-5": true, "Etc/GMT-6": true, "Etc/GMT-7": true, "Etc/GMT-8": true, "Etc/GMT-9": true, "Greenwich": true, "Kwajalein": true, "Singapore": true, "US/Alaska": true, "US/Hawaii": true, "Universal": true, "Asia/Amman": true, "Asia/Aqtau": true, "Asia/Chita": true, "Asia/Dacca": true, "Asia/Dhaka": true, "Asia/Dubai": true, "Asia/Kabul": true, "Asia/Macao": true, "Asia/Macau": true, "Asia/Qatar": true, "Asia/Seoul": true, "Asia/Tokyo": true, "Asia/Tomsk": true, "Etc/GMT+10": true, "Etc/GMT+11": true, "Etc/GMT+12": true, "Etc/GMT-10": true, "Etc/GMT-11": true, "Etc/GMT-12": true, "Etc/GMT-13": true, "Etc/GMT-14": true, "US/Arizona": true, "US/Central": true, "US/Eastern": true, "US/Pacific": true, "Africa/Juba": true, "Africa/Lome": true, "Asia/Almaty": true, "Asia/Anadyr": true, "Asia/Aqtobe": true, "Asia/Atyrau": true, "Asia/Beirut": true, "Asia/Brunei": true, "Asia/Harbin": true, "Asia/Hebron": true, "Asia/Kuwait": true, "Asia/Manila": true, "Asia/Muscat": true, "Asia/Riyadh": true, "Asia/Saigon": true, "Asia/Taipei": true, "Asia/Tehran": true, "Asia/Thimbu": true, "Asia/Urumqi": true, "Asia/Yangon": true, "Brazil/Acre": true, "Brazil/East": true, "Brazil/West": true, "Europe/Kiev": true, "Europe/Kyiv": true, "Europe/Oslo": true, "Europe/Riga": true, "Europe/Rome": true, "Indian/Mahe": true, "Pacific/Yap": true, "US/Aleutian": true, "US/Michigan": true, "US/Mountain": true, "Africa/Accra": true, "Africa/Cairo": true, "Africa/Ceuta": true, "Africa/Dakar": true, "Africa/Lagos": true, "Africa/Tunis": true, "America/Adak": true, "America/Atka": true, "America/Lima": true, "America/Nome": true, "America/Nuuk": true, "Asia/Baghdad": true, "Asia/Bahrain": true, "Asia/Bangkok": true, "Asia/Barnaul": true, "Asia/Bishkek": true, "Asia/Colombo": true, "Asia/Irkutsk": true, "Asia/Jakarta": true, "Asia/Karachi": true, "Asia/Kashgar": true, "Asia/Kolkata": true, "Asia/Kuching": true, "Asia/Magadan": true, "Asia/Nicosia": true, "Asia/Rangoon": true, "Asia/Tbilisi": true, "Asia/Thimphu": true, "Asia/Yakutsk": true, "Asia/Yerevan": true, "Canada/Yukon": true, "Europe/Kirov": true, "Europe/Malta": true, "Europe/Minsk": true, "Europe/Paris": true, "Europe/Sofia": true, "Europe/Vaduz": true, "Indian/Cocos": true, "Pacific/Apia": true, "Pacific/Fiji": true, "Pacific/Guam": true, "Pacific/Niue": true, "Pacific/Truk": true, "Pacific/Wake": true, "Africa/Asmara": true, "Africa/Asmera": true, "Africa/Bamako": true, "Africa/Bangui": true, "Africa/Banjul": true, "Africa/Bissau": true, "Africa/Douala": true, "Africa/Harare": true, "Africa/Kigali": true, "Africa/Luanda": true, "Africa/Lusaka": true, "Africa/Malabo": true, "Africa/Maputo": true, "Africa/Maseru": true, "Africa/Niamey": true, "America/Aruba": true, "America/Bahia": true, "America/Belem": true, "America/Boise": true, "America/Jujuy": true, "America/Sitka": true, "America/Thule": true, "Asia/Ashgabat": true, "Asia/Calcutta": true, "Asia/Damascus": true, "Asia/Dushanbe": true, "Asia/Istanbul": true, "Asia/Jayapura": true, "Asia/Katmandu": true, "Asia/Khandyga": true, "Asia/Makassar": true, "Asia/Qostanay": true, "Asia/Sakhalin": true, "Asia/Shanghai": true, "Asia/Tashkent": true, "Asia/Tel_Aviv": true, "Asia/Ust-Nera": true, "Australia/ACT": true, "Australia/LHI": true, "Australia/NSW": true, "Etc/Greenwich": true, "Etc/Universal": true, "Europe/Athens": true, "Europe/Berlin": true, "Europe/Dublin": true, "Europe/Jersey": true, "Europe/Lisbon": true, "Europe/London": true, "Europe/Madrid": true, "Europe/Monaco": true, "Europe/Moscow": true, "Europe/Prague": true, "Europe/Samara": true, "Europe/Skopje": true, "Europe/Tirane": true, "Europe/Vienna": true, "Europe/Warsaw": true, "Europe/Zagreb": true, "Europe/Zurich": true, "Indian/Chagos": true, "Indian/Comoro": true, "Pacific/Chuuk": true, "Pacific/Efate": true, "Pacific/Nauru": true, "Pacific/Palau": true, "Pacific/Samoa": true, "Africa/Abidjan": true, "Africa/Algiers": true, "Africa/Conakry": true, "Africa/Kampala": true, "Africa/Mbabane": true, "Africa/Nairobi": true, "Africa/Tripoli": true, "America/Belize": true, "America/Bogota": true, "America/Cancun": true, "America/Cayman": true, "America/Cuiaba": true, "America/Dawson": true, "America/Denver": true, "America/Guyana": true, "America/Havana": true, "America/Inuvik": true, "America/Juneau": true, "America/La_Paz": true, "America/Maceio": true, "America/Manaus": true, "America/Merida": true, "America/Nassau": true, "America/Panama": true, "America/Recife": true, "America/Regina": true, "America/Virgin": true, "Asia/Ashkhabad": true, "Asia/Chongqing": true, "Asia/Chungking": true, "Asia/Famagusta": true, "Asia/Hong_Kong": true, "Asia/Jerusalem": true, "Asia/Kamchatka": true, "Asia/Kathmandu": true, "Asia/Pontianak": true, "Asia/Pyongyang": true, "Asia/Qyzylorda": true, "Asia/Samarkand": true, "Asia/Singapore": true, "Asia/Vientiane": true, "Atlantic/Faroe": true, "Australia/West": true, "Canada/Central": true, "Canada/Eastern": true, "Canada/Pacific": true, "Europe/Andorra": true, "Europe/Belfast": true, "Europe/Nicosia": true, "Europe/Saratov": true, "Europe/Tallinn": true, "Europe/Vatican": true, "Europe/Vilnius": true, "Indian/Mayotte": true, "Indian/Reunion": true, "Mexico/BajaSur": true, "Mexico/General": true, "Pacific/Easter": true, "Pacific/Kanton": true, "Pacific/Kosrae": true, "Pacific/Majuro": true, "Pacific/Midway": true, "Pacific/Noumea": true, "Pacific/Ponape": true, "Pacific/Saipan": true, "Pacific/Tahiti": true, "Pacific/Tarawa": true, "Pacific/Wallis": true, "Africa/Blantyre": true, "Africa/Djibouti": true, "Africa/El_Aaiun": true, "Africa/Freetown": true, "Africa/Gaborone": true, "Africa/Khartoum": true, "Africa/Kinshasa": true, "Africa/Monrovia": true, "Africa/Ndjamena": true, "Africa/Sao_Tome": true, "Africa/Timbuktu": true, "Africa/Windhoek": true, "America/Antigua": true, "America/Caracas": true, "America/Cayenne": true, "America/Chicago": true, "America/Cordoba": true, "America/Creston": true, "America/Curacao": true, "America/Detroit": true, "America/Godthab": true, "America/Grenada": true, "America/Halifax": true, "America/Iqaluit": true, "America/Jamaica": true, "America/Knox_IN": true, "America/Managua": true, "America/Marigot": true, "America/Mendoza": true, "America/Moncton": true, "America/Nipigon": true, "America/Noronha": true, "America/Ojinaga": true, "America/Phoenix": true, "America/Rosario": true, "America/Tijuana": true, "America/Toronto": true, "America/Tortola": true, "America/Yakutat": true, "Asia/Choibalsan": true, "Asia/Phnom_Penh": true, "Asia/Ulan_Bator": true, "Atlantic/Azores": true, "Atlantic/Canary": true, "Atlantic/Faeroe": true, "Australia/Eucla": true, "Australia/North": true, "Australia/Perth": true, "Australia/South": true, "Canada/Atlantic": true, "Canada/Mountain": true, "Europe/Belgrade": true, "Europe/Brussels": true, "Europe/Budapest": true, "Europe/Busingen": true, "Europe/Chisinau": true, "Europe/Guernsey": true, "Europe/Helsinki": true, "Europe/Istanbul": true, "Europe/Sarajevo": true, "Europe/Tiraspol": true, "Europe/Uzhgorod": true, "Indian/Maldives": true, "Pacific/Chatham": true, "Pacific/Fakaofo": true, "Pacific/Gambier": true, "Pacific/Norfolk": true, "Pacific/Pohnpei": true, "US/East-Indiana": true, "Africa/Bujumbura": true, "Africa/Mogadishu": true, "America/Anguilla": true, "America/Asuncion": true, "America/Atikokan": true, "America/Barbados": true, "America/Dominica": true, "America/Edmonton": true, "America/Eirunepe": true, "America/Ensenada": true, "America/Mazatlan": true, "America/Miquelon": true, "America/Montreal": true, "America/New_York": true, "America/Resolute": true, "America/Santarem": true, "America/Santiago": true, "America/Shiprock": true, "America/St_Johns": true, "America/St_Kitts": true, "America/St_Lucia": true, "America/Winnipeg": true, "Antarctica/Casey": true, "Antarctica/Davis": true, "Antarctica/Syowa": true, "Antarctica/Troll": true, "Asia/Ho_Chi_Minh": true, "Asia/Krasnoyarsk": true, "Asia/Novosibirsk": true, "Asia/Ulaanbaatar": true, "Asia/Vladivostok": true, "Atlantic/Bermuda": true, "Atlantic/Madeira": true, "Atlantic/Stanley": true, "Australia/Currie": true, "Australia/Darwin": true, "Australia/Hobart": true, "Australia/Sydney": true, "Brazil/DeNoronha": true, "Europe/Amsterdam": true, "Europe/Astrakhan": true, "Europe/Bucharest": true, "Europe/Gibraltar": true, "Europe/Ljubljana": true, "Europe/Mariehamn": true, "Europe/Podgorica": true, "Europe/Stockholm": true, "Europe/Ulyanovsk": true, "Europe/Volgograd": true, "Indian/Christmas": true, "Indian/Kerguelen": true, "Indian/Mauritius": true, "Mexico/BajaNorte": true, "Pacific/Auckland": true, "Pacific/Funafuti": true, "Pacific/Honolulu": true, "Pacific/Johnston": true, "Pacific/Pitcairn": true, "Africa/Casablanca": true, "Africa/Libreville": true, "Africa/Lubumbashi": true, "Africa/Nouakchott": true, "Africa/Porto-Novo": true, "America/Anchorage": true, "America/Araguaina": true, "America/Boa_Vista": true, "America/Catamarca": true, "America/Chihuahua": true, "America/Coyhaique": true, "America/Fortaleza": true, "America/Glace_Bay": true, "America/Goose_Bay": true, "America/Guatemala": true, "America/Guayaquil": true, "America/Matamoros": true, "America/Menominee": true, "America/Monterrey": true, "America/Sao_Paulo": true, "America/St_Thomas": true, "America/Vancouver": true, "Antarctica/Mawson": true, "Antarctica/Palmer": true, "Antarctica/Vostok": true, "Asia/Kuala_Lumpur": true, "Asia/Novokuznetsk": true, "Chile/Continental": true, "Europe/Bratislava": true, "Europe/Copenhagen": true, "Europe/Luxembourg": true, "Europe/San_Marino": true, "Europe/Simferopol": true, "Europe/Zaporozhye": true, "Pacific/Enderbury": true, "Pacific/Galapagos": true, "Pacific/Kwajalein": true, "Pacific/Marquesas": true, "Pacific/Pago_Pago": true, "Pacific/Rarotonga": true, "Pacific/Tongatapu": true, "US/Indiana-Starke": true, "Africa/Addis_Ababa": true, "Africa/Brazzaville": true, "Africa/Ouagadougou": true, "America/Costa_Rica": true, "America/Fort_Wayne": true, "America/Grand_Turk": true, "America/Guadeloupe": true, "America/Hermosillo": true, "America/Kralendijk": true, "America/Louisville": true, "America/Martinique": true, "America/Metlakatla": true, "America/Montevideo": true, "America/Montserrat": true, "America/Paramaribo": true, "America/Porto_Acre": true, "America/Rio_Branco": true, "America/St_Vincent": true, "America/Whitehorse": true, "Antarctica/McMurdo": true, "Antarctica/Rothera": true, "Asia/Srednekolymsk": true, "Asia/Ujung_Pandang": true, "Asia/Yekaterinburg": true, "Atlantic/Jan_Mayen": true, "Atlantic/Reykjavik": true, "Atlantic/St_Helena": true, "Australia/Adelaide": true, "Australia/Brisbane": true, "Australia/Canberra": true, "Australia/Lindeman": true, "Australia/Tasmania": true, "Australia/Victoria": true, "Chile/EasterIsland": true, "Europe/Isle_of_Man": true, "Europe/Kaliningrad": true, "Pacific/Kiritimati": true, "Africa/Johannesburg": true, "America/El_Salvador": true, "America/Fort_Nelson": true, "America/Los_Angeles": true, "America/Mexico_City": true, "America/Pangnirtung": true, "America/Porto_Velho": true, "America/Puerto_Rico": true, "America/Rainy_River": true, "America/Tegucigalpa": true, "America/Thunder_Bay": true, "America/Yellowknife": true, "Arctic/Longyearbyen": true, "Atlantic/Cape_Verde": true, "Australia/Lord_Howe": true, "Australia/Melbourne": true, "Canada/Newfoundland": true, "Canada/Saskatchewan": true, "Indian/Antananarivo": true, "Pacific/Guadalcanal": true, "Africa/Dar_es_Salaam": true, "America/Blanc-Sablon": true, "America/Buenos_Aires": true, "America/Campo_Grande": true, "America/Danmarkshavn": true, "America/Dawson_Creek": true, "America/Indiana/Knox": true, "America/Indianapolis": true, "America/Punta_Arenas": true, "America/Rankin_Inlet": true, "America/Santa_Isabel": true, "America/Scoresbysund": true, "Antarctica/Macquarie": true, "Australia/Queensland": true, "Australia/Yancowinna": true, "Pacific/Bougainville": true, "Pacific/Port_Moresby": true, "America/Cambridge_Bay": true, "America/Ciudad_Juarez": true, "America/Coral_Harbour": true, "America/Indiana/Vevay": true, "America/Lower_Princes": true, "America/Port_of_Spain": true, "America/Santo_Domingo": true, "America/St_Barthelemy": true, "America/Swift_Current": true, "Antarctica/South_Pole": true, "Australia/Broken_Hill": true, "America/Bahia_Banderas": true, "America/Port-au-Prince": true, "Atlantic/South_Georgia": true, "America/Argentina/Jujuy": true, "America/Argentina/Salta": true, "America/Indiana/Marengo": true, "America/Indiana/Winamac": true, "America/Argentina/Cordoba": true, "America/Argentina/Mendoza": true, "America/Argentina/Tucuman": true, "America/Argentina/Ushuaia": true, "America/Indiana/Tell_City": true, "America/Indiana/Vincennes": true, "Antarctica/DumontDUrville": true, "America/Argentina/La_Rioja": true, "America/Argentina/San_Juan": true, "America/Argentina/San_Luis": true, "America/Indiana/Petersburg": true, "America/Argentina/Catamarca": true, "America/Kentucky/Louisville": true, "America/Kentucky/Monticello": true, "America/North_Dakota/Beulah": true, "America/North_Dakota/Center": true, "America/Indiana/Indianapolis": true, "America/Argentina/Buenos_Aires": true, "America/Argentina/Rio_Gallegos": true, "America/North_Dakota/New_Salem": true, "America/Argentina/ComodRivadavia": true}'::jsonb ? tz) OR dialer._is_time_zone_slow(tz));
+comment on function dialer._is_time_zone(tz text) is 'Internal: true when tz is a time zone name Postgres knows (IANA names such as America/New_York). Names of pg_timezone_names at migration time are looked up in a constant; others are tried by _is_time_zone_slow.';
+
+CREATE OR REPLACE FUNCTION dialer._is_time_zone_slow(tz text)
+ RETURNS boolean
  LANGUAGE plpgsql
  IMMUTABLE STRICT
 AS $function$
@@ -591,7 +598,7 @@ exception when invalid_parameter_value then
   return false;
 end
 $function$;
-comment on function dialer._is_time_zone(tz text) is 'Internal: true when tz is a time zone name Postgres knows (IANA names such as America/New_York).';
+comment on function dialer._is_time_zone_slow(tz text) is 'Internal: true when tz is a time zone name Postgres accepts (tries it; a subtransaction per call). The fallback of _is_time_zone.';
 
 CREATE OR REPLACE FUNCTION dialer._local_instants(tz text, local_time timestamp without time zone)
  RETURNS SETOF timestamp with time zone
@@ -634,6 +641,12 @@ begin
 end
 $function$;
 comment on function dialer._local_start(tz text, local_time timestamp without time zone) is 'Internal: the first instant at which the wall clock in tz reads local_time or later: the earlier of two instants for a repeated (fall-back) time, the end of the gap for a time that does not exist (spring forward).';
+
+CREATE OR REPLACE FUNCTION dialer._new_contact_id()
+ RETURNS uuid
+ LANGUAGE sql
+AS $function$select uuidv7()$function$;
+comment on function dialer._new_contact_id() is 'Internal: the id of a new contact: uuidv7() (time-ordered, so indexes on contact ids grow at their right edge) on Postgres 18 and later, gen_random_uuid() before.';
 
 CREATE OR REPLACE FUNCTION dialer._next_wake_at(at timestamp with time zone, p_tenant_id uuid)
  RETURNS timestamp with time zone
@@ -1341,10 +1354,13 @@ end
 $function$;
 comment on function dialer.finish_import(p_import_id uuid, p_rows integer, p_imported integer, p_duplicates integer, p_dnc integer, p_rejected integer, p_errors jsonb, p_at timestamp with time zone) is 'Stores the report of a running import (status completed) and, when its campaign is active or paused, schedules the new members with schedule_new_members. Returns the number of calls created (the caller wakes the worker when > 0).';
 
-CREATE OR REPLACE FUNCTION dialer.import_contacts_batch(p_tenant_id uuid, p_campaign_id uuid, p_import_id uuid, p_rows jsonb, p_at timestamp with time zone)
+CREATE OR REPLACE FUNCTION dialer.import_contacts_batch(p_tenant_id uuid, p_campaign_id uuid, p_import_id uuid, p_phones text[], p_names text[], p_time_zones text[], p_possible_time_zones text[], p_time_zone_sources text[], p_variables text[], p_at timestamp with time zone)
  RETURNS TABLE(imported integer, duplicates integer, dnc integer)
  LANGUAGE plpgsql
 AS $function$
+declare
+  v_added integer;
+  v_dnc integer;
 begin
   perform from dialer.campaigns where id = p_campaign_id and tenant_id = p_tenant_id;
   if not found then
@@ -1363,8 +1379,10 @@ begin
   -- New numbers become contacts. An existing contact not yet in the campaign is refreshed from
   -- the file (it joins the campaign just below); one already in it is a duplicate and untouched.
   insert into dialer.contacts as c (tenant_id, phone, name, time_zone, possible_time_zones, time_zone_source, created_at, updated_at)
-  select p_tenant_id, r.phone, r.name, r.time_zone, coalesce(r.possible_time_zones, '{}'), r.time_zone_source, p_at, p_at
-  from jsonb_to_recordset(p_rows) as r (phone text, name text, time_zone text, possible_time_zones text[], time_zone_source text)
+  select p_tenant_id, r.phone, r.name, r.time_zone, coalesce(string_to_array(nullif(r.possible_time_zones, ''), ','), '{}'),
+    r.time_zone_source, p_at, p_at
+  from unnest(p_phones, p_names, p_time_zones, p_possible_time_zones, p_time_zone_sources)
+    as r (phone, name, time_zone, possible_time_zones, time_zone_source)
   on conflict (tenant_id, phone) do update set
     name = coalesce(excluded.name, c.name),
     time_zone = case
@@ -1384,29 +1402,31 @@ begin
           and (c.time_zone_source is distinct from 'column' or c.time_zone is distinct from excluded.time_zone))
       or (c.time_zone_source is null and excluded.time_zone_source is not null));
 
-  return query
-  with added as (
-    insert into dialer.campaign_contacts (campaign_id, contact_id, variables, import_id, added_at)
-    select p_campaign_id, c.id, coalesce(r.variables, '{}'), p_import_id, p_at
-    from jsonb_to_recordset(p_rows) as r (phone text, variables jsonb)
+  -- Each row's contact (and whether its number is on the do-not-call list) is read once; the
+  -- members actually added are matched back to it by contact id (a hash join of two batches).
+  with input as materialized (
+    select c.id, r.variables, d.listed is not null as listed
+    from unnest(p_phones, p_variables) as r (phone, variables)
     cross join lateral (
       select id from dialer.contacts where tenant_id = p_tenant_id and phone = r.phone limit 1
     ) c
+    left join lateral (
+      select true as listed from dialer.dnc where tenant_id = p_tenant_id and phone = r.phone limit 1
+    ) d on true
+  ), added as (
+    insert into dialer.campaign_contacts (campaign_id, contact_id, variables, import_id, added_at)
+    select p_campaign_id, i.id, coalesce(i.variables::jsonb, '{}'), p_import_id, p_at
+    from input i
     on conflict (campaign_id, contact_id) do nothing
     returning contact_id
   )
-  select
-    (count(*) filter (where not d.listed))::integer,
-    (jsonb_array_length(p_rows) - count(*))::integer,
-    (count(*) filter (where d.listed))::integer
-  from added a
-  cross join lateral (select phone from dialer.contacts where id = a.contact_id limit 1) c
-  cross join lateral (
-    select exists (select from dialer.dnc where tenant_id = p_tenant_id and phone = c.phone) as listed
-  ) d;
+  select count(*)::integer, (count(*) filter (where i.listed))::integer into v_added, v_dnc
+  from added a join input i on i.id = a.contact_id;
+
+  return query select v_added - v_dnc, cardinality(p_phones) - v_added, v_dnc;
 end
 $function$;
-comment on function dialer.import_contacts_batch(p_tenant_id uuid, p_campaign_id uuid, p_import_id uuid, p_rows jsonb, p_at timestamp with time zone) is 'Writes one batch of an import: p_rows is a JSON array of {phone (E.164, unique within the batch), name, time_zone, possible_time_zones, time_zone_source, variables}. Returns how many became members (imported, not on the do-not-call list), were already members (duplicates) and became members but are on the do-not-call list (dnc).';
+comment on function dialer.import_contacts_batch(p_tenant_id uuid, p_campaign_id uuid, p_import_id uuid, p_phones text[], p_names text[], p_time_zones text[], p_possible_time_zones text[], p_time_zone_sources text[], p_variables text[], p_at timestamp with time zone) is 'Writes one batch of an import, given as parallel arrays (element i of each is row i): phones (E.164, unique within the batch), names, time zones, possible time zones (comma-separated, empty for none), time zone sources, variables (a JSON object as text). Returns how many became members (imported, not on the do-not-call list), were already members (duplicates) and became members but are on the do-not-call list (dnc).';
 
 CREATE OR REPLACE FUNCTION dialer.next_wake_at(at timestamp with time zone)
  RETURNS timestamp with time zone

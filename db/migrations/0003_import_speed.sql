@@ -41,16 +41,28 @@ alter table dialer.campaign_contacts drop constraint campaign_contacts_import_fk
 comment on column dialer.campaign_contacts.import_id is
   'The import that added the member (null when added otherwise). Not a foreign key: imports are deleted only with their campaign, which deletes its members.';
 
--- 3. New contacts get time-ordered ids (uuidv7, Postgres 18) instead of random ones: the
--- contacts primary key, and campaign_contacts' primary key (campaign_id, contact_id) and its
--- contact_id index, then grow at their right edge instead of at a random leaf per row (measured
--- on 100,000 rows: ~2 µs less per contact, ~6 µs less per membership; more once the indexes no
--- longer fit in memory). The id reveals when the contact was created, which the API shows anyway
--- (createdAt).
-alter table dialer.contacts alter column id set default uuidv7();
+-- 3. New contacts get time-ordered ids (uuidv7) instead of random ones: the contacts primary key,
+-- and campaign_contacts' primary key (campaign_id, contact_id) and its contact_id index, then grow
+-- at their right edge instead of at a random leaf per row (measured on 100,000 rows: ~2 µs less
+-- per contact, ~6 µs less per membership; more once the indexes no longer fit in memory). The id
+-- reveals when the contact was created, which the API shows anyway (createdAt). uuidv7() is
+-- built in from Postgres 18; on an older server (DATABASE_URL) the ids stay random.
+do $migration$
+begin
+  if exists (select from pg_proc where proname = 'uuidv7' and pronamespace = 'pg_catalog'::regnamespace) then
+    create function dialer._new_contact_id() returns uuid language sql volatile as 'select uuidv7()';
+  else
+    create function dialer._new_contact_id() returns uuid language sql volatile as 'select gen_random_uuid()';
+  end if;
+end
+$migration$;
+comment on function dialer._new_contact_id() is
+  'Internal: the id of a new contact: uuidv7() (time-ordered, so indexes on contact ids grow at their right edge) on Postgres 18 and later, gen_random_uuid() before.';
+alter table dialer.contacts alter column id set default dialer._new_contact_id();
 
 -- Down Migration
 alter table dialer.contacts alter column id set default gen_random_uuid();
+drop function dialer._new_contact_id();
 comment on column dialer.campaign_contacts.import_id is null;
 alter table dialer.campaign_contacts
   add constraint campaign_contacts_import_fk foreign key (import_id) references dialer.imports (id) on delete set null;

@@ -161,7 +161,7 @@ t.test("fairness: a tenant's sources take turns in a rotation that survives betw
   const wrapped = sourcesOf(await claim(pool, 2));
   t.same(wrapped, rotation.slice(1, 3).sort(), 'after the last source the rotation starts again, skipping empty sources');
   // A source with no room is skipped without ending the walk.
-  await pool.query(sql.unsafe`update dialer.campaigns set max_concurrency = 1 where id = ${rotation[3]}`);
+  await pool.query(sql.unsafe`update dialer.campaigns set max_concurrency = 1 where id = ${rotation[3]!}`);
   t.same(sourcesOf(await claim(pool, 2)), [rotation[4], rotation[5]].sort(), 'a full campaign is passed over');
 });
 
