@@ -33,13 +33,13 @@ export type ServerCpu = () => number | null;
 export async function postgresServerCpu(url: string): Promise<ServerCpu> {
   const client = new pg.Client(url);
   await client.connect();
-  let backend: number;
+  let postmaster: number;
   try {
-    backend = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+    const backend = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+    postmaster = Number(statFields(backend)?.[1] ?? NaN); // read while the backend lives
   } finally {
     await client.end();
   }
-  const postmaster = Number(statFields(backend)?.[1] ?? NaN);
   if (!Number.isFinite(postmaster)) return () => null;
   return () => {
     const own = statFields(postmaster);
