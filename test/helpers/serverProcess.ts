@@ -12,7 +12,7 @@ export type ServerProcess = {
 };
 
 export function runMain(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; logs: Record<string, unknown>[]; stderr: () => string } {
-  const child = spawn(process.execPath, [...(process.env.PROF_ARGS ? process.env.PROF_ARGS.split(' ') : []), '--import', 'tsx', 'server/main.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
