@@ -11,6 +11,7 @@ import { startVapiSimulator } from '../server/vapiSimulator/index.js';
 import { encryptSecret } from '../server/crypto.js';
 import { TEST_APP_SECRET, waitFor } from '../test/worker/fixtures.js';
 import { postgresServerCpu, processCpuMs } from './processCpu.js';
+import { defaultWorkerSettings } from '../server/worker/settings.js';
 import type { BenchContext, BenchSection, Goal } from './types.js';
 
 const TENANTS = 6;
@@ -143,6 +144,6 @@ export async function run(context: BenchContext): Promise<BenchSection> {
     figures,
     goals,
     table,
-    notes: `Direct calls of ${TENANTS} tenants, all due; simulator answering at once; each worker process dials up to 25 calls at a time. Everything (Postgres, simulator, workers) shares this machine's ${cpus().length} cores: at N cores the rate cannot exceed N × 10⁶ / (total CPU µs per call). CPU from /proc between the wake-up and the last dial (Postgres: the whole server, reaped backends included).`,
+    notes: `Direct calls of ${TENANTS} tenants, all due; simulator answering at once; each worker process claims ${defaultWorkerSettings.batchSize} calls at a time and has up to ${defaultWorkerSettings.concurrency} POSTs in flight. Everything (Postgres, simulator, workers) shares this machine's ${cpus().length} cores: at N cores the rate cannot exceed N × 10⁶ / (total CPU µs per call). CPU from /proc between the wake-up and the last dial (Postgres: the whole server, reaped backends included).`,
   };
 }
