@@ -3,12 +3,15 @@
 // process; the figure: three. Every call must be dialed exactly once (the simulator's record).
 // Calls never end here (no webhooks), so the measure is claim + begin_dial + POST + record_dialed.
 import { randomBytes } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
 import pg from 'pg';
 import { createDatabase, dropDatabase, withDatabase } from '../db/databaseUrls.js';
 import { runMain } from '../test/helpers/serverProcess.js';
 import { startVapiSimulator } from '../server/vapiSimulator/index.js';
 import { encryptSecret } from '../server/crypto.js';
 import { TEST_APP_SECRET, waitFor } from '../test/worker/fixtures.js';
+import { postgresServerCpu, processCpuMs } from './processCpu.js';
+import { defaultWorkerSettings } from '../server/worker/settings.js';
 import type { BenchContext, BenchSection, Goal } from './types.js';
 
 const TENANTS = 6;
@@ -45,8 +48,15 @@ async function measure(context: BenchContext, workers: number, calls: number) {
   const name = `${context.template}_tp_${randomBytes(3).toString('hex')}`;
   await createDatabase(context.serverUrl, name, context.template);
   const url = withDatabase(context.serverUrl, name);
-  // Calls stay queued for an hour: nothing plays, no webhooks.
-  const sim = await startVapiSimulator({ concurrencyLimit: 1_000_000, timing: { queuedMs: 3_600_000 } });
+  // Calls stay queued for an hour: nothing plays, and no webhooks (not even 'queued': there is no
+  // receiver here, and failed deliveries cost this process more than answering the POST).
+  // Records stay small: 6,000 requests.
+  const sim = await startVapiSimulator({
+    concurrencyLimit: 1_000_000,
+    timing: { queuedMs: 3_600_000 },
+    sendWebhooks: false,
+    recordBodies: false,
+  });
   const children: ReturnType<typeof runMain>[] = [];
   try {
     // One after another: each migrates on start.
@@ -56,11 +66,20 @@ async function measure(context: BenchContext, workers: number, calls: number) {
       await waitFor(() => child.logs.some((line) => line.event === 'worker.sleeping'), 60_000, 'a worker to start and sleep');
     }
     await seed(url, sim.url, calls);
+    const serverCpu = await postgresServerCpu(context.serverUrl);
+    const cpuNow = () => ({
+      workers: children.reduce((sum, { child }) => sum + (processCpuMs(child.pid!) ?? NaN), 0),
+      bench: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000,
+      postgres: serverCpu() ?? NaN,
+    });
     const client = new pg.Client(url);
     await client.connect();
+    const before = cpuNow();
     await client.query(`select pg_notify('dialer_wake', 'bench')`);
     await client.end();
-    await waitFor(() => sim.dials().length >= calls, 120_000, 'every call dialed');
+    await waitFor(() => sim.calls.size >= calls, 120_000, 'every call dialed');
+    const after = cpuNow();
+    const load = loadavg()[0]!;
     await new Promise((resolve) => setTimeout(resolve, 500)); // anything dialed twice would show now
     const dials = sim.dials();
     const times = dials.map((dial) => dial.at);
@@ -69,6 +88,14 @@ async function measure(context: BenchContext, workers: number, calls: number) {
       perSecond: Math.round(calls / seconds),
       dials: dials.length,
       distinct: new Set(dials.map((dial) => dial.externalId)).size,
+      // CPU µs per call placed, from the notify to the last dial: the worker processes together,
+      // this process (the simulator, and the bench's polling), the whole Postgres server.
+      cpuUsPerCall: {
+        workers: Math.round(((after.workers - before.workers) * 1000) / calls),
+        simulator: Math.round(((after.bench - before.bench) * 1000) / calls),
+        postgres: Math.round(((after.postgres - before.postgres) * 1000) / calls),
+      },
+      load: Math.round(load * 100) / 100,
     };
   } finally {
     for (const { child } of children) {
@@ -90,22 +117,33 @@ export async function run(context: BenchContext): Promise<BenchSection> {
     calls_per_s_three_workers: three.perSecond,
     dialed_twice_three_workers: three.dials - three.distinct,
     dialed_twice_one_worker: one.dials - one.distinct,
+    cpu_us_per_call_one_worker_processes: one.cpuUsPerCall.workers,
+    cpu_us_per_call_one_simulator: one.cpuUsPerCall.simulator,
+    cpu_us_per_call_one_postgres: one.cpuUsPerCall.postgres,
+    cpu_us_per_call_three_worker_processes: three.cpuUsPerCall.workers,
+    cpu_us_per_call_three_simulator: three.cpuUsPerCall.simulator,
+    cpu_us_per_call_three_postgres: three.cpuUsPerCall.postgres,
+    load_average_1m: three.load,
   };
   const goals: Goal[] = [
     { name: 'calls placed per second, three workers', value: three.perSecond, target: '≥ 500/s', met: three.perSecond >= 500 },
     { name: 'calls dialed twice', value: figures.dialed_twice_three_workers, target: '0', met: figures.dialed_twice_three_workers === 0 && three.dials === calls },
   ];
   const table = [
-    '| worker processes | calls | calls placed per second | dialed twice |',
-    '|---|---|---|---|',
-    `| 1 (baseline) | ${calls} | ${one.perSecond} | ${figures.dialed_twice_one_worker} |`,
-    `| 3 | ${calls} | ${three.perSecond} | ${figures.dialed_twice_three_workers} |`,
+    '| worker processes | calls | calls placed per second | dialed twice | CPU µs per call: worker processes | simulator (bench process) | Postgres | total | load average (1 min) |',
+    '|---|---|---|---|---|---|---|---|---|',
+    row('1 (baseline)', one, figures.dialed_twice_one_worker),
+    row('3', three, figures.dialed_twice_three_workers),
   ].join('\n');
+  function row(label: string, m: typeof one, twice: number): string {
+    const cpu = m.cpuUsPerCall;
+    return `| ${label} | ${calls} | ${m.perSecond} | ${twice} | ${cpu.workers} | ${cpu.simulator} | ${cpu.postgres} | ${cpu.workers + cpu.simulator + cpu.postgres} | ${m.load} |`;
+  }
   return {
     name: 'throughput',
     figures,
     goals,
     table,
-    notes: `Direct calls of ${TENANTS} tenants, all due; simulator answering at once; each worker process dials up to 25 calls at a time. Everything (Postgres, simulator, workers) shares this machine's cores.`,
+    notes: `Direct calls of ${TENANTS} tenants, all due; simulator answering at once; each worker process claims ${defaultWorkerSettings.batchSize} calls at a time and has up to ${defaultWorkerSettings.concurrency} POSTs in flight. Everything (Postgres, simulator, workers) shares this machine's ${cpus().length} cores: at N cores the rate cannot exceed N × 10⁶ / (total CPU µs per call). CPU from /proc between the wake-up and the last dial (Postgres: the whole server, reaped backends included).`,
   };
 }

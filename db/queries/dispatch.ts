@@ -102,3 +102,23 @@ export async function liveCallCount(db: CommonQueryMethods): Promise<number> {
   return db.oneFirst(sql.type(z.object({ n: z.number() }))`
     select count(*)::int as n from dialer.calls where status in ('dialing', 'queued', 'ringing', 'in_progress')`);
 }
+
+const callIdRow = sql.type(z.object({ call_id: z.string() }));
+
+/** begin_dials: the ids of `callIds` that may be POSTed now (see begin_dial). */
+export async function beginDials(db: CommonQueryMethods, callIds: readonly string[], at: Date): Promise<readonly string[]> {
+  return db.anyFirst(callIdRow`
+    select call_id from dialer.begin_dials(${sql.array(callIds, 'uuid')}, ${iso(at)}::timestamptz) as call_id`);
+}
+
+export type DialedCall = { callId: string; vapiCallId: string; vapiStatus: string | null };
+
+/** record_dials: the ids recorded (see record_dialed). */
+export async function recordDials(db: CommonQueryMethods, dialed: readonly DialedCall[], at: Date): Promise<readonly string[]> {
+  return db.anyFirst(callIdRow`
+    select call_id from dialer.record_dials(
+      ${sql.array(dialed.map((d) => d.callId), 'uuid')},
+      ${sql.array(dialed.map((d) => d.vapiCallId), 'text')},
+      ${sql.array(dialed.map((d) => d.vapiStatus), 'text')},
+      ${iso(at)}::timestamptz) as call_id`);
+}

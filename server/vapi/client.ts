@@ -1,8 +1,11 @@
-// A plain-fetch VAPI client. Creating a call is never retried here: VAPI has no idempotency
-// key, so every failure is classified for the caller to decide, and "did the request reach
-// VAPI?" is kept apart from "VAPI said no":
-//   not_sent   - the connection was never made (refused, DNS): safe to dial again later;
+// A plain node:http(s) VAPI client (no SDK; not fetch, which costs about three times the CPU per
+// request: see server/worker/README.md, Throughput). Creating a call is never retried here: VAPI
+// has no idempotency key, so every failure is classified for the caller to decide, and "did the
+// request reach VAPI?" is kept apart from "VAPI said no":
+//   not_sent   - the connection was never made (refused, DNS, connect timeout): safe to dial again later;
 //   ambiguous  - a timeout or reset after the request may have reached VAPI: look it up first.
+import http from 'node:http';
+import https from 'node:https';
 import type { CreateCallBody, VapiCall } from './types.js';
 
 export type VapiClientOptions = {
@@ -45,7 +48,10 @@ export type VapiClient = {
   listCalls(query: ListCallsQuery): Promise<VapiCall[]>;
 };
 
-// Connection errors that prove nothing was sent. Anything else after fetch started
+/** Our code for a request whose timeout ran out before its connection was even made. */
+const CONNECT_TIMEOUT = 'PGDIALER_CONNECT_TIMEOUT';
+
+// Connection errors that prove nothing was sent. Anything else after the request started
 // (ECONNRESET, "other side closed", a timeout) may have reached VAPI.
 const NOT_SENT_CODES = new Set([
   'ECONNREFUSED',
@@ -54,7 +60,9 @@ const NOT_SENT_CODES = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'UND_ERR_CONNECT_TIMEOUT',
+  CONNECT_TIMEOUT,
   'ERR_INVALID_URL',
+  'ERR_INVALID_PROTOCOL',
 ]);
 
 function errorCodes(error: unknown): string[] {
@@ -92,6 +100,8 @@ export function parseRetryAfter(value: string | null, nowMs = Date.now()): numbe
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
 
+const headerValue = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value) ?? null;
+
 /** VAPI's error message: `message` (string or string[]) or `error`. */
 export function errorMessageOf(body: unknown, fallback: string): string {
   if (body && typeof body === 'object') {
@@ -104,8 +114,7 @@ export function errorMessageOf(body: unknown, fallback: string): string {
   return fallback;
 }
 
-async function readBody(response: Response): Promise<unknown> {
-  const text = await response.text();
+function parseBody(text: string): unknown {
   if (!text) return undefined;
   try {
     return JSON.parse(text);
@@ -114,16 +123,76 @@ async function readBody(response: Response): Promise<unknown> {
   }
 }
 
+// Shared keep-alive connections. An idle socket is closed after 4 s, or 1 s before the server's
+// Keep-Alive timeout hint when it sends a shorter one (Node's agent reads it), so a request is
+// rarely written on a socket the server is closing (that would be an ambiguous POST).
+const agents = {
+  'http:': new http.Agent({ keepAlive: true, timeout: 4_000 }),
+  'https:': new https.Agent({ keepAlive: true, timeout: 4_000 }),
+};
+
+type RawResponse = { status: number; headers: http.IncomingHttpHeaders; body: unknown };
+
+/**
+ * One request, answered in full, or rejected with the error that stopped it (its `code` tells
+ * whether anything can have been sent). `timeoutMs` bounds the whole exchange; when it runs out
+ * before the connection is made, the error carries CONNECT_TIMEOUT.
+ */
+function send(url: string, method: 'GET' | 'POST', headers: Record<string, string>, body: string | undefined, timeoutMs: number): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch (error) {
+      return reject(error);
+    }
+    const agent = target.protocol === 'http:' || target.protocol === 'https:' ? agents[target.protocol] : undefined;
+    if (!agent) return reject(Object.assign(new Error(`unsupported protocol ${target.protocol}`), { code: 'ERR_INVALID_PROTOCOL' }));
+    let connected = false;
+    const request = (target.protocol === 'https:' ? https : http).request(target, {
+      method,
+      agent,
+      headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+    });
+    const timer = setTimeout(() => {
+      const error = connected
+        ? Object.assign(new Error(`timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' })
+        : Object.assign(new Error(`connect timed out after ${timeoutMs} ms`), { code: CONNECT_TIMEOUT });
+      request.destroy(error);
+    }, timeoutMs);
+    request.on('socket', (socket) => {
+      if (!socket.connecting) connected = true; // a kept-alive socket
+      else socket.once('connect', () => (connected = true));
+    });
+    request.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: parseBody(Buffer.concat(chunks).toString('utf8')) });
+      });
+      response.on('aborted', () => request.destroy(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })));
+      response.on('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
+    request.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    request.end(body);
+  });
+}
+
 export function createVapiClient(options: VapiClientOptions): VapiClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 15_000;
   const headers = { Authorization: `Bearer ${options.apiKey}`, 'Content-Type': 'application/json' };
 
   async function read(path: string): Promise<{ status: number; body: unknown }> {
-    let response: Response;
     try {
-      response = await fetch(baseUrl + path, { headers, signal: AbortSignal.timeout(timeoutMs) });
-      return { status: response.status, body: await readBody(response) };
+      return await send(baseUrl + path, 'GET', headers, undefined, timeoutMs);
     } catch (error) {
       throw new VapiRequestError(`GET ${path} failed: ${describe(error)}`, undefined, { cause: error });
     }
@@ -131,21 +200,14 @@ export function createVapiClient(options: VapiClientOptions): VapiClient {
 
   return {
     async createCall(body) {
-      let response: Response;
-      let responseBody: unknown;
+      let response: RawResponse;
       try {
-        response = await fetch(`${baseUrl}/call`, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify(body),
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        responseBody = await readBody(response);
+        response = await send(`${baseUrl}/call`, 'POST', headers, JSON.stringify(body), timeoutMs);
       } catch (error) {
         const message = describe(error);
         return provesNotSent(error) ? { kind: 'not_sent', message } : { kind: 'ambiguous', message };
       }
-      const status = response.status;
+      const { status, body: responseBody } = response;
       const message = errorMessageOf(responseBody, `HTTP ${status}`);
       if (status === 200 || status === 201) {
         const call = responseBody as VapiCall | undefined;
@@ -161,7 +223,7 @@ export function createVapiClient(options: VapiClientOptions): VapiClient {
         return { kind: 'over_concurrency', status, message, concurrencyLimit: typeof limit === 'number' ? limit : undefined };
       }
       if (status === 408 || status === 429 || status >= 500) {
-        return { kind: 'retry_later', status, message, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) };
+        return { kind: 'retry_later', status, message, retryAfterMs: parseRetryAfter(headerValue(response.headers['retry-after'])) };
       }
       return { kind: 'rejected', status, message };
     },

@@ -92,6 +92,8 @@ export type SimulatorOptions = {
   notFoundWindowMs: number;
   /** Webhook URL for every call, overriding assistantOverrides.server.url. */
   webhookUrl?: string;
+  /** false: no webhook is posted at all (calls still play); for benchmarks of dialing alone. */
+  sendWebhooks: boolean;
   /** When set, webhooks carry x-timestamp and x-signature (hex HMAC-SHA256 of "{x-timestamp}.{raw body}"). */
   hmacSecret?: string;
   /** message.timestamp as epoch ms (current VAPI) or an ISO string (2024 payloads). */
@@ -137,6 +139,7 @@ export const defaultOptions: SimulatorOptions = {
   responseLatencyMs: 0,
   notFoundWindowMs: 0,
   timestampFormat: 'epoch-ms',
+  sendWebhooks: true,
   recordBodies: true,
   faults: { rate429: 0, rate500: 0, timeoutAfterCreate: 0, resetAfterCreate: 0, timeoutBeforeCreate: 0, resetBeforeCreate: 0, nextResponses: [], scope: 'create' },
   webhookFaults: { loseRate: 0, duplicateRate: 0, reorder: false },

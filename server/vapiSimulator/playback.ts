@@ -213,6 +213,7 @@ type ServerSetting = { url?: unknown; headers?: unknown; timeoutSeconds?: unknow
  * assistant's server (not validated on create, hence the type checks).
  */
 function webhookTarget(call: VapiCall, options: SimulatorOptions) {
+  if (!options.sendWebhooks) return undefined;
   const candidates = [call.assistantOverrides?.server, call.assistant?.server] as Array<ServerSetting | undefined>;
   const source = candidates.find((server) => typeof server?.url === 'string');
   const url = options.webhookUrl ?? (source?.url as string | undefined);

@@ -1,17 +1,19 @@
-// Dials one claimed call: begin_dial, POST /call, then write back what happened. Each outcome
+// Dials one claimed call: begin_dial, POST /call, then write back what happened (begin_dial and
+// record_dialed travel in batches with the process's other dials, see dialSteps.ts). Each outcome
 // of the POST has exactly one handling, and none of them sends the POST again: a call row is
 // dialed at most once (a later attempt is a new row, or the same row only after proof that
 // VAPI never created the call).
 import type { DatabasePool } from 'slonik';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
-import { applyCallResult, beginDial, recordDialed, releaseCall, type ClaimedCall } from '../../db/queries/dispatch.js';
+import { applyCallResult, releaseCall, type ClaimedCall } from '../../db/queries/dispatch.js';
 import { lowerVapiConcurrencyLimit, setVapiConcurrencyLimit } from '../../db/queries/tenantVapi.js';
 import { createCallBody } from '../vapi/callBody.js';
 import type { VapiCall } from '../vapi/types.js';
 import { TenantNotConfigured, type TenantClients } from './tenantClients.js';
 import { lookUpDialedCall } from './lookup.js';
 import type { WorkerSettings } from './settings.js';
+import type { DialSteps } from './dialSteps.js';
 
 export type DialDeps = {
   pool: DatabasePool;
@@ -20,6 +22,8 @@ export type DialDeps = {
   tenants: TenantClients;
   publicUrl: string;
   settings: WorkerSettings;
+  /** begin_dial and record_dialed, batched across this process's dials (createDialSteps). */
+  steps: DialSteps;
   /** The concurrency limit last reported per tenant, to skip writing an unchanged value. */
   reportedLimits: Map<string, number>;
 };
@@ -32,7 +36,7 @@ const later = (clock: Clock, ms: number) => new Date(clock.now().getTime() + ms)
 export const wallTimeOf = (clock: Clock, instant: Date) => new Date(instant.getTime() - (clock.now().getTime() - Date.now()));
 
 export async function recordCreated(deps: DialDeps, callId: string, tenantId: string, call: VapiCall): Promise<boolean> {
-  const recorded = await recordDialed(deps.pool, callId, call.id, call.status ?? null, deps.clock.now());
+  const recorded = await deps.steps.recordDialed({ callId, vapiCallId: call.id, vapiStatus: call.status ?? null });
   const limits = call.subscriptionLimits;
   if (limits?.concurrencyBlocked) {
     // VAPI holds the call and will end it with the concurrency endedReason, which
@@ -61,8 +65,7 @@ export async function dialCall(deps: DialDeps, claim: ClaimedCall): Promise<Dial
     return 'failed';
   }
 
-  const dialStartedAt = clock.now();
-  if (!(await beginDial(pool, callId, dialStartedAt))) return 'skipped';
+  if (!(await deps.steps.beginDial(callId))) return 'skipped';
   const body = createCallBody(
     {
       callId,

@@ -25,8 +25,8 @@ export type WorkerSettings = {
 };
 
 export const defaultWorkerSettings: WorkerSettings = {
-  batchSize: 50,
-  concurrency: 25,
+  batchSize: 100,
+  concurrency: 50,
   leaseSeconds: 300,
   reconcileAfterSeconds: 600,
   requestTimeoutMs: 15_000,

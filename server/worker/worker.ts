@@ -12,6 +12,7 @@ import { earliestPendingJobAt } from '../../db/queries/bossJobs.js';
 import { dialCall, type DialDeps } from './dialCall.js';
 import { reconcile } from './reconcile.js';
 import { createTenantClients } from './tenantClients.js';
+import { createDialSteps } from './dialSteps.js';
 import { listenForWakeUps, type WakeListener } from './wakeListener.js';
 import { defaultWorkerSettings, type WorkerSettings } from './settings.js';
 
@@ -61,6 +62,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       defaultBaseUrl: options.vapiBaseUrl,
       requestTimeoutMs: settings.requestTimeoutMs,
     }),
+    steps: createDialSteps(pool, clock),
     reportedLimits: new Map(),
   };
 

@@ -150,6 +150,21 @@ t.test('no server URL: the call still plays, nothing is posted', async (t) => {
   t.equal(sim.webhooksSent.length, 0);
 });
 
+t.test('sendWebhooks false: the call still plays, nothing is posted even with a URL', async (t) => {
+  const receiver = await startReceiver(t);
+  const sim = await startVapiSimulator({ timing: fast, sendWebhooks: false, script: () => ({ outcome: 'answered', durationMs: 5 }) });
+  t.teardown(() => sim.close());
+  const created = await post(sim.url, callBody({}, receiver.url));
+  await sim.idle();
+  t.equal(sim.calls.get(created.body.id)?.status, 'ended');
+  t.equal(sim.webhooksSent.length, 0);
+  t.equal(receiver.received.length, 0);
+  sim.configure({ sendWebhooks: true });
+  await post(sim.url, callBody({}, receiver.url));
+  await sim.idle();
+  t.equal(receiver.received.length, 5, 'posted again once turned back on');
+});
+
 t.test('iso timestamps, as in 2024 payloads', async (t) => {
   const receiver = await startReceiver(t);
   const sim = await startVapiSimulator({ timing: fast, timestampFormat: 'iso', script: () => ({ outcome: 'busy' }) });

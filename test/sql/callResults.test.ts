@@ -1,6 +1,6 @@
 // The end of a call (outcome_for, apply_call_result: retries, delays, limits, idempotence,
-// campaign completion) and the worker's small steps (begin_dial, record_dialed, release_call,
-// advance_call_status, calls_to_reconcile).
+// campaign completion) and the worker's small steps (begin_dial, record_dialed and their batch
+// forms begin_dials, record_dials, release_call, advance_call_status, calls_to_reconcile).
 import t from 'tap';
 import { sql, type DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
@@ -189,6 +189,38 @@ t.test('worker steps', async (t) => {
     const ringing = await claimed({ status: 'ringing' });
     t.equal(await record(ringing.callId, 'vapi-3'), true);
     t.match(await f.callRow(ringing.callId), { status: 'ringing', vapi_call_id: 'vapi-3' }, 'a webhook moved it further first');
+  });
+
+  await t.test('begin_dials: begin_dial per call of a batch', async (t) => {
+    const ready = await claimed();
+    const started = await claimed({ dial_started_at: AT });
+    const expired = await claimed({ lease_expires_at: '2026-06-10T15:00:30Z' });
+    const scheduled = await f.scenario();
+    const ids = [ready.callId, started.callId, expired.callId, scheduled.callId];
+    const begun = await pool.anyFirst(sql.unsafe`select id from dialer.begin_dials(${sql.array(ids, 'uuid')}, '2026-06-10T15:01:00Z') as id`);
+    t.same(begun, [ready.callId], 'only the call dialing, not started, leased');
+    t.match(await f.callRow(ready.callId), { dial_started_at: '2026-06-10T15:01:00.000Z', updated_at: '2026-06-10T15:01:00.000Z' });
+    t.match(await f.callRow(started.callId), { dial_started_at: '2026-06-10T15:00:00.000Z' }, 'a started call keeps its instant');
+    t.match(await f.callRow(expired.callId), { dial_started_at: null });
+    t.same(await pool.anyFirst(sql.unsafe`select id from dialer.begin_dials(${sql.array(ids, 'uuid')}, '2026-06-10T15:01:01Z') as id`), [], 'the second time');
+    t.same(await pool.anyFirst(sql.unsafe`select id from dialer.begin_dials('{}', ${AT}) as id`), [], 'an empty batch');
+  });
+
+  await t.test('record_dials: record_dialed per call of a batch', async (t) => {
+    const dialing = await claimed({ dial_started_at: AT });
+    const ringing = await claimed({ status: 'ringing', dial_started_at: AT });
+    const other = await claimed({ vapi_call_id: 'vapi-other', dial_started_at: AT });
+    const missing = '00000000-0000-4000-8000-000000000099';
+    const ids = [dialing.callId, ringing.callId, other.callId, missing];
+    const record = (vapiIds: string[], statuses: Array<string | null>) =>
+      pool.anyFirst(sql.unsafe`
+        select id from dialer.record_dials(${sql.array(ids, 'uuid')}, ${sql.array(vapiIds, 'text')}, ${sql.array(statuses, 'text')}, '2026-06-10T15:00:02Z') as id`);
+    const recorded = await record(['vapi-a', 'vapi-b', 'vapi-c', 'vapi-d'], ['queued', null, 'queued', 'queued']);
+    t.same([...recorded].sort(), [dialing.callId, ringing.callId].sort(), 'not the call holding another VAPI id, nor a missing one');
+    t.match(await f.callRow(dialing.callId), { status: 'queued', vapi_call_id: 'vapi-a', vapi_status: 'queued', lease_expires_at: null, updated_at: '2026-06-10T15:00:02.000Z' });
+    t.match(await f.callRow(ringing.callId), { status: 'ringing', vapi_call_id: 'vapi-b' }, 'a webhook moved it further first');
+    t.match(await f.callRow(other.callId), { status: 'dialing', vapi_call_id: 'vapi-other' });
+    t.same([...(await record(['vapi-a', 'vapi-x', 'vapi-c', 'vapi-d'], [null, null, null, null]))], [dialing.callId], 'the same VAPI id again is fine, another is not');
   });
 
   await t.test('release_call: back to scheduled, only without a VAPI id', async (t) => {

@@ -11,6 +11,7 @@ import { silentLogger } from '../../server/log.js';
 import { claimCalls } from '../../db/queries/dispatch.js';
 import { dialCall, type DialDeps } from '../../server/worker/dialCall.js';
 import { createTenantClients } from '../../server/worker/tenantClients.js';
+import { createDialSteps } from '../../server/worker/dialSteps.js';
 import { defaultWorkerSettings } from '../../server/worker/settings.js';
 import { callRowById, insertContact, insertDirectCall, insertTenant, TEST_APP_SECRET } from './fixtures.js';
 
@@ -29,6 +30,7 @@ function deps(overrides: Partial<DialDeps['settings']> = {}): DialDeps {
     publicUrl: 'https://dialer.example.com',
     settings,
     tenants: createTenantClients({ appSecret: TEST_APP_SECRET, defaultBaseUrl: sim.url, requestTimeoutMs: settings.requestTimeoutMs, ttlMs: 0 }),
+    steps: createDialSteps(db.pool, clock),
     reportedLimits: new Map(),
   };
 }
