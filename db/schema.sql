@@ -1037,6 +1037,17 @@ AS $function$
 $function$;
 comment on function dialer.begin_dial(p_call_id uuid, at timestamp with time zone) is 'Marks a claimed call as being dialed (dial_started_at = at) if it is dialing, not yet started and its lease has not expired at `at`; true means the caller may POST it to VAPI, false means it must not.';
 
+CREATE OR REPLACE FUNCTION dialer.begin_dials(p_call_ids uuid[], at timestamp with time zone)
+ RETURNS SETOF uuid
+ LANGUAGE sql
+AS $function$
+  update dialer.calls
+  set dial_started_at = at, updated_at = at
+  where id = any(p_call_ids) and status = 'dialing' and dial_started_at is null and lease_expires_at > at
+  returning id
+$function$;
+comment on function dialer.begin_dials(p_call_ids uuid[], at timestamp with time zone) is 'begin_dial for many calls at once: marks each call of p_call_ids that is dialing, not yet started and whose lease has not expired at `at` as being dialed (dial_started_at = at) and returns its id; the caller may POST to VAPI exactly the calls returned.';
+
 CREATE OR REPLACE FUNCTION dialer.calls_to_reconcile(at timestamp with time zone, stale_after interval)
  RETURNS TABLE(call_id uuid, tenant_id uuid, status text, vapi_call_id text, dial_started_at timestamp with time zone, phone text, phone_number_id text)
  LANGUAGE sql
@@ -1599,6 +1610,22 @@ AS $function$
   select exists (select 1 from recorded)
 $function$;
 comment on function dialer.record_dialed(p_call_id uuid, p_vapi_call_id text, p_vapi_status text, at timestamp with time zone) is 'Stores VAPI''s call id (and status, if none yet) on a dialed call; dialing → queued and the lease is cleared; a status a webhook already moved further is kept. False when the call does not exist or already holds another VAPI id.';
+
+CREATE OR REPLACE FUNCTION dialer.record_dials(p_call_ids uuid[], p_vapi_call_ids text[], p_vapi_statuses text[], at timestamp with time zone)
+ RETURNS SETOF uuid
+ LANGUAGE sql
+AS $function$
+  update dialer.calls call
+  set vapi_call_id = dialed.vapi_call_id,
+      vapi_status = coalesce(call.vapi_status, dialed.vapi_status),
+      status = case when call.status = 'dialing' then 'queued' else call.status end,
+      lease_expires_at = case when call.status = 'dialing' then null else call.lease_expires_at end,
+      updated_at = at
+  from unnest(p_call_ids, p_vapi_call_ids, p_vapi_statuses) as dialed(call_id, vapi_call_id, vapi_status)
+  where call.id = dialed.call_id and (call.vapi_call_id is null or call.vapi_call_id = dialed.vapi_call_id)
+  returning call.id
+$function$;
+comment on function dialer.record_dials(p_call_ids uuid[], p_vapi_call_ids text[], p_vapi_statuses text[], at timestamp with time zone) is 'record_dialed for many calls at once, from parallel arrays (call id, VAPI call id, VAPI status or null): stores each VAPI id (and status, if none yet), dialing → queued with the lease cleared, a status a webhook already moved further kept; returns the ids recorded (a call missing or already holding another VAPI id is not). A call id must appear once.';
 
 CREATE OR REPLACE FUNCTION dialer.release_call(p_call_id uuid, p_due_at timestamp with time zone, p_error text)
  RETURNS boolean
