@@ -1026,15 +1026,7 @@ comment on function dialer.apply_call_result(p_call_id uuid, p_ended_reason text
 CREATE OR REPLACE FUNCTION dialer.begin_dial(p_call_id uuid, at timestamp with time zone)
  RETURNS boolean
  LANGUAGE sql
-AS $function$
-  with started as (
-    update dialer.calls
-    set dial_started_at = at, updated_at = at
-    where id = p_call_id and status = 'dialing' and dial_started_at is null and lease_expires_at > at
-    returning 1
-  )
-  select exists (select 1 from started)
-$function$;
+AS $function$ select exists (select from dialer.begin_dials(array[p_call_id], at)) $function$;
 comment on function dialer.begin_dial(p_call_id uuid, at timestamp with time zone) is 'Marks a claimed call as being dialed (dial_started_at = at) if it is dialing, not yet started and its lease has not expired at `at`; true means the caller may POST it to VAPI, false means it must not.';
 
 CREATE OR REPLACE FUNCTION dialer.begin_dials(p_call_ids uuid[], at timestamp with time zone)
@@ -1596,19 +1588,7 @@ comment on function dialer.queue_health_at(at timestamp with time zone) is 'Per 
 CREATE OR REPLACE FUNCTION dialer.record_dialed(p_call_id uuid, p_vapi_call_id text, p_vapi_status text, at timestamp with time zone)
  RETURNS boolean
  LANGUAGE sql
-AS $function$
-  with recorded as (
-    update dialer.calls
-    set vapi_call_id = p_vapi_call_id,
-        vapi_status = coalesce(vapi_status, p_vapi_status),
-        status = case when status = 'dialing' then 'queued' else status end,
-        lease_expires_at = case when status = 'dialing' then null else lease_expires_at end,
-        updated_at = at
-    where id = p_call_id and (vapi_call_id is null or vapi_call_id = p_vapi_call_id)
-    returning 1
-  )
-  select exists (select 1 from recorded)
-$function$;
+AS $function$ select exists (select from dialer.record_dials(array[p_call_id], array[p_vapi_call_id], array[p_vapi_status], at)) $function$;
 comment on function dialer.record_dialed(p_call_id uuid, p_vapi_call_id text, p_vapi_status text, at timestamp with time zone) is 'Stores VAPI''s call id (and status, if none yet) on a dialed call; dialing → queued and the lease is cleared; a status a webhook already moved further is kept. False when the call does not exist or already holds another VAPI id.';
 
 CREATE OR REPLACE FUNCTION dialer.record_dials(p_call_ids uuid[], p_vapi_call_ids text[], p_vapi_statuses text[], at timestamp with time zone)

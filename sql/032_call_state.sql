@@ -16,34 +16,14 @@ comment on function dialer._status_rank(text) is
 -- once even if two workers hold it (an expired lease reclaimed elsewhere, a retried job).
 create or replace function dialer.begin_dial(p_call_id uuid, at timestamptz) returns boolean
   language sql volatile
-as $$
-  with started as (
-    update dialer.calls
-    set dial_started_at = at, updated_at = at
-    where id = p_call_id and status = 'dialing' and dial_started_at is null and lease_expires_at > at
-    returning 1
-  )
-  select exists (select 1 from started)
-$$;
+as $$ select exists (select from dialer.begin_dials(array[p_call_id], at)) $$;
 comment on function dialer.begin_dial(uuid, timestamptz) is
   'Marks a claimed call as being dialed (dial_started_at = at) if it is dialing, not yet started and its lease has not expired at `at`; true means the caller may POST it to VAPI, false means it must not.';
 
 -- Why: ties our row to VAPI's call as soon as VAPI answers, so webhooks and reconciliation find it.
 create or replace function dialer.record_dialed(p_call_id uuid, p_vapi_call_id text, p_vapi_status text, at timestamptz) returns boolean
   language sql volatile
-as $$
-  with recorded as (
-    update dialer.calls
-    set vapi_call_id = p_vapi_call_id,
-        vapi_status = coalesce(vapi_status, p_vapi_status),
-        status = case when status = 'dialing' then 'queued' else status end,
-        lease_expires_at = case when status = 'dialing' then null else lease_expires_at end,
-        updated_at = at
-    where id = p_call_id and (vapi_call_id is null or vapi_call_id = p_vapi_call_id)
-    returning 1
-  )
-  select exists (select 1 from recorded)
-$$;
+as $$ select exists (select from dialer.record_dials(array[p_call_id], array[p_vapi_call_id], array[p_vapi_status], at)) $$;
 comment on function dialer.record_dialed(uuid, text, text, timestamptz) is
   'Stores VAPI''s call id (and status, if none yet) on a dialed call; dialing → queued and the lease is cleared; a status a webhook already moved further is kept. False when the call does not exist or already holds another VAPI id.';
 

@@ -1,8 +1,8 @@
--- The worker's per-call steps begin_dial and record_dialed (032_call_state.sql) for many calls in
--- one statement. Why: at hundreds of calls a second a statement (and a commit) per call per step
--- costs more CPU than everything else the worker does; the worker gathers the steps its calls ask
--- for while the previous statement runs and sends them together. Each call's rules are exactly the
--- single-call function's, checked per row.
+-- The worker's steps begin_dial and record_dialed for many calls in one statement; the single-call
+-- functions (032_call_state.sql) are these applied to one call, so the rules live here once. Why:
+-- at hundreds of calls a second a statement (and a commit) per call per step costs more CPU than
+-- everything else the worker does; the worker gathers the steps its calls ask for while the
+-- previous statement runs and sends them together. Each call's rules are checked per row.
 
 -- Why: begin_dial for each call of a batch; the worker POSTs only the calls returned.
 create or replace function dialer.begin_dials(p_call_ids uuid[], at timestamptz) returns setof uuid
