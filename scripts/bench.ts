@@ -71,6 +71,8 @@ const report = [
     '',
     section.table,
     '',
+    ...section.goals.map((goal) => `- ${goal.met ? 'met' : '**missed**'}: ${goal.name} = ${goal.value} (target ${goal.target})`),
+    ...(section.goals.length ? [''] : []),
     ...(section.notes ? [section.notes, ''] : []),
   ]),
 ].join('\n');
