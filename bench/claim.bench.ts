@@ -2,17 +2,17 @@
 // calls each time. The goal is that the claim costs what is due, not what happened before
 // (partial indexes on scheduled calls), so 10x the history must not make it much slower.
 import pg from 'pg';
-import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { createDatabase, dropDatabase, withDatabase } from '../db/databaseUrls.js';
 import type { BenchContext, BenchSection, Goal } from './types.js';
+import { processCpuMs } from './processCpu.js';
 
 /** The instant every benchmark claim runs at: all campaign windows and contact hours are open. */
 const AT = '2026-06-10T16:00:00Z';
 
 type Sizes = { tenants: number; campaigns: number; contactsPerCampaign: number; duePerCampaign: number; smallHistory: number; largeHistory: number; runs: number };
 
-export const FULL: Sizes = { tenants: 10, campaigns: 1_000, contactsPerCampaign: 50, duePerCampaign: 10, smallHistory: 100_000, largeHistory: 1_000_000, runs: 40 };
+const FULL: Sizes = { tenants: 10, campaigns: 1_000, contactsPerCampaign: 50, duePerCampaign: 10, smallHistory: 100_000, largeHistory: 1_000_000, runs: 40 };
 const QUICK: Sizes = { tenants: 2, campaigns: 20, contactsPerCampaign: 20, duePerCampaign: 10, smallHistory: 2_000, largeHistory: 20_000, runs: 10 };
 
 const median = (values: number[]) => {
@@ -23,7 +23,7 @@ const median = (values: number[]) => {
 const round = (value: number) => Math.round(value * 100) / 100;
 
 /** Tenants, campaigns (zones, 08:00–20:00 windows, every day), member contacts, and the due calls. */
-export async function seedBase(client: pg.Client, sizes: Sizes) {
+async function seedBase(client: pg.Client, sizes: Sizes) {
   await client.query(
     `insert into dialer.tenants (id, name, concurrency_limit)
      select ('00000000-0000-0000-0000-' || lpad(to_hex(t), 12, '0'))::uuid, 'Bench tenant ' || t, 10000
@@ -72,7 +72,7 @@ export async function seedBase(client: pg.Client, sizes: Sizes) {
  * prime, so they spread over all campaigns and numbers) within the last 24 hours. Plain indexes are dropped during the bulk insert and rebuilt after (the way one
  * loads data), which is several times faster than maintaining them row by row.
  */
-export async function seedHistory(client: pg.Client, sizes: Sizes, first: number, count: number) {
+async function seedHistory(client: pg.Client, sizes: Sizes, first: number, count: number) {
   const { rows: indexes } = await client.query<{ name: string; definition: string }>(
     `select indexrelid::regclass::text as name, pg_get_indexdef(indexrelid) as definition
      from pg_index i
@@ -106,19 +106,6 @@ export async function seedHistory(client: pg.Client, sizes: Sizes, first: number
   await client.query('analyze dialer.tenants, dialer.campaigns, dialer.contacts, dialer.campaign_contacts');
 }
 
-/**
- * CPU time (ms) the server backend has used so far, from /proc (Linux, server on this machine);
- * undefined elsewhere. Unlike wall time it does not grow when other processes load the machine.
- */
-async function backendCpuMs(pid: number): Promise<number | undefined> {
-  try {
-    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return undefined;
-  }
-}
-const CLOCK_TICKS_PER_SECOND = 100;
 
 /** One timed claim, rolled back so every run sees the same data. */
 async function timedClaim(client: pg.Client): Promise<{ ms: number; claimed: number }> {
@@ -130,7 +117,7 @@ async function timedClaim(client: pg.Client): Promise<{ ms: number; claimed: num
   return { ms, claimed: result.rowCount ?? 0 };
 }
 
-type Measured = { medianMs: number; cpuMs: number | undefined; claimed: number };
+type Measured = { medianMs: number; cpuMs: number | null; claimed: number };
 
 /**
  * Runs claims on both databases in turn (small, large, small, large …), so both medians are taken
@@ -141,22 +128,22 @@ async function measureInTurn(small: pg.Client, large: pg.Client, runs: number): 
   const pids = await Promise.all(clients.map(async (client) => (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid));
   const times: number[][] = [[], []];
   const claimed = [0, 0];
-  let cpuBefore: (number | undefined)[] = [];
+  let cpuBefore: (number | null)[] = [];
   for (let round = 0; round < runs + 2; round++) {
-    if (round === 2) cpuBefore = await Promise.all(pids.map(backendCpuMs));
+    if (round === 2) cpuBefore = pids.map(processCpuMs);
     for (const [index, client] of clients.entries()) {
       const result = await timedClaim(client);
       claimed[index] = result.claimed;
       if (round >= 2) times[index]!.push(result.ms);
     }
   }
-  const cpuAfter = await Promise.all(pids.map(backendCpuMs));
+  const cpuAfter = pids.map(processCpuMs);
   return [0, 1].map((index) => {
     const before = cpuBefore[index];
     const after = cpuAfter[index];
     return {
       medianMs: round(median(times[index]!)),
-      cpuMs: before === undefined || after === undefined ? undefined : round((after - before) / runs),
+      cpuMs: before == null || after == null ? null : round((after - before) / runs),
       claimed: claimed[index]!,
     };
   }) as [Measured, Measured];

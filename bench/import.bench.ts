@@ -7,7 +7,7 @@
 // (set-based INSERT … SELECT, rolled back). Goals: the pipeline at ≥ 30% of COPY's rows per
 // second on 100,000 rows, and under 200 MB peak RSS on 1,000,000 rows.
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream, mkdtempSync, chmodSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, chmodSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createDatabase, dropDatabase, withDatabase } from '../db/databaseUrls.js';
 import type { BenchContext, BenchSection, Goal } from './types.js';
+import { processCpuMs } from './processCpu.js';
 
 const CHILD_ENV = 'PGDIALER_IMPORT_BENCH_CHILD';
 const FULL = { rateRows: 100_000, memoryRows: 1_000_000 };
@@ -35,18 +36,9 @@ type ChildResult = {
 
 /** CPU seconds (user + system) a local process has used so far, or null if /proc cannot tell. */
 function processCpuSeconds(pid: number): number | null {
-  try {
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return null;
-  }
+  const ms = processCpuMs(pid);
+  return ms === null ? null : ms / 1000;
 }
-
-/** Linux's USER_HZ, practically always 100. */
-const CLOCK_TICKS = 100;
 
 /** A CSV of `rows` distinct valid numbers (1 in 20 international), a name and three variables. */
 async function writeCsv(path: string, rows: number): Promise<void> {
