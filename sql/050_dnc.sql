@@ -87,9 +87,11 @@ comment on function dialer.add_dnc(uuid, text, text, timestamptz) is
   'dialer.opt_out with source api: adds an E.164 number to the tenant''s do-not-call list (a second add keeps the first created_at and replaces the reason when one is given) and cancels the tenant''s pending calls to it. Returns the entry, added (false when it was already listed) and cancelled_calls.';
 
 -- Why: a CSV of thousands of numbers is listed with one statement per batch, by the same rule as
--- opt_out (a listed number keeps its first record; an import only fills a missing reason).
+-- opt_out (a listed number keeps its first record; an import only fills a missing reason). A
+-- number an earlier batch of the same import listed (its entry is this import's: source import,
+-- created at `at`) counts as a duplicate in the file, not as listed before.
 create or replace function dialer.import_dnc_batch(p_tenant_id uuid, p_phones text[], p_reasons text[], at timestamptz,
-  out added integer, out already_listed integer, out cancelled_calls integer)
+  out added integer, out already_listed integer, out duplicates integer, out cancelled_calls integer)
   language plpgsql volatile
 as $$
 begin
@@ -98,13 +100,15 @@ begin
     select p_tenant_id, row.phone, row.reason, 'import', at
     from unnest(p_phones, p_reasons) as row (phone, reason)
     on conflict on constraint dnc_pkey do update set reason = coalesce(existing.reason, excluded.reason)
-    returning (existing.xmax = 0) as added
+    returning (existing.xmax = 0) as added, existing.source = 'import' and existing.created_at = at as this_import
   )
-  select count(*) filter (where listed.added)::integer, count(*) filter (where not listed.added)::integer
-  into added, already_listed
+  select count(*) filter (where listed.added)::integer,
+         count(*) filter (where not listed.added and not listed.this_import)::integer,
+         count(*) filter (where not listed.added and listed.this_import)::integer
+  into added, already_listed, duplicates
   from listed;
   cancelled_calls := dialer._cancel_pending_calls_to(p_tenant_id, p_phones, 'number added to do-not-call', at);
 end
 $$;
 comment on function dialer.import_dnc_batch(uuid, text[], text[], timestamptz) is
-  'Lists a batch of an import (parallel arrays: E.164 phones, unique within the batch, and reasons, null for none) with source import, and cancels the tenant''s pending calls to them. A number already listed keeps its record and only gets a reason when it had none. Returns added, already_listed and cancelled_calls.';
+  'Lists a batch of an import (parallel arrays: E.164 phones, unique within the batch, and reasons, null for none) with source import and created_at = at, and cancels the tenant''s pending calls to them. A number already listed keeps its record and only gets a reason when it had none. Returns added, already_listed (listed before this import), duplicates (listed by an earlier batch of this import: source import, created at `at`) and cancelled_calls.';

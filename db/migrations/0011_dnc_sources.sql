@@ -11,6 +11,8 @@ alter table dialer.dnc
   add constraint dnc_source_call_in_call check (source_call_id is null or source = 'in-call'),
   add constraint dnc_source_call_fk foreign key (source_call_id) references dialer.calls (id) on delete set null;
 alter table dialer.dnc alter column source set default 'admin';
+-- GET /v1/dnc pages newest first: read in that order instead of sorting the list for each page.
+create index dnc_tenant_created_idx on dialer.dnc (tenant_id, created_at desc, phone desc);
 -- The foreign key's check when a call is deleted (a tenant's cascade) probes this, not the list.
 create index dnc_source_call_idx on dialer.dnc (source_call_id) where source_call_id is not null;
 comment on column dialer.dnc.source is
@@ -34,6 +36,7 @@ alter table dialer.tenants
   drop column opt_out_tool_name,
   drop column opt_out_structured_data_field;
 drop index dialer.dnc_source_call_idx;
+drop index dialer.dnc_tenant_created_idx;
 alter table dialer.dnc
   drop column source_call_id,
   drop column source;

@@ -100,7 +100,7 @@ t.test('import_dnc_batch: added and already listed counted, pending calls cancel
   const result = await db.pool.one(sql.unsafe`
     select * from dialer.import_dnc_batch(${s.tenantId}, ${sql.array([s.phone, listed.phone, fresh], 'text')},
       ${sql.array(['from file', 'late reason', null], 'text')}, ${AT})`);
-  t.same(result, { added: 2, already_listed: 1, cancelled_calls: 1 });
+  t.same(result, { added: 2, already_listed: 1, duplicates: 0, cancelled_calls: 1 });
   t.match(await entry(s.tenantId, s.phone), { source: 'import', reason: 'from file' });
   t.match(await entry(s.tenantId, listed.phone), { source: 'api', reason: 'late reason' });
   t.equal(iso((await entry(s.tenantId, listed.phone))!.created_at), '2026-06-01T00:00:00.000Z');
