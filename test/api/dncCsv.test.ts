@@ -17,7 +17,7 @@ async function importCsv(tenant: TestTenant, body: string | FormData, query = ''
     headers: { ...tenant.headers(), ...(typeof body === 'string' ? { 'content-type': contentType } : {}) },
     body,
   });
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: (await response.json()) as any };
 }
 async function exportCsv(tenant: TestTenant, query = '') {
   const response = await fetch(`${api.url}/v1/dnc.csv${query}`, { headers: tenant.headers() });

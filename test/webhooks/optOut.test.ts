@@ -41,7 +41,7 @@ async function post(body: Record<string, unknown>) {
     headers: { 'content-type': 'application/json', 'x-vapi-secret': 'optout-secret' },
     body: JSON.stringify({ message: body }),
   });
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: (await response.json()) as any };
 }
 const toolCalls = (vapiId: string, names: Array<[id: string, name: string]>, timestamp = Date.now()) => ({
   type: 'tool-calls',
