@@ -9,7 +9,7 @@
 // Reports arrive before their 'ended' status-update here (the simulator's reorder fault, an
 // order VAPI produces): a structured-data opt-out can only act once its report arrives, and a
 // call another campaign dials between a call's end and a late report is not stopped (see
-// server/webhooks/README.md); the tool call acts during the call.
+// server/README.md, "In-call opt-out"); the tool call acts during the call.
 import t from 'tap';
 import { sql } from 'slonik';
 import { z } from 'zod';
