@@ -29,7 +29,7 @@ t.test('opt_out cancels through the contact index, without a sequential scan of 
   try {
     await client.query(`load 'auto_explain'`);
   } catch (error) {
-    t.skip(`auto_explain is not installed on this server: ${(error as Error).message}`);
+    t.pass("the plan is not checked", { skip: `auto_explain is not installed on this server: ${(error as Error).message}` });
     return;
   }
   const plans: string[] = [];
