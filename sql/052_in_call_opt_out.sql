@@ -94,10 +94,16 @@ begin
   end if;
   select opted.phone, opted.added, opted.cancelled_calls into phone, added, cancelled_calls
   from dialer.opt_out(v_tenant_id, v_phone, 'in-call', p_call_id, at, format('opted out during the call: %s', reason)) opted;
+  -- The audit log holds every change to the list; this one's actor is the call's webhook.
+  if added or cancelled_calls > 0 then
+    insert into dialer.audit_log (tenant_id, actor, action, entity, entity_id, details, at)
+    values (v_tenant_id, 'webhook', 'add', 'dnc', phone,
+            jsonb_build_object('source', 'in-call', 'callId', p_call_id, 'reason', reason, 'added', added, 'cancelledCalls', cancelled_calls), at);
+  end if;
   select coalesce(jsonb_agg(jsonb_build_object('toolCallId', tool.tool_call_id, 'name', tool.name)), '[]')
   into tool_calls
   from dialer.opt_out_tool_calls(p_message, v_tool) tool;
 end
 $$;
 comment on function dialer.apply_in_call_opt_out(uuid, jsonb, timestamptz) is
-  'Applies a VAPI webhook message about a call: when dialer.opt_out_requested says it is an opt-out (with the tenant''s opt_out_structured_data_field and opt_out_tool_name), lists the call''s number with dialer.opt_out (source in-call, source_call_id = the call) and cancels its pending calls. Returns the reason (null: not an opt-out, nothing done), the number, added, cancelled_calls, and tool_calls = [{toolCallId, name}] of the opt-out tool to answer.';
+  'Applies a VAPI webhook message about a call: when dialer.opt_out_requested says it is an opt-out (with the tenant''s opt_out_structured_data_field and opt_out_tool_name), lists the call''s number with dialer.opt_out (source in-call, source_call_id = the call) and cancels its pending calls, audited (actor webhook) when that changed anything. Returns the reason (null: not an opt-out, nothing done), the number, added, cancelled_calls, and tool_calls = [{toolCallId, name}] of the opt-out tool to answer.';

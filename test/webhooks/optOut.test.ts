@@ -64,10 +64,13 @@ t.test('the opt-out tool: answered for VAPI, listed at once, the call goes on, a
   t.match(await dncOf(call.phone), { source: 'in-call', source_call_id: call.callId, reason: 'opted out during the call: the assistant called end_and_opt_out' });
   t.equal(await statusOf(call.pendingId), 'cancelled', 'the other campaign\'s pending call is cancelled');
   t.equal(await statusOf(call.callId), 'in_progress', 'the call itself goes on');
+  t.match(await db.pool.one(sql.unsafe`select actor, action, entity, entity_id, details from dialer.audit_log where entity = 'dnc' and entity_id = ${call.phone}`),
+    { actor: 'webhook', action: 'add', entity: 'dnc', details: { source: 'in-call', callId: call.callId, added: true, cancelledCalls: 1 } }, 'audited');
 
   const again = await post(message);
   t.same(again.body, answer.body, 'the same body delivered again gets the same answer');
   t.equal(await db.pool.oneFirst(sql.unsafe`select count(*) from dialer.call_events where call_id = ${call.callId}`), 1, 'stored once');
+  t.equal(await db.pool.oneFirst(sql.unsafe`select count(*) from dialer.audit_log where entity = 'dnc' and entity_id = ${call.phone}`), 1, 'a repeat that changes nothing is not audited');
 });
 
 t.test('another tool, or no tool configured: {} and nothing listed', async (t) => {
