@@ -140,3 +140,33 @@ line two', 'admin'),
     'the same numbers with the same reasons, the formula prefix taken off again');
   t.ok((await listed(copy.id)).every((row) => row.source === 'import'));
 });
+
+t.test('a body over IMPORT_MAX_BYTES is a 413 and lists nothing, even streamed without a length past a written batch', async (t) => {
+  const { loadConfig } = await import('../../server/config.js');
+  const small = await startTestApi(t, {
+    pool: db.pool,
+    config: loadConfig({ APP_SECRET: 'test-secret-'.padEnd(40, 'x'), ADMIN_TOKEN: 'test-admin-token-123', IMPORT_MAX_BYTES: '20000' }),
+  });
+  const tenant = await createTestTenant(db.pool);
+  // 1,600 rows of 13 bytes: the first batch of 1,000 is written before the body passes 20,000 bytes.
+  const lines = ['phone', ...Array.from({ length: 1_600 }, (_, i) => `+1720555${String(i).padStart(4, '0')}`)];
+  const declared = await fetch(`${small.url}/v1/dnc/import`, { method: 'POST', headers: { ...tenant.headers(), 'content-type': 'text/csv' }, body: lines.join('\n') });
+  t.equal(declared.status, 413, 'refused by its Content-Length');
+  let next = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (next >= lines.length) return controller.close();
+      controller.enqueue(new TextEncoder().encode(lines.slice(next, next + 50).join('\n') + '\n'));
+      next += 50;
+    },
+  });
+  const chunked = await fetch(`${small.url}/v1/dnc/import`, {
+    method: 'POST',
+    headers: { ...tenant.headers(), 'content-type': 'text/csv' },
+    body,
+    duplex: 'half',
+  } as RequestInit);
+  t.equal(chunked.status, 413, 'cut off while streaming');
+  t.match(await chunked.json(), { error: { code: 'payload_too_large' } });
+  t.same(await listed(tenant.id), [], 'the batch already written was rolled back');
+});
