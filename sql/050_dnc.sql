@@ -5,7 +5,10 @@
 -- back); the due gate never dials a listed number again.
 --
 -- The FCC's revocation rule (47 CFR 64.1200(a)(10), effective 2025-04-11) allows a caller up to
--- ten business days to honour a revocation of consent; pgdialer honours it at once.
+-- ten business days to honour a revocation of consent; pgdialer honours it at once, as 47 CFR
+-- 64.1200(b)(3) asks of the opt-out offered in an artificial-voice telemarketing call ("added to
+-- the do-not-call list immediately"). The list is the tenant's, for every campaign: the strictest
+-- reading of the "revoke-all" part of the rule (delayed to 2027-01-31).
 
 -- Internal: the pending calls to the numbers are cancelled: scheduled ones, and ones claimed but
 -- not yet being dialed (begin_dial then refuses them, so the worker never POSTs them). Found
