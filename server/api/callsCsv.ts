@@ -41,7 +41,7 @@ export function csvField(value: string | number | null, userText = false): strin
 }
 
 /** Waits for the socket to take more, or for the client to go away (then there is no drain). */
-function drainedOrClosed(response: Response): Promise<void> {
+export function drainedOrClosed(response: Response): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       response.off('drain', done);

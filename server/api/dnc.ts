@@ -1,6 +1,6 @@
-// The do-not-call list: add (normalised to E.164 like imports; cancels the number's scheduled
-// calls: dialer.add_dnc), list, remove. Removing a number does not bring back calls cancelled
-// when it was added.
+// The do-not-call list: add (normalised to E.164 like imports; cancels the number's pending
+// calls: dialer.opt_out, source api), list (with where each entry came from), remove. Removing a
+// number does not bring back calls cancelled when it was added. CSV import and export: dncCsv.ts.
 import type { Router } from 'express';
 import { sql } from 'slonik';
 import { z as z3 } from 'zod';
@@ -23,9 +23,29 @@ export function e164(raw: string, path: string): string {
   return number.e164;
 }
 
-const dncEntry = z.object({ phone: z.string().describe('E.164'), reason: z.string().nullable(), createdAt: z.string() });
-const dncRow = z3.object({ phone: z3.string(), reason: z3.string().nullable(), created_at: z3.string() });
-const toEntry = (row: z3.infer<typeof dncRow>) => ({ phone: row.phone, reason: row.reason, createdAt: row.created_at });
+export const dncSources = ['api', 'import', 'in-call', 'admin'] as const;
+
+const dncEntry = z.object({
+  phone: z.string().describe('E.164'),
+  reason: z.string().nullable(),
+  source: z.enum(dncSources).describe('where it came from: api (POST /v1/dnc), import (POST /v1/dnc/import), in-call (an opt-out during a call), admin (inserted by hand)'),
+  sourceCallId: z.uuid().nullable().describe('for an in-call opt-out: the call during which the person opted out'),
+  createdAt: z.string().describe('when the number was first listed'),
+});
+const dncRow = z3.object({
+  phone: z3.string(),
+  reason: z3.string().nullable(),
+  source: z3.enum(dncSources),
+  source_call_id: z3.string().nullable(),
+  created_at: z3.string(),
+});
+const toEntry = (row: z3.infer<typeof dncRow>) => ({
+  phone: row.phone,
+  reason: row.reason,
+  source: row.source,
+  sourceCallId: row.source_call_id,
+  createdAt: row.created_at,
+});
 
 export function installDncRoutes(router: Router, context: AppContext): void {
   route(
@@ -33,7 +53,7 @@ export function installDncRoutes(router: Router, context: AppContext): void {
     {
       method: 'post',
       path: '/v1/dnc',
-      summary: 'Add a number to do-not-call; its scheduled calls are cancelled',
+      summary: 'Add a number to do-not-call; its pending calls are cancelled',
       description: '201 when added, 200 when it was already listed (the reason is replaced when one is given).',
       body: z.object({
         phone: z.string().trim().min(1).max(50).describe('any common format; national numbers are read as US'),
@@ -50,8 +70,8 @@ export function installDncRoutes(router: Router, context: AppContext): void {
       const at = context.clock.now().toISOString();
       const row = await context.pool.transaction(async (connection) => {
         const added = await connection.one(sql.type(dncRow.extend({ added: z3.boolean(), cancelled_calls: z3.number() }))`
-          select phone, reason, created_at, added, cancelled_calls
-          from dialer.add_dnc(${caller.tenantId}, ${phone}, ${body.reason ?? null}, ${at}::timestamptz)`);
+          select phone, reason, source, source_call_id, created_at, added, cancelled_calls
+          from dialer.opt_out(${caller.tenantId}, ${phone}, 'api', null, ${at}::timestamptz, ${body.reason ?? null})`);
         await audit(connection, {
           tenantId: caller.tenantId, actor: apiKeyActor(caller.apiKeyId), action: 'add', entity: 'dnc', entityId: phone,
           details: { reason: added.reason, cancelledCalls: added.cancelled_calls },
@@ -68,16 +88,21 @@ export function installDncRoutes(router: Router, context: AppContext): void {
       method: 'get',
       path: '/v1/dnc',
       summary: 'List do-not-call numbers, newest first',
-      description: 'Keyset pagination: pass nextCursor as `cursor`.',
-      query: z.object({ limit: limitSchema(500, 100), cursor: cursorSchema }),
+      description: 'Keyset pagination: pass nextCursor as `cursor`. The whole list as CSV: GET /v1/dnc.csv.',
+      query: z.object({
+        limit: limitSchema(500, 100),
+        cursor: cursorSchema,
+        source: z.enum(dncSources).optional().describe('only the entries from this source'),
+      }),
       responses: { 200: { description: 'a page of numbers', schema: pageOf(dncEntry) } },
     },
     async ({ query }, _request, response) => {
       const caller = callerOf(response);
       const after = query.cursor ? decodeCursor(query.cursor, z.tuple([z.string(), z.string()])) : undefined;
       const rows = await context.pool.any(sql.type(dncRow.extend({ sort_at: z3.string() }))`
-        select phone, reason, created_at, ${exactInstant(['created_at'])} as sort_at from dialer.dnc
+        select phone, reason, source, source_call_id, created_at, ${exactInstant(['created_at'])} as sort_at from dialer.dnc
         where tenant_id = ${caller.tenantId}
+          ${query.source ? sql.fragment`and source = ${query.source}` : sql.fragment``}
           ${after ? sql.fragment`and (created_at, phone) < (${after[0]}::timestamptz, ${after[1]})` : sql.fragment``}
         order by created_at desc, phone desc
         limit ${query.limit + 1}`);
@@ -101,7 +126,7 @@ export function installDncRoutes(router: Router, context: AppContext): void {
       await context.pool.transaction(async (connection) => {
         const removed = await connection.maybeOne(sql.type(dncRow)`
           delete from dialer.dnc where tenant_id = ${caller.tenantId} and phone = ${phone}
-          returning phone, reason, created_at`);
+          returning phone, reason, source, source_call_id, created_at`);
         if (!removed) throw notFound('do-not-call number');
         await audit(connection, { tenantId: caller.tenantId, actor: apiKeyActor(caller.apiKeyId), action: 'remove', entity: 'dnc', entityId: phone });
       });

@@ -85,7 +85,7 @@ async function readImport(context: AppContext, tenantId: string, importId: strin
 }
 
 /** The CSV bytes of the request and the file's name, whatever the upload's form. */
-async function csvSource(request: Request, maxBytes: number): Promise<{ source: AsyncIterable<Buffer>; filename: string | null }> {
+export async function csvSource(request: Request, maxBytes: number): Promise<{ source: AsyncIterable<Buffer>; filename: string | null }> {
   const declared = Number(request.headers['content-length'] ?? 0);
   if (declared > maxBytes) throw new PayloadTooLargeError(maxBytes);
   const body = limitBytes(request, maxBytes);
@@ -108,7 +108,7 @@ async function csvSource(request: Request, maxBytes: number): Promise<{ source: 
 }
 
 /** Import failures as HTTP answers; the import's id goes in the details when it was recorded. */
-function importError(error: unknown): unknown {
+export function importError(error: unknown): unknown {
   const importId = error instanceof ImportFailedError ? error.importId : undefined;
   const cause = error instanceof ImportFailedError ? error.cause : error;
   const details = importId ? [{ message: 'the import was recorded as failed', importId }] : [];

@@ -13,6 +13,7 @@ import { installContactRoutes } from './contacts.js';
 import { installCampaignRoutes } from './campaigns.js';
 import { installCampaignLifecycleRoutes } from './campaignLifecycle.js';
 import { installDncRoutes } from './dnc.js';
+import { installDncCsvRoutes } from './dncCsv.js';
 import { installCallRoutes } from './calls.js';
 import { installDirectCallRoutes } from './directCalls.js';
 import { installSchedulerRoutes } from './scheduler.js';
@@ -23,7 +24,7 @@ export type RouteInstaller = (router: Router, context: AppContext) => void;
 const publicRoutes: RouteInstaller[] = [installTenantRoutes];
 
 /** Routes of one tenant: the caller is in response.locals (see auth.ts callerOf). */
-const tenantRoutes: RouteInstaller[] = [installApiKeyRoutes, installSettingsRoutes, installCampaignRoutes, installCampaignLifecycleRoutes, installDncRoutes, installCallRoutes, installDirectCallRoutes, installSchedulerRoutes, installContactRoutes, installImportRoutes];
+const tenantRoutes: RouteInstaller[] = [installApiKeyRoutes, installSettingsRoutes, installCampaignRoutes, installCampaignLifecycleRoutes, installDncRoutes, installDncCsvRoutes, installCallRoutes, installDirectCallRoutes, installSchedulerRoutes, installContactRoutes, installImportRoutes];
 
 export function installApi(app: Express, context: AppContext): void {
   installApiDocs(app);

@@ -14,6 +14,14 @@ import { callerOf } from './auth.js';
 import { clockTime, hhmm } from './schemas.js';
 import { route } from './route.js';
 
+// In-call opt-out (sql/052_in_call_opt_out.sql): the tool name follows VAPI's pattern for function names.
+const optOutSettings = z.object({
+  structuredDataField: z.string().trim().min(1).max(200).nullable()
+    .describe('the field of the end-of-call-report\'s analysis.structuredData that, when true, is an opt-out (dots separate nested keys; default optOut); null = not read'),
+  toolName: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a VAPI function name: letters, digits, _ and -, at most 64').nullable()
+    .describe('the assistant tool whose call is an opt-out (answered by pgdialer); null = none'),
+});
+
 const settingsBody = z
   .object({
     vapi: z
@@ -32,6 +40,7 @@ const settingsBody = z
     concurrencyLimit: z.int().min(1).max(10000).optional(),
     maxCallsPerNumberPer24h: z.int().min(1).max(100).optional(),
     contactHours: z.object({ start: clockTime, end: clockTime }).optional().describe('hours (in the contact\'s zone) when anyone may be called'),
+    optOut: optOutSettings.partial().strict().optional().describe('what in a call puts the number on do-not-call at once'),
   })
   .strict();
 
@@ -46,6 +55,7 @@ const settingsView = z.object({
   effectiveConcurrencyLimit: z.int().describe('the lower of concurrencyLimit and vapiConcurrencyLimit: what the worker uses'),
   maxCallsPerNumberPer24h: z.int(),
   contactHours: z.object({ start: z.string(), end: z.string() }),
+  optOut: optOutSettings,
   updatedAt: z.string(),
 });
 
@@ -59,11 +69,13 @@ const tenantRow = z3.object({
   max_calls_per_number_per_24h: z3.number(),
   contact_hours_start: z3.string(),
   contact_hours_end: z3.string(),
+  opt_out_structured_data_field: z3.string().nullable(),
+  opt_out_tool_name: z3.string().nullable(),
   updated_at: z3.string(),
 });
 const tenantColumns = sql.fragment`vapi_api_key_encrypted, vapi_base_url, webhook_auth_type, webhook_secret_encrypted,
   concurrency_limit, vapi_concurrency_limit, max_calls_per_number_per_24h, contact_hours_start::text,
-  contact_hours_end::text, updated_at`;
+  contact_hours_end::text, opt_out_structured_data_field, opt_out_tool_name, updated_at`;
 
 const mask = (secret: string) => '…' + secret.slice(-4);
 
@@ -79,6 +91,7 @@ function toView(row: z3.infer<typeof tenantRow>, appSecret: string): z.infer<typ
     effectiveConcurrencyLimit: Math.min(row.concurrency_limit, row.vapi_concurrency_limit ?? row.concurrency_limit),
     maxCallsPerNumberPer24h: row.max_calls_per_number_per_24h,
     contactHours: { start: hhmm(row.contact_hours_start), end: hhmm(row.contact_hours_end) },
+    optOut: { structuredDataField: row.opt_out_structured_data_field, toolName: row.opt_out_tool_name },
     updatedAt: row.updated_at,
   };
 }
@@ -123,6 +136,8 @@ export function installSettingsRoutes(router: Router, context: AppContext): void
         ...(body.contactHours
           ? [sql.fragment`contact_hours_start = ${body.contactHours.start}::time`, sql.fragment`contact_hours_end = ${body.contactHours.end}::time`]
           : []),
+        ...(body.optOut?.structuredDataField !== undefined ? [set('opt_out_structured_data_field', body.optOut.structuredDataField)] : []),
+        ...(body.optOut?.toolName !== undefined ? [set('opt_out_tool_name', body.optOut.toolName)] : []),
       ];
       const row = await context.pool.transaction(async (connection) => {
         const updated = await connection.one(sql.type(tenantRow)`
@@ -136,6 +151,7 @@ export function installSettingsRoutes(router: Router, context: AppContext): void
           ...(body.concurrencyLimit !== undefined ? { concurrencyLimit: body.concurrencyLimit } : {}),
           ...(body.maxCallsPerNumberPer24h !== undefined ? { maxCallsPerNumberPer24h: body.maxCallsPerNumberPer24h } : {}),
           ...(body.contactHours ? { contactHours: body.contactHours } : {}),
+          ...(body.optOut ? { optOut: body.optOut } : {}),
         };
         await audit(connection, { tenantId: caller.tenantId, actor: apiKeyActor(caller.apiKeyId), action: 'update', entity: 'settings', entityId: caller.tenantId, details: changed });
         // A higher limit or wider hours may make calls due now.

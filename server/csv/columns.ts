@@ -26,7 +26,8 @@ export class ImportRefusedError extends Error {
   }
 }
 
-const aliases = {
+/** Header names each role is recognised by (normalised), in order of preference. */
+export const aliases = {
   phone: ['phone', 'phonenumber', 'mobile', 'mobilenumber', 'mobilephone', 'cell', 'cellphone', 'number', 'tel', 'telephone'],
   name: ['name', 'fullname', 'contactname'],
   firstName: ['firstname', 'first', 'givenname'],
@@ -34,7 +35,7 @@ const aliases = {
   timeZone: ['timezone', 'tz', 'zone'],
 };
 
-const normalize = (header: string) => header.toLowerCase().replace(/[\s_\-.]/g, '');
+export const normalize = (header: string) => header.toLowerCase().replace(/[\s_\-.]/g, '');
 
 function byAlias(keys: string[], names: string[]): number | undefined {
   for (const name of names) {

@@ -103,6 +103,8 @@ function planFor(
     endedReason,
     ...(outcome ? { outcome } : {}),
     ...(scripted?.durationMs !== undefined ? { durationMs: scripted.durationMs } : {}),
+    ...(scripted?.toolCalls ? { toolCalls: scripted.toolCalls } : {}),
+    ...(scripted?.structuredData ? { structuredData: scripted.structuredData } : {}),
   };
 }
 

@@ -16,8 +16,19 @@ export type DialInfo = {
   body: Record<string, unknown>;
 };
 
-/** What a test wants to happen to one dial; anything left out comes from the weighted mix. */
-export type ScriptedCall = { outcome?: Outcome; endedReason?: string; durationMs?: number };
+/**
+ * What a test wants to happen to one dial; anything left out comes from the weighted mix.
+ * In-call behaviour (server/vapiSimulator/inCallEvents.ts), for calls that reach in-progress:
+ * `toolCalls` = tools the assistant calls mid-call (a tool-calls message each), `structuredData`
+ * = the report's analysis.structuredData.
+ */
+export type ScriptedCall = {
+  outcome?: Outcome;
+  endedReason?: string;
+  durationMs?: number;
+  toolCalls?: string[];
+  structuredData?: Record<string, unknown>;
+};
 
 /**
  * 'timeout' / 'reset': the call IS created, then the answer is withheld / the connection dropped

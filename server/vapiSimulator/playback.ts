@@ -3,6 +3,7 @@
 // one after the other (in the order VAPI would send them, unless a fault reorders them); lost
 // and duplicated webhooks are decided here.
 import { endCall, type VapiCall } from './callObjects.js';
+import { addStructuredData, toolCallsFields } from './inCallEvents.js';
 import type { FaultCounts } from './faults.js';
 import { notify, type SimulatorOptions } from './options.js';
 import { pathOf } from './outcomes.js';
@@ -14,6 +15,10 @@ export type CallPlan = {
   endedReason: string;
   /** How long the call stays in its last live status (ringing for unanswered calls, in-progress otherwise). */
   durationMs?: number;
+  /** Tools the assistant calls half-way through the talk (inCallEvents.ts). */
+  toolCalls?: readonly string[];
+  /** The report's analysis.structuredData. */
+  structuredData?: Record<string, unknown>;
 };
 
 export type WebhookRecord = {
@@ -67,7 +72,7 @@ export class Playback {
     const path = pathOf(plan.endedReason);
     this.statusUpdate(call);
 
-    const end = () => this.end(call, plan.endedReason);
+    const end = () => this.end(call, plan.endedReason, plan.structuredData);
     if (path === 'setup-failure' || path === 'not-connected') {
       scheduler.after(rng.millis(timing.queuedMs), end);
       return;
@@ -81,7 +86,9 @@ export class Playback {
       scheduler.after(rng.millis(timing.ringingMs), () => {
         call.startedAt = new Date().toISOString();
         this.setStatus(call, 'in-progress');
-        scheduler.after(plan.durationMs ?? rng.millis(timing.talkMs), end);
+        const talkMs = plan.durationMs ?? rng.millis(timing.talkMs);
+        for (const name of plan.toolCalls ?? []) scheduler.after(talkMs / 2, () => this.emit(call, 'tool-calls', toolCallsFields(name)));
+        scheduler.after(talkMs, end);
       });
     });
   }
@@ -92,8 +99,9 @@ export class Playback {
     this.statusUpdate(call);
   }
 
-  private end(call: VapiCall, endedReason: string): void {
+  private end(call: VapiCall, endedReason: string, structuredData: Record<string, unknown> | undefined): void {
     endCall(call, endedReason, Date.now());
+    if (structuredData && call.startedAt) addStructuredData(call, structuredData);
     this.deps.onEnded(call);
     const { options, scheduler, counts } = this.deps;
     const reportDelay = this.rngs.get(call.id)!.timing.millis(options().timing.reportDelayMs);

@@ -13,6 +13,7 @@ import { WAKE_CHANNEL } from '../worker/wake.js';
 import { isAuthentic } from './authenticate.js';
 import { readWebhookMessage } from './message.js';
 import { applyWebhook } from './apply.js';
+import { applyInCallOptOut, withInCallOptOut, type ToolCallsAnswer } from './optOut.js';
 
 export const WEBHOOK_PATH = '/webhooks/vapi';
 const BODY_LIMIT = '1mb';
@@ -61,11 +62,15 @@ export function installWebhooks(app: Express, context: AppContext): void {
       error: parsed.ok ? null : `invalid JSON: ${parsed.error}`,
     });
     if (!parsed.ok) throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${parsed.error}`);
+    const optOutContext = { db: context.pool, clock: context.clock, log: context.log };
     if (event.applied_at !== null || !ownCallId || !message) {
-      response.status(200).json({});
+      // A redelivered tool call still needs its answer (the opt-out applied again changes nothing).
+      const answer = ownCallId && message ? await applyInCallOptOut(optOutContext, { eventId: event.id, callId: ownCallId, message }) : undefined;
+      response.status(200).json(answer ?? {});
       return;
     }
 
+    let answer: ToolCallsAnswer | undefined;
     // Each step is idempotent, so no transaction: if the process dies half-way, the event
     // stays unapplied and a redelivery (or reconciliation) finishes the job.
     try {
@@ -74,7 +79,11 @@ export function installWebhooks(app: Express, context: AppContext): void {
       if (message.vapiCallId && target.call_vapi_call_id === null) {
         await recordDialed(context.pool, ownCallId, message.vapiCallId, null, context.clock.now());
       }
-      const { ended } = await applyWebhook(context.pool, context.clock, ownCallId, message);
+      // An in-call opt-out (optOut.ts) is applied around the result.
+      const applied = await withInCallOptOut(optOutContext, { eventId: event.id, callId: ownCallId, message }, () =>
+        applyWebhook(context.pool, context.clock, ownCallId, message));
+      const { ended } = applied.result;
+      answer = applied.answer;
       // A slot is free: the worker refills it now.
       await markEventAppliedAndNotify(context.pool, event.id, WAKE_CHANNEL, ended ? 'call-ended' : null);
     } catch (error) {
@@ -82,6 +91,6 @@ export function installWebhooks(app: Express, context: AppContext): void {
       await markEventApplied(context.pool, event.id, error instanceof Error ? error.message : String(error)).catch(() => {});
       throw error;
     }
-    response.status(200).json({});
+    response.status(200).json(answer ?? {});
   });
 }
