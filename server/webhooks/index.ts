@@ -43,7 +43,10 @@ export function installWebhooks(app: Express, context: AppContext): void {
       throw unauthorized('unknown tenant');
     }
     const secret = target.webhook_secret_encrypted ? decryptSecret(context.secrets.appSecret, target.webhook_secret_encrypted) : null;
-    if (!isAuthentic({ type: target.webhook_auth_type, secret }, request.headers, rawBody)) throw unauthorized('invalid webhook credential');
+    const auth = { type: target.webhook_auth_type, secret, credentialId: target.webhook_credential_id, options: target.webhook_auth_options ?? {} };
+    // {url} in an HMAC payload format: the URL VAPI posted to, i.e. ours as given in server.url.
+    const line = { method: request.method, url: `${context.config.publicUrl.replace(/\/+$/, '')}${request.originalUrl}` };
+    if (!isAuthentic(auth, request.headers, rawBody, Date.now(), line)) throw unauthorized('invalid webhook credential');
     const tenantId = target.tenant_id;
 
     // A call of another tenant is not this message's business: keep the event, apply nothing.
