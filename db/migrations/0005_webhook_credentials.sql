@@ -30,6 +30,13 @@ comment on column dialer.calls.cost is 'USD, exactly as VAPI reported it (report
 comment on column dialer.calls.costs is 'The end-of-call-report''s costs[] as sent (or the Call''s costs).';
 comment on column dialer.calls.cost_breakdown is 'The Call object''s costBreakdown (GET /call/{id}); end-of-call-reports do not carry it.';
 
+-- No secret stored in clear: webhooks stored before this migration carry what we sent VAPI as
+-- assistantOverrides.server.headers (the shared secret) inside message.call; drop it. New events
+-- are stored without it (server/webhooks/redact.ts).
+update dialer.call_events
+   set payload = payload #- '{message,call,assistantOverrides,server,headers}'
+ where payload #> '{message,call,assistantOverrides,server,headers}' is not null;
+
 -- Down Migration
 alter table dialer.calls drop column costs;
 drop view if exists dialer.call_history;

@@ -13,6 +13,7 @@ import { WAKE_CHANNEL } from '../worker/wake.js';
 import { isAuthentic } from './authenticate.js';
 import { readWebhookMessage } from './message.js';
 import { applyWebhook } from './apply.js';
+import { redactPayload, redactText } from './redact.js';
 
 export const WEBHOOK_PATH = '/webhooks/vapi';
 const BODY_LIMIT = '1mb';
@@ -59,8 +60,9 @@ export function installWebhooks(app: Express, context: AppContext): void {
       status: message?.status ?? null,
       eventAt: message?.eventAt ?? null,
       bodySha256: sha256(rawBody),
-      payload: parsed.ok ? parsed.value : undefined,
-      rawBody: parsed.ok ? null : rawBody.toString('utf8'),
+      // Stored without secrets (server.headers, credentials, the tenant's secret): server/webhooks/redact.ts.
+      payload: parsed.ok ? redactPayload(parsed.value, secret) : undefined,
+      rawBody: parsed.ok ? null : redactText(rawBody.toString('utf8'), secret),
       error: parsed.ok ? null : `invalid JSON: ${parsed.error}`,
     });
     if (!parsed.ok) throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${parsed.error}`);
