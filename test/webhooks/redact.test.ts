@@ -65,6 +65,9 @@ t.test('stored payloads and API answers carry no secret', async (t) => {
   const detail = await request(`${api.url}/v1/calls/${callId}`, { headers: tenant.headers() });
   t.equal(detail.status, 200);
   t.equal(detail.body.events.length, 1);
+  t.same(detail.body.costs, body.message.costs, 'the API returns costs[] as reported');
+  t.equal(detail.body.cost, body.message.cost, 'and the exact cost');
+  t.equal(detail.body.costBreakdown, null, 'no costBreakdown from a report');
   const answered = JSON.stringify(detail.body);
   for (const secret of secrets) t.notOk(answered.includes(secret), `GET /v1/calls/:id returns no ${secret}`);
   const settings = JSON.stringify((await request(`${api.url}/v1/settings`, { headers: tenant.headers() })).body);
