@@ -72,6 +72,7 @@ type PlayingCall = { rngs: CallRngs; apiKey: string; created: VapiCall };
 export class Playback {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly playing = new Map<string, PlayingCall>();
+  private readonly talkListeners: Array<(call: VapiCall, talkMs: number) => void> = [];
 
   constructor(private readonly deps: Dependencies) {}
 
@@ -110,6 +111,13 @@ export class Playback {
         this.setStatus(call, 'in-progress');
         const talkMs = plan.durationMs ?? rng.millis(timing.talkMs);
         this.playTurns(call, plan.endedReason, talkMs);
+        for (const listener of this.talkListeners) {
+          try {
+            listener(call, talkMs);
+          } catch (error) {
+            notify(this.deps.options(), 'error', { message: (error as Error)?.message, callId: call.id });
+          }
+        }
         if (path === 'forwarded') {
           // The assistant hands the call on for the last fifth of it.
           scheduler.after(Math.floor(talkMs * 0.8), () => {
@@ -202,6 +210,14 @@ export class Playback {
       // e.g. a throwing lose() callback: report it, and let the call play on.
       notify(this.deps.options(), 'error', { message: (error as Error)?.message, callId: call.id, type });
     }
+  }
+
+  /**
+   * Called when a call starts talking (in-progress), with how long it will talk: where a module
+   * playing request-response messages schedules them (with `scheduler` and `request()`).
+   */
+  onTalk(listener: (call: VapiCall, talkMs: number) => void): void {
+    this.talkListeners.push(listener);
   }
 
   /**

@@ -325,3 +325,42 @@ t.test('receiver errors (500) are recorded, not retried', async (t) => {
   t.equal(failing.received.length, 4);
   t.ok(sim.webhooksSent.every((w) => w.responseStatus === 500));
 });
+
+t.test('the request-response hook: onTalk, then request() resolves with the server\'s answer', async (t) => {
+  const { createServer } = await import('node:http');
+  const answers: string[] = [];
+  const server = createServer((request, response) => {
+    let raw = '';
+    request.on('data', (chunk) => (raw += chunk));
+    request.on('end', () => {
+      const type = JSON.parse(raw).message.type;
+      answers.push(type);
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(type === 'tool-calls' ? JSON.stringify({ results: [{ toolCallId: 'tc-1', result: 'ok' }] }) : '{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const port = (server.address() as { port: number }).port;
+  const { SimulatorState } = await import('../../server/vapiSimulator/state.js');
+  const { createSimulatorServer } = await import('../../server/vapiSimulator/server.js');
+  const state = new SimulatorState({ timing: fast, script: () => ({ outcome: 'answered', durationMs: 50 }) });
+  const replies: Array<string | undefined> = [];
+  state.playback.onTalk((call) => {
+    void state.playback.request(call, 'tool-calls', { toolCallList: [{ id: 'tc-1', type: 'function', function: { name: 'lookup', arguments: {} } }] })
+      .then((record) => replies.push(record?.responseBody));
+  });
+  const http = createSimulatorServer(state);
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    state.scheduler.close();
+    state.sender.close();
+    http.closeAllConnections();
+    return new Promise<void>((resolve) => http.close(() => resolve()));
+  });
+  const simUrl = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
+  await post(simUrl, callBody({ assistantOverrides: { server: { url: `http://127.0.0.1:${port}/` }, serverMessages: ['tool-calls', 'end-of-call-report'] } }));
+  await state.scheduler.idle();
+  t.same(replies, [JSON.stringify({ results: [{ toolCallId: 'tc-1', result: 'ok' }] })], 'the answer came back to the caller');
+  t.same(answers, ['tool-calls', 'end-of-call-report']);
+});
