@@ -1,4 +1,7 @@
-# One image for both the api and the worker (docker-compose.yml picks the command).
+# One image for both the api and the worker (docker-compose.yml picks the command). Development
+# tools stay out (.dockerignore): the VAPI simulator, tests, benchmarks; devDependencies are not
+# installed, so production code imports @vapi-ai/server-sdk for its types only (`import type`,
+# erased at run time; test/server/productionImports.test.ts checks it).
 FROM node:22-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -7,6 +7,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
 
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+// The cost as the decimal text of the number VAPI sent (String() gives the shortest text that reads
+// back as the same double, i.e. the digits of the JSON), into a numeric column without scale.
+const decimal = (value: number | null) => (value === null ? null : String(value));
 
 export async function recordCallDetails(db: CommonQueryMethods, callId: string, details: CallDetails): Promise<void> {
   await db.query(sql.unsafe`
@@ -17,7 +20,8 @@ export async function recordCallDetails(db: CommonQueryMethods, callId: string, 
       recording_url = coalesce(${details.recordingUrl}::text, recording_url),
       summary = coalesce(${details.summary}::text, summary),
       analysis = coalesce(${json(details.analysis)}::jsonb, analysis),
-      cost = coalesce(${details.cost}::numeric, cost),
+      cost = coalesce(${decimal(details.cost)}::numeric, cost),
+      costs = coalesce(${json(details.costs)}::jsonb, costs),
       cost_breakdown = coalesce(${json(details.costBreakdown)}::jsonb, cost_breakdown)
     where id = ${callId}::uuid`);
 }

@@ -94,6 +94,7 @@ export const callDetailRow = callRow.extend({
   recording_url: z.string().nullable(),
   summary: z.string().nullable(),
   analysis: z.unknown().nullable(),
+  costs: z.array(z.unknown()).nullable(),
   cost_breakdown: z.unknown().nullable(),
   updated_at: z.string(),
 });
@@ -103,7 +104,7 @@ export async function findCall(connection: CommonQueryMethods, tenantId: string,
     select ${listColumns}, coalesce(call.assistant_id, campaign.assistant_id) as assistant_id,
            coalesce(call.phone_number_id, campaign.phone_number_id) as phone_number_id, call.variables,
            call.vapi_status, call.transcript, call.recording_url, call.summary, call.analysis,
-           call.cost_breakdown, call.updated_at
+           call.costs, call.cost_breakdown, call.updated_at
     from dialer.calls call
     join dialer.contacts contact on contact.id = call.contact_id
     left join dialer.campaigns campaign on campaign.id = call.campaign_id

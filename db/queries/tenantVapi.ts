@@ -9,12 +9,15 @@ const tenantVapiRow = z.object({
   vapi_base_url: z.string().nullable(),
   webhook_auth_type: z.enum(['secret', 'bearer', 'hmac']),
   webhook_secret_encrypted: z.string().nullable(),
+  webhook_credential_id: z.string().nullable(),
+  webhook_auth_options: z.record(z.unknown()),
 });
 export type TenantVapiRow = z.infer<typeof tenantVapiRow>;
 
 export async function tenantVapiSettings(db: CommonQueryMethods, tenantId: string): Promise<TenantVapiRow | null> {
   return db.maybeOne(sql.type(tenantVapiRow)`
-    select id, vapi_api_key_encrypted, vapi_base_url, webhook_auth_type, webhook_secret_encrypted
+    select id, vapi_api_key_encrypted, vapi_base_url, webhook_auth_type, webhook_secret_encrypted,
+           webhook_credential_id, webhook_auth_options
     from dialer.tenants where id = ${tenantId}::uuid`);
 }
 

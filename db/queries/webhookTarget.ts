@@ -9,6 +9,8 @@ const target = z.object({
   tenant_id: z.string().nullable(),
   webhook_auth_type: z.enum(['secret', 'bearer', 'hmac']).nullable(),
   webhook_secret_encrypted: z.string().nullable(),
+  webhook_credential_id: z.string().nullable(),
+  webhook_auth_options: z.record(z.unknown()).nullable(),
   call_id: z.string().nullable(),
   call_tenant_id: z.string().nullable(),
   call_vapi_call_id: z.string().nullable(),
@@ -30,6 +32,7 @@ export async function webhookTarget(
       ) candidates order by rank limit 1
     )
     select tenant.id as tenant_id, tenant.webhook_auth_type, tenant.webhook_secret_encrypted,
+           tenant.webhook_credential_id, tenant.webhook_auth_options,
            found.id as call_id, found.tenant_id as call_tenant_id, found.vapi_call_id as call_vapi_call_id
     from (select 1) as one
     left join found on true

@@ -99,7 +99,8 @@ export const callDetailView = callView.extend({
   recordingUrl: z.string().nullable(),
   summary: z.string().nullable(),
   analysis: z.unknown().nullable(),
-  costBreakdown: z.unknown().nullable(),
+  costs: z.array(z.unknown()).nullable().describe("the end-of-call-report's costs[] as VAPI sent them"),
+  costBreakdown: z.unknown().nullable().describe("the Call object's costBreakdown (read by reconciliation; reports do not carry it)"),
   updatedAt: z.string(),
   events: z.array(callEventView).describe('webhooks received for this call, in arrival order'),
 });

@@ -30,6 +30,7 @@ export async function callDetail(connection: CommonQueryMethods, tenantId: strin
     recordingUrl: row.recording_url,
     summary: row.summary,
     analysis: row.analysis ?? null,
+    costs: row.costs ?? null,
     costBreakdown: row.cost_breakdown ?? null,
     updatedAt: row.updated_at,
     events: events.map((event) => ({

@@ -2,6 +2,8 @@
 // concurrency and compliance limits. PUT merges: a field left out keeps its value, so a tenant
 // can change its calling hours without re-sending its VAPI key. GET never returns secrets: the
 // VAPI key is masked to its last 4 characters and the webhook secret is only said to be set.
+// The webhook credential follows VAPI's: a credential id (what VAPI sends is the credential's
+// business) with its options, or the shared secret sent as server.headers (server/webhooks/README.md).
 import type { Router } from 'express';
 import { sql } from 'slonik';
 import { z as z3 } from 'zod';
@@ -13,6 +15,52 @@ import { notifyWorker } from '../worker/wake.js';
 import { callerOf } from './auth.js';
 import { clockTime, hhmm } from './schemas.js';
 import { route } from './route.js';
+import { BEARER_OPTION_KEYS, HMAC_OPTION_KEYS, effectiveOptions, optionsOf } from '../webhooks/authOptions.js';
+
+const headerName = z.string().trim().min(1).max(100).regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name');
+
+// VAPI's own names (HMACAuthenticationPlan, BearerAuthenticationPlan); what is left out takes VAPI's default.
+const hmacOptionsBody = {
+  algorithm: z.enum(['sha256', 'sha512', 'sha1']).optional().describe('HMAC algorithm; default sha256'),
+  signatureEncoding: z.enum(['hex', 'base64']).optional().describe('default hex'),
+  signatureHeader: headerName.optional().describe('default x-signature'),
+  timestampHeader: headerName.optional().describe('default x-timestamp'),
+  signaturePrefix: z.string().max(50).optional().describe("prefix before the signature, e.g. 'sha256='; default none"),
+  includeTimestamp: z.boolean().optional().describe('default true'),
+  payloadFormat: z.string().min(1).max(500).includes('{body}', { error: 'must contain {body}' }).optional()
+    .describe("what is signed: {body}, {timestamp}, {method}, {url}, {svix-id}; default '{timestamp}.{body}'"),
+  messageIdHeader: headerName.optional().describe('the header {svix-id} is read from'),
+  secretIsBase64: z.boolean().optional().describe('the secret is base64 and decoded before use; default false'),
+};
+const bearerOptionsBody = {
+  headerName: headerName.optional().describe('bearer credential: the header the token travels in; default Authorization'),
+  bearerPrefixEnabled: z.boolean().optional().describe("bearer credential: 'Bearer ' before the token; default true"),
+};
+
+/** Why HMAC needs a credential id: said in the 400, so the tenant knows what to do. */
+export const HMAC_NEEDS_CREDENTIAL =
+  'required for type hmac: VAPI signs webhooks only through a webhook credential created in VAPI (POST /credential, or the dashboard) and named by server.credentialId; a server URL set per call carries no signature otherwise. Give that credential\'s id here, its secret as secret, and its options';
+
+const webhookAuthBody = z
+  .object({
+    type: z.enum(['secret', 'bearer', 'hmac']).describe('how VAPI authenticates its webhooks: X-Vapi-Secret header, Bearer token, or HMAC signature'),
+    secret: z.string().min(8).max(500).describe("the shared secret, the bearer credential's token, or the HMAC credential's secret key"),
+    credentialId: z.string().trim().min(1).max(200).optional()
+      .describe('id of the webhook credential created in VAPI; sent as assistantOverrides.server.credentialId (then no headers); required for hmac'),
+    ...hmacOptionsBody,
+    ...bearerOptionsBody,
+  })
+  .strict()
+  .superRefine((auth, context) => {
+    if (auth.type === 'hmac' && !auth.credentialId) context.addIssue({ code: 'custom', path: ['credentialId'], message: HMAC_NEEDS_CREDENTIAL });
+    const allowed: readonly string[] = auth.type === 'hmac' ? HMAC_OPTION_KEYS : auth.type === 'bearer' ? BEARER_OPTION_KEYS : [];
+    for (const key of [...HMAC_OPTION_KEYS, ...BEARER_OPTION_KEYS]) {
+      if (auth[key] !== undefined && !allowed.includes(key)) {
+        context.addIssue({ code: 'custom', path: [key], message: `an option of type ${HMAC_OPTION_KEYS.includes(key as never) ? 'hmac' : 'bearer'}, not ${auth.type}` });
+      }
+    }
+  })
+  .describe('replaces the whole webhook credential: options left out take VAPI\'s defaults');
 
 // In-call opt-out (sql/052_in_call_opt_out.sql): the tool name follows VAPI's pattern for function names.
 const optOutSettings = z.object({
@@ -28,12 +76,7 @@ const settingsBody = z
       .object({
         apiKey: z.string().trim().min(1).max(500).optional().describe('VAPI private key (stored encrypted)'),
         baseUrl: z.url({ protocol: /^https?$/ }).max(500).nullable().optional().describe('VAPI API base URL; null = the server default'),
-        webhookAuth: z
-          .object({
-            type: z.enum(['secret', 'bearer', 'hmac']).describe('how VAPI authenticates its webhooks: X-Vapi-Secret header, Bearer token, or HMAC signature'),
-            secret: z.string().min(8).max(500),
-          })
-          .optional(),
+        webhookAuth: webhookAuthBody.optional(),
       })
       .strict()
       .optional(),
@@ -48,7 +91,12 @@ const settingsView = z.object({
   vapi: z.object({
     apiKey: z.string().nullable().describe('masked: "…" and the last 4 characters; null when not set'),
     baseUrl: z.string().nullable(),
-    webhookAuth: z.object({ type: z.enum(['secret', 'bearer', 'hmac']), secretSet: z.boolean() }),
+    webhookAuth: z.object({
+      type: z.enum(['secret', 'bearer', 'hmac']),
+      secretSet: z.boolean(),
+      credentialId: z.string().nullable().describe('the VAPI credential sent as server.credentialId; null = shared-secret headers'),
+      options: z.record(z.string(), z.unknown()).describe("the credential's options in effect (VAPI's defaults filled in)"),
+    }),
   }),
   concurrencyLimit: z.int(),
   vapiConcurrencyLimit: z.int().nullable().describe('the limit VAPI last reported, if any'),
@@ -64,6 +112,8 @@ const tenantRow = z3.object({
   vapi_base_url: z3.string().nullable(),
   webhook_auth_type: z3.enum(['secret', 'bearer', 'hmac']),
   webhook_secret_encrypted: z3.string().nullable(),
+  webhook_credential_id: z3.string().nullable(),
+  webhook_auth_options: z3.record(z3.unknown()),
   concurrency_limit: z3.number(),
   vapi_concurrency_limit: z3.number().nullable(),
   max_calls_per_number_per_24h: z3.number(),
@@ -74,6 +124,7 @@ const tenantRow = z3.object({
   updated_at: z3.string(),
 });
 const tenantColumns = sql.fragment`vapi_api_key_encrypted, vapi_base_url, webhook_auth_type, webhook_secret_encrypted,
+  webhook_credential_id, webhook_auth_options,
   concurrency_limit, vapi_concurrency_limit, max_calls_per_number_per_24h, contact_hours_start::text,
   contact_hours_end::text, opt_out_structured_data_field, opt_out_tool_name, updated_at`;
 
@@ -84,7 +135,12 @@ function toView(row: z3.infer<typeof tenantRow>, appSecret: string): z.infer<typ
     vapi: {
       apiKey: row.vapi_api_key_encrypted ? mask(decryptSecret(appSecret, row.vapi_api_key_encrypted)) : null,
       baseUrl: row.vapi_base_url,
-      webhookAuth: { type: row.webhook_auth_type, secretSet: row.webhook_secret_encrypted !== null },
+      webhookAuth: {
+        type: row.webhook_auth_type,
+        secretSet: row.webhook_secret_encrypted !== null,
+        credentialId: row.webhook_credential_id,
+        options: effectiveOptions(row.webhook_auth_type, row.webhook_auth_options),
+      },
     },
     concurrencyLimit: row.concurrency_limit,
     vapiConcurrencyLimit: row.vapi_concurrency_limit,
@@ -122,14 +178,21 @@ export function installSettingsRoutes(router: Router, context: AppContext): void
     async ({ body }, _request, response) => {
       const caller = callerOf(response);
       const vapi = body.vapi;
+      const auth = vapi?.webhookAuth;
+      const authOptions = auth ? optionsOf(auth.type, auth) : {};
       const set = (column: string, value: unknown) => sql.fragment`${sql.identifier([column])} = ${value as string}`;
       const assignments = [
         ...(vapi?.apiKey !== undefined
           ? [set('vapi_api_key_encrypted', encryptSecret(appSecret, vapi.apiKey)), sql.fragment`vapi_concurrency_limit = null`]
           : []),
         ...(vapi?.baseUrl !== undefined ? [set('vapi_base_url', vapi.baseUrl)] : []),
-        ...(vapi?.webhookAuth
-          ? [set('webhook_auth_type', vapi.webhookAuth.type), set('webhook_secret_encrypted', encryptSecret(appSecret, vapi.webhookAuth.secret))]
+        ...(auth
+          ? [
+              set('webhook_auth_type', auth.type),
+              set('webhook_secret_encrypted', encryptSecret(appSecret, auth.secret)),
+              set('webhook_credential_id', auth.credentialId ?? null),
+              sql.fragment`webhook_auth_options = ${JSON.stringify(authOptions)}::jsonb`,
+            ]
           : []),
         ...(body.concurrencyLimit !== undefined ? [set('concurrency_limit', body.concurrencyLimit)] : []),
         ...(body.maxCallsPerNumberPer24h !== undefined ? [set('max_calls_per_number_per_24h', body.maxCallsPerNumberPer24h)] : []),
@@ -147,7 +210,9 @@ export function installSettingsRoutes(router: Router, context: AppContext): void
         const changed = {
           ...(vapi?.apiKey !== undefined ? { vapiApiKey: mask(vapi.apiKey) } : {}),
           ...(vapi?.baseUrl !== undefined ? { vapiBaseUrl: vapi.baseUrl } : {}),
-          ...(vapi?.webhookAuth ? { webhookAuthType: vapi.webhookAuth.type, webhookSecret: 'changed' } : {}),
+          ...(auth
+            ? { webhookAuthType: auth.type, webhookSecret: 'changed', webhookCredentialId: auth.credentialId ?? null, webhookAuthOptions: authOptions }
+            : {}),
           ...(body.concurrencyLimit !== undefined ? { concurrencyLimit: body.concurrencyLimit } : {}),
           ...(body.maxCallsPerNumberPer24h !== undefined ? { maxCallsPerNumberPer24h: body.maxCallsPerNumberPer24h } : {}),
           ...(body.contactHours ? { contactHours: body.contactHours } : {}),

@@ -1,8 +1,9 @@
 // The POST /call body for one claimed call. Our call id travels as customer.externalId, so a
 // call found on VAPI after an ambiguous failure can be tied back to exactly one row.
-import type { CreateCallBody, VapiCall } from './types.js';
+import type { WebhookAuth } from '../webhooks/authOptions.js';
+import type { CreateCallBody, VapiCall, VapiServer } from './types.js';
 
-export type WebhookAuth = { type: 'secret' | 'bearer' | 'hmac'; secret: string | null };
+export type { WebhookAuth } from '../webhooks/authOptions.js';
 
 export type DialTarget = {
   callId: string;
@@ -18,12 +19,23 @@ export type DialTarget = {
 export const MAX_CUSTOMER_NAME = 40;
 
 /**
- * Headers VAPI should send on webhooks for this tenant. HMAC sends none: the HMAC credential
- * lives on VAPI's side (a "webhook credential" the tenant creates in VAPI) and signs each request.
+ * Headers VAPI should send on webhooks for this tenant, in shared-secret mode only. With a VAPI
+ * credential (credentialId) VAPI authenticates or signs each request itself, and headers would
+ * override it (VAPI's Server.headers docs); HMAC exists only through a credential.
  */
 export function webhookHeaders(auth: WebhookAuth): Record<string, string> | undefined {
-  if (!auth.secret || auth.type === 'hmac') return undefined;
+  if (!auth.secret || auth.credentialId || auth.type === 'hmac') return undefined;
   return auth.type === 'secret' ? { 'X-Vapi-Secret': auth.secret } : { Authorization: `Bearer ${auth.secret}` };
+}
+
+/** assistantOverrides.server: our URL, and either the tenant's credentialId or the shared-secret headers. */
+export function webhookServer(publicUrl: string, tenantId: string, auth: WebhookAuth): VapiServer & { url: string } {
+  const headers = webhookHeaders(auth);
+  return {
+    url: webhookUrl(publicUrl, tenantId),
+    ...(auth.credentialId ? { credentialId: auth.credentialId } : {}),
+    ...(headers ? { headers } : {}),
+  };
 }
 
 export function webhookUrl(publicUrl: string, tenantId: string): string {
@@ -32,7 +44,6 @@ export function webhookUrl(publicUrl: string, tenantId: string): string {
 
 export function createCallBody(target: DialTarget, publicUrl: string, auth: WebhookAuth): CreateCallBody {
   const name = target.name?.trim();
-  const headers = webhookHeaders(auth);
   return {
     assistantId: target.assistantId,
     phoneNumberId: target.phoneNumberId,
@@ -43,7 +54,7 @@ export function createCallBody(target: DialTarget, publicUrl: string, auth: Webh
     },
     assistantOverrides: {
       variableValues: target.variables,
-      server: { url: webhookUrl(publicUrl, target.tenantId), ...(headers ? { headers } : {}) },
+      server: webhookServer(publicUrl, target.tenantId, auth),
     },
   };
 }

@@ -1,6 +1,11 @@
 // VAPI Call objects and the post-call data (artifact, analysis, costs) the simulator makes up,
-// shaped like the real payloads (see README.md).
+// typed with @vapi-ai/server-sdk's types (types only), so a shape drift fails `npm run typecheck`:
+// - the Call (POST /call's answer, GET /call/{id}) has `cost`, `costs[]` and `costBreakdown`;
+// - `artifact.recording = {stereoUrl, mono: {combinedUrl, assistantUrl, customerUrl}}` is the
+//   current place of the recording; the deprecated `artifact.recordingUrl`/`stereoRecordingUrl`
+//   and top-level `transcript`/`recordingUrl`/`summary` appear only with `deprecatedFields`.
 import { createHash, randomUUID } from 'node:crypto';
+import type { Vapi } from '@vapi-ai/server-sdk';
 import type { CreateCallBody } from './validation.js';
 
 export type SubscriptionLimits = {
@@ -9,44 +14,22 @@ export type SubscriptionLimits = {
   remainingConcurrentCalls: number;
 };
 
-/** The Call as GET /call/:id returns it (fields VAPI leaves out until they are known stay absent). */
-export type VapiCall = {
-  id: string;
-  orgId: string;
+/** The simulator's Call: VAPI's, with the fields it always fills made required. */
+export type VapiCall = Vapi.Call & {
   type: 'outboundPhoneCall';
-  status: 'queued' | 'ringing' | 'in-progress' | 'ended';
-  createdAt: string;
-  updatedAt: string;
-  assistantId?: string;
-  assistant?: Record<string, unknown>;
+  status: Vapi.CallStatus;
   phoneNumberId: string;
-  customer: CreateCallBody['customer'];
-  assistantOverrides?: CreateCallBody['assistantOverrides'];
-  name?: string;
+  customer: Vapi.CreateCustomerDto & { number: string };
   cost: number;
+  /** Left VAPI's OpenAPI on 2026-07-30 (the docs page still shows it on the POST answer). */
   subscriptionLimits: SubscriptionLimits;
   phoneCallProvider: 'twilio';
   phoneCallTransport: 'pstn';
   phoneCallProviderId: string;
-  monitor: { listenUrl: string; controlUrl: string };
-  transport: { provider: 'twilio'; callSid: string; accountSid: string };
-  startedAt?: string;
-  endedAt?: string;
-  endedReason?: string;
-  costBreakdown?: Record<string, number>;
-  costs?: Array<Record<string, unknown>>;
-  artifact?: Artifact;
-  analysis?: { summary: string; successEvaluation: string };
-  // Deprecated top-level copies VAPI still returns on GET (2025 captures); read artifact/analysis first.
+  // Deprecated top-level copies (2025 GET captures), only with deprecatedFields.
   transcript?: string;
   recordingUrl?: string;
   summary?: string;
-};
-
-export type Artifact = {
-  transcript: string;
-  recordingUrl?: string;
-  messages: Array<Record<string, unknown>>;
 };
 
 /** A stable made-up org id per API key: one key is one account. */
@@ -59,19 +42,18 @@ export function newCall(body: CreateCallBody, orgId: string, limits: Subscriptio
   const id = randomUUID();
   const providerId = `CA${randomUUID().replaceAll('-', '')}`;
   const at = new Date(now).toISOString();
+  const { customer, ...rest } = body;
   return {
+    // Every CreateCallDto field given comes back on the Call, as VAPI echoes them.
+    ...rest,
     id,
     orgId,
     type: 'outboundPhoneCall',
     status: 'queued',
     createdAt: at,
     updatedAt: at,
-    ...(body.assistantId !== undefined ? { assistantId: body.assistantId } : {}),
-    ...(body.assistant !== undefined ? { assistant: body.assistant } : {}),
-    phoneNumberId: body.phoneNumberId,
-    customer: { ...body.customer },
-    ...(body.assistantOverrides !== undefined ? { assistantOverrides: body.assistantOverrides } : {}),
-    ...(body.name !== undefined ? { name: body.name } : {}),
+    phoneNumberId: body.phoneNumberId ?? `pn-inline-${id.slice(0, 8)}`,
+    customer: { ...customer },
     cost: 0,
     subscriptionLimits: limits,
     phoneCallProvider: 'twilio',
@@ -85,55 +67,90 @@ export function newCall(body: CreateCallBody, orgId: string, limits: Subscriptio
   };
 }
 
-const perMinuteUsd = 0.1;
+/** One turn of the conversation the simulator plays for a connected call. */
+export type Turn = { role: 'bot' | 'user'; message: string };
 
-/** Fills the fields an ended call carries: timings, cost, and for talked calls a transcript. */
-export function endCall(call: VapiCall, endedReason: string, now: number): void {
-  const at = new Date(now).toISOString();
-  call.status = 'ended';
-  call.endedReason = endedReason;
-  call.endedAt = at;
-  call.updatedAt = at;
-  const minutes = call.startedAt ? (now - Date.parse(call.startedAt)) / 60_000 : 0;
-  const cost = round(minutes * perMinuteUsd);
-  call.cost = cost;
-  call.costBreakdown = { transport: 0, stt: round(cost * 0.15), llm: round(cost * 0.25), tts: round(cost * 0.2), vapi: round(cost * 0.4), total: cost };
-  call.costs = [{ type: 'vapi', cost, minutes: round(minutes), subType: 'normal' }];
-  if (!call.startedAt) return;
-
+export function conversationOf(call: VapiCall, endedReason: string): Turn[] {
   const name = call.customer.name ?? 'there';
-  const lines: Array<['bot' | 'user', string]> =
-    endedReason === 'voicemail'
-      ? [
-          ['user', 'The person you are calling is not available. Please leave a message after the tone.'],
-          ['bot', `Hi ${name}, this is a message from the simulator. Please call us back.`],
-        ]
-      : [
-          ['bot', `Hello ${name}, this is the simulator calling. Do you have a minute?`],
-          ['user', 'Sure, go ahead.'],
-          ['bot', 'Thank you. That is all for today. Goodbye!'],
-        ];
-  const started = Date.parse(call.startedAt);
-  const step = Math.max(1, Math.floor((now - started) / (lines.length + 1)));
-  const messages = lines.map(([role, message], index) => ({
+  return endedReason === 'voicemail'
+    ? [
+        { role: 'user', message: 'The person you are calling is not available. Please leave a message after the tone.' },
+        { role: 'bot', message: `Hi ${name}, this is a message from the simulator. Please call us back.` },
+      ]
+    : [
+        { role: 'bot', message: `Hello ${name}, this is the simulator calling. Do you have a minute?` },
+        { role: 'user', message: 'Sure, go ahead.' },
+        { role: 'bot', message: 'Thank you. That is all for today. Goodbye!' },
+      ];
+}
+
+/** artifact.messages for the first `count` turns, spread evenly from startedAt to `until`. */
+export function artifactMessages(turns: Turn[], startedMs: number, untilMs: number, count = turns.length): Vapi.ArtifactMessagesItem[] {
+  const step = Math.max(1, Math.floor((untilMs - startedMs) / (turns.length + 1)));
+  return turns.slice(0, count).map(({ role, message }, index) => ({
     role,
     message,
-    time: started + step * index,
-    endTime: started + step * (index + 1),
+    time: startedMs + step * index,
+    endTime: startedMs + step * (index + 1),
     secondsFromStart: (step * index) / 1000,
     duration: step,
   }));
-  const transcript = lines.map(([role, message]) => `${role === 'bot' ? 'AI' : 'User'}: ${message}`).join('\n') + '\n';
-  const recordingUrl = `https://storage.simulator.invalid/${call.id}-mono.wav`;
-  const summary =
-    endedReason === 'voicemail' ? 'The assistant reached voicemail and left a message.' : `The assistant spoke with ${name}, who listened.`;
-  call.artifact = { transcript, recordingUrl, messages };
-  call.analysis = { summary, successEvaluation: endedReason === 'voicemail' || endedReason.includes('error') ? 'false' : 'true' };
-  call.transcript = transcript;
-  call.recordingUrl = recordingUrl;
-  call.summary = summary;
 }
 
-function round(value: number): number {
-  return Math.round(value * 10_000) / 10_000;
+// Made-up prices, USD per minute. Real costs have many decimals: so do these (never rounded).
+const perMinuteUsd = { transport: 0.0085, transcriber: 0.0102, model: 0.0213, voice: 0.0366, vapi: 0.05 };
+
+/** Fills the fields an ended call carries: timings, cost, costs[], costBreakdown, and for talked calls the artifact. */
+export function endCall(call: VapiCall, endedReason: string, now: number, options: { deprecatedFields: boolean }): void {
+  const at = new Date(now).toISOString();
+  call.status = 'ended';
+  call.endedReason = endedReason as Vapi.CallEndedReason;
+  call.endedAt = at;
+  call.updatedAt = at;
+  const minutes = call.startedAt ? (now - Date.parse(call.startedAt)) / 60_000 : 0;
+  const part = (type: keyof typeof perMinuteUsd) => minutes * perMinuteUsd[type];
+  const costs: Vapi.CallCostsItem[] = [
+    { type: 'transport', minutes, cost: part('transport') },
+    { type: 'transcriber', transcriber: { provider: 'deepgram', model: 'nova-2' }, minutes, cost: part('transcriber') },
+    { type: 'model', model: { provider: 'openai', model: 'gpt-4o' }, promptTokens: Math.round(minutes * 900), completionTokens: Math.round(minutes * 120), cost: part('model') },
+    { type: 'voice', voice: { provider: '11labs', voiceId: 'sim-voice' }, characters: Math.round(minutes * 700), cost: part('voice') },
+    { type: 'vapi', subType: 'normal', minutes, cost: part('vapi') },
+  ];
+  const cost = costs.reduce((sum, item) => sum + item.cost, 0);
+  call.cost = cost;
+  call.costs = costs;
+  call.costBreakdown = {
+    transport: part('transport'),
+    stt: part('transcriber'),
+    llm: part('model'),
+    tts: part('voice'),
+    vapi: part('vapi'),
+    total: cost,
+    llmPromptTokens: Math.round(minutes * 900),
+    llmCompletionTokens: Math.round(minutes * 120),
+    ttsCharacters: Math.round(minutes * 700),
+  } satisfies Vapi.CostBreakdown;
+  if (!call.startedAt) return;
+
+  const turns = conversationOf(call, endedReason);
+  const started = Date.parse(call.startedAt);
+  const transcript = turns.map(({ role, message }) => `${role === 'bot' ? 'AI' : 'User'}: ${message}`).join('\n') + '\n';
+  const base = `https://storage.simulator.invalid/${call.id}`;
+  const summary =
+    endedReason === 'voicemail' ? 'The assistant reached voicemail and left a message.' : `The assistant spoke with ${call.customer.name ?? 'there'}, who listened.`;
+  call.artifact = {
+    transcript,
+    messages: artifactMessages(turns, started, now),
+    recording: {
+      stereoUrl: `${base}-stereo.wav`,
+      mono: { combinedUrl: `${base}-mono.wav`, assistantUrl: `${base}-assistant.wav`, customerUrl: `${base}-customer.wav` },
+    },
+    ...(options.deprecatedFields ? { recordingUrl: `${base}-mono.wav`, stereoRecordingUrl: `${base}-stereo.wav` } : {}),
+  };
+  call.analysis = { summary, successEvaluation: endedReason === 'voicemail' || endedReason.includes('error') ? 'false' : 'true' };
+  if (options.deprecatedFields) {
+    call.transcript = transcript;
+    call.recordingUrl = `${base}-mono.wav`;
+    call.summary = summary;
+  }
 }

@@ -4,7 +4,8 @@ import { newCall, orgIdFor, type VapiCall } from './callObjects.js';
 import { createsCall, countHttpFault, pickHttpFault } from './faults.js';
 import { errorBody } from './httpIo.js';
 import { notify, type HttpFault, type Outcome } from './options.js';
-import { concurrencyBlockedReason, outcomeOf, pickEndedReason } from './outcomes.js';
+import { concurrencyBlockedReason, outcomeOf, pickEndedReason, pickWeighted, reasonWeightsOf } from './outcomes.js';
+import { validateCreateCredential } from './credentials.js';
 import type { CallPlan } from './playback.js';
 import type { Dial, SimulatorState } from './state.js';
 import { validateCreateCall, validateListCalls } from './validation.js';
@@ -22,6 +23,11 @@ export function createCall(state: SimulatorState, apiKey: string, body: unknown)
   if (!validated.ok) return { status: 400, body: errorBody(400, validated.messages) };
   const request = validated.value;
   const options = state.options;
+  // A credential the account does not have cannot sign anything (VAPI's answer here is unconfirmed).
+  const credentialId = request.assistantOverrides?.server?.credentialId;
+  if (credentialId !== undefined && !state.credentials.find(apiKey, credentialId, options.credentials)) {
+    return { status: 400, body: errorBody(400, [`assistantOverrides.server.credentialId: no credential ${credentialId} in this account`]) };
+  }
 
   const fault = pickHttpFault(options.faults, state.rng.faults, true);
   if (fault) {
@@ -58,7 +64,7 @@ export function createCall(state: SimulatorState, apiKey: string, body: unknown)
     customerName: request.customer.name,
     name: request.name,
     assistantId: request.assistantId,
-    phoneNumberId: request.phoneNumberId,
+    phoneNumberId: call.phoneNumberId,
     variableValues: request.assistantOverrides?.variableValues,
     attemptForNumber,
     outcome: full ? 'failed' : (plan.outcome ?? outcomeOf(plan.endedReason)),
@@ -75,7 +81,7 @@ export function createCall(state: SimulatorState, apiKey: string, body: unknown)
     live: state.store.liveCount(apiKey),
     blocked: full,
   });
-  state.playback.start(call, plan, state.callRngs(state.dials.length - 1));
+  state.playback.start(call, plan, state.callRngs(state.dials.length - 1), apiKey);
   return { status: 201, body: structuredClone(call), ...(fault === 'timeout' || fault === 'reset' ? { fault } : {}) };
 }
 
@@ -97,14 +103,18 @@ function planFor(
   // Always draw twice per dial, so a script answering for some dials leaves the others' draws unchanged.
   const drawn = rng.weighted(state.options.outcomes);
   const reasonRoll = rng.next();
-  const outcome = scripted?.outcome ?? (scripted?.endedReason ? undefined : drawn);
-  const endedReason = scripted?.endedReason ?? pickEndedReason(outcome ?? drawn, reasonRoll);
+  const reasonWeights = reasonWeightsOf(state.options.endedReasons);
+  // With endedReasons weights the reason is drawn from them (the same roll), not from the outcome mix.
+  const weightedReason = !scripted?.endedReason && !scripted?.outcome && reasonWeights ? pickWeighted(reasonWeights, reasonRoll) : undefined;
+  const outcome = scripted?.outcome ?? (scripted?.endedReason || weightedReason ? undefined : drawn);
+  const endedReason = scripted?.endedReason ?? weightedReason ?? pickEndedReason(outcome ?? drawn, reasonRoll);
   return {
     endedReason,
     ...(outcome ? { outcome } : {}),
     ...(scripted?.durationMs !== undefined ? { durationMs: scripted.durationMs } : {}),
     ...(scripted?.toolCalls ? { toolCalls: scripted.toolCalls } : {}),
     ...(scripted?.structuredData ? { structuredData: scripted.structuredData } : {}),
+    ...(scripted?.lostAs ? { lostAs: scripted.lostAs } : {}),
   };
 }
 
@@ -123,8 +133,21 @@ function faultAnswer(fault: HttpFault, retryAfterSeconds: number | undefined): A
 }
 
 export function getCall(state: SimulatorState, apiKey: string, id: string): Answer {
-  const call = state.store.find(apiKey, id, Date.now(), state.options.notFoundWindowMs);
-  return call ? { status: 200, body: call } : { status: 404, body: errorBody(404, 'Call not found') };
+  const now = Date.now();
+  const call = state.store.find(apiKey, id, now, state.options.notFoundWindowMs);
+  if (call) return { status: 200, body: call };
+  // Inside the not-found window VAPI may answer the call with status not-found (notFoundAs: 'status').
+  const young = state.options.notFoundAs === 'status' ? state.store.find(apiKey, id, now, 0) : undefined;
+  if (young) return { status: 200, body: { ...young, status: 'not-found' } };
+  return { status: 404, body: errorBody(404, 'Call not found') };
+}
+
+/** POST /credential: a webhook credential of the caller's account (hmac or bearer). */
+export function createCredential(state: SimulatorState, apiKey: string, body: unknown): Answer {
+  const validated = validateCreateCredential(body);
+  if (!validated.ok) return { status: 400, body: errorBody(400, validated.messages) };
+  const credential = state.credentials.create(apiKey, orgIdFor(apiKey), validated.value.plan, validated.value.name, Date.now());
+  return { status: 201, body: credential };
 }
 
 export function listCalls(state: SimulatorState, apiKey: string, params: URLSearchParams): Answer {

@@ -1,6 +1,6 @@
 // Options of `npm run vapi:sim` from the environment (VAPI_SIM_*) and flags (--kebab-name=value
 // or --kebab-name value; flags win). One table, so the README, --help and the parser agree.
-import type { Millis, Outcome, SimulatorOptionsInput } from './options.js';
+import type { Millis, Outcome, SimulatorOptionsInput, WebhookCredentialPlan } from './options.js';
 
 type Setting = {
   /** Environment variable; the flag is the part after VAPI_SIM_, lower-case, '-' for '_'. */
@@ -31,7 +31,9 @@ export const settings: Setting[] = [
   { env: 'VAPI_SIM_LATENCY_MS', help: 'delay before every HTTP answer, ms or min-max (default 0)', apply: (v, o) => (o.responseLatencyMs = millis(v, 'VAPI_SIM_LATENCY_MS')) },
   { env: 'VAPI_SIM_NOT_FOUND_WINDOW_MS', help: 'a new call reads 404 for this long (default 0)', apply: (v, o) => (o.notFoundWindowMs = integer(v, 'VAPI_SIM_NOT_FOUND_WINDOW_MS', 0, 3_600_000)) },
   { env: 'VAPI_SIM_WEBHOOK_URL', help: 'post every webhook here instead of assistantOverrides.server.url', apply: (v, o) => (o.webhookUrl = v) },
-  { env: 'VAPI_SIM_HMAC_SECRET', help: 'sign webhooks: x-timestamp + x-signature = hex HMAC-SHA256("{x-timestamp}.{body}")', apply: (v, o) => (o.hmacSecret = v) },
+  { env: 'VAPI_SIM_CREDENTIALS', help: 'webhook credentials with VAPI\'s defaults, id=hmac:secret or id=bearer:token, comma-separated (a call names one as server.credentialId)', apply: (v, o) => (o.credentials = credentials(v)) },
+  { env: 'VAPI_SIM_ENDED_REASONS', help: 'draw endedReason from these weights, reason=weight,… or all (every VAPI value alike); default: from the outcome mix', apply: (v, o) => (o.endedReasons = endedReasons(v)) },
+  { env: 'VAPI_SIM_DEPRECATED_FIELDS', help: 'true: also send artifact.recordingUrl and the top-level transcript/recordingUrl/summary', apply: (v, o) => (o.deprecatedFields = boolean(v, 'VAPI_SIM_DEPRECATED_FIELDS')) },
   { env: 'VAPI_SIM_RATE_429', help: 'share of POST /call answered 429 (0..1)', apply: (v, o) => ((o.faults ??= {}).rate429 = rate(v, 'VAPI_SIM_RATE_429')) },
   { env: 'VAPI_SIM_RETRY_AFTER_SECONDS', help: 'Retry-After on 429s', apply: (v, o) => ((o.faults ??= {}).retryAfterSeconds = integer(v, 'VAPI_SIM_RETRY_AFTER_SECONDS', 0, 86_400)) },
   { env: 'VAPI_SIM_RATE_500', help: 'share of POST /call answered 500 (0..1)', apply: (v, o) => ((o.faults ??= {}).rate500 = rate(v, 'VAPI_SIM_RATE_500')) },
@@ -126,6 +128,28 @@ function outcomes(value: string): Partial<Record<Outcome, number>> {
       fail('VAPI_SIM_OUTCOMES', `name=weight pairs with names ${outcomeNames.join(', ')}`, value);
     }
     weights[name as Outcome] = Number(weight);
+  }
+  return weights;
+}
+
+function credentials(value: string): Record<string, WebhookCredentialPlan> {
+  const result: Record<string, WebhookCredentialPlan> = {};
+  for (const entry of list(value)) {
+    const match = /^([^=]+)=(hmac|bearer):(.+)$/.exec(entry);
+    if (!match) fail('VAPI_SIM_CREDENTIALS', 'id=hmac:secret or id=bearer:token pairs', value);
+    const [, id, type, secret] = match;
+    result[id!.trim()] = type === 'hmac' ? { type: 'hmac', secretKey: secret!, algorithm: 'sha256' } : { type: 'bearer', token: secret! };
+  }
+  return result;
+}
+
+function endedReasons(value: string): Record<string, number> | 'all' {
+  if (value.trim() === 'all') return 'all';
+  const weights: Record<string, number> = {};
+  for (const pair of list(value)) {
+    const [name, weight] = pair.split('=').map((part) => part.trim());
+    if (!name || weight === undefined || !(Number(weight) >= 0)) fail('VAPI_SIM_ENDED_REASONS', 'all, or reason=weight pairs', value);
+    weights[name] = Number(weight);
   }
   return weights;
 }

@@ -10,10 +10,11 @@ import { SimulatorState, type Dial, type RecordedRequest } from './state.js';
 
 export type { VapiCall } from './callObjects.js';
 export type { FaultCounts } from './faults.js';
-export type { DialInfo, HttpFault, Outcome, ScriptedCall, SimulatorOptions, SimulatorOptionsInput } from './options.js';
+export type { DialInfo, HttpFault, Outcome, ScriptedCall, SimulatorOptions, SimulatorOptionsInput, WebhookCredentialPlan } from './options.js';
+export { DEFAULT_SERVER_MESSAGES } from './options.js';
 export type { LostWebhook, WebhookRecord } from './playback.js';
 export type { Dial, RecordedRequest } from './state.js';
-export { signature as webhookSignature } from './webhookSender.js';
+export { credentialHeaders } from './credentials.js';
 
 export type VapiSimulator = {
   /** 'http://127.0.0.1:PORT': the VAPI base URL to give a tenant. */

@@ -1,6 +1,7 @@
 // Every knob of the simulator, its defaults, and how a partial update (configure) merges in.
 // Defaults are small so tests and benchmarks run fast; the CLI (scripts/vapiSim.ts) picks
 // phone-like durations.
+import type { Vapi } from '@vapi-ai/server-sdk';
 
 export type Outcome = 'answered' | 'no_answer' | 'busy' | 'voicemail' | 'failed';
 
@@ -21,6 +22,8 @@ export type DialInfo = {
  * In-call behaviour (server/vapiSimulator/inCallEvents.ts), for calls that reach in-progress:
  * `toolCalls` = tools the assistant calls mid-call (a tool-calls message each), `structuredData`
  * = the report's analysis.structuredData.
+ * `lostAs`: VAPI loses the call after it was queued: GET /call/{id} reads this status from then
+ * on, no other webhook comes, the slot is freed (for "no slot held forever" tests).
  */
 export type ScriptedCall = {
   outcome?: Outcome;
@@ -28,7 +31,28 @@ export type ScriptedCall = {
   durationMs?: number;
   toolCalls?: string[];
   structuredData?: Record<string, unknown>;
+  lostAs?: 'not-found' | 'deletion-failed';
 };
+
+/** A webhook credential as VAPI's POST /credential takes it (CreateWebhookCredentialDTO.authenticationPlan). */
+export type WebhookCredentialPlan =
+  | Vapi.CreateWebhookCredentialDtoAuthenticationPlan.Hmac
+  | Vapi.CreateWebhookCredentialDtoAuthenticationPlan.Bearer;
+
+/** VAPI's default serverMessages (its OpenAPI, 2026-08-19): what is sent when a call names none. */
+export const DEFAULT_SERVER_MESSAGES: readonly Vapi.AssistantOverridesServerMessagesItem[] = [
+  'conversation-update',
+  'end-of-call-report',
+  'function-call',
+  'hang',
+  'speech-update',
+  'status-update',
+  'tool-calls',
+  'transfer-destination-request',
+  'handoff-destination-request',
+  'user-interrupted',
+  'assistant.started',
+];
 
 /**
  * 'timeout' / 'reset': the call IS created, then the answer is withheld / the connection dropped
@@ -94,6 +118,11 @@ export type SimulatorOptions = {
   /** Body of the over-limit 400: 'full' {message, error, statusCode} or 'minimal' {error} (VAPI's docs example). */
   concurrencyErrorBody: 'full' | 'minimal';
   outcomes: Record<Outcome, number>;
+  /**
+   * endedReason weights over any of VAPI's values (server/vapi/endedReasons.ts), or 'all' for
+   * every value alike; when set, the reason is drawn from these instead of from `outcomes`.
+   */
+  endedReasons?: Record<string, number> | 'all';
   script?: (dial: DialInfo) => ScriptedCall | undefined;
   seed: number;
   timing: Timing;
@@ -101,12 +130,20 @@ export type SimulatorOptions = {
   responseLatencyMs: Millis;
   /** GET /call/:id answers 404 (and GET /call omits the call) for this long after creation. */
   notFoundWindowMs: number;
+  /** Inside notFoundWindowMs: '404' (default), or 'status' = 200 with the Call reading status `not-found`. */
+  notFoundAs: '404' | 'status';
   /** Webhook URL for every call, overriding assistantOverrides.server.url. */
   webhookUrl?: string;
   /** false: no webhook is posted at all (calls still play); for benchmarks of dialing alone. */
   sendWebhooks: boolean;
-  /** When set, webhooks carry x-timestamp and x-signature (hex HMAC-SHA256 of "{x-timestamp}.{raw body}"). */
-  hmacSecret?: string;
+  /**
+   * Webhook credentials by id, for every account (POST /credential adds more, per account). A call
+   * whose server names one by credentialId has its webhooks signed (HMAC) or authenticated
+   * (bearer) the way the credential says; that is the only way webhooks get signed, as with VAPI.
+   */
+  credentials?: Record<string, WebhookCredentialPlan>;
+  /** Also send the deprecated fields (artifact.recordingUrl/stereoRecordingUrl, top-level transcript/recordingUrl/summary on the Call). */
+  deprecatedFields: boolean;
   /** message.timestamp as epoch ms (current VAPI) or an ISO string (2024 payloads). */
   timestampFormat: 'epoch-ms' | 'iso';
   faults: FaultOptions;
@@ -149,6 +186,8 @@ export const defaultOptions: SimulatorOptions = {
   timing: { queuedMs: 10, ringingMs: 30, talkMs: [40, 80], reportDelayMs: 10 },
   responseLatencyMs: 0,
   notFoundWindowMs: 0,
+  notFoundAs: '404',
+  deprecatedFields: false,
   timestampFormat: 'epoch-ms',
   sendWebhooks: true,
   recordBodies: true,
@@ -201,5 +240,11 @@ function validateOptions(options: SimulatorOptions): void {
   const weights = Object.values(options.outcomes);
   if (weights.some((w) => !(w >= 0)) || weights.every((w) => w === 0)) {
     throw new RangeError('outcomes weights must be >= 0 and not all zero');
+  }
+  if (options.endedReasons && options.endedReasons !== 'all') {
+    const reasonWeights = Object.values(options.endedReasons);
+    if (reasonWeights.some((w) => !(w >= 0)) || reasonWeights.every((w) => w === 0)) {
+      throw new RangeError('endedReasons weights must be >= 0 and not all zero');
+    }
   }
 }

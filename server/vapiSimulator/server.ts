@@ -2,7 +2,7 @@
 // connection): records every request, applies latency and auth, routes, and never crashes on
 // bad input.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createCall, getCall, getFault, listCalls, type Answer } from './callRoutes.js';
+import { createCall, createCredential, getCall, getFault, listCalls, type Answer } from './callRoutes.js';
 import { bearerToken, errorBody, invalidKeyBody, readBody, sendJson } from './httpIo.js';
 import { notify } from './options.js';
 import type { RecordedRequest, SimulatorState } from './state.js';
@@ -61,13 +61,14 @@ function route(state: SimulatorState, request: IncomingMessage, url: URL, parsed
   const method = request.method ?? 'GET';
   const path = url.pathname.replace(/\/+$/, '') || '/';
   if (method === 'GET' && path === statsPath) return { status: 200, body: stats(state) };
-  const known = path === '/call' || /^\/call\/[^/]+$/.test(path);
-  if (!known || (method !== 'GET' && method !== 'POST') || (method === 'POST' && path !== '/call')) {
+  const known = path === '/call' || /^\/call\/[^/]+$/.test(path) || (path === '/credential' && method === 'POST');
+  if (!known || (method !== 'GET' && method !== 'POST') || (method === 'POST' && path !== '/call' && path !== '/credential')) {
     return { status: 404, body: errorBody(404, `Cannot ${method} ${url.pathname}`) };
   }
   const apiKey = bearerToken(request);
   if (!state.isValidKey(apiKey)) return { status: 401, body: invalidKeyBody };
   if (!parsed.ok) return { status: parsed.status, body: errorBody(parsed.status, parsed.message) };
+  if (path === '/credential') return createCredential(state, apiKey, parsed.body);
 
   if (method === 'POST') return createCall(state, apiKey, parsed.body);
   const fault = getFault(state);

@@ -2,6 +2,7 @@
 // recorded (requests, dials, webhooks, injected faults).
 import type { IncomingHttpHeaders } from 'node:http';
 import { CallStore } from './callStore.js';
+import { CredentialStore } from './credentials.js';
 import { emptyFaultCounts, type FaultCounts } from './faults.js';
 import { defaultOptions, mergeOptions, notify, type HttpFault, type Outcome, type SimulatorOptions, type SimulatorOptionsInput } from './options.js';
 import { Playback, type CallRngs, type LostWebhook, type WebhookRecord } from './playback.js';
@@ -61,6 +62,7 @@ export class SimulatorState {
   rng: Streams;
   private seed: number;
   readonly store = new CallStore();
+  readonly credentials = new CredentialStore();
   readonly requests: RecordedRequest[] = [];
   readonly dials: Dial[] = [];
   readonly webhooksSent: WebhookRecord[] = [];
@@ -83,6 +85,7 @@ export class SimulatorState {
       options: () => this.options,
       scheduler: this.scheduler,
       sender: this.sender,
+      credentials: this.credentials,
       counts: this.faultCounts,
       webhooksSent: this.webhooksSent,
       webhooksLost: this.webhooksLost,

@@ -1,26 +1,22 @@
 // POST /call and GET /call validation with VAPI's NestJS-style answers: every problem becomes one
 // string in `message`, unknown properties included ("property X should not exist").
 
-export type CreateCallBody = {
-  assistantId?: string;
-  assistant?: Record<string, unknown>;
-  phoneNumberId: string;
-  customer: { number: string; name?: string; externalId?: string; [key: string]: unknown };
-  assistantOverrides?: AssistantOverrides;
-  name?: string;
-};
+import type { Vapi } from '@vapi-ai/server-sdk';
 
-export type AssistantOverrides = {
-  variableValues?: Record<string, unknown>;
-  server?: { url: string; headers?: Record<string, string>; timeoutSeconds?: number };
-  serverMessages?: string[];
-  [key: string]: unknown;
-};
+/** A create body that passed validation: VAPI's CreateCallDto with the parts the simulator plays. */
+export type CreateCallBody = Omit<Vapi.CreateCallDto, 'customer'> & { customer: Vapi.CreateCustomerDto & { number: string } };
+export type AssistantOverrides = Vapi.AssistantOverrides;
 
-const topLevelFields = new Set(['assistantId', 'assistant', 'assistantOverrides', 'phoneNumberId', 'customer', 'name']);
-const customerFields = new Set(['number', 'name', 'externalId', 'numberE164CheckEnabled', 'extension']);
-// assistantOverrides takes most assistant settings; the simulator reads only the ones below and
-// lets the others through untouched.
+// Every property of CreateCallDTO and CreateCustomerDTO in VAPI's OpenAPI (2026-08-19): all are
+// accepted; the simulator reads the ones it plays and keeps the rest on the Call untouched.
+const topLevelFields = new Set<keyof Vapi.CreateCallDto>([
+  'assistantVersion', 'transport', 'customers', 'name', 'schedulePlan', 'assistantId', 'assistant', 'assistantOverrides',
+  'squadId', 'squad', 'squadOverrides', 'workflowId', 'workflow', 'workflowOverrides', 'phoneNumberId', 'phoneNumber',
+  'customerId', 'customer',
+]) as Set<string>;
+const customerFields = new Set<keyof Vapi.CreateCustomerDto>([
+  'numberE164CheckEnabled', 'extension', 'assistantOverrides', 'squadOverrides', 'number', 'sipUri', 'name', 'email', 'externalId',
+]) as Set<string>;
 const e164 = /^\+[1-9]\d{6,14}$/;
 
 type Validated<T> = { ok: true; value: T } | { ok: false; messages: string[] };
@@ -39,12 +35,13 @@ export function validateCreateCall(body: unknown): Validated<CreateCallBody> {
     messages.push('assistantId must be a string');
   }
   if (body.assistant !== undefined && !isObject(body.assistant)) messages.push('assistant must be an object');
-  if (body.assistantId === undefined && body.assistant === undefined) {
+  if (['assistantId', 'assistant', 'squadId', 'squad', 'workflowId', 'workflow'].every((key) => body[key] === undefined)) {
     messages.push("Couldn't Get Assistant. Need Either `assistant`, `assistantId`, `squad`, Or `squadId`.");
   }
-  if (typeof body.phoneNumberId !== 'string' || body.phoneNumberId === '') {
+  if (body.phoneNumber === undefined && (typeof body.phoneNumberId !== 'string' || body.phoneNumberId === '')) {
     messages.push('phoneNumberId must be a string');
   }
+  if (body.customers !== undefined && body.customer === undefined) messages.push('customers: batch calls are not simulated (give one customer)');
 
   if (!isObject(body.customer)) {
     messages.push('customer must be an object');
@@ -93,6 +90,9 @@ function checkOverrides(overrides: unknown, messages: string[]): void {
   }
   if (typeof server.url !== 'string' || !/^https?:\/\/\S+$/.test(server.url)) {
     messages.push('assistantOverrides.server.url must be a URL address');
+  }
+  if (server.credentialId !== undefined && (typeof server.credentialId !== 'string' || server.credentialId === '')) {
+    messages.push('assistantOverrides.server.credentialId must be a string');
   }
   if (server.headers !== undefined) {
     if (!isObject(server.headers) || Object.values(server.headers).some((v) => typeof v !== 'string')) {

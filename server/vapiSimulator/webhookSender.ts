@@ -1,22 +1,23 @@
-// One webhook delivery: POST the JSON body with the call's server headers (and an HMAC signature
-// when configured), time out like VAPI (server.timeoutSeconds, default 20 s), never retry.
-import { createHmac } from 'node:crypto';
+// One webhook delivery: POST the JSON body with the call's server headers (and what its webhook
+// credential sends: an HMAC signature or a bearer token), time out like VAPI (server.timeoutSeconds,
+// default 20 s), never retry. The answer's body is kept (up to 64 KB) for request-response messages.
 import http from 'node:http';
 import https from 'node:https';
+import { credentialHeaders } from './credentials.js';
+import type { WebhookCredentialPlan } from './options.js';
 
 export type Delivery = {
   url: string;
   headers: Record<string, string>;
   body: string;
   timeoutMs: number;
-  hmacSecret?: string;
+  /** The call's server credential (server.credentialId), applied before server.headers, which override it as with VAPI. */
+  credential?: WebhookCredentialPlan;
 };
 
-export type DeliveryResult = { responseStatus: number | null; error?: string; durationMs: number };
+export type DeliveryResult = { responseStatus: number | null; error?: string; durationMs: number; responseBody?: string };
 
-export function signature(secret: string, timestamp: string, rawBody: string): string {
-  return createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex');
-}
+const maxResponseBytes = 64 * 1024;
 
 export class WebhookSender {
   // Own agents, so close() can drop their sockets without touching anyone else's.
@@ -30,14 +31,10 @@ export class WebhookSender {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': 'pgdialer-vapi-simulator',
+      ...(delivery.credential ? credentialHeaders(delivery.credential, delivery.body, delivery.url) : {}),
       ...delivery.headers,
       'content-length': String(Buffer.byteLength(delivery.body)),
     };
-    if (delivery.hmacSecret) {
-      const timestamp = String(Date.now());
-      headers['x-timestamp'] = timestamp;
-      headers['x-signature'] = signature(delivery.hmacSecret, timestamp, delivery.body);
-    }
     return this.attempt(delivery, headers, started, true);
   }
 
@@ -51,11 +48,14 @@ export class WebhookSender {
       if (this.closed) return resolve({ responseStatus: null, error: 'aborted', durationMs: 0 });
       let request: http.ClientRequest | undefined;
       let finished = false;
+      const chunks: Buffer[] = [];
+      let kept = 0;
       const done = (responseStatus: number | null, error?: string) => {
         if (finished) return;
         finished = true;
         if (request) this.pending.delete(request);
-        resolve({ responseStatus, durationMs: Date.now() - started, ...(error ? { error } : {}) });
+        const responseBody = chunks.length > 0 ? Buffer.concat(chunks).toString('utf8') : undefined;
+        resolve({ responseStatus, durationMs: Date.now() - started, ...(error ? { error } : {}), ...(responseBody !== undefined ? { responseBody } : {}) });
       };
       let url: URL;
       try {
@@ -76,7 +76,11 @@ export class WebhookSender {
       let answered = false;
       sent.on('response', (response) => {
         answered = true;
-        response.resume();
+        response.on('data', (chunk: Buffer) => {
+          if (kept >= maxResponseBytes) return;
+          chunks.push(chunk.subarray(0, maxResponseBytes - kept));
+          kept += Math.min(chunk.length, maxResponseBytes - kept);
+        });
         response.on('end', () => done(response.statusCode ?? null));
         response.on('error', (error) => done(response.statusCode ?? null, error.message));
         response.on('close', () => done(response.statusCode ?? null, response.complete ? undefined : 'aborted'));

@@ -1,11 +1,12 @@
 // Applying one stored webhook to its call. Idempotent and forward-only: the SQL functions never
 // move a status back, apply_call_result is a no-op the second time, and details only fill in.
-// Returns whether the call ended (so the worker can refill the slot at once).
+// Returns whether the call ended (so the worker can refill the slot at once). Nothing is read
+// from `message.call`: it is the Call as created (queued, cost 0), see server/vapi/callDetails.ts.
 import type { CommonQueryMethods } from 'slonik';
 import type { Clock } from '../clock.js';
 import { advanceCallStatus, applyCallResult } from '../../db/queries/dispatch.js';
 import { recordCallDetails } from '../../db/queries/callResults.js';
-import { callDetailsOf, type CallDetails } from '../vapi/callDetails.js';
+import { reportDetailsOf, statusUpdateDetailsOf, type CallDetails } from '../vapi/callDetails.js';
 import type { WebhookMessage } from './message.js';
 
 /** An instant reported by VAPI (wall-clock) on our clock, never later than now. */
@@ -26,14 +27,14 @@ export async function applyWebhook(db: CommonQueryMethods, clock: Clock, callId:
     case 'status-update': {
       if (!message.status) return { ended: false };
       if (message.status === 'ended') {
-        await endCall(db, clock, callId, callDetailsOf(message.message));
+        await endCall(db, clock, callId, statusUpdateDetailsOf(message.message));
         return { ended: true };
       }
       await advanceCallStatus(db, callId, message.status, clock.now());
       return { ended: false };
     }
     case 'end-of-call-report':
-      await endCall(db, clock, callId, callDetailsOf(message.message));
+      await endCall(db, clock, callId, reportDetailsOf(message.message));
       return { ended: true };
     default:
       return { ended: false };

@@ -14,6 +14,7 @@ import { isAuthentic } from './authenticate.js';
 import { readWebhookMessage } from './message.js';
 import { applyWebhook } from './apply.js';
 import { applyInCallOptOut, withInCallOptOut, type ToolCallsAnswer } from './optOut.js';
+import { redactPayload, redactText } from './redact.js';
 
 export const WEBHOOK_PATH = '/webhooks/vapi';
 const BODY_LIMIT = '1mb';
@@ -44,7 +45,10 @@ export function installWebhooks(app: Express, context: AppContext): void {
       throw unauthorized('unknown tenant');
     }
     const secret = target.webhook_secret_encrypted ? decryptSecret(context.secrets.appSecret, target.webhook_secret_encrypted) : null;
-    if (!isAuthentic({ type: target.webhook_auth_type, secret }, request.headers, rawBody)) throw unauthorized('invalid webhook credential');
+    const auth = { type: target.webhook_auth_type, secret, credentialId: target.webhook_credential_id, options: target.webhook_auth_options ?? {} };
+    // {url} in an HMAC payload format: the URL VAPI posted to, i.e. ours as given in server.url.
+    const line = { method: request.method, url: `${context.config.publicUrl.replace(/\/+$/, '')}${request.originalUrl}` };
+    if (!isAuthentic(auth, request.headers, rawBody, Date.now(), line)) throw unauthorized('invalid webhook credential');
     const tenantId = target.tenant_id;
 
     // A call of another tenant is not this message's business: keep the event, apply nothing.
@@ -57,8 +61,9 @@ export function installWebhooks(app: Express, context: AppContext): void {
       status: message?.status ?? null,
       eventAt: message?.eventAt ?? null,
       bodySha256: sha256(rawBody),
-      payload: parsed.ok ? parsed.value : undefined,
-      rawBody: parsed.ok ? null : rawBody.toString('utf8'),
+      // Stored without secrets (server.headers, credentials, the tenant's secret): server/webhooks/redact.ts.
+      payload: parsed.ok ? redactPayload(parsed.value, secret) : undefined,
+      rawBody: parsed.ok ? null : redactText(rawBody.toString('utf8'), secret),
       error: parsed.ok ? null : `invalid JSON: ${parsed.error}`,
     });
     if (!parsed.ok) throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${parsed.error}`);

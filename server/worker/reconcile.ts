@@ -2,7 +2,7 @@
 // claim lapsed (a crash between claim and answer) are settled from what VAPI says.
 import { advanceCallStatus, applyCallResult, callsToReconcile, releaseCall, type CallToReconcile } from '../../db/queries/dispatch.js';
 import { recordCallDetails } from '../../db/queries/callResults.js';
-import { callDetailsOf } from '../vapi/callDetails.js';
+import { callObjectDetailsOf } from '../vapi/callDetails.js';
 import type { VapiCall } from '../vapi/types.js';
 import { resolveDialedOrNot, wallTimeOf, type DialDeps } from './dialCall.js';
 import { TenantNotConfigured } from './tenantClients.js';
@@ -12,7 +12,7 @@ export type ReconcileSummary = { examined: number; ended: number; advanced: numb
 /** Applies a VAPI Call object to our row: details and result when ended, else its status. */
 export async function applyVapiCall(deps: Pick<DialDeps, 'pool' | 'clock'>, callId: string, call: VapiCall): Promise<'ended' | 'advanced' | 'unchanged'> {
   if (call.status === 'ended') {
-    const details = callDetailsOf(call as Record<string, unknown>, call);
+    const details = callObjectDetailsOf(call);
     await recordCallDetails(deps.pool, callId, details);
     await applyCallResult(deps.pool, callId, {
       endedReason: details.endedReason,

@@ -40,6 +40,8 @@ export function createTenantClients(options: {
       webhookAuth: {
         type: row.webhook_auth_type,
         secret: row.webhook_secret_encrypted ? decryptSecret(options.appSecret, row.webhook_secret_encrypted) : null,
+        credentialId: row.webhook_credential_id,
+        options: row.webhook_auth_options,
       },
     };
   }

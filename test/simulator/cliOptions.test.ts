@@ -29,6 +29,22 @@ t.test('environment, then flags, over phone-like defaults', async (t) => {
   t.same(parseCliOptions({}, []).port, 4010, 'default port 4010');
 });
 
+t.test('credentials, endedReason weights and deprecated fields from the command line', async (t) => {
+  const options = parseCliOptions(
+    { VAPI_SIM_CREDENTIALS: 'cred-a=hmac:s3cret:with:colons, cred-b=bearer:tok', VAPI_SIM_DEPRECATED_FIELDS: 'yes' },
+    ['--ended-reasons', 'customer-busy=2,call.forwarding.no-answer=1'],
+  );
+  t.same(options.credentials, {
+    'cred-a': { type: 'hmac', secretKey: 's3cret:with:colons', algorithm: 'sha256' },
+    'cred-b': { type: 'bearer', token: 'tok' },
+  });
+  t.same(options.endedReasons, { 'customer-busy': 2, 'call.forwarding.no-answer': 1 });
+  t.equal(options.deprecatedFields, true);
+  t.equal(parseCliOptions({ VAPI_SIM_ENDED_REASONS: 'all' }, []).endedReasons, 'all');
+  t.throws(() => parseCliOptions({ VAPI_SIM_CREDENTIALS: 'cred-a=oauth2:x' }, []), /VAPI_SIM_CREDENTIALS must be id=hmac:secret/);
+  t.throws(() => parseCliOptions({ VAPI_SIM_ENDED_REASONS: 'customer-busy' }, []), /VAPI_SIM_ENDED_REASONS/);
+});
+
 t.test('bad values stop with a message naming the setting', async (t) => {
   t.throws(() => parseCliOptions({ VAPI_SIM_RATE_500: '2' }, []), /VAPI_SIM_RATE_500 must be a number from 0 to 1/);
   t.throws(() => parseCliOptions({}, ['--concurrency-mode', 'queue']), /VAPI_SIM_CONCURRENCY_MODE must be reject or block/);

@@ -69,7 +69,6 @@ t.test('end-of-call-report: artifact and analysis first, after the ended status-
     transcript: 'legacy transcript',
     summary: 'legacy summary',
     cost: 0.0123,
-    costBreakdown: { transport: 0.01 },
     startedAt: '2026-11-20T10:00:00.000Z',
     endedAt: '2026-11-20T10:00:30.000Z',
   });

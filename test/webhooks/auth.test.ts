@@ -13,7 +13,7 @@ const db = await createTestDatabase(t);
 const api = await startTestApi(t, { pool: db.pool });
 const secretTenant = await insertTenant(db.pool, { webhookAuthType: 'secret', webhookSecret: 's3cret-value' });
 const bearerTenant = await insertTenant(db.pool, { webhookAuthType: 'bearer', webhookSecret: 'bearer-token-value' });
-const hmacTenant = await insertTenant(db.pool, { webhookAuthType: 'hmac', webhookSecret: 'hmac-key-value' });
+const hmacTenant = await insertTenant(db.pool, { webhookAuthType: 'hmac', webhookSecret: 'hmac-key-value', webhookCredentialId: 'cred-hmac-default' });
 const noSecretTenant = await insertTenant(db.pool, { webhookAuthType: 'secret', webhookSecret: null });
 
 let sequence = 0;
@@ -44,13 +44,22 @@ t.test('secret: X-Vapi-Secret', async (t) => {
   t.equal(await eventCount(db.pool), before + 1, 'nothing stored for refused requests');
 });
 
+t.test('secret: X-Vapi-Secret: Bearer <secret> (a bearer credential sending X-Vapi-Secret with its default prefix)', async (t) => {
+  const before = await eventCount(db.pool);
+  t.equal((await post(secretTenant, body(), { 'x-vapi-secret': 'Bearer s3cret-value' })).status, 200);
+  t.equal((await post(secretTenant, body(), { 'x-vapi-secret': 'Bearer s3cret-valuE' })).status, 401);
+  t.equal((await post(secretTenant, body(), { 'x-vapi-secret': 'Bearer ' })).status, 401);
+  t.equal(await eventCount(db.pool), before + 1);
+});
+
 t.test('bearer: Authorization: Bearer, or the same token as X-Vapi-Secret', async (t) => {
   const before = await eventCount(db.pool);
   t.equal((await post(bearerTenant, body(), { authorization: 'Bearer bearer-token-value' })).status, 200);
   t.equal((await post(bearerTenant, body(), { 'x-vapi-secret': 'bearer-token-value' })).status, 200);
+  t.equal((await post(bearerTenant, body(), { 'x-vapi-secret': 'Bearer bearer-token-value' })).status, 200, 'X-Vapi-Secret: Bearer <token>');
   t.equal((await post(bearerTenant, body(), { authorization: 'Bearer nope' })).status, 401);
   t.equal((await post(bearerTenant, body(), { authorization: 'bearer-token-value' })).status, 401, 'not a bearer header');
-  t.equal(await eventCount(db.pool), before + 2);
+  t.equal(await eventCount(db.pool), before + 3);
 });
 
 t.test('hmac: x-signature over "{x-timestamp}.{raw body}"', async (t) => {
@@ -120,4 +129,68 @@ t.test('the same body twice is stored once', async (t) => {
   // The same bytes for another tenant are that tenant's event.
   t.equal((await post(bearerTenant, payload, { authorization: 'Bearer bearer-token-value' })).status, 200);
   t.equal(await eventCount(db.pool), before + 2);
+});
+
+t.test('a bearer credential with its own header and no prefix: what it sends is what is checked', async (t) => {
+  const tenant = await insertTenant(db.pool, {
+    webhookAuthType: 'bearer', webhookSecret: 'custom-token-value', webhookCredentialId: 'cred-bearer-custom',
+    webhookAuthOptions: { headerName: 'X-Api-Token', bearerPrefixEnabled: false },
+  });
+  t.equal((await post(tenant, body(), { 'x-api-token': 'custom-token-value' })).status, 200);
+  t.equal((await post(tenant, body(), { 'x-api-token': 'custom-token-valuE' })).status, 401);
+  t.equal((await post(tenant, body(), { 'x-other': 'custom-token-value' })).status, 401);
+});
+
+// The HMAC credential's options, as VAPI's HMACAuthenticationPlan names them; a test signs the way
+// each configuration says and checks that only that way passes.
+type Plan = { algorithm: 'sha256' | 'sha512' | 'sha1'; encoding: 'hex' | 'base64'; payload: (timestamp: string, body: string) => string };
+const signWith = (secret: string | Buffer, plan: Plan, timestamp: string, payload: string) =>
+  createHmac(plan.algorithm, secret).update(plan.payload(timestamp, payload)).digest(plan.encoding);
+
+t.test('hmac credential options: algorithm, encoding, headers, prefix, payload format, base64 secret', async (t) => {
+  const cases: Array<{ name: string; options: Record<string, unknown>; plan: Plan; headers: (signature: string, timestamp: string) => Record<string, string>; secret?: Buffer }> = [
+    {
+      name: 'sha512, base64, custom headers, GitHub-style prefix',
+      options: { algorithm: 'sha512', signatureEncoding: 'base64', signatureHeader: 'X-Hub-Signature', timestampHeader: 'X-Hub-Time', signaturePrefix: 'sha512=' },
+      plan: { algorithm: 'sha512', encoding: 'base64', payload: (ts, b) => `${ts}.${b}` },
+      headers: (signature, timestamp) => ({ 'x-hub-signature': `sha512=${signature}`, 'x-hub-time': timestamp }),
+    },
+    {
+      name: 'sha1 over a custom payload format',
+      options: { algorithm: 'sha1', payloadFormat: '{method} {url}\n{timestamp}\n{body}' },
+      plan: { algorithm: 'sha1', encoding: 'hex', payload: (ts, b) => `POST ${api.context.config.publicUrl}/webhooks/vapi?tenant=TENANT\n${ts}\n${b}` },
+      headers: (signature, timestamp) => ({ 'x-signature': signature, 'x-timestamp': timestamp }),
+    },
+    {
+      name: 'no timestamp: the body alone',
+      options: { includeTimestamp: false },
+      plan: { algorithm: 'sha256', encoding: 'hex', payload: (_ts, b) => b },
+      headers: (signature) => ({ 'x-signature': signature }),
+    },
+    {
+      name: 'a base64 secret is decoded first',
+      options: { secretIsBase64: true },
+      plan: { algorithm: 'sha256', encoding: 'hex', payload: (ts, b) => `${ts}.${b}` },
+      headers: (signature, timestamp) => ({ 'x-signature': signature, 'x-timestamp': timestamp }),
+      secret: Buffer.from('raw-key-bytes-0123'),
+    },
+  ];
+  for (const testCase of cases) {
+    const secretText = testCase.secret ? testCase.secret.toString('base64') : `key-${testCase.name.length}-value`;
+    const tenant = await insertTenant(db.pool, {
+      webhookAuthType: 'hmac', webhookSecret: secretText, webhookCredentialId: `cred-${testCase.name.length}`, webhookAuthOptions: testCase.options,
+    });
+    const plan = { ...testCase.plan, payload: (ts: string, b: string) => testCase.plan.payload(ts, b).replace('TENANT', tenant) };
+    const key = testCase.secret ?? secretText;
+    const payload = body();
+    const timestamp = String(Date.now());
+    const good = testCase.headers(signWith(key, plan, timestamp, payload), timestamp);
+    t.equal((await post(tenant, payload, good)).status, 200, `${testCase.name}: signed as configured`);
+    // Signed VAPI's default way (sha256 hex of "{timestamp}.{body}" in x-signature) does not pass.
+    const defaultWay = { 'x-signature': sign(secretText, timestamp, payload), 'x-timestamp': timestamp };
+    t.equal((await post(tenant, body(), defaultWay)).status, 401, `${testCase.name}: the default signature is refused`);
+    const other = body();
+    const wrongKey = testCase.headers(signWith('another-key', plan, timestamp, other), timestamp);
+    t.equal((await post(tenant, other, wrongKey)).status, 401, `${testCase.name}: another key is refused`);
+  }
 });

@@ -16,7 +16,15 @@ import { defaultWorkerSettings } from '../../server/worker/settings.js';
 import { callRowById, insertContact, insertDirectCall, insertTenant, TEST_APP_SECRET } from './fixtures.js';
 
 const db = await createTestDatabase(t);
-const sim = await startVapiSimulator({ timing: { queuedMs: 5, ringingMs: 5, talkMs: 5, reportDelayMs: 1 }, webhookUrl: 'http://127.0.0.1:9/none' });
+const sim = await startVapiSimulator({
+  timing: { queuedMs: 5, ringingMs: 5, talkMs: 5, reportDelayMs: 1 },
+  webhookUrl: 'http://127.0.0.1:9/none',
+  // The tenants' webhook credentials, as if created in VAPI (made-up ids).
+  credentials: {
+    'cred-dial-hmac': { type: 'hmac', secretKey: 'whsec-test', algorithm: 'sha256' },
+    'cred-dial-bearer': { type: 'bearer', token: 'whsec-test' },
+  },
+});
 t.teardown(() => sim.close());
 const clock = manualClock(new Date('2026-03-10T15:00:00Z'));
 let phoneSeq = 0;
@@ -36,8 +44,15 @@ function deps(overrides: Partial<DialDeps['settings']> = {}): DialDeps {
 }
 
 /** A tenant with one due direct call, claimed: returns the claim. */
-async function claimOne(tenant: { vapiBaseUrl?: string; concurrencyLimit?: number; webhookAuthType?: 'secret' | 'bearer' | 'hmac'; name?: string | null } = {}) {
-  const tenantId = await insertTenant(db.pool, { vapiBaseUrl: tenant.vapiBaseUrl ?? sim.url, concurrencyLimit: tenant.concurrencyLimit, webhookAuthType: tenant.webhookAuthType });
+async function claimOne(
+  tenant: { vapiBaseUrl?: string; concurrencyLimit?: number; webhookAuthType?: 'secret' | 'bearer' | 'hmac'; webhookCredentialId?: string; name?: string | null } = {},
+) {
+  const tenantId = await insertTenant(db.pool, {
+    vapiBaseUrl: tenant.vapiBaseUrl ?? sim.url,
+    concurrencyLimit: tenant.concurrencyLimit,
+    webhookAuthType: tenant.webhookAuthType,
+    webhookCredentialId: tenant.webhookCredentialId,
+  });
   const phone = `+1555100${String(++phoneSeq).padStart(4, '0')}`;
   const contactId = await insertContact(db.pool, tenantId, phone, tenant.name === undefined ? 'Ada Lovelace' : tenant.name);
   const callId = await insertDirectCall(db.pool, tenantId, contactId, phone, clock.now(), { variables: { plan: 'gold' } });
@@ -74,16 +89,22 @@ t.test('201: recorded as queued with VAPI\'s id; the body is what VAPI expects',
   t.equal(dialsFor(callId).length, 1);
 });
 
-t.test('webhook headers follow the tenant\'s method', async (t) => {
+t.test('the webhook credential follows the tenant\'s: shared-secret headers, or the VAPI credential\'s id', async (t) => {
   const bearer = await claimOne({ webhookAuthType: 'bearer' });
-  await dialCall(deps(), bearer.claim);
-  const hmac = await claimOne({ webhookAuthType: 'hmac' });
-  await dialCall(deps(), hmac.claim);
+  t.equal(await dialCall(deps(), bearer.claim), 'dialed');
+  const hmac = await claimOne({ webhookAuthType: 'hmac', webhookCredentialId: 'cred-dial-hmac' });
+  t.equal(await dialCall(deps(), hmac.claim), 'dialed');
+  const bearerCredential = await claimOne({ webhookAuthType: 'bearer', webhookCredentialId: 'cred-dial-bearer' });
+  t.equal(await dialCall(deps(), bearerCredential.claim), 'dialed');
   const bodyFor = (callId: string) => sim.requests.find((r) => r.method === 'POST' && JSON.stringify(r.body ?? '').includes(callId))?.body as {
-    assistantOverrides: { server: { headers?: Record<string, string> } };
+    assistantOverrides: { server: Record<string, unknown> };
   };
-  t.same(bodyFor(bearer.callId).assistantOverrides.server.headers, { Authorization: 'Bearer whsec-test' });
-  t.equal(bodyFor(hmac.callId).assistantOverrides.server.headers, undefined, 'HMAC is configured on VAPI\'s side');
+  const url = (tenantId: string) => `https://dialer.example.com/webhooks/vapi?tenant=${tenantId}`;
+  t.same(bodyFor(bearer.callId).assistantOverrides.server, { url: url(bearer.tenantId), headers: { Authorization: 'Bearer whsec-test' } });
+  t.same(bodyFor(hmac.callId).assistantOverrides.server, { url: url(hmac.tenantId), credentialId: 'cred-dial-hmac' },
+    'HMAC: the credential\'s id, no headers (VAPI signs with the credential)');
+  t.same(bodyFor(bearerCredential.callId).assistantOverrides.server, { url: url(bearerCredential.tenantId), credentialId: 'cred-dial-bearer' },
+    'a bearer credential: its id, and no header that would override it');
 });
 
 t.test('429 with Retry-After: released for that long, not dialed', async (t) => {

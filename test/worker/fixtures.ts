@@ -12,6 +12,9 @@ export type TenantFixture = {
   vapiBaseUrl?: string | null;
   webhookAuthType?: 'secret' | 'bearer' | 'hmac';
   webhookSecret?: string | null;
+  /** A VAPI webhook credential's id and options (VAPI's names), as PUT /v1/settings stores them. */
+  webhookCredentialId?: string | null;
+  webhookAuthOptions?: Record<string, unknown>;
   concurrencyLimit?: number;
   maxCallsPerNumberPer24h?: number;
   contactHours?: [string, string];
@@ -22,10 +25,12 @@ export async function insertTenant(pool: DatabasePool, fixture: TenantFixture = 
   const [hoursStart, hoursEnd] = fixture.contactHours ?? ['00:00', '00:00'];
   return pool.oneFirst(sql.type(z.object({ id: z.string() }))`
     insert into dialer.tenants (name, vapi_api_key_encrypted, vapi_base_url, webhook_auth_type, webhook_secret_encrypted,
+                                webhook_credential_id, webhook_auth_options,
                                 concurrency_limit, max_calls_per_number_per_24h, contact_hours_start, contact_hours_end)
     values (${fixture.name ?? 'Test tenant'}, ${encrypt(fixture.vapiKey === undefined ? 'vapi-test-key' : fixture.vapiKey)},
             ${fixture.vapiBaseUrl ?? null}, ${fixture.webhookAuthType ?? 'secret'},
             ${encrypt(fixture.webhookSecret === undefined ? 'whsec-test' : fixture.webhookSecret)},
+            ${fixture.webhookCredentialId ?? null}, ${JSON.stringify(fixture.webhookAuthOptions ?? {})}::jsonb,
             ${fixture.concurrencyLimit ?? 10}, ${fixture.maxCallsPerNumberPer24h ?? 100}, ${hoursStart}::time, ${hoursEnd}::time)
     returning id`);
 }
