@@ -17,12 +17,13 @@ t.test('toolCalls and structuredData of a connected call', async (t) => {
   const created = await post(sim.url, callBody({}, `${receiver.url}/webhooks/vapi`));
   await sim.idle();
 
-  const messages = receiver.received.map((r) => r.body.message);
+  // Per-turn messages (speech-update, conversation-update) are VAPI's default list: left out here.
+  const messages = receiver.received.map((r) => r.body.message).filter((m) => !['speech-update', 'conversation-update'].includes(m.type));
   t.same(messages.map((m) => m.type === 'status-update' ? m.status : m.type),
     ['queued', 'ringing', 'in-progress', 'tool-calls', 'tool-calls', 'ended', 'end-of-call-report'], 'tool calls between in-progress and the end');
   const [optOut, lookup] = messages.filter((m) => m.type === 'tool-calls');
   t.match(optOut, {
-    call: { id: created.body.id, status: 'in-progress' },
+    call: { id: created.body.id, status: 'queued' }, // message.call is the Call as created, as VAPI sends it
     toolCallList: [{ id: /^call_/, type: 'function', function: { name: 'optOut', arguments: '{}' } }],
     toolWithToolCallList: [{ type: 'function', function: { name: 'optOut' }, toolCall: { type: 'function', function: { name: 'optOut' } } }],
   });
