@@ -23,16 +23,20 @@ export function ownerFile(dataDir: string): string {
   return join(dataDir, OWNER_FILE);
 }
 
-/** Field 22 of /proc/<pid>/stat (after the command name, which may hold spaces and parentheses). */
-function processStart(pid: number): string | undefined {
+/** Fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses). */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
 }
 
+/** Field 22, the start time in clock ticks since boot (Linux; undefined elsewhere). */
+export const processStart = (pid: number): string | undefined => statFields(pid)?.[19];
+
+/** Alive: exists, is not a zombie (exited, unreaped), and (when known) started when recorded. */
 export function processAlive(pid: number, start?: string): boolean {
   try {
     process.kill(pid, 0);
@@ -40,7 +44,9 @@ export function processAlive(pid: number, start?: string): boolean {
     // EPERM: it exists, owned by another user.
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  return start === undefined || processStart(pid) === undefined || processStart(pid) === start;
+  const fields = statFields(pid);
+  if (!fields) return true; // no /proc (macOS): the signal check is all there is
+  return fields[0] !== 'Z' && (start === undefined || fields[19] === start);
 }
 
 export function ownerAlive(owner: OwnerRecord): boolean {

@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { tmpdir, userInfo } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../server/log.js';
-import { claimOwnership, describeOwner, ownerAlive, readOwner, recordPort, releaseOwnership, type OwnerRecord } from './embeddedOwner.js';
+import { claimOwnership, describeOwner, ownerAlive, processAlive, readOwner, recordPort, releaseOwnership, type OwnerRecord } from './embeddedOwner.js';
 
 export type EmbeddedDatabase = {
   /** Server-level URL (database "postgres"); use `urlFor(name)` for another database. */
@@ -115,12 +115,7 @@ function livePostmasterPid(databaseDir: string): number | undefined {
   const pidFile = join(databaseDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return undefined;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return undefined;
-  }
+  return processAlive(pid) ? pid : undefined;
 }
 
 async function initialise(bin: Binaries, databaseDir: string, runAs: RunAs, log: Logger): Promise<void> {

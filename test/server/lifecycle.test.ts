@@ -81,7 +81,11 @@ t.test('embedded database: a leftover Postgres from a killed run is stopped and 
   t.ok(postmasterRunning(databaseDir), 'kill -9 leaves Postgres running');
   const next = await startServer([], { DATA_DIR: dataDir }, 60_000);
   t.teardown(() => next.stop('SIGKILL'));
-  t.ok(next.logs.some((line) => line.event === 'embedded_postgres.stopping_leftover'));
+  t.match(
+    next.logs.find((line) => line.event === 'embedded_postgres.stopping_leftover'),
+    { deadOwner: `pid ${killed.child.pid} (node server/main.ts, since ` },
+    'the dead owner is named',
+  );
   t.equal((await fetch(`${next.url}/health`)).status, 200);
   t.equal(await next.stop('SIGTERM'), 0);
   t.notOk(postmasterRunning(databaseDir));
