@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'slonik';
-import { z } from 'zod';
+import { z } from '../db/zod.js';
 import { loadConfig } from '../server/config.js';
 import { applyEnvFile } from '../server/envFile.js';
 import { createLogger } from '../server/log.js';

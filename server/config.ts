@@ -1,6 +1,6 @@
 // The one place the environment is read. Validated once with zod; a bad value stops the
 // process with a message that says what to set.
-import { z } from 'zod/v4';
+import { z } from './zod.js';
 
 const logLevels = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof logLevels)[number];

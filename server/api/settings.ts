@@ -4,8 +4,8 @@
 // VAPI key is masked to its last 4 characters and the webhook secret is only said to be set.
 import type { Router } from 'express';
 import { sql } from 'slonik';
-import { z as z3 } from 'zod';
-import { z } from 'zod/v4';
+import { z as z3 } from '../../db/zod.js';
+import { z } from '../zod.js';
 import type { AppContext } from '../context.js';
 import { decryptSecret, encryptSecret } from '../crypto.js';
 import { apiKeyActor, audit } from '../../db/queries/audit.js';

@@ -1,7 +1,7 @@
 // One error format for every endpoint: {"error": {"code", "message", "details"}}, with the
 // status that says what went wrong. Unknown errors become a 500 with no internals.
 import type { ErrorRequestHandler, Express } from 'express';
-import { ZodError } from 'zod/v4';
+import { ZodError } from '../zod.js';
 import type { Logger } from '../log.js';
 
 export type ErrorDetail = { path?: string; message: string; [key: string]: unknown };
