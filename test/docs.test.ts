@@ -2,12 +2,14 @@
 // and sql/README.md's error table are compared with what the code declares, so a change that
 // forgets its docs fails here.
 import t from 'tap';
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configVariables } from '../server/config.js';
 import { sqlStates } from '../server/http/errors.js';
+import { createTestDatabase } from './helpers/database.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -81,4 +83,21 @@ t.test('sql/README.md error table = the SQLSTATE map, and covers every code sql/
     sorted(reserved),
     'the mapped PD codes no SQL raises are exactly those the table marks reserved',
   );
+});
+
+const psqlInstalled = spawnSync('psql', ['--version']).status === 0;
+
+t.test("README's SQL runs as written through `npm run psql`", { skip: psqlInstalled ? false : 'psql is not installed' }, async (t) => {
+  const db = await createTestDatabase(t);
+  const blocks = [...readme.matchAll(/```sql\n([\s\S]*?)```/g)].map((match) => match[1]!);
+  t.ok(blocks.length >= 3, `${blocks.length} SQL blocks`);
+  const file = join(mkdtempSync(join(tmpdir(), 'pgdialer-readme-sql-')), 'readme.sql');
+  writeFileSync(file, blocks.join('\n'));
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/psql.ts', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file], {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ENV_FILE: '/dev/null', DATABASE_URL: db.url },
+    encoding: 'utf8',
+  });
+  t.equal(run.status, 0, run.stderr);
+  t.notMatch(run.stderr, /ERROR/);
 });
