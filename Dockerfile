@@ -1,5 +1,5 @@
 # One image for both the api and the worker (docker-compose.yml picks the command).
-FROM node:22-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
