@@ -84,8 +84,8 @@ export async function dialCall(deps: DialDeps, claim: ClaimedCall): Promise<Dial
 
   switch (result.kind) {
     case 'created':
-      await recordCreated(deps, callId, claim.tenant_id, result.call);
       log.info('dial.sent', { callId, vapiCallId: result.call.id, campaignId: claim.campaign_id, attempt: claim.attempt });
+      await recordCreated(deps, callId, claim.tenant_id, result.call);
       return 'dialed';
     case 'over_concurrency': {
       const limit = await lowerVapiConcurrencyLimit(pool, claim.tenant_id, result.concurrencyLimit ?? null);

@@ -12,6 +12,8 @@ import { claimOwnership, ownerFile, processStart, readOwner, releaseOwnership } 
 import { runMain, startServer } from '../helpers/serverProcess.js';
 import { alive } from '../helpers/processes.js';
 
+t.setTimeout(300_000); // an embedded Postgres, a server and six tool runs: slow on a loaded machine
+
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const smallCsv = fileURLToPath(new URL('../fixtures/small.csv', import.meta.url));
 

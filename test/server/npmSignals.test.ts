@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { createTestDatabase } from '../helpers/database.js';
 import { alive, descendantsOf, portFree, processesMentioning, waitUntil } from '../helpers/processes.js';
 
+t.setTimeout(300_000); // five npm scripts started and stopped, one of them a whole `npm test`: slow on a loaded machine
+
 const appSecret = 'npm-signals-test-secret-'.padEnd(40, 'x');
 
 type Scenario = {
