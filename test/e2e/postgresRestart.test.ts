@@ -16,6 +16,7 @@ import { migrate } from '../../db/migrate.js';
 import { createDatabasePool } from '../../db/pool.js';
 import { silentLogger } from '../../server/log.js';
 import { startServer } from '../helpers/serverProcess.js';
+import { endProcessesMentioning } from '../helpers/processes.js';
 import { startVapiSimulator } from '../../server/vapiSimulator/index.js';
 import { addMembers, allCalls, insertCampaign, insertTenant, startCampaign, TEST_APP_SECRET, unsettledCalls, waitFor } from '../worker/fixtures.js';
 
@@ -26,7 +27,7 @@ chmodSync(dataDir, 0o755);
 const pgPort = await freePort();
 let postgres: EmbeddedDatabase = await startEmbeddedPostgres({ dataDir, log: silentLogger, port: pgPort });
 t.teardown(async () => {
-  await postgres.stop();
+  await postgres.stop().catch(() => endProcessesMentioning(dataDir));
   rmSync(dataDir, { recursive: true, force: true });
 });
 await createDatabaseIfMissing(postgres.url, 'pgdialer');

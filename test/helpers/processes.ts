@@ -60,3 +60,15 @@ export function portFree(port: number): Promise<boolean> {
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
+
+/** Teardown for a test that may have failed half-way: ends every process mentioning `text` (a test's own directory). */
+export function endProcessesMentioning(text: string): void {
+  for (const info of processesMentioning(text)) {
+    try {
+      // SIGQUIT is Postgres's immediate shutdown (its backends go with it); anything else is killed.
+      process.kill(info.pid, /\bpostgres\b/.test(info.cmdline) ? 'SIGQUIT' : 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}

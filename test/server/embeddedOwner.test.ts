@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { claimOwnership, ownerFile, processStart, readOwner, releaseOwnership } from '../../db/embeddedOwner.js';
 import { runMain, startServer } from '../helpers/serverProcess.js';
-import { alive } from '../helpers/processes.js';
+import { alive, endProcessesMentioning } from '../helpers/processes.js';
 
 t.setTimeout(300_000); // an embedded Postgres, a server and six tool runs: slow on a loaded machine
 
@@ -84,7 +84,10 @@ t.test('the owner record', async (t) => {
 t.test('while the server runs: CLIs use its embedded database, a second server refuses', async (t) => {
   const dataDir = scratchDir();
   const server = await startServer([], { DATA_DIR: dataDir }, 60_000);
-  t.teardown(() => server.stop('SIGKILL'));
+  t.teardown(async () => {
+    await server.stop('SIGKILL');
+    endProcessesMentioning(dataDir); // its Postgres, if the test ended before the server could stop it
+  });
   const databaseDir = String(server.logs.find((line) => line.event === 'embedded_postgres.started')!.databaseDir);
   const postgres = postmasterPid(databaseDir);
   const env = { DATA_DIR: dataDir, LOG_LEVEL: 'info' };

@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '../helpers/database.js';
-import { alive, descendantsOf, portFree, processesMentioning, waitUntil } from '../helpers/processes.js';
+import { alive, descendantsOf, endProcessesMentioning, portFree, processesMentioning, waitUntil } from '../helpers/processes.js';
 
 t.setTimeout(300_000); // five npm scripts started and stopped, one of them a whole `npm test`: slow on a loaded machine
 
@@ -36,7 +36,8 @@ async function sigtermToNpm(t: Test, scenario: Scenario) {
   npm.stdout.on('data', (chunk: Buffer) => (output += chunk));
   npm.stderr.on('data', (chunk: Buffer) => (output += chunk));
   t.teardown(() => {
-    for (const info of [...descendantsOf(npm.pid!), ...processesMentioning(dir)]) process.kill(info.pid, 'SIGKILL');
+    for (const info of descendantsOf(npm.pid!)) process.kill(info.pid, 'SIGKILL');
+    endProcessesMentioning(dir);
   });
   let port: number | undefined;
   await waitUntil(() => {
