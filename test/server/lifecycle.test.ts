@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { createTestDatabase } from '../helpers/database.js';
 import { startServer } from '../helpers/serverProcess.js';
 
+t.setTimeout(300_000); // four servers, two of them on embedded Postgres: slow on a loaded machine
+
 const appSecret = 'lifecycle-test-secret-'.padEnd(40, 'x');
 
 function postmasterRunning(databaseDir: string): boolean {
