@@ -2,7 +2,7 @@
 # tools stay out (.dockerignore): the VAPI simulator, tests, benchmarks; devDependencies are not
 # installed, so production code imports @vapi-ai/server-sdk for its types only (`import type`,
 # erased at run time; test/server/productionImports.test.ts checks it).
-FROM node:22-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund

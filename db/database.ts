@@ -1,7 +1,9 @@
 // Which Postgres this process talks to: DATABASE_URL when set, otherwise the embedded one
-// (started here, database "pgdialer" created on first run).
+// (database "pgdialer" created on first run). A server starts and owns the embedded Postgres, and
+// refuses to start while another live process owns it; a tool ('attach') connects to the running
+// one and leaves it running, or starts its own for the time it runs.
 import pg from 'pg';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './embeddedPostgres.js';
+import { attachOrStartEmbeddedPostgres, startEmbeddedPostgres, type EmbeddedDatabase } from './embeddedPostgres.js';
 import type { Config } from '../server/config.js';
 import type { Logger } from '../server/log.js';
 
@@ -24,9 +26,12 @@ export async function createDatabaseIfMissing(serverUrl: string, name: string): 
   }
 }
 
-export async function openDatabase(config: Config, log: Logger): Promise<Database> {
+export type EmbeddedUse = 'own' | 'attach';
+
+export async function openDatabase(config: Config, log: Logger, use: EmbeddedUse): Promise<Database> {
   if (config.databaseUrl) return { url: config.databaseUrl, embedded: undefined, stop: async () => {} };
-  const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, log });
+  const options = { dataDir: config.dataDir, log };
+  const embedded = use === 'own' ? await startEmbeddedPostgres(options) : await attachOrStartEmbeddedPostgres(options);
   try {
     await createDatabaseIfMissing(embedded.url, EMBEDDED_DATABASE_NAME);
   } catch (error) {

@@ -5,6 +5,10 @@
 // process-wide signal handlers that exit at once (defeating a graceful shutdown), and starts
 // Postgres in the terminal's process group (so Ctrl-C kills it before the app has finished).
 // pg_ctl starts it detached instead, and stop() shuts it down last, after the app.
+//
+// The database belongs to the process that started it (db/embeddedOwner.ts): another process
+// either connects to it (`openEmbeddedPostgres` with attach, for the CLIs) or is refused
+// (`EmbeddedPostgresInUse`, for a second server); only a dead owner's Postgres is stopped.
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, chownSync, readFileSync, writeFileSync, unlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -12,14 +16,28 @@ import { dirname, join, resolve } from 'node:path';
 import { tmpdir, userInfo } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../server/log.js';
+import { claimOwnership, describeOwner, ownerAlive, processAlive, readOwner, recordPort, releaseOwnership, type OwnerRecord } from './embeddedOwner.js';
 
 export type EmbeddedDatabase = {
   /** Server-level URL (database "postgres"); use `urlFor(name)` for another database. */
   url: string;
   urlFor(database: string): string;
   databaseDir: string;
+  port: number;
+  /** The owner when this process only connected to another's database (its stop() does nothing). */
+  attachedTo: OwnerRecord | undefined;
   stop(): Promise<void>;
 };
+
+export class EmbeddedPostgresInUse extends Error {
+  override name = 'EmbeddedPostgresInUse';
+  constructor(readonly owner: OwnerRecord) {
+    super(
+      `The embedded Postgres in ${owner.databaseDir} belongs to ${describeOwner(owner)}, which is still running. ` +
+        `Stop that process first (its database stops with it), or set DATABASE_URL to use another Postgres.`,
+    );
+  }
+}
 
 type Binaries = { initdb: string; pg_ctl: string; postgres: string };
 type RunAs = { uid: number; gid: number } | undefined;
@@ -97,12 +115,7 @@ function livePostmasterPid(databaseDir: string): number | undefined {
   const pidFile = join(databaseDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return undefined;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return undefined;
-  }
+  return processAlive(pid) ? pid : undefined;
 }
 
 async function initialise(bin: Binaries, databaseDir: string, runAs: RunAs, log: Logger): Promise<void> {
@@ -118,37 +131,90 @@ async function initialise(bin: Binaries, databaseDir: string, runAs: RunAs, log:
   }
 }
 
-export async function startEmbeddedPostgres(options: { dataDir: string; log: Logger }): Promise<EmbeddedDatabase> {
-  const { log } = options;
+const urlsFor = (port: number) => (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+
+/** Starts the data directory's Postgres and owns it; throws EmbeddedPostgresInUse if a live process does. */
+export async function startEmbeddedPostgres(options: { dataDir: string; log: Logger; port?: number }): Promise<EmbeddedDatabase> {
+  const { log, dataDir } = options;
   const bin = await binaries();
   const runAs = postgresUser();
-  const databaseDir = chooseDatabaseDir(options.dataDir, runAs, log);
+  const databaseDir = chooseDatabaseDir(dataDir, runAs, log);
   mkdirSync(dirname(databaseDir), { recursive: true, mode: 0o755 });
+  const claim = claimOwnership(dataDir, databaseDir);
+  if (!claim.claimed) throw new EmbeddedPostgresInUse(claim.owner);
 
-  if (!existsSync(join(databaseDir, 'PG_VERSION'))) await initialise(bin, databaseDir, runAs, log);
-  const leftover = livePostmasterPid(databaseDir);
-  if (leftover) {
-    // A previous run was killed before it could stop its database; nobody else owns it.
-    log.warn('embedded_postgres.stopping_leftover', { pid: leftover, databaseDir });
-    await run(bin.pg_ctl, ['stop', '-D', databaseDir, '-m', 'fast', '-w'], runAs);
+  const stopPostgres = () => run(bin.pg_ctl, ['stop', '-D', databaseDir, '-m', 'fast', '-w'], runAs);
+  let port: number;
+  try {
+    if (!existsSync(join(databaseDir, 'PG_VERSION'))) await initialise(bin, databaseDir, runAs, log);
+    const leftover = livePostmasterPid(databaseDir);
+    if (leftover) {
+      // Its owner is dead (we hold the claim): a run killed before it could stop its database.
+      log.warn('embedded_postgres.stopping_leftover', { pid: leftover, databaseDir, deadOwner: claim.replaced ? describeOwner(claim.replaced) : null });
+      await stopPostgres();
+    }
+    port = options.port ?? (await freePort());
+    const settings = ['-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', "unix_socket_directories=''", '-c', 'max_connections=200'];
+    await run(bin.pg_ctl, ['start', '-D', databaseDir, '-w', '-t', '60', '-l', join(databaseDir, 'postgres.log'), '-o', settings.join(' ')], runAs, true);
+    recordPort(dataDir, port);
+  } catch (error) {
+    releaseOwnership(dataDir);
+    throw error;
   }
-
-  const port = await freePort();
-  const settings = ['-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', "unix_socket_directories=''", '-c', 'max_connections=200'];
-  await run(bin.pg_ctl, ['start', '-D', databaseDir, '-w', '-t', '60', '-l', join(databaseDir, 'postgres.log'), '-o', settings.join(' ')], runAs, true);
   log.info('embedded_postgres.started', { databaseDir, port });
 
-  const urlFor = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+  const urlFor = urlsFor(port);
   let stopping: Promise<void> | undefined;
   return {
     url: urlFor('postgres'),
     urlFor,
     databaseDir,
+    port,
+    attachedTo: undefined,
     stop() {
-      stopping ??= run(bin.pg_ctl, ['stop', '-D', databaseDir, '-m', 'fast', '-w'], runAs).then(() =>
-        log.info('embedded_postgres.stopped', { databaseDir }),
-      );
+      stopping ??= stopPostgres().then(() => {
+        releaseOwnership(dataDir);
+        log.info('embedded_postgres.stopped', { databaseDir });
+      });
       return stopping;
     },
   };
+}
+
+/**
+ * The data directory's Postgres as another live process runs it, or undefined when none does.
+ * An owner still starting it is waited for (up to `waitMs`).
+ */
+export async function runningEmbeddedPostgres(dataDir: string, waitMs = 60_000): Promise<EmbeddedDatabase | undefined> {
+  const started = Date.now();
+  for (;;) {
+    const owner = readOwner(dataDir);
+    if (!owner || owner.pid === process.pid || !ownerAlive(owner)) return undefined;
+    if (owner.port) {
+      const urlFor = urlsFor(owner.port);
+      return { url: urlFor('postgres'), urlFor, databaseDir: owner.databaseDir, port: owner.port, attachedTo: owner, stop: async () => {} };
+    }
+    if (Date.now() - started > waitMs) throw new Error(`the embedded Postgres is still being started by ${describeOwner(owner)}`);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+  }
+}
+
+/**
+ * For tools that run beside the server (import, tenant:create, db:migrate, psql): connect to the
+ * running embedded Postgres when there is one (leaving it running), otherwise start and own it.
+ */
+export async function attachOrStartEmbeddedPostgres(options: { dataDir: string; log: Logger }): Promise<EmbeddedDatabase> {
+  for (let attempt = 0; ; attempt++) {
+    const running = await runningEmbeddedPostgres(options.dataDir);
+    if (running) {
+      options.log.info('embedded_postgres.attached', { databaseDir: running.databaseDir, port: running.port, owner: describeOwner(running.attachedTo!) });
+      return running;
+    }
+    try {
+      return await startEmbeddedPostgres(options);
+    } catch (error) {
+      // Another process claimed it between our look and our start: connect to it instead.
+      if (!(error instanceof EmbeddedPostgresInUse) || attempt > 0) throw error;
+    }
+  }
 }

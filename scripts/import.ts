@@ -1,15 +1,16 @@
 // npm run import -- --campaign <id> (--tenant <id> | --api-key <key>) [--phone Mobile] [--name "Full Name"]
 //   [--timezone TZ] [--default-region US] file.csv
 // Imports a CSV into a campaign through the same pipeline as the API, straight into the database
-// (DATABASE_URL, or the embedded one: stop `npm start` first, the embedded Postgres belongs to one
-// process). A progress bar goes to stderr; the report (as GET /v1/imports/:id) goes to stdout.
+// (DATABASE_URL, or the embedded one: the running `npm start`'s when it is up, which keeps running).
+// A progress bar goes to stderr; the report (as GET /v1/imports/:id) goes to stdout.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'slonik';
-import { z } from 'zod';
+import { z } from '../db/zod.js';
 import { loadConfig } from '../server/config.js';
+import { applyEnvFile } from '../server/envFile.js';
 import { createLogger } from '../server/log.js';
 import { openDatabase } from '../db/database.js';
 import { createDatabasePool } from '../db/pool.js';
@@ -72,9 +73,10 @@ function progressBar(total: number) {
   };
 }
 
+applyEnvFile();
 const config = loadConfig();
 const log = createLogger('warn', { process: 'import' });
-const database = await openDatabase(config, log);
+const database = await openDatabase(config, log, 'attach');
 const pool = await createDatabasePool(database.url, { maximumPoolSize: 2 });
 let exitCode = 0;
 try {

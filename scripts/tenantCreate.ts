@@ -1,9 +1,10 @@
 // npm run tenant:create -- --name Acme
 // Creates a tenant and its first API key straight in the database (DATABASE_URL, or the embedded
-// one: stop `npm start` first, the embedded Postgres belongs to one process), migrating it first
+// one: the running `npm start`'s when it is up, which keeps running), migrating it first
 // if needed. Prints {"id", "name", "apiKey"} as JSON on stdout; the key is shown only this once.
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../server/config.js';
+import { applyEnvFile } from '../server/envFile.js';
 import { createLogger } from '../server/log.js';
 import { openDatabase } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
@@ -17,10 +18,11 @@ if (!name || name.length > 200) {
   process.exit(2);
 }
 
+applyEnvFile();
 const config = loadConfig();
 // Logs go to stderr: stdout carries only the JSON answer.
 const log = createLogger('warn', { process: 'tenant:create' }, (line) => process.stderr.write(line + '\n'));
-const database = await openDatabase(config, log);
+const database = await openDatabase(config, log, 'attach');
 let exitCode = 0;
 try {
   await migrate(database.url, log);

@@ -1,6 +1,6 @@
 // The one place the environment is read. Validated once with zod; a bad value stops the
 // process with a message that says what to set.
-import { z } from 'zod/v4';
+import { z } from './zod.js';
 
 const logLevels = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof logLevels)[number];
@@ -28,7 +28,12 @@ const environmentSchema = z.object({
   DATA_DIR: z.preprocess(emptyAsUnset, z.string().default('.data')),
   RECONCILE_AFTER_SECONDS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(86400).default(600)),
   DIAL_LEASE_SECONDS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(86400).default(300)),
+  // Read before the others, by server/envFile.ts; listed here so it is validated and documented.
+  ENV_FILE: z.preprocess(emptyAsUnset, z.string().default('.env')),
 });
+
+/** Every variable the configuration reads (the README table and .env.example are checked against it). */
+export const configVariables = Object.keys(environmentSchema.shape);
 
 const hints: Record<string, string> = {
   DATABASE_URL: 'e.g. postgres://user:password@localhost:5432/pgdialer, or leave it unset for the embedded database',

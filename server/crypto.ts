@@ -33,3 +33,11 @@ export const sha256 = (text: string | Buffer): Buffer => createHash('sha256').up
 export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(sha256(a), sha256(b));
 }
+
+const API_KEY_PREFIX = 'pgd_';
+
+/** A new API key: shown once to the user; only its hash is stored. */
+export function generateApiKey(): { key: string; hash: Buffer; prefix: string } {
+  const key = API_KEY_PREFIX + randomBytes(24).toString('base64url');
+  return { key, hash: sha256(key), prefix: key.slice(0, API_KEY_PREFIX.length + 6) };
+}

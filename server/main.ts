@@ -1,6 +1,9 @@
 // Entry point: `npm start` (API and worker in one process), `npm run start:api`,
-// `npm run start:worker`. Migrates first; closes everything it opened on SIGINT/SIGTERM.
+// `npm run start:worker`. Migrates first; closes everything it opened on SIGINT/SIGTERM, or
+// when the process that started it (npm) is gone.
 import { loadConfig, ConfigError, type Config } from './config.js';
+import { applyEnvFile, type EnvFileResult } from './envFile.js';
+import { onParentExit } from './parentWatch.js';
 import { createLogger } from './log.js';
 import { Shutdown } from './shutdown.js';
 import { resolveSecrets } from './localSecrets.js';
@@ -9,15 +12,17 @@ import { createApp } from './app.js';
 import { listen } from './httpServer.js';
 import { startWorker, type Worker } from './worker/worker.js';
 import { openDatabase } from '../db/database.js';
+import { EmbeddedPostgresInUse } from '../db/embeddedPostgres.js';
 import { migrate } from '../db/migrate.js';
 import { createDatabasePool } from '../db/pool.js';
 
 const modes = ['all', 'api', 'worker'] as const;
 type Mode = (typeof modes)[number];
 
-function readConfig(): Config {
+function readConfig(): Config & { envFile: EnvFileResult } {
   try {
-    return loadConfig();
+    const envFile = applyEnvFile();
+    return { ...loadConfig(), envFile };
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(error.message + '\n');
@@ -32,9 +37,14 @@ async function main(mode: Mode): Promise<void> {
   const log = createLogger(config.logLevel, { process: mode });
   const shutdown = new Shutdown(log);
   shutdown.onSignals((code) => process.exit(code));
+  onParentExit((parent) => {
+    log.warn('shutdown.parent_exited', { parent });
+    shutdown.trigger('parent exited');
+  });
+  if (config.envFile) log.info('config.env_file', { path: config.envFile.path, variables: config.envFile.applied });
   try {
     const secrets = resolveSecrets(config, log);
-    const database = await openDatabase(config, log);
+    const database = await openDatabase(config, log, 'own');
     shutdown.add('database', () => database.stop());
     await migrate(database.url, log);
     const pool = await createDatabasePool(database.url);
@@ -62,7 +72,7 @@ async function main(mode: Mode): Promise<void> {
     }
     log.info('started', { mode, embeddedDatabase: Boolean(database.embedded) });
   } catch (error) {
-    if (error instanceof ConfigError) process.stderr.write(error.message + '\n');
+    if (error instanceof ConfigError || error instanceof EmbeddedPostgresInUse) process.stderr.write(error.message + '\n');
     else log.error('startup.failed', { error });
     await shutdown.run('startup failed');
     process.exit(1);

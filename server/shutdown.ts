@@ -28,17 +28,23 @@ export class Shutdown {
     return this.running;
   }
 
+  private exit: (code: number) => void = (code) => process.exit(code);
+  private forceAfterMs = 30_000;
+
   /** SIGINT/SIGTERM start a graceful shutdown; a repeated signal does not cut it short. */
   onSignals(exit: (code: number) => void, forceAfterMs = 30_000): void {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      process.on(signal, () => {
-        if (this.running) return this.log.info('shutdown.signal_ignored', { signal });
-        setTimeout(() => {
-          this.log.error('shutdown.forced', { afterMs: forceAfterMs });
-          exit(1);
-        }, forceAfterMs).unref();
-        void this.run(signal).then(() => exit(0));
-      });
-    }
+    this.exit = exit;
+    this.forceAfterMs = forceAfterMs;
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => this.trigger(signal));
+  }
+
+  /** A graceful shutdown then exit 0 (1 if it takes longer than forceAfterMs), for a signal or another reason. */
+  trigger(reason: string): void {
+    if (this.running) return this.log.info('shutdown.signal_ignored', { signal: reason });
+    setTimeout(() => {
+      this.log.error('shutdown.forced', { afterMs: this.forceAfterMs });
+      this.exit(1);
+    }, this.forceAfterMs).unref();
+    void this.run(reason).then(() => this.exit(0));
   }
 }

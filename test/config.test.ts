@@ -1,9 +1,10 @@
 import t from 'tap';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, ConfigError } from '../server/config.js';
 import { resolveSecrets } from '../server/localSecrets.js';
+import { applyEnvFile } from '../server/envFile.js';
 import { silentLogger } from '../server/log.js';
 import { runMain } from './helpers/serverProcess.js';
 import { once } from 'node:events';
@@ -69,6 +70,31 @@ t.test('with the embedded database, secrets are generated once and kept', async 
 
 t.test('the process refuses to start on bad config and says what to set', async (t) => {
   const { child, stderr } = runMain([], { PORT: 'not-a-port' });
+  const [code] = await once(child, 'exit');
+  t.equal(code, 1);
+  t.match(stderr(), /Invalid configuration; fix these environment variables:\n {2}PORT:/);
+});
+
+t.test('.env: read at start, the environment wins (even set empty), ENV_FILE picks the file', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgdialer-envfile-'));
+  const file = join(dir, 'custom.env');
+  writeFileSync(file, '# a comment\nPORT=4321\nLOG_LEVEL=debug\nDATABASE_URL=postgres://from-file/x\nVAPI_BASE_URL="http://127.0.0.1:4010"\n');
+  const env: NodeJS.ProcessEnv = { ENV_FILE: file, LOG_LEVEL: 'warn', DATABASE_URL: '' };
+  const result = applyEnvFile(env);
+  t.same(result, { path: file, applied: ['PORT', 'VAPI_BASE_URL'] }, 'only what the environment does not set');
+  const config = loadConfig(env);
+  t.equal(config.port, 4321, 'from the file');
+  t.equal(config.vapiBaseUrl, 'http://127.0.0.1:4010', 'quotes removed');
+  t.equal(config.logLevel, 'warn', 'the environment wins');
+  t.equal(config.databaseUrl, undefined, 'an empty variable in the environment still wins (embedded database)');
+  t.throws(() => applyEnvFile({ ENV_FILE: join(dir, 'missing.env') }), /ENV_FILE: .*missing\.env does not exist/);
+  t.equal(applyEnvFile({ ENV_FILE: '' }), existsSync('.env') ? applyEnvFile({}) : undefined, 'no ENV_FILE: ./.env if there is one');
+});
+
+t.test('the server reads ENV_FILE before validating: a bad value there stops it with the same message', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgdialer-envfile-'));
+  writeFileSync(join(dir, '.env'), 'PORT=not-a-port\n');
+  const { child, stderr } = runMain([], { ENV_FILE: join(dir, '.env') });
   const [code] = await once(child, 'exit');
   t.equal(code, 1);
   t.match(stderr(), /Invalid configuration; fix these environment variables:\n {2}PORT:/);

@@ -1,7 +1,7 @@
 // Read-only look at pg-boss's job table: before the worker stops pg-boss to sleep, the earliest
 // job still waiting (any queue) bounds how long it may sleep.
 import { sql, type CommonQueryMethods } from 'slonik';
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { BOSS_SCHEMA } from '../boss.js';
 
 export async function earliestPendingJobAt(db: CommonQueryMethods): Promise<Date | null> {

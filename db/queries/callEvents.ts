@@ -1,6 +1,6 @@
 // call_events: every authenticated webhook as received, stored once per tenant and body hash.
 import { sql, type CommonQueryMethods } from 'slonik';
-import { z } from 'zod';
+import { z } from '../zod.js';
 
 export type NewCallEvent = {
   tenantId: string;

@@ -1,7 +1,7 @@
 // Reading calls for the API: the list (filters, newest first, keyset) shared by the JSON and CSV
 // answers, and one call with its webhook timeline.
 import { sql, type CommonQueryMethods, type FragmentSqlToken } from 'slonik';
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { exactInstant } from './keyset.js';
 
 export const callStatuses = ['scheduled', 'dialing', 'queued', 'ringing', 'in_progress', 'ended', 'cancelled', 'skipped'] as const;

@@ -1,6 +1,6 @@
 // Campaign rows for the API: one column list, one row type, one mapping to the API's shape.
 import { sql, type CommonQueryMethods } from 'slonik';
-import { z } from 'zod';
+import { z } from '../zod.js';
 
 export const retryOutcomeNames = ['no_answer', 'busy', 'voicemail', 'failed'] as const;
 export type RetryOutcome = (typeof retryOutcomeNames)[number];

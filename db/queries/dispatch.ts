@@ -1,7 +1,7 @@
 // The worker's side of the scheduling functions in sql/ (the SQL contract): typed wrappers only.
 // Every instant is passed in; nothing here decides what is due.
 import { sql, type CommonQueryMethods } from 'slonik';
-import { z } from 'zod';
+import { z } from '../zod.js';
 
 export const claimedCall = z.object({
   call_id: z.string(),

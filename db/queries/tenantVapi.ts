@@ -1,7 +1,7 @@
 // What the worker and the webhook receiver need of a tenant: its VAPI credentials and webhook
 // credential (decrypted by the caller), and the concurrency limit VAPI reports.
 import { sql, type CommonQueryMethods } from 'slonik';
-import { z } from 'zod';
+import { z } from '../zod.js';
 
 const tenantVapiRow = z.object({
   id: z.string(),

@@ -1,8 +1,8 @@
 // Creating a tenant with its first API key: used by POST /v1/tenants, `npm run tenant:create`
 // and tests. The key is returned once; only its SHA-256 is stored.
 import { sql, type DatabasePool } from 'slonik';
-import { z } from 'zod';
-import { generateApiKey } from '../../server/api/auth.js';
+import { z } from '../zod.js';
+import { generateApiKey } from '../../server/crypto.js';
 import { audit } from './audit.js';
 
 export type CreatedTenant = { id: string; name: string; apiKey: string; apiKeyId: string };

@@ -2,7 +2,7 @@
 // call) with its webhook credential, and the call it is about (by VAPI's id, else by our id
 // sent as customer.externalId).
 import { sql, type CommonQueryMethods } from 'slonik';
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { isUuid } from './callResults.js';
 
 const target = z.object({

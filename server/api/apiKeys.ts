@@ -3,8 +3,8 @@
 // accident; to rotate, create a new key, switch to it, then revoke the old one with it.
 import type { Router } from 'express';
 import { sql } from 'slonik';
-import { z as z3 } from 'zod';
-import { z } from 'zod/v4';
+import { z as z3 } from '../../db/zod.js';
+import { z } from '../zod.js';
 import type { AppContext } from '../context.js';
 import { conflict, notFound } from '../http/errors.js';
 import { apiKeyActor, audit } from '../../db/queries/audit.js';

@@ -1,22 +1,16 @@
 // Who is calling: the admin (ADMIN_TOKEN, only to create tenants) or a tenant (an API key,
 // stored as its SHA-256). Every tenant route reads the tenant from here and nowhere else.
 import type { RequestHandler, Response } from 'express';
-import { randomBytes } from 'node:crypto';
 import { sql } from 'slonik';
-import { z } from 'zod';
+import { z } from '../../db/zod.js';
 import { HttpError, unauthorized } from '../http/errors.js';
 import { safeEqual, sha256 } from '../crypto.js';
 import type { AppContext } from '../context.js';
 
 export type Caller = { tenantId: string; apiKeyId: string };
 
-const API_KEY_PREFIX = 'pgd_';
-
-/** A new API key: shown once to the user; only its hash is stored. */
-export function generateApiKey(): { key: string; hash: Buffer; prefix: string } {
-  const key = API_KEY_PREFIX + randomBytes(24).toString('base64url');
-  return { key, hash: sha256(key), prefix: key.slice(0, API_KEY_PREFIX.length + 6) };
-}
+// Made in server/crypto.ts, below db/ (which creates a tenant's first key): db/ never imports server/api/.
+export { generateApiKey } from '../crypto.js';
 
 function bearerToken(header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');

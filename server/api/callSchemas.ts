@@ -1,5 +1,5 @@
 // The call's API shape and the filters of the call list (shared by JSON and CSV).
-import { z } from 'zod/v4';
+import { z } from '../zod.js';
 import { callOutcomes, callStatuses, type CallFilters, type CallRow } from '../../db/queries/calls.js';
 import { instant } from './schemas.js';
 

@@ -2,7 +2,7 @@
 // and one call with its webhook timeline. Direct calls are created in directCalls.ts.
 import type { Router } from 'express';
 import type { CommonQueryMethods } from 'slonik';
-import { z } from 'zod/v4';
+import { z } from '../zod.js';
 import type { AppContext } from '../context.js';
 import { notFound } from '../http/errors.js';
 import { callEvents, findCall, listCalls } from '../../db/queries/calls.js';

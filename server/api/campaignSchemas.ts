@@ -1,5 +1,5 @@
 // The campaign's API shape (camelCase, nested window) and its mapping from the row.
-import { z } from 'zod/v4';
+import { z } from '../zod.js';
 import { retryOutcomeNames, type CampaignRow } from '../../db/queries/campaigns.js';
 import { clockTime, hhmm, isoDate, timeZone, variables } from './schemas.js';
 

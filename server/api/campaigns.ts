@@ -2,8 +2,8 @@
 // The lifecycle (start, pause, resume, stop) is in campaignLifecycle.ts.
 import type { Router } from 'express';
 import { sql, type FragmentSqlToken as SqlFragment } from 'slonik';
-import { z as z3 } from 'zod';
-import { z } from 'zod/v4';
+import { z as z3 } from '../../db/zod.js';
+import { z } from '../zod.js';
 import type { AppContext } from '../context.js';
 import { conflict, notFound } from '../http/errors.js';
 import { apiKeyActor, audit } from '../../db/queries/audit.js';

@@ -5,8 +5,8 @@
 // restored by creating (or importing) the same number again.
 import type { Router } from 'express';
 import { sql, type CommonQueryMethods } from 'slonik';
-import { z as z3 } from 'zod';
-import { z } from 'zod/v4';
+import { z as z3 } from '../../db/zod.js';
+import { z } from '../zod.js';
 import type { CountryCode } from 'libphonenumber-js';
 import type { AppContext } from '../context.js';
 import { HttpError, conflict, notFound } from '../http/errors.js';

@@ -8,8 +8,8 @@
 // count (the SQL gate keeps those from overlapping).
 import type { Router } from 'express';
 import { sql, type CommonQueryMethods } from 'slonik';
-import { z as z3 } from 'zod';
-import { z } from 'zod/v4';
+import { z as z3 } from '../../db/zod.js';
+import { z } from '../zod.js';
 import type { AppContext } from '../context.js';
 import { HttpError, conflict, notFound } from '../http/errors.js';
 import { apiKeyActor, audit } from '../../db/queries/audit.js';

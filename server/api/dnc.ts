@@ -3,8 +3,8 @@
 // number does not bring back calls cancelled when it was added. CSV import and export: dncCsv.ts.
 import type { Router } from 'express';
 import { sql } from 'slonik';
-import { z as z3 } from 'zod';
-import { z } from 'zod/v4';
+import { z as z3 } from '../../db/zod.js';
+import { z } from '../zod.js';
 import type { AppContext } from '../context.js';
 import { HttpError, notFound } from '../http/errors.js';
 import { apiKeyActor, audit } from '../../db/queries/audit.js';

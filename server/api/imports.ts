@@ -3,8 +3,8 @@
 // multipart/form-data upload; never buffered whole, cut off past IMPORT_MAX_BYTES (413).
 import type { Request, Router } from 'express';
 import { sql } from 'slonik';
-import { z as z3 } from 'zod';
-import { z } from 'zod/v4';
+import { z as z3 } from '../../db/zod.js';
+import { z } from '../zod.js';
 import type { AppContext } from '../context.js';
 import { HttpError, notFound } from '../http/errors.js';
 import { apiKeyActor } from '../../db/queries/audit.js';

@@ -6,7 +6,7 @@
 //   registerRoute({ method: 'post', path: '/v1/campaigns/:id/imports', summary: 'Import contacts from CSV',
 //     params: z.object({ id: z.uuid() }), body: z.string(), bodyContentType: 'text/csv',
 //     responses: { 201: { description: 'the import report', schema: importReport } } });
-import { z } from 'zod/v4';
+import { z } from '../zod.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 

@@ -2,7 +2,7 @@
 // A page's `nextCursor` is null when there is nothing after it. Stable under inserts, and
 // as fast for page 1,000 as for page 1. The key must be exact: for a timestamp use
 // db/queries/keyset.ts exactInstant (microseconds), never the row's millisecond ISO string.
-import { z } from 'zod/v4';
+import { z } from '../zod.js';
 import { HttpError } from '../http/errors.js';
 
 export const limitSchema = (max: number, fallback = 50) =>

@@ -2,7 +2,7 @@
 // it (openapi.ts), and type the handler's input. A JSON route refuses a body of another content
 // type with 415 instead of silently ignoring it.
 import type { Request, Response, Router } from 'express';
-import { z } from 'zod/v4';
+import { z } from '../zod.js';
 import { HttpError } from '../http/errors.js';
 import { registerRoute, type RouteSpec } from './openapi.js';
 

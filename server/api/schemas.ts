@@ -1,6 +1,6 @@
 // Small schemas shared by several routes.
 import { IANAZone } from 'luxon';
-import { z } from 'zod/v4';
+import { z } from '../zod.js';
 
 export const idParams = z.object({ id: z.uuid().describe('the resource id') });
 

@@ -6,8 +6,8 @@
 // business) with its options, or the shared secret sent as server.headers (server/webhooks/README.md).
 import type { Router } from 'express';
 import { sql } from 'slonik';
-import { z as z3 } from 'zod';
-import { z } from 'zod/v4';
+import { z as z3 } from '../../db/zod.js';
+import { z } from '../zod.js';
 import type { AppContext } from '../context.js';
 import { decryptSecret, encryptSecret } from '../crypto.js';
 import { apiKeyActor, audit } from '../../db/queries/audit.js';

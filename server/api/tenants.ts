@@ -1,6 +1,6 @@
 // POST /v1/tenants: the server admin (ADMIN_TOKEN) creates an account and its first API key.
 import type { Router } from 'express';
-import { z } from 'zod/v4';
+import { z } from '../zod.js';
 import type { AppContext } from '../context.js';
 import { createTenant } from '../../db/queries/tenants.js';
 import { requireAdmin } from './auth.js';

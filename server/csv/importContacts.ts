@@ -4,7 +4,7 @@
 // flight at a time on the transaction's connection). A failure rolls every row back and marks
 // the import failed; the report is stored by dialer.finish_import.
 import { sql, type DatabasePool, type DatabaseTransactionConnection } from 'slonik';
-import { z } from 'zod';
+import { z } from '../../db/zod.js';
 import type { CountryCode } from 'libphonenumber-js';
 import { csvRecords, MalformedCsvError, type CsvRecord } from './csvRecords.js';
 import { planColumns, ImportRefusedError, type ColumnMapping, type ColumnPlan } from './columns.js';

@@ -2,7 +2,7 @@
 // own parser), so a name that passes here can never fail the insert. Read once per process
 // from pg_timezone_names; matching is case-insensitive and returns Postgres's spelling.
 import { sql, type CommonQueryMethods } from 'slonik';
-import { z } from 'zod';
+import { z } from '../../db/zod.js';
 
 export type TimeZoneLookup = (name: string) => string | undefined;
 

@@ -1,7 +1,7 @@
 // One error format for every endpoint: {"error": {"code", "message", "details"}}, with the
 // status that says what went wrong. Unknown errors become a 500 with no internals.
 import type { ErrorRequestHandler, Express } from 'express';
-import { ZodError } from 'zod/v4';
+import { ZodError } from '../zod.js';
 import type { Logger } from '../log.js';
 
 export type ErrorDetail = { path?: string; message: string; [key: string]: unknown };
@@ -28,7 +28,7 @@ export const unauthorized = (message = 'missing or invalid credentials') =>
  * SQLSTATEs that SQL functions raise on purpose (class PD, see sql/README.md) and the
  * integrity errors Postgres raises itself, with the HTTP answer each deserves.
  */
-const sqlStates: Record<string, { status: number; code: string; message?: string }> = {
+export const sqlStates: Record<string, { status: number; code: string; message?: string }> = {
   PD404: { status: 404, code: 'not_found' },
   PD409: { status: 409, code: 'state_conflict' },
   PD422: { status: 422, code: 'business_rule' },

@@ -4,7 +4,7 @@
 // hash) and applied inline, which is cheap: a few indexed statements, far under VAPI's 20 s.
 import express, { type Express, type Request } from 'express';
 import type { AppContext } from '../context.js';
-import { HttpError, unauthorized } from '../http/errors.js';
+import { HttpError, toHttpError, unauthorized } from '../http/errors.js';
 import { decryptSecret, sha256 } from '../crypto.js';
 import { webhookTarget } from '../../db/queries/webhookTarget.js';
 import { recordDialed } from '../../db/queries/dispatch.js';
@@ -89,6 +89,7 @@ export function installWebhooks(app: Express, context: AppContext): void {
         applyWebhook(context.pool, context.clock, ownCallId, message));
       const { ended } = applied.result;
       answer = applied.answer;
+      if (ended) context.log.info('call.ended', { callId: ownCallId, vapiCallId: message.vapiCallId, endedReason: message.message.endedReason ?? null, via: message.type });
       // A slot is free: the worker refills it now.
       await markEventAppliedAndNotify(context.pool, event.id, WAKE_CHANNEL, ended ? 'call-ended' : null);
     } catch (error) {
@@ -97,5 +98,11 @@ export function installWebhooks(app: Express, context: AppContext): void {
       throw error;
     }
     response.status(200).json(answer ?? {});
+  });
+  // One line per refused webhook, saying why (the app's error handler then answers it).
+  app.use(WEBHOOK_PATH, (error: unknown, request: Request, _response: unknown, next: (error: unknown) => void) => {
+    const refused = toHttpError(error);
+    if (refused.status < 500) context.log.warn('webhook.refused', { status: refused.status, why: refused.message, tenant: request.query.tenant ?? null });
+    next(error);
   });
 }

@@ -84,6 +84,7 @@ export async function dialCall(deps: DialDeps, claim: ClaimedCall): Promise<Dial
 
   switch (result.kind) {
     case 'created':
+      log.info('dial.sent', { callId, vapiCallId: result.call.id, campaignId: claim.campaign_id, attempt: claim.attempt });
       await recordCreated(deps, callId, claim.tenant_id, result.call);
       return 'dialed';
     case 'over_concurrency': {

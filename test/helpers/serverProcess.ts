@@ -13,7 +13,8 @@ export type ServerProcess = {
 
 export function runMain(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; logs: Record<string, unknown>[]; stderr: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...env },
+    // ENV_FILE: a developer's .env must not reach the servers a test starts.
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ENV_FILE: '/dev/null', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];

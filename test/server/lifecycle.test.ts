@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { createTestDatabase } from '../helpers/database.js';
 import { startServer } from '../helpers/serverProcess.js';
 
+t.setTimeout(300_000); // four servers, two of them on embedded Postgres: slow on a loaded machine
+
 const appSecret = 'lifecycle-test-secret-'.padEnd(40, 'x');
 
 function postmasterRunning(databaseDir: string): boolean {
@@ -81,7 +83,11 @@ t.test('embedded database: a leftover Postgres from a killed run is stopped and 
   t.ok(postmasterRunning(databaseDir), 'kill -9 leaves Postgres running');
   const next = await startServer([], { DATA_DIR: dataDir }, 60_000);
   t.teardown(() => next.stop('SIGKILL'));
-  t.ok(next.logs.some((line) => line.event === 'embedded_postgres.stopping_leftover'));
+  t.match(
+    next.logs.find((line) => line.event === 'embedded_postgres.stopping_leftover'),
+    { deadOwner: `pid ${killed.child.pid} (node server/main.ts, since ` },
+    'the dead owner is named',
+  );
   t.equal((await fetch(`${next.url}/health`)).status, 200);
   t.equal(await next.stop('SIGTERM'), 0);
   t.notOk(postmasterRunning(databaseDir));
