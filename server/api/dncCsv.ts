@@ -4,8 +4,8 @@
 // the export writes, the import reads back: phone and reason by their column names.
 import type { Response, Router } from 'express';
 import { sql, type DatabasePool } from 'slonik';
-import { z as z3 } from 'zod';
-import { z } from 'zod/v4';
+import { z as z3 } from '../../db/zod.js';
+import { z } from '../zod.js';
 import type { AppContext } from '../context.js';
 import { apiKeyActor } from '../../db/queries/audit.js';
 import { importDnc } from '../csv/importDnc.js';

@@ -3,7 +3,7 @@
 // one transaction (a malformed file lists nothing), in constant memory. Each rejected row is
 // reported with its line and reason, as contact imports do.
 import { sql, type DatabasePool, type DatabaseTransactionConnection } from 'slonik';
-import { z } from 'zod';
+import { z } from '../../db/zod.js';
 import type { CountryCode } from 'libphonenumber-js';
 import { csvRecords, type CsvRecord } from './csvRecords.js';
 import { aliases, ImportRefusedError, normalize } from './columns.js';

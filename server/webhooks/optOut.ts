@@ -4,7 +4,7 @@
 // event). A tool call needs an answer: VAPI gets {results: [{name, toolCallId, result}]} for the
 // opt-out tool's calls (ServerMessageResponseToolCalls in VAPI's OpenAPI).
 import { sql, type CommonQueryMethods } from 'slonik';
-import { z } from 'zod';
+import { z } from '../../db/zod.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { WebhookMessage } from './message.js';
