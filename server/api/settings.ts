@@ -13,6 +13,8 @@ import { notifyWorker } from '../worker/wake.js';
 import { callerOf } from './auth.js';
 import { clockTime, hhmm } from './schemas.js';
 import { route } from './route.js';
+import { HttpError } from '../http/errors.js';
+import { forwardMessagesOf, SERVER_MESSAGE_TYPES, serverMessagesFor } from '../vapi/serverMessages.js';
 
 const settingsBody = z
   .object({
@@ -26,6 +28,18 @@ const settingsBody = z
             secret: z.string().min(8).max(500),
           })
           .optional(),
+        forwardUrl: z
+          .url({ protocol: /^https?$/ })
+          .max(2000)
+          .nullable()
+          .optional()
+          .describe("the tenant's own assistant server: tool calls, transfers and reports are relayed there (see server/webhooks/README.md); null = no relay"),
+        forwardMessages: z
+          .array(z.enum(SERVER_MESSAGE_TYPES))
+          .max(64)
+          .nullable()
+          .optional()
+          .describe("message types relayed (and asked of VAPI) besides the request types, from VAPI's serverMessages enum; null = VAPI's default list minus the per-turn types"),
       })
       .strict()
       .optional(),
@@ -40,6 +54,10 @@ const settingsView = z.object({
     apiKey: z.string().nullable().describe('masked: "…" and the last 4 characters; null when not set'),
     baseUrl: z.string().nullable(),
     webhookAuth: z.object({ type: z.enum(['secret', 'bearer', 'hmac']), secretSet: z.boolean() }),
+    forwardUrl: z.string().nullable(),
+    forwardMessages: z.array(z.string()).describe('the types relayed (the default list when none was set)'),
+    forwardMessagesDefault: z.boolean().describe('true when forwardMessages is the default list'),
+    serverMessages: z.array(z.string()).describe("assistantOverrides.serverMessages of this tenant's calls (with the tenant's forwardUrl; a campaign's own forwardUrl asks for the same list)"),
   }),
   concurrencyLimit: z.int(),
   vapiConcurrencyLimit: z.int().nullable().describe('the limit VAPI last reported, if any'),
@@ -60,8 +78,10 @@ const tenantRow = z3.object({
   contact_hours_start: z3.string(),
   contact_hours_end: z3.string(),
   updated_at: z3.string(),
+  forward_url: z3.string().nullable(),
+  forward_messages: z3.array(z3.string()).nullable(),
 });
-const tenantColumns = sql.fragment`vapi_api_key_encrypted, vapi_base_url, webhook_auth_type, webhook_secret_encrypted,
+const tenantColumns = sql.fragment`vapi_api_key_encrypted, vapi_base_url, webhook_auth_type, webhook_secret_encrypted, forward_url, forward_messages,
   concurrency_limit, vapi_concurrency_limit, max_calls_per_number_per_24h, contact_hours_start::text,
   contact_hours_end::text, updated_at`;
 
@@ -73,6 +93,10 @@ function toView(row: z3.infer<typeof tenantRow>, appSecret: string): z.infer<typ
       apiKey: row.vapi_api_key_encrypted ? mask(decryptSecret(appSecret, row.vapi_api_key_encrypted)) : null,
       baseUrl: row.vapi_base_url,
       webhookAuth: { type: row.webhook_auth_type, secretSet: row.webhook_secret_encrypted !== null },
+      forwardUrl: row.forward_url,
+      forwardMessages: [...forwardMessagesOf(row.forward_messages)],
+      forwardMessagesDefault: row.forward_messages === null,
+      serverMessages: serverMessagesFor(row.forward_url ? { messages: forwardMessagesOf(row.forward_messages) } : null),
     },
     concurrencyLimit: row.concurrency_limit,
     vapiConcurrencyLimit: row.vapi_concurrency_limit,
@@ -118,6 +142,10 @@ export function installSettingsRoutes(router: Router, context: AppContext): void
         ...(vapi?.webhookAuth
           ? [set('webhook_auth_type', vapi.webhookAuth.type), set('webhook_secret_encrypted', encryptSecret(appSecret, vapi.webhookAuth.secret))]
           : []),
+        ...(vapi?.forwardUrl !== undefined ? [set('forward_url', vapi.forwardUrl)] : []),
+        ...(vapi?.forwardMessages !== undefined
+          ? [sql.fragment`forward_messages = ${vapi.forwardMessages === null ? null : sql.array([...new Set(vapi.forwardMessages)], 'text')}`]
+          : []),
         ...(body.concurrencyLimit !== undefined ? [set('concurrency_limit', body.concurrencyLimit)] : []),
         ...(body.maxCallsPerNumberPer24h !== undefined ? [set('max_calls_per_number_per_24h', body.maxCallsPerNumberPer24h)] : []),
         ...(body.contactHours
@@ -128,11 +156,19 @@ export function installSettingsRoutes(router: Router, context: AppContext): void
         const updated = await connection.one(sql.type(tenantRow)`
           update dialer.tenants set ${sql.join([...assignments, sql.fragment`updated_at = now()`], sql.fragment`, `)}
           where id = ${caller.tenantId} returning ${tenantColumns}`);
+        // Relayed requests are signed with the webhook secret: without one the tenant could not verify them.
+        if (updated.forward_url && !updated.webhook_secret_encrypted) {
+          throw new HttpError(400, 'validation_error', 'a forward URL needs a webhook secret to sign relayed requests with', [
+            { path: 'vapi.forwardUrl', message: 'set vapi.webhookAuth {type, secret} first (or in the same request)' },
+          ]);
+        }
         // What changed, never the secrets themselves.
         const changed = {
           ...(vapi?.apiKey !== undefined ? { vapiApiKey: mask(vapi.apiKey) } : {}),
           ...(vapi?.baseUrl !== undefined ? { vapiBaseUrl: vapi.baseUrl } : {}),
           ...(vapi?.webhookAuth ? { webhookAuthType: vapi.webhookAuth.type, webhookSecret: 'changed' } : {}),
+          ...(vapi?.forwardUrl !== undefined ? { forwardUrl: vapi.forwardUrl } : {}),
+          ...(vapi?.forwardMessages !== undefined ? { forwardMessages: vapi.forwardMessages } : {}),
           ...(body.concurrencyLimit !== undefined ? { concurrencyLimit: body.concurrencyLimit } : {}),
           ...(body.maxCallsPerNumberPer24h !== undefined ? { maxCallsPerNumberPer24h: body.maxCallsPerNumberPer24h } : {}),
           ...(body.contactHours ? { contactHours: body.contactHours } : {}),

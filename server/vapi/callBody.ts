@@ -1,6 +1,7 @@
 // The POST /call body for one claimed call. Our call id travels as customer.externalId, so a
 // call found on VAPI after an ambiguous failure can be tied back to exactly one row.
 import type { CreateCallBody, VapiCall } from './types.js';
+import { serverMessagesFor } from './serverMessages.js';
 
 export type WebhookAuth = { type: 'secret' | 'bearer' | 'hmac'; secret: string | null };
 
@@ -30,7 +31,18 @@ export function webhookUrl(publicUrl: string, tenantId: string): string {
   return `${publicUrl.replace(/\/+$/, '')}/webhooks/vapi?tenant=${encodeURIComponent(tenantId)}`;
 }
 
-export function createCallBody(target: DialTarget, publicUrl: string, auth: WebhookAuth): CreateCallBody {
+/** VAPI's default server.timeoutSeconds; set explicitly on every call (a relay must answer within it). */
+export const DEFAULT_SERVER_TIMEOUT_SECONDS = 20;
+
+/** How this call's messages are asked for: the relay's message list (null: no forward URL) and VAPI's answer timeout. */
+export type CallMessaging = { forwarding: { messages: readonly string[] } | null; serverTimeoutSeconds: number };
+
+export function createCallBody(
+  target: DialTarget,
+  publicUrl: string,
+  auth: WebhookAuth,
+  messaging: CallMessaging = { forwarding: null, serverTimeoutSeconds: DEFAULT_SERVER_TIMEOUT_SECONDS },
+): CreateCallBody {
   const name = target.name?.trim();
   const headers = webhookHeaders(auth);
   return {
@@ -43,7 +55,13 @@ export function createCallBody(target: DialTarget, publicUrl: string, auth: Webh
     },
     assistantOverrides: {
       variableValues: target.variables,
-      server: { url: webhookUrl(publicUrl, target.tenantId), ...(headers ? { headers } : {}) },
+      server: {
+        url: webhookUrl(publicUrl, target.tenantId),
+        timeoutSeconds: messaging.serverTimeoutSeconds,
+        ...(headers ? { headers } : {}),
+      },
+      // Always explicit: without it VAPI sends its default list, per-turn messages included.
+      serverMessages: serverMessagesFor(messaging.forwarding),
     },
   };
 }

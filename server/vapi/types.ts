@@ -31,6 +31,8 @@ export type CreateCallBody = {
   customer: { number: string; name?: string; externalId: string };
   assistantOverrides: {
     variableValues: Record<string, unknown>;
-    server: { url: string; headers?: Record<string, string> };
+    server: { url: string; timeoutSeconds?: number; headers?: Record<string, string> };
+    /** The message types VAPI sends to server.url (AssistantOverrides.serverMessages). */
+    serverMessages?: string[];
   };
 };

@@ -103,6 +103,7 @@ function planFor(
     endedReason,
     ...(outcome ? { outcome } : {}),
     ...(scripted?.durationMs !== undefined ? { durationMs: scripted.durationMs } : {}),
+    ...(scripted?.requests ? { requests: scripted.requests } : {}),
   };
 }
 

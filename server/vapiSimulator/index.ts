@@ -7,12 +7,14 @@ import type { SimulatorOptionsInput } from './options.js';
 import type { LostWebhook, WebhookRecord } from './playback.js';
 import { createSimulatorServer } from './server.js';
 import { SimulatorState, type Dial, type RecordedRequest } from './state.js';
+import type { RequestMessageInput, RequestMessageRecord } from './requestMessages.js';
 
 export type { VapiCall } from './callObjects.js';
 export type { FaultCounts } from './faults.js';
 export type { DialInfo, HttpFault, Outcome, ScriptedCall, SimulatorOptions, SimulatorOptionsInput } from './options.js';
 export type { LostWebhook, WebhookRecord } from './playback.js';
 export type { Dial, RecordedRequest } from './state.js';
+export type { RequestMessageInput, RequestMessageRecord, ScriptedRequest, ToolCallInput } from './requestMessages.js';
 export { signature as webhookSignature } from './webhookSender.js';
 
 export type VapiSimulator = {
@@ -36,6 +38,10 @@ export type VapiSimulator = {
   webhooksLost: readonly LostWebhook[];
   /** How many of each fault were injected so far. */
   faults: Readonly<FaultCounts>;
+  /** Every request message sent (tool-calls, transfer-destination-request) with the answer it got. */
+  requestMessages: readonly RequestMessageRecord[];
+  /** Sends a request message for a live call now; resolves with its record once answered. */
+  sendRequestMessage(callId: string, message: RequestMessageInput): Promise<RequestMessageRecord>;
   /** Resolves when every call has ended and every webhook delivery has finished (or on close). */
   idle(): Promise<void>;
   /** Stops listening, drops open connections, clears every timer and aborts pending deliveries. */
@@ -62,11 +68,18 @@ export async function startVapiSimulator(options: SimulatorOptionsInput = {}): P
     webhooksSent: state.webhooksSent,
     webhooksLost: state.webhooksLost,
     faults: state.faultCounts,
+    requestMessages: state.requestMessageRecords,
+    sendRequestMessage(callId, message) {
+      const call = state.store.calls.get(callId);
+      if (!call) return Promise.reject(new Error(`no call ${callId}`));
+      return state.requestMessages.send(call, message);
+    },
     idle: () => state.scheduler.idle(),
     close() {
       closing ??= new Promise<void>((resolve) => {
         state.scheduler.close();
         state.sender.close();
+        state.requestMessages.close();
         server.close(() => resolve());
         server.closeAllConnections();
       });

@@ -1,6 +1,7 @@
 // Every knob of the simulator, its defaults, and how a partial update (configure) merges in.
 // Defaults are small so tests and benchmarks run fast; the CLI (scripts/vapiSim.ts) picks
 // phone-like durations.
+import type { ScriptedRequest } from './requestMessages.js';
 
 export type Outcome = 'answered' | 'no_answer' | 'busy' | 'voicemail' | 'failed';
 
@@ -17,7 +18,7 @@ export type DialInfo = {
 };
 
 /** What a test wants to happen to one dial; anything left out comes from the weighted mix. */
-export type ScriptedCall = { outcome?: Outcome; endedReason?: string; durationMs?: number };
+export type ScriptedCall = { outcome?: Outcome; endedReason?: string; durationMs?: number; requests?: ScriptedRequest[] };
 
 /**
  * 'timeout' / 'reset': the call IS created, then the answer is withheld / the connection dropped

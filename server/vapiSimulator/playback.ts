@@ -9,11 +9,14 @@ import { pathOf } from './outcomes.js';
 import type { Rng } from './rng.js';
 import type { Scheduler } from './scheduler.js';
 import type { WebhookSender } from './webhookSender.js';
+import type { ScriptedRequest } from './requestMessages.js';
 
 export type CallPlan = {
   endedReason: string;
   /** How long the call stays in its last live status (ringing for unanswered calls, in-progress otherwise). */
   durationMs?: number;
+  /** Request messages (tool calls, transfers) played during the call (requestMessages.ts). */
+  requests?: readonly ScriptedRequest[];
 };
 
 export type WebhookRecord = {
@@ -44,6 +47,8 @@ type Dependencies = {
   webhooksSent: WebhookRecord[];
   webhooksLost: LostWebhook[];
   onEnded: (call: VapiCall) => void;
+  /** The call is answered: its scripted request messages start (requestMessages.ts). */
+  onInProgress?: (call: VapiCall, plan: CallPlan) => void;
 };
 
 /**
@@ -81,6 +86,7 @@ export class Playback {
       scheduler.after(rng.millis(timing.ringingMs), () => {
         call.startedAt = new Date().toISOString();
         this.setStatus(call, 'in-progress');
+        this.deps.onInProgress?.(call, plan);
         scheduler.after(plan.durationMs ?? rng.millis(timing.talkMs), end);
       });
     });
@@ -212,7 +218,7 @@ type ServerSetting = { url?: unknown; headers?: unknown; timeoutSeconds?: unknow
  * Where VAPI would post: the option override, else the per-call server, else the inline
  * assistant's server (not validated on create, hence the type checks).
  */
-function webhookTarget(call: VapiCall, options: SimulatorOptions) {
+export function webhookTarget(call: VapiCall, options: SimulatorOptions) {
   if (!options.sendWebhooks) return undefined;
   const candidates = [call.assistantOverrides?.server, call.assistant?.server] as Array<ServerSetting | undefined>;
   const source = candidates.find((server) => typeof server?.url === 'string');

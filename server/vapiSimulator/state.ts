@@ -8,6 +8,7 @@ import { Playback, type CallRngs, type LostWebhook, type WebhookRecord } from '.
 import { createRng, deriveSeed, type Rng } from './rng.js';
 import { Scheduler } from './scheduler.js';
 import { WebhookSender } from './webhookSender.js';
+import { RequestMessages, type RequestMessageRecord } from './requestMessages.js';
 
 export type RecordedRequest = {
   /** Arrival time (ms epoch). */
@@ -69,6 +70,8 @@ export class SimulatorState {
   readonly scheduler: Scheduler;
   readonly sender: WebhookSender;
   readonly playback: Playback;
+  readonly requestMessageRecords: RequestMessageRecord[] = [];
+  readonly requestMessages: RequestMessages;
 
   constructor(input: SimulatorOptionsInput) {
     this.options = mergeOptions(defaultOptions, input);
@@ -79,6 +82,7 @@ export class SimulatorState {
       (error) => notify(this.options, 'error', { message: (error as Error)?.message }),
     );
     this.sender = new WebhookSender();
+    this.requestMessages = new RequestMessages({ options: () => this.options, scheduler: this.scheduler, records: this.requestMessageRecords });
     this.playback = new Playback({
       options: () => this.options,
       scheduler: this.scheduler,
@@ -87,6 +91,7 @@ export class SimulatorState {
       webhooksSent: this.webhooksSent,
       webhooksLost: this.webhooksLost,
       onEnded: (call) => this.store.ended(call.id),
+      onInProgress: (call, plan) => this.requestMessages.play(call, plan.requests),
     });
   }
 

@@ -13,6 +13,7 @@ import { WAKE_CHANNEL } from '../worker/wake.js';
 import { isAuthentic } from './authenticate.js';
 import { readWebhookMessage } from './message.js';
 import { applyWebhook } from './apply.js';
+import { forwardInbound, type InboundForward } from './forwardInbound.js';
 
 export const WEBHOOK_PATH = '/webhooks/vapi';
 const BODY_LIMIT = '1mb';
@@ -29,6 +30,7 @@ export function installWebhooks(app: Express, context: AppContext): void {
   const raw = express.raw({ type: () => true, limit: BODY_LIMIT });
 
   app.post(WEBHOOK_PATH, raw, async (request: Request, response) => {
+    const receivedAt = performance.now();
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const parsed = parseJson(rawBody);
     const message = parsed.ok ? readWebhookMessage(parsed.value) : null;
@@ -45,6 +47,8 @@ export function installWebhooks(app: Express, context: AppContext): void {
     const secret = target.webhook_secret_encrypted ? decryptSecret(context.secrets.appSecret, target.webhook_secret_encrypted) : null;
     if (!isAuthentic({ type: target.webhook_auth_type, secret }, request.headers, rawBody)) throw unauthorized('invalid webhook credential');
     const tenantId = target.tenant_id;
+    // Relay to the tenant's server: a request is posted now, while the event is stored (see forwardInbound.ts).
+    const forward: InboundForward = forwardInbound(context, { target, tenantId, secret, message, rawBody, receivedAt });
 
     // A call of another tenant is not this message's business: keep the event, apply nothing.
     const ownCallId = target.call_id && target.call_tenant_id === tenantId ? target.call_id : null;
@@ -61,8 +65,9 @@ export function installWebhooks(app: Express, context: AppContext): void {
       error: parsed.ok ? null : `invalid JSON: ${parsed.error}`,
     });
     if (!parsed.ok) throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${parsed.error}`);
+    await forward.stored(event);
     if (event.applied_at !== null || !ownCallId || !message) {
-      response.status(200).json({});
+      await forward.answer(response);
       return;
     }
 
@@ -82,6 +87,6 @@ export function installWebhooks(app: Express, context: AppContext): void {
       await markEventApplied(context.pool, event.id, error instanceof Error ? error.message : String(error)).catch(() => {});
       throw error;
     }
-    response.status(200).json({});
+    await forward.answer(response);
   });
 }
