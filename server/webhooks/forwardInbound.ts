@@ -54,13 +54,14 @@ export function forwardInbound(context: AppContext, inbound: InboundMessage): In
       },
       async answer(response) {
         const outcome = await relay;
+        // VAPI first: the record is written after the answer has left.
+        response.status(200).type('application/json').send(outcome.answer);
+        if (outcome.result?.error) context.log.warn('forward.relay_failed', { callId, type, error: outcome.result.error });
         if (outcome.result && event && target.forward_url) {
           await recordSyncForward(context.pool, event.id, target.forward_url, context.clock.now(), outcome.result).catch((error) =>
             context.log.error('forward.record_failed', { eventId: event?.id, error }),
           );
         }
-        if (outcome.result?.error) context.log.warn('forward.relay_failed', { callId, type, error: outcome.result.error });
-        response.status(200).type('application/json').send(outcome.answer);
       },
     };
   }

@@ -172,6 +172,8 @@ t.test('with a forward URL: tool calls and transfers relayed while VAPI waits, e
   t.match(noTransfer.response, { error: /503/ });
   t.notOk('destination' in (noTransfer.response as object));
 
+  // Each relay is recorded once its answer has left.
+  await waitFor(async () => (await deliveriesOf(callId)).filter((row) => row.mode === 'sync').length === 6, 5_000, 'six relays recorded');
   const sync = (await deliveriesOf(callId)).filter((row) => row.mode === 'sync');
   t.same(
     sync.map((row) => [row.type, row.state, row.last_status]),
