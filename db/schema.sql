@@ -1467,6 +1467,15 @@ AS $function$
 $function$;
 comment on function dialer.forward_url_of(p_tenant_id uuid, p_call_id uuid) is 'Where messages about this call are relayed: its campaign''s forward_url, else the tenant''s; null when neither is set. p_call_id may be null (a message about no known call: the tenant''s).';
 
+CREATE OR REPLACE FUNCTION dialer.forwards_claimable_at()
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select min(greatest(forward.next_attempt_at, forward.lease_expires_at)) from dialer.forwards forward where forward.state = 'pending'
+$function$;
+comment on function dialer.forwards_claimable_at() is 'The earliest instant at which a pending delivery is claimable (its next attempt, or the end of its lease), now or past included; null when none is pending.';
+
 CREATE OR REPLACE FUNCTION dialer.import_contacts_batch(p_tenant_id uuid, p_campaign_id uuid, p_import_id uuid, p_phones text[], p_names text[], p_time_zones text[], p_possible_time_zones text[], p_time_zone_sources text[], p_variables text[], p_at timestamp with time zone)
  RETURNS TABLE(imported integer, duplicates integer, dnc integer)
  LANGUAGE plpgsql

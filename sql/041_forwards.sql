@@ -113,6 +113,15 @@ $$;
 comment on function dialer.record_forward_attempt(bigint, timestamptz, integer, text, integer, interval, interval, interval) is
   'Records one delivery attempt at `at`: p_error null = delivered; otherwise pending again at forward_retry_at(attempts, at, base, cap), or failed for good once `at` is give_up_after past the delivery''s creation. Returns the new state (null when the row was not pending).';
 
+-- Why: the delivery loop arms its own timer with this (a delivery may fall due while a round runs).
+create or replace function dialer.forwards_claimable_at() returns timestamptz
+  language sql stable
+as $$
+  select min(greatest(forward.next_attempt_at, forward.lease_expires_at)) from dialer.forwards forward where forward.state = 'pending'
+$$;
+comment on function dialer.forwards_claimable_at() is
+  'The earliest instant at which a pending delivery is claimable (its next attempt, or the end of its lease), now or past included; null when none is pending.';
+
 -- Why: next_wake_at includes this, so a worker asleep wakes for the next retry (or a lease ending).
 create or replace function dialer.next_forward_at(at timestamptz) returns timestamptz
   language sql stable

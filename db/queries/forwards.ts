@@ -55,6 +55,12 @@ export async function recordForwardAttempt(db: CommonQueryMethods, id: number, a
                                          ${ms(backoff.giveUpAfterMs)}::interval) as state`);
 }
 
+/** When the next pending delivery is claimable (possibly already): the delivery loop's timer. */
+export async function forwardsClaimableAt(db: CommonQueryMethods): Promise<Date | null> {
+  const at = await db.oneFirst(sql.type(z.object({ at: z.string().nullable() }))`select dialer.forwards_claimable_at() as at`);
+  return at === null ? null : new Date(at);
+}
+
 /** What one delivery sends: the stored event's body and the tenant's encrypted secret. */
 export async function forwardPayload(db: CommonQueryMethods, eventId: number) {
   return db.maybeOne(sql.type(z.object({ body: z.string().nullable(), webhook_secret_encrypted: z.string().nullable() }))`

@@ -1,7 +1,8 @@
 // The webhook receiver's side of the relay, for one authenticated message:
 //   - a request-response message is relayed at once (relay.ts), in parallel with storing and
-//     applying the event, and its outcome (answer or error answer) is VAPI's answer; the relay is
-//     recorded as a 'sync' row of dialer.forwards;
+//     applying the event, and its outcome (answer or error answer) is VAPI's answer, sent as soon
+//     as it is known (storing the event is not on VAPI's clock); the relay is then recorded as a
+//     'sync' row of dialer.forwards;
 //   - any other message the tenant relays is queued once stored (queue_forward, which wakes the
 //     worker) and answered `{}` at once: the worker delivers it (server/worker/forwardDeliveries.ts).
 import type { Response } from 'express';
@@ -16,8 +17,8 @@ import { relayBudgetMs, relayRequest, type RelayOutcome } from './relay.js';
 export type InboundForward = {
   /** The event is stored: queue it for asynchronous delivery when the tenant relays its type. */
   stored(event: StoredEvent): Promise<void>;
-  /** Answer VAPI: the relayed answer for a request, else `{}`. */
-  answer(response: Response): Promise<void>;
+  /** Answer VAPI (`{}`), or for a request wait for the relayed answer to have left and record it. */
+  answer(): Promise<void>;
 };
 
 export type InboundMessage = {
@@ -29,10 +30,11 @@ export type InboundMessage = {
   rawBody: Buffer;
   /** performance.now() when the request arrived: the relay's budget counts from there. */
   receivedAt: number;
+  response: Response;
 };
 
 export function forwardInbound(context: AppContext, inbound: InboundMessage): InboundForward {
-  const { target, message } = inbound;
+  const { target, message, response } = inbound;
   const callId = target.call_id && target.call_tenant_id === inbound.tenantId ? target.call_id : null;
   let event: StoredEvent | undefined;
 
@@ -48,14 +50,18 @@ export function forwardInbound(context: AppContext, inbound: InboundMessage): In
       timeoutMs: budget,
       headers: { 'x-pgdialer-tenant': inbound.tenantId, ...(callId ? { 'x-pgdialer-call-id': callId } : {}) },
     });
+    // Should the handler fail after this (the database), VAPI has its answer and the error handler
+    // only closes the connection.
+    const answered = relay.then((outcome) => {
+      if (!response.headersSent) response.status(200).type('application/json').send(outcome.answer);
+      return outcome;
+    });
     return {
       async stored(stored) {
         event = stored;
       },
-      async answer(response) {
-        const outcome = await relay;
-        // VAPI first: the record is written after the answer has left.
-        response.status(200).type('application/json').send(outcome.answer);
+      async answer() {
+        const outcome = await answered;
         if (outcome.result?.error) context.log.warn('forward.relay_failed', { callId, type, error: outcome.result.error });
         if (outcome.result && event && target.forward_url) {
           await recordSyncForward(context.pool, event.id, target.forward_url, context.clock.now(), outcome.result).catch((error) =>
@@ -73,7 +79,7 @@ export function forwardInbound(context: AppContext, inbound: InboundMessage): In
       if (!isForwardedAsync(type, forwardMessagesOf(target.forward_messages))) return;
       await queueForward(context.pool, stored.id, target.forward_url, context.clock.now());
     },
-    async answer(response) {
+    async answer() {
       response.status(200).json({});
     },
   };

@@ -48,7 +48,7 @@ export function installWebhooks(app: Express, context: AppContext): void {
     if (!isAuthentic({ type: target.webhook_auth_type, secret }, request.headers, rawBody)) throw unauthorized('invalid webhook credential');
     const tenantId = target.tenant_id;
     // Relay to the tenant's server: a request is posted now, while the event is stored (see forwardInbound.ts).
-    const forward: InboundForward = forwardInbound(context, { target, tenantId, secret, message, rawBody, receivedAt });
+    const forward: InboundForward = forwardInbound(context, { target, tenantId, secret, message, rawBody, receivedAt, response });
 
     // A call of another tenant is not this message's business: keep the event, apply nothing.
     const ownCallId = target.call_id && target.call_tenant_id === tenantId ? target.call_id : null;
@@ -67,7 +67,7 @@ export function installWebhooks(app: Express, context: AppContext): void {
     if (!parsed.ok) throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${parsed.error}`);
     await forward.stored(event);
     if (event.applied_at !== null || !ownCallId || !message) {
-      await forward.answer(response);
+      await forward.answer();
       return;
     }
 
@@ -87,6 +87,6 @@ export function installWebhooks(app: Express, context: AppContext): void {
       await markEventApplied(context.pool, event.id, error instanceof Error ? error.message : String(error)).catch(() => {});
       throw error;
     }
-    await forward.answer(response);
+    await forward.answer();
   });
 }

@@ -2,17 +2,21 @@
 // forward URLs. SQL decides what is due and when a failed delivery is tried again
 // (claim_forwards, record_forward_attempt); this module only claims, POSTs and records. It runs
 // beside the tick, never inside it: a slow target must not hold up dialing. Kicked by the tick
-// and by NOTIFY 'forward' (queue_forward); after a round that scheduled a retry it asks the worker
-// for a tick, which arms the timer at next_wake_at (next_forward_at is part of it).
+// and by NOTIFY 'forward' (queue_forward); after each run it arms its own timer at the next
+// claimable instant (a delivery may fall due while a round or a tick runs), and after a round
+// that scheduled a retry it asks the worker for a tick, which re-arms the worker's own wake-up
+// at next_wake_at (next_forward_at is part of it) for when it sleeps or restarts.
 import type { DatabasePool } from 'slonik';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { decryptSecret } from '../crypto.js';
-import { claimForwards, forwardPayload, recordForwardAttempt, type ClaimedForward, type ForwardResult } from '../../db/queries/forwards.js';
+import { claimForwards, forwardPayload, forwardsClaimableAt, recordForwardAttempt, type ClaimedForward, type ForwardResult } from '../../db/queries/forwards.js';
 import { postForward } from '../webhooks/forwardPost.js';
 import type { WorkerSettings } from './settings.js';
 
 const ROUND_RETRY_MS = 5_000;
+// setTimeout takes at most 2^31-1 ms; a later delivery re-arms on the way.
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export type ForwardDeliveries = {
   /** Deliver what is due now (again after the current round, if one is running). */
@@ -39,6 +43,18 @@ export function createForwardDeliveries(options: ForwardDeliveryOptions): Forwar
   let stopping = false;
   let loop: Promise<void> | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
+  let nextTimer: NodeJS.Timeout | undefined;
+
+  /** The next claimable delivery: now → one more round; later → a timer for it. */
+  async function armNext(): Promise<void> {
+    const at = await forwardsClaimableAt(pool);
+    clearTimeout(nextTimer);
+    nextTimer = undefined;
+    if (!at || stopping) return;
+    const delay = at.getTime() - clock.now().getTime();
+    if (delay <= 0) requested = true;
+    else nextTimer = setTimeout(() => kick(), Math.min(delay, MAX_TIMER_MS));
+  }
 
   async function deliver(forward: ClaimedForward): Promise<string | null> {
     const payload = await forwardPayload(pool, forward.event_id);
@@ -104,6 +120,7 @@ export function createForwardDeliveries(options: ForwardDeliveryOptions): Forwar
       requested = false;
       try {
         if (await round()) options.onRetryScheduled();
+        if (!requested) await armNext();
       } catch (error) {
         // The database may be restarting: try again shortly rather than spin.
         log.error('forward.round_failed', { error });
@@ -127,6 +144,7 @@ export function createForwardDeliveries(options: ForwardDeliveryOptions): Forwar
     async stop() {
       stopping = true;
       clearTimeout(retryTimer);
+      clearTimeout(nextTimer);
       await loop;
     },
   };

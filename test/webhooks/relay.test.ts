@@ -210,7 +210,10 @@ t.test('every other message is queued and delivered; a target down, then up, los
   const whileDown = await deliveriesOf(callId);
   t.ok(whileDown.every((row) => ['pending', 'delivering'].includes(row.state) && [503, null].includes(row.last_status)), 'nothing delivered while down (a row may be mid-attempt)');
   up = true;
-  await waitFor(async () => (await deliveriesOf(callId)).every((row) => row.state === 'delivered'), 10_000, 'every delivery');
+  await waitFor(async () => (await deliveriesOf(callId)).every((row) => row.state === 'delivered'), 10_000, 'every delivery').catch(async (error) => {
+    const rows = await db.pool.any(sql.unsafe`select id, state, attempts, next_attempt_at, lease_expires_at, last_status, last_error, now() from dialer.forwards where call_id = ${callId}::uuid`);
+    throw new Error(`${error.message}: ${JSON.stringify(rows)} worker ${JSON.stringify(worker.state())}`);
+  });
 
   // Nothing lost: one delivery per message the simulator sent, each delivered, each signed.
   const sent = sim.webhooksSent.filter((hook) => hook.callId === vapiCallId);
