@@ -156,6 +156,6 @@ export async function run(context: BenchContext): Promise<BenchSection> {
     goals,
     table,
     notes:
-      "Added = the webhook's round trip (authenticate, store the event, relay, record the relay in dialer.forwards, answer) minus the target's own time for that request, measured on the target. The direct round trip is the same body posted straight to the target, interleaved with the relayed ones.",
+      "Added = the webhook's round trip (authenticate, then relay while the event is stored; the relay is recorded in dialer.forwards after the answer left) minus the target's own time for that request, measured on the target. The direct round trip is the same body posted straight to the target, interleaved with the relayed ones.",
   };
 }
