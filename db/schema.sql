@@ -75,7 +75,7 @@ create table dialer.calls (
   started_at timestamp with time zone,
   ended_at timestamp with time zone,
   duration_seconds numeric generated always as (EXTRACT(epoch FROM (ended_at - started_at))) stored,
-  cost numeric,
+  cost numeric(12,4),
   cost_breakdown jsonb,
   transcript text,
   recording_url text,
@@ -84,13 +84,11 @@ create table dialer.calls (
   last_error text,
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
-  costs jsonb,
   constraint calls_attempt_positive CHECK (attempt >= 1),
   constraint calls_attempt_unique UNIQUE (campaign_id, contact_id, occurrence, attempt),
   constraint calls_campaign_fk FOREIGN KEY (campaign_id) REFERENCES dialer.campaigns(id) ON DELETE CASCADE,
   constraint calls_contact_fk FOREIGN KEY (contact_id) REFERENCES dialer.contacts(id) ON DELETE CASCADE,
   constraint calls_cost_non_negative CHECK (cost >= 0::numeric),
-  constraint calls_costs_array CHECK (jsonb_typeof(costs) = 'array'::text),
   constraint calls_direct_has_target CHECK (campaign_id IS NOT NULL OR assistant_id IS NOT NULL AND phone_number_id IS NOT NULL),
   constraint calls_dispatch_failures_non_negative CHECK (dispatch_failures >= 0),
   constraint calls_outcome_iff_ended CHECK ((status = 'ended'::text) = (outcome IS NOT NULL)),
@@ -105,9 +103,6 @@ comment on table dialer.calls is 'One row per attempt. Status only moves forward
 comment on column dialer.calls.occurrence is '''once'' for once campaigns and direct calls; the local date (YYYY-MM-DD) for daily, the ISO week (YYYY-Www) for weekly.';
 comment on column dialer.calls.lease_expires_at is 'A claimed call (dialing) whose lease has expired belongs to nobody and is resolved by reconciliation.';
 comment on column dialer.calls.dial_started_at is 'Set just before the VAPI request is sent: a call with this set and no vapi_call_id may have been dialed and must be looked up on VAPI before any retry.';
-comment on column dialer.calls.cost is 'USD, exactly as VAPI reported it (report or Call object).';
-comment on column dialer.calls.cost_breakdown is 'The Call object''s costBreakdown (GET /call/{id}); end-of-call-reports do not carry it.';
-comment on column dialer.calls.costs is 'The end-of-call-report''s costs[] as sent (or the Call''s costs).';
 
 create table dialer.campaign_contacts (
   campaign_id uuid not null,
@@ -149,9 +144,11 @@ create table dialer.campaigns (
   started_at timestamp with time zone,
   finished_at timestamp with time zone,
   deleted_at timestamp with time zone,
+  forward_url text,
   constraint campaigns_assistant_id_present CHECK (length(assistant_id) >= 1 AND length(assistant_id) <= 100),
   constraint campaigns_dates_ordered CHECK (ends_on >= starts_on),
   constraint campaigns_days_valid CHECK (days <@ '{1,2,3,4,5,6,7}'::integer[] AND cardinality(days) >= 1 AND cardinality(days) <= 7),
+  constraint campaigns_forward_url_http CHECK (forward_url ~ '^https?://'::text AND length(forward_url) <= 2000),
   constraint campaigns_frequency_valid CHECK (frequency = ANY (ARRAY['once'::text, 'daily'::text, 'weekly'::text])),
   constraint campaigns_max_attempts_range CHECK (max_attempts >= 1 AND max_attempts <= 20),
   constraint campaigns_max_concurrency_range CHECK (max_concurrency >= 1 AND max_concurrency <= 10000),
@@ -170,6 +167,7 @@ comment on table dialer.campaigns is 'A calling campaign. window_end < window_st
 comment on column dialer.campaigns.days is 'ISO weekdays on which a window opens: 1 = Monday … 7 = Sunday.';
 comment on column dialer.campaigns.retry_delays is 'Per-outcome retry delay in minutes, e.g. {"busy": 10}; outcomes not listed use retry_delay_minutes.';
 comment on column dialer.campaigns.retry_outcomes is 'Outcomes that earn another attempt (until max_attempts).';
+comment on column dialer.campaigns.forward_url is 'Overrides the tenant''s forward_url for this campaign''s calls; null = the tenant''s.';
 
 create table dialer.contacts (
   id uuid default dialer._new_contact_id() not null,
@@ -207,6 +205,36 @@ create table dialer.dnc (
   constraint dnc_tenant_fk FOREIGN KEY (tenant_id) REFERENCES dialer.tenants(id) ON DELETE CASCADE
 );
 comment on table dialer.dnc is 'Per-tenant do-not-call numbers: never dialed, whatever the campaign.';
+
+create table dialer.forwards (
+  id bigint generated always as identity not null,
+  tenant_id uuid not null,
+  call_id uuid,
+  event_id bigint not null,
+  mode text not null,
+  type text,
+  url text not null,
+  state text default 'pending'::text not null,
+  attempts integer default 0 not null,
+  next_attempt_at timestamp with time zone,
+  lease_expires_at timestamp with time zone,
+  last_attempt_at timestamp with time zone,
+  last_status integer,
+  last_error text,
+  last_duration_ms integer,
+  delivered_at timestamp with time zone,
+  created_at timestamp with time zone not null,
+  constraint forwards_attempts_range CHECK (attempts >= 0),
+  constraint forwards_call_fk FOREIGN KEY (call_id) REFERENCES dialer.calls(id) ON DELETE SET NULL,
+  constraint forwards_error_length CHECK (length(last_error) <= 2000),
+  constraint forwards_event_fk FOREIGN KEY (event_id) REFERENCES dialer.call_events(id) ON DELETE CASCADE,
+  constraint forwards_mode_valid CHECK (mode = ANY (ARRAY['sync'::text, 'async'::text])),
+  constraint forwards_pending_has_next CHECK (state <> 'pending'::text OR next_attempt_at IS NOT NULL),
+  constraint forwards_pkey PRIMARY KEY (id),
+  constraint forwards_state_valid CHECK (state = ANY (ARRAY['pending'::text, 'delivered'::text, 'failed'::text])),
+  constraint forwards_tenant_fk FOREIGN KEY (tenant_id) REFERENCES dialer.tenants(id) ON DELETE CASCADE
+);
+comment on table dialer.forwards is 'Every VAPI message relayed to a tenant''s forward URL: sync (answered while VAPI waited) or async (queued, retried with backoff). Read it through dialer.forward_deliveries.';
 
 create table dialer.imports (
   id uuid default gen_random_uuid() not null,
@@ -246,23 +274,23 @@ create table dialer.tenants (
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
   claim_cursor uuid,
-  webhook_credential_id text,
-  webhook_auth_options jsonb default '{}'::jsonb not null,
+  forward_url text,
+  forward_messages text[],
   constraint tenants_concurrency_limit_range CHECK (concurrency_limit >= 1 AND concurrency_limit <= 10000),
+  constraint tenants_forward_messages_size CHECK (cardinality(forward_messages) <= 64),
+  constraint tenants_forward_url_http CHECK (forward_url ~ '^https?://'::text AND length(forward_url) <= 2000),
   constraint tenants_max_calls_per_number_range CHECK (max_calls_per_number_per_24h >= 1 AND max_calls_per_number_per_24h <= 100),
   constraint tenants_name_length CHECK (length(name) >= 1 AND length(name) <= 200),
   constraint tenants_pkey PRIMARY KEY (id),
   constraint tenants_vapi_base_url_http CHECK (vapi_base_url ~ '^https?://'::text),
   constraint tenants_vapi_concurrency_limit_range CHECK (vapi_concurrency_limit >= 0 AND vapi_concurrency_limit <= 10000),
-  constraint tenants_webhook_auth_options_valid CHECK (jsonb_typeof(webhook_auth_options) = 'object'::text AND (COALESCE(webhook_auth_options ->> 'algorithm'::text, 'sha256'::text) = ANY (ARRAY['sha256'::text, 'sha512'::text, 'sha1'::text])) AND (COALESCE(webhook_auth_options ->> 'signatureEncoding'::text, 'hex'::text) = ANY (ARRAY['hex'::text, 'base64'::text]))),
-  constraint tenants_webhook_auth_type_valid CHECK (webhook_auth_type = ANY (ARRAY['secret'::text, 'bearer'::text, 'hmac'::text])),
-  constraint tenants_webhook_credential_id_length CHECK (length(webhook_credential_id) >= 1 AND length(webhook_credential_id) <= 200)
+  constraint tenants_webhook_auth_type_valid CHECK (webhook_auth_type = ANY (ARRAY['secret'::text, 'bearer'::text, 'hmac'::text]))
 );
 comment on table dialer.tenants is 'An account: its VAPI key (encrypted with APP_SECRET), webhook credential, concurrency limit and compliance settings.';
 comment on column dialer.tenants.vapi_concurrency_limit is 'The concurrency limit VAPI last reported (subscriptionLimits.concurrencyLimit); the effective limit is the lower of this and concurrency_limit.';
 comment on column dialer.tenants.claim_cursor is 'The source claim_calls served last for this tenant: a campaign id, or the nil uuid for direct calls; null before the first claim. The next claim starts after it (round-robin).';
-comment on column dialer.tenants.webhook_credential_id is 'The id of the webhook credential the tenant created in VAPI; sent as assistantOverrides.server.credentialId on every call (then no server.headers). Required for hmac.';
-comment on column dialer.tenants.webhook_auth_options is 'The credential''s options under VAPI''s names: hmac {algorithm, signatureEncoding, signatureHeader, timestampHeader, signaturePrefix, includeTimestamp, payloadFormat, secretIsBase64}, bearer {headerName, bearerPrefixEnabled}; a missing key means VAPI''s default.';
+comment on column dialer.tenants.forward_url is 'Where VAPI messages are relayed (the tenant''s own assistant server); null = no relay. A campaign''s forward_url overrides it.';
+comment on column dialer.tenants.forward_messages is 'The message types relayed asynchronously (and asked of VAPI) besides the request types; null = VAPI''s default serverMessages minus the per-turn types (server/vapi/serverMessages.ts).';
 
 CREATE INDEX api_keys_tenant_idx ON dialer.api_keys USING btree (tenant_id);
 CREATE INDEX audit_log_tenant_at_idx ON dialer.audit_log USING btree (tenant_id, at DESC);
@@ -281,6 +309,10 @@ CREATE UNIQUE INDEX calls_vapi_call_id_unique ON dialer.calls USING btree (vapi_
 CREATE INDEX campaign_contacts_contact_idx ON dialer.campaign_contacts USING btree (contact_id);
 CREATE INDEX campaigns_rotation_idx ON dialer.campaigns USING btree (tenant_id, id) WHERE ((status = 'active'::text) AND (deleted_at IS NULL));
 CREATE INDEX campaigns_tenant_status_idx ON dialer.campaigns USING btree (tenant_id, status) WHERE (deleted_at IS NULL);
+CREATE UNIQUE INDEX forwards_async_event_idx ON dialer.forwards USING btree (event_id) WHERE (mode = 'async'::text);
+CREATE INDEX forwards_call_idx ON dialer.forwards USING btree (call_id, id);
+CREATE INDEX forwards_pending_idx ON dialer.forwards USING btree (next_attempt_at) WHERE (state = 'pending'::text);
+CREATE INDEX forwards_tenant_idx ON dialer.forwards USING btree (tenant_id, id);
 CREATE INDEX imports_campaign_idx ON dialer.imports USING btree (campaign_id);
 
 create view dialer.call_history as
@@ -320,7 +352,7 @@ create view dialer.campaign_progress as
         ), due AS (
          SELECT due_calls.campaign_id,
             count(*) AS calls
-           FROM dialer.due_calls(now()) due_calls(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at, costs)
+           FROM dialer.due_calls(now()) due_calls(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at)
           WHERE due_calls.campaign_id IS NOT NULL
           GROUP BY due_calls.campaign_id
         )
@@ -371,6 +403,29 @@ create view dialer.campaign_progress as
   WHERE campaign.deleted_at IS NULL;
 comment on view dialer.campaign_progress is 'Per campaign (not deleted): members (contacts), pending (scheduled calls), due_now (dialable now with a free slot), waiting_for_window, waiting_for_retry, held_by_concurrency (due but no free slot), in_flight (dialing/queued/ringing/in_progress), ended calls by outcome, total_cost (USD), next_window_open (active campaigns: next instant the window is open on an allowed day; now() when open). Uses due_calls(now()) and why_not(now()).';
 
+create view dialer.forward_deliveries as
+ SELECT id,
+    tenant_id,
+    call_id,
+    event_id,
+    mode,
+    type,
+    url,
+        CASE
+            WHEN state = 'pending'::text AND lease_expires_at > now() THEN 'delivering'::text
+            ELSE state
+        END AS state,
+    attempts,
+    created_at,
+    last_attempt_at,
+    last_status,
+    last_error,
+    last_duration_ms,
+    next_attempt_at,
+    delivered_at
+   FROM dialer.forwards forward;
+comment on view dialer.forward_deliveries is 'Every message relayed to a tenant''s forward URL: mode sync (request-response, answered while VAPI waited) or async (queued); state pending (waiting for next_attempt_at), delivering (leased by a worker now), delivered, or failed (sync: VAPI got pgdialer''s error answer; async: given up); attempts, the last HTTP status and error.';
+
 create view dialer.queue_health as
  SELECT queue,
     ready,
@@ -392,7 +447,7 @@ create view dialer.scheduler_status as
     name,
     dialer._next_wake_at(now(), id) AS next_wake_at,
     ( SELECT count(*) AS count
-           FROM dialer.due_calls(now()) due(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at, costs)
+           FROM dialer.due_calls(now()) due(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at)
           WHERE due.tenant_id = tenant.id) AS due_now,
     ( SELECT count(*) AS count
            FROM dialer.calls live
@@ -741,6 +796,9 @@ AS $function$
     cross join lateral dialer._occurrence_bounds(campaign, dialer._campaign_day(campaign, at)) bounds
     where campaign.status = 'active' and campaign.deleted_at is null and campaign.frequency in ('daily', 'weekly')
       and (p_tenant_id is null or campaign.tenant_id = p_tenant_id)
+    union all
+    -- a forward delivery's next attempt (sql/041_forwards.sql); the worker's, not a tenant's
+    select dialer.next_forward_at(at) where p_tenant_id is null
   )
   select min(due_at) from wakes where due_at > at
 $function$;
@@ -1302,6 +1360,27 @@ end
 $function$;
 comment on function dialer.claim_calls(at timestamp with time zone, max integer, lease interval) is 'Atomically takes up to max calls that due_calls(at) allows, within each campaign''s max_concurrency and each tenant''s effective limit least(concurrency_limit, coalesce(vapi_concurrency_limit, concurrency_limit)) (live = dialing, queued, ringing, in_progress), at most one per number, round-robin across tenants, and within a tenant across its sources (campaigns and direct calls) in a rotation that starts after tenants.claim_cursor and moves it on: sets status dialing, claimed_at = at, lease_expires_at = at + lease. Returns what the worker needs to dial; variables = campaign.variables || contact.attributes || campaign_contacts.variables || calls.variables (later wins). Concurrent callers never get the same call (per-tenant advisory lock + FOR UPDATE SKIP LOCKED); a tenant being claimed by another transaction is skipped. Returns fewer than max only when nothing else is claimable for the tenants it locked.';
 
+CREATE OR REPLACE FUNCTION dialer.claim_forwards(at timestamp with time zone, max integer, lease interval)
+ RETURNS TABLE(id bigint, tenant_id uuid, call_id uuid, event_id bigint, type text, url text, attempts integer)
+ LANGUAGE sql
+AS $function$
+  with due as (
+    select forward.id
+      from dialer.forwards forward
+     where forward.state = 'pending' and forward.next_attempt_at <= at
+       and (forward.lease_expires_at is null or forward.lease_expires_at <= at)
+     order by forward.next_attempt_at
+     limit max
+       for update skip locked
+  )
+  update dialer.forwards forward
+     set attempts = forward.attempts + 1, lease_expires_at = at + lease, last_attempt_at = at
+    from due
+   where forward.id = due.id
+  returning forward.id, forward.tenant_id, forward.call_id, forward.event_id, forward.type, forward.url, forward.attempts
+$function$;
+comment on function dialer.claim_forwards(at timestamp with time zone, max integer, lease interval) is 'Claims up to `max` pending deliveries due at `at` (next_attempt_at <= at, no live lease), oldest first: counts the attempt and leases each until at + lease. SKIP LOCKED: concurrent workers take different rows.';
+
 CREATE OR REPLACE FUNCTION dialer.due_calls(at timestamp with time zone)
  RETURNS SETOF dialer.calls
  LANGUAGE sql
@@ -1367,6 +1446,35 @@ begin
 end
 $function$;
 comment on function dialer.finish_import(p_import_id uuid, p_rows integer, p_imported integer, p_duplicates integer, p_dnc integer, p_rejected integer, p_errors jsonb, p_at timestamp with time zone) is 'Stores the report of a running import (status completed) and, when its campaign is active or paused, schedules the new members with schedule_new_members. Returns the number of calls created (the caller wakes the worker when > 0).';
+
+CREATE OR REPLACE FUNCTION dialer.forward_retry_at(attempts integer, at timestamp with time zone, base interval, cap interval)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$ select at + least(cap, base * power(2, greatest(attempts, 1) - 1)::double precision) $function$;
+comment on function dialer.forward_retry_at(attempts integer, at timestamp with time zone, base interval, cap interval) is 'When a delivery that failed its `attempts`-th attempt at `at` is tried again: at + base × 2^(attempts−1), at most at + cap.';
+
+CREATE OR REPLACE FUNCTION dialer.forward_url_of(p_tenant_id uuid, p_call_id uuid)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select coalesce(
+    (select campaign.forward_url from dialer.calls call
+       join dialer.campaigns campaign on campaign.id = call.campaign_id
+      where call.id = p_call_id and call.tenant_id = p_tenant_id),
+    (select tenant.forward_url from dialer.tenants tenant where tenant.id = p_tenant_id))
+$function$;
+comment on function dialer.forward_url_of(p_tenant_id uuid, p_call_id uuid) is 'Where messages about this call are relayed: its campaign''s forward_url, else the tenant''s; null when neither is set. p_call_id may be null (a message about no known call: the tenant''s).';
+
+CREATE OR REPLACE FUNCTION dialer.forwards_claimable_at()
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select min(greatest(forward.next_attempt_at, forward.lease_expires_at)) from dialer.forwards forward where forward.state = 'pending'
+$function$;
+comment on function dialer.forwards_claimable_at() is 'The earliest instant at which a pending delivery is claimable (its next attempt, or the end of its lease), now or past included; null when none is pending.';
 
 CREATE OR REPLACE FUNCTION dialer.import_contacts_batch(p_tenant_id uuid, p_campaign_id uuid, p_import_id uuid, p_phones text[], p_names text[], p_time_zones text[], p_possible_time_zones text[], p_time_zone_sources text[], p_variables text[], p_at timestamp with time zone)
  RETURNS TABLE(imported integer, duplicates integer, dnc integer)
@@ -1442,12 +1550,24 @@ end
 $function$;
 comment on function dialer.import_contacts_batch(p_tenant_id uuid, p_campaign_id uuid, p_import_id uuid, p_phones text[], p_names text[], p_time_zones text[], p_possible_time_zones text[], p_time_zone_sources text[], p_variables text[], p_at timestamp with time zone) is 'Writes one batch of an import, given as parallel arrays (element i of each is row i): phones (E.164, unique within the batch), names, time zones, possible time zones (comma-separated, empty for none), time zone sources, variables (a JSON object as text). Returns how many became members (imported, not on the do-not-call list), were already members (duplicates) and became members but are on the do-not-call list (dnc).';
 
+CREATE OR REPLACE FUNCTION dialer.next_forward_at(at timestamp with time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ STABLE
+AS $function$
+  -- greatest() ignores nulls: a delivery without a lease is due at next_attempt_at.
+  select min(greatest(forward.next_attempt_at, forward.lease_expires_at))
+    from dialer.forwards forward
+   where forward.state = 'pending' and greatest(forward.next_attempt_at, forward.lease_expires_at) > at
+$function$;
+comment on function dialer.next_forward_at(at timestamp with time zone) is 'The earliest instant after `at` at which a pending delivery becomes claimable (its next attempt, or the end of its lease); null when none is pending.';
+
 CREATE OR REPLACE FUNCTION dialer.next_wake_at(at timestamp with time zone)
  RETURNS timestamp with time zone
  LANGUAGE sql
  STABLE
 AS $function$ select dialer._next_wake_at(at, null) $function$;
-comment on function dialer.next_wake_at(at timestamp with time zone) is 'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a 24-hour cap expiring, a lease expiring, the next occurrence of an active daily/weekly campaign beginning. Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker).';
+comment on function dialer.next_wake_at(at timestamp with time zone) is 'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a 24-hour cap expiring, a lease expiring, the next occurrence of an active daily/weekly campaign beginning, a forward delivery becoming claimable (next_forward_at). Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker).';
 
 CREATE OR REPLACE FUNCTION dialer.next_window_open(tz text, window_start time without time zone, window_end time without time zone, days integer[], after timestamp with time zone)
  RETURNS timestamp with time zone
@@ -1566,6 +1686,27 @@ end
 $function$;
 comment on function dialer.plan_occurrences(at timestamp with time zone) is 'For every active daily/weekly campaign: creates the attempt-1 calls of the occurrence (local date ''YYYY-MM-DD'' for daily, ISO week ''IYYY-"W"IW'' for weekly, campaign zone) that has begun by `at` and still has a window ahead, for every member not deleted and not on dnc, due at the occurrence''s first window opening; skips scheduled calls of older occurrences; completes a campaign past its ends_on with nothing live. Idempotent (unique campaign/contact/occurrence/attempt). Returns calls created.';
 
+CREATE OR REPLACE FUNCTION dialer.queue_forward(p_event_id bigint, p_url text, at timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE plpgsql
+AS $function$
+declare
+  queued boolean;
+begin
+  insert into dialer.forwards (tenant_id, call_id, event_id, mode, type, url, state, next_attempt_at, created_at)
+  select event.tenant_id, event.call_id, event.id, 'async', event.type, p_url, 'pending', at, at
+    from dialer.call_events event
+   where event.id = p_event_id and event.tenant_id is not null
+  on conflict (event_id) where mode = 'async' do nothing;
+  queued := found;
+  if queued then
+    perform pg_notify('dialer_wake', 'forward');
+  end if;
+  return queued;
+end
+$function$;
+comment on function dialer.queue_forward(p_event_id bigint, p_url text, at timestamp with time zone) is 'Queues call event p_event_id for asynchronous delivery to p_url, due at `at`; false when it was queued already (a duplicate webhook). Notifies dialer_wake (''forward'') so the worker delivers it at once.';
+
 CREATE OR REPLACE FUNCTION dialer.queue_health_at(at timestamp with time zone)
  RETURNS TABLE(queue text, ready bigint, deferred bigint, retry bigint, active bigint, completed bigint, cancelled bigint, failed bigint, failed_last_hour bigint, oldest_ready_at timestamp with time zone, oldest_ready_seconds double precision, next_start_after timestamp with time zone)
  LANGUAGE plpgsql
@@ -1617,6 +1758,41 @@ AS $function$
   returning call.id
 $function$;
 comment on function dialer.record_dials(p_call_ids uuid[], p_vapi_call_ids text[], p_vapi_statuses text[], at timestamp with time zone) is 'record_dialed for many calls at once, from parallel arrays (call id, VAPI call id, VAPI status or null): stores each VAPI id (and status, if none yet), dialing → queued with the lease cleared, a status a webhook already moved further kept; returns the ids recorded (a call missing or already holding another VAPI id is not). A call id must appear once.';
+
+CREATE OR REPLACE FUNCTION dialer.record_forward_attempt(p_id bigint, at timestamp with time zone, p_status integer, p_error text, p_duration_ms integer, base interval, cap interval, give_up_after interval)
+ RETURNS text
+ LANGUAGE sql
+AS $function$
+  update dialer.forwards forward
+     set state = case when p_error is null then 'delivered'
+                      when at >= forward.created_at + give_up_after then 'failed'
+                      else 'pending' end,
+         next_attempt_at = case when p_error is null or at >= forward.created_at + give_up_after then null
+                                else dialer.forward_retry_at(forward.attempts, at, base, cap) end,
+         delivered_at = case when p_error is null then at end,
+         lease_expires_at = null,
+         last_status = p_status,
+         last_error = left(p_error, 2000),
+         last_duration_ms = p_duration_ms
+   where forward.id = p_id and forward.state = 'pending'
+  returning forward.state
+$function$;
+comment on function dialer.record_forward_attempt(p_id bigint, at timestamp with time zone, p_status integer, p_error text, p_duration_ms integer, base interval, cap interval, give_up_after interval) is 'Records one delivery attempt at `at`: p_error null = delivered; otherwise pending again at forward_retry_at(attempts, at, base, cap), or failed for good once `at` is give_up_after past the delivery''s creation. Returns the new state (null when the row was not pending).';
+
+CREATE OR REPLACE FUNCTION dialer.record_sync_forward(p_event_id bigint, p_url text, at timestamp with time zone, p_status integer, p_error text, p_duration_ms integer)
+ RETURNS bigint
+ LANGUAGE sql
+AS $function$
+  insert into dialer.forwards (tenant_id, call_id, event_id, mode, type, url, state, attempts, last_attempt_at,
+                               last_status, last_error, last_duration_ms, delivered_at, created_at)
+  select event.tenant_id, event.call_id, event.id, 'sync', event.type, p_url,
+         case when p_error is null then 'delivered' else 'failed' end, 1, at,
+         p_status, left(p_error, 2000), p_duration_ms, case when p_error is null then at end, at
+    from dialer.call_events event
+   where event.id = p_event_id and event.tenant_id is not null
+  returning id
+$function$;
+comment on function dialer.record_sync_forward(p_event_id bigint, p_url text, at timestamp with time zone, p_status integer, p_error text, p_duration_ms integer) is 'Records a request-response message relayed synchronously: delivered when p_error is null (the target answered 2xx with JSON), else failed (VAPI got pgdialer''s error answer). Returns the forwards row id.';
 
 CREATE OR REPLACE FUNCTION dialer.release_call(p_call_id uuid, p_due_at timestamp with time zone, p_error text)
  RETURNS boolean

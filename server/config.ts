@@ -30,6 +30,7 @@ const environmentSchema = z.object({
   DIAL_LEASE_SECONDS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(86400).default(300)),
   // Read before the others, by server/envFile.ts; listed here so it is validated and documented.
   ENV_FILE: z.preprocess(emptyAsUnset, z.string().default('.env')),
+  VAPI_SERVER_TIMEOUT_SECONDS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(300).default(20)),
 });
 
 /** Every variable the configuration reads (the README table and .env.example are checked against it). */
@@ -46,6 +47,7 @@ const hints: Record<string, string> = {
   LOG_LEVEL: `one of ${logLevels.join(', ')}`,
   RECONCILE_AFTER_SECONDS: 'whole seconds, e.g. 600',
   DIAL_LEASE_SECONDS: 'whole seconds, e.g. 300',
+  VAPI_SERVER_TIMEOUT_SECONDS: 'whole seconds from 1 to 300 (VAPI\'s range), e.g. 20',
 };
 
 export type Config = {
@@ -63,6 +65,8 @@ export type Config = {
   reconcileAfterSeconds: number;
   /** How long a worker's claim on a call lasts before reconciliation may settle it. */
   dialLeaseSeconds: number;
+  /** server.timeoutSeconds of every call: how long VAPI waits for a webhook's answer (the relay stays under it). */
+  vapiServerTimeoutSeconds: number;
 };
 
 export class ConfigError extends Error {
@@ -92,5 +96,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     reconcileAfterSeconds: e.RECONCILE_AFTER_SECONDS,
     dialLeaseSeconds: e.DIAL_LEASE_SECONDS,
+    vapiServerTimeoutSeconds: e.VAPI_SERVER_TIMEOUT_SECONDS,
   };
 }

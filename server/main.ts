@@ -60,7 +60,11 @@ async function main(mode: Mode): Promise<void> {
         appSecret: secrets.appSecret,
         publicUrl: config.publicUrl,
         vapiBaseUrl: config.vapiBaseUrl,
-        settings: { reconcileAfterSeconds: config.reconcileAfterSeconds, leaseSeconds: config.dialLeaseSeconds },
+        settings: {
+          reconcileAfterSeconds: config.reconcileAfterSeconds,
+          leaseSeconds: config.dialLeaseSeconds,
+          serverTimeoutSeconds: config.vapiServerTimeoutSeconds,
+        },
       });
       shutdown.add('worker', () => worker!.stop());
     }

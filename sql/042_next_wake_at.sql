@@ -82,6 +82,9 @@ as $$
     cross join lateral dialer._occurrence_bounds(campaign, dialer._campaign_day(campaign, at)) bounds
     where campaign.status = 'active' and campaign.deleted_at is null and campaign.frequency in ('daily', 'weekly')
       and (p_tenant_id is null or campaign.tenant_id = p_tenant_id)
+    union all
+    -- a forward delivery's next attempt (sql/041_forwards.sql); the worker's, not a tenant's
+    select dialer.next_forward_at(at) where p_tenant_id is null
   )
   select min(due_at) from wakes where due_at > at
 $$;
@@ -94,4 +97,4 @@ create or replace function dialer.next_wake_at(at timestamptz) returns timestamp
   language sql stable
 as $$ select dialer._next_wake_at(at, null) $$;
 comment on function dialer.next_wake_at(timestamptz) is
-  'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a 24-hour cap expiring, a lease expiring, the next occurrence of an active daily/weekly campaign beginning. Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker).';
+  'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a 24-hour cap expiring, a lease expiring, the next occurrence of an active daily/weekly campaign beginning, a forward delivery becoming claimable (next_forward_at). Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker).';

@@ -24,6 +24,7 @@ export const campaignRow = z.object({
   ends_on: z.string().nullable(),
   blackout_dates: z.array(z.string()),
   variables: z.record(z.string(), z.unknown()),
+  forward_url: z.string().nullable(),
   status: z.enum(['draft', 'active', 'paused', 'completed', 'stopped']),
   created_at: z.string(),
   updated_at: z.string(),
@@ -36,7 +37,7 @@ export type CampaignRow = z.infer<typeof campaignRow>;
 export const campaignColumns = sql.fragment`id, name, assistant_id, phone_number_id, time_zone,
   window_start::text, window_end::text, days, frequency, max_attempts, retry_delay_minutes, retry_delays,
   retry_outcomes::text[], max_concurrency, starts_on::text, ends_on::text, blackout_dates::text[], variables,
-  status, created_at, updated_at, started_at, finished_at`;
+  forward_url, status, created_at, updated_at, started_at, finished_at`;
 
 export async function findCampaign(connection: CommonQueryMethods, tenantId: string, id: string, lock = false): Promise<CampaignRow | null> {
   return connection.maybeOne(sql.type(campaignRow)`

@@ -14,6 +14,9 @@ const target = z.object({
   call_id: z.string().nullable(),
   call_tenant_id: z.string().nullable(),
   call_vapi_call_id: z.string().nullable(),
+  /** Relay (sql/041_forwards.sql): where this call's messages go, and the tenant's relayed types (null = default). */
+  forward_url: z.string().nullable(),
+  forward_messages: z.array(z.string()).nullable(),
 });
 export type WebhookTarget = z.infer<typeof target>;
 
@@ -33,7 +36,9 @@ export async function webhookTarget(
     )
     select tenant.id as tenant_id, tenant.webhook_auth_type, tenant.webhook_secret_encrypted,
            tenant.webhook_credential_id, tenant.webhook_auth_options,
-           found.id as call_id, found.tenant_id as call_tenant_id, found.vapi_call_id as call_vapi_call_id
+           found.id as call_id, found.tenant_id as call_tenant_id, found.vapi_call_id as call_vapi_call_id,
+           case when tenant.id is not null then dialer.forward_url_of(tenant.id, found.id) end as forward_url,
+           tenant.forward_messages
     from (select 1) as one
     left join found on true
     left join dialer.tenants tenant on tenant.id = coalesce(${tenantId}::uuid, found.tenant_id)`);

@@ -80,6 +80,19 @@ export const toCallView = (row: CallRow): CallView => ({
   createdAt: row.created_at,
 });
 
+export const forwardView = z.object({
+  id: z.int(),
+  mode: z.enum(['sync', 'async']).describe('sync: a request relayed while VAPI waited; async: queued and delivered by the worker'),
+  url: z.string(),
+  state: z.string().describe('pending, delivering, delivered or failed'),
+  attempts: z.int(),
+  lastAttemptAt: z.string().nullable(),
+  lastStatus: z.int().nullable().describe("the target's HTTP status"),
+  lastError: z.string().nullable(),
+  nextAttemptAt: z.string().nullable(),
+  deliveredAt: z.string().nullable(),
+});
+
 export const callEventView = z.object({
   id: z.int(),
   type: z.string().nullable().describe('VAPI message type, e.g. status-update, end-of-call-report'),
@@ -88,6 +101,7 @@ export const callEventView = z.object({
   receivedAt: z.string(),
   appliedAt: z.string().nullable(),
   error: z.string().nullable(),
+  forwards: z.array(forwardView).describe("this event's relays to the tenant's forward URL (dialer.forward_deliveries)"),
 });
 
 export const callDetailView = callView.extend({

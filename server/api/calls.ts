@@ -6,6 +6,7 @@ import { z } from '../zod.js';
 import type { AppContext } from '../context.js';
 import { notFound } from '../http/errors.js';
 import { callEvents, findCall, listCalls } from '../../db/queries/calls.js';
+import { forwardsOfCall, type ForwardRow } from '../../db/queries/forwards.js';
 import { callerOf } from './auth.js';
 import { idParams } from './schemas.js';
 import { cursorSchema, decodeCursor, limitSchema, page, pageOf } from './pagination.js';
@@ -20,6 +21,8 @@ export async function callDetail(connection: CommonQueryMethods, tenantId: strin
   const row = await findCall(connection, tenantId, id);
   if (!row) return null;
   const events = await callEvents(connection, tenantId, id);
+  const forwards = await forwardsOfCall(connection, tenantId, id);
+  const forwardsOf = (eventId: number) => forwards.filter((forward) => forward.event_id === eventId).map(toForwardView);
   return {
     ...toCallView(row),
     assistantId: row.assistant_id,
@@ -41,9 +44,23 @@ export async function callDetail(connection: CommonQueryMethods, tenantId: strin
       receivedAt: event.received_at,
       appliedAt: event.applied_at,
       error: event.error,
+      forwards: forwardsOf(event.id),
     })),
   };
 }
+
+const toForwardView = (row: ForwardRow) => ({
+  id: row.id,
+  mode: row.mode,
+  url: row.url,
+  state: row.state,
+  attempts: row.attempts,
+  lastAttemptAt: row.last_attempt_at,
+  lastStatus: row.last_status,
+  lastError: row.last_error,
+  nextAttemptAt: row.next_attempt_at,
+  deliveredAt: row.delivered_at,
+});
 
 export function installCallRoutes(router: Router, context: AppContext): void {
   route(

@@ -39,6 +39,11 @@ const campaignFields = {
   endsOn: isoDate.nullable(),
   blackoutDates: z.array(isoDate).max(1000).describe('local dates (campaign zone) with no calls'),
   variables,
+  forwardUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .nullable()
+    .describe("relay this campaign's tool calls, transfers and reports here instead of the tenant's vapi.forwardUrl; null = the tenant's"),
 };
 
 const datesOrdered = (value: { startsOn?: string | null; endsOn?: string | null }) =>
@@ -58,6 +63,7 @@ export const createCampaignBody = z
     endsOn: campaignFields.endsOn.optional(),
     blackoutDates: campaignFields.blackoutDates.default([]),
     variables: campaignFields.variables.default({}),
+    forwardUrl: campaignFields.forwardUrl.optional(),
   })
   .strict()
   .refine(datesOrdered, datesMessage);
@@ -83,6 +89,7 @@ export const campaignView = z.object({
   endsOn: z.string().nullable(),
   blackoutDates: z.array(z.string()),
   variables: z.record(z.string(), z.unknown()),
+  forwardUrl: z.string().nullable(),
   status: z.enum(['draft', 'active', 'paused', 'completed', 'stopped']),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -112,6 +119,7 @@ export function toCampaignView(row: CampaignRow): CampaignView {
     endsOn: row.ends_on,
     blackoutDates: row.blackout_dates,
     variables: row.variables,
+    forwardUrl: row.forward_url,
     status: row.status,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -52,6 +52,7 @@ function assignments(input: CampaignInput): [string, SqlFragment][] {
   if (input.startsOn !== undefined) add('starts_on', sql.fragment`${input.startsOn}::date`);
   if (input.endsOn !== undefined) add('ends_on', sql.fragment`${input.endsOn}::date`);
   if (input.blackoutDates !== undefined) add('blackout_dates', sql.fragment`${sql.array([...new Set(input.blackoutDates)].sort(), 'date')}`);
+  if (input.forwardUrl !== undefined) add('forward_url', sql.fragment`${input.forwardUrl}`);
   if (input.variables !== undefined) add('variables', sql.fragment`${sql.jsonb(JSON.parse(JSON.stringify(input.variables)))}`);
   return out;
 }

@@ -69,6 +69,8 @@ const optOutSettings = z.object({
   toolName: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a VAPI function name: letters, digits, _ and -, at most 64').nullable()
     .describe('the assistant tool whose call is an opt-out (answered by pgdialer); null = none'),
 });
+import { HttpError } from '../http/errors.js';
+import { forwardMessagesOf, SERVER_MESSAGE_TYPES, serverMessagesFor } from '../vapi/serverMessages.js';
 
 const settingsBody = z
   .object({
@@ -77,6 +79,18 @@ const settingsBody = z
         apiKey: z.string().trim().min(1).max(500).optional().describe('VAPI private key (stored encrypted)'),
         baseUrl: z.url({ protocol: /^https?$/ }).max(500).nullable().optional().describe('VAPI API base URL; null = the server default'),
         webhookAuth: webhookAuthBody.optional(),
+        forwardUrl: z
+          .url({ protocol: /^https?$/ })
+          .max(2000)
+          .nullable()
+          .optional()
+          .describe("the tenant's own assistant server: tool calls, transfers and reports are relayed there (see server/webhooks/README.md); null = no relay"),
+        forwardMessages: z
+          .array(z.enum(SERVER_MESSAGE_TYPES))
+          .max(64)
+          .nullable()
+          .optional()
+          .describe("message types relayed (and asked of VAPI) besides the request types, from VAPI's serverMessages enum; null = VAPI's default list minus the per-turn types"),
       })
       .strict()
       .optional(),
@@ -97,6 +111,10 @@ const settingsView = z.object({
       credentialId: z.string().nullable().describe('the VAPI credential sent as server.credentialId; null = shared-secret headers'),
       options: z.record(z.string(), z.unknown()).describe("the credential's options in effect (VAPI's defaults filled in)"),
     }),
+    forwardUrl: z.string().nullable(),
+    forwardMessages: z.array(z.string()).describe('the types relayed (the default list when none was set)'),
+    forwardMessagesDefault: z.boolean().describe('true when forwardMessages is the default list'),
+    serverMessages: z.array(z.string()).describe("assistantOverrides.serverMessages of this tenant's calls (with the tenant's forwardUrl; a campaign's own forwardUrl asks for the same list)"),
   }),
   concurrencyLimit: z.int(),
   vapiConcurrencyLimit: z.int().nullable().describe('the limit VAPI last reported, if any'),
@@ -122,9 +140,11 @@ const tenantRow = z3.object({
   opt_out_structured_data_field: z3.string().nullable(),
   opt_out_tool_name: z3.string().nullable(),
   updated_at: z3.string(),
+  forward_url: z3.string().nullable(),
+  forward_messages: z3.array(z3.string()).nullable(),
 });
 const tenantColumns = sql.fragment`vapi_api_key_encrypted, vapi_base_url, webhook_auth_type, webhook_secret_encrypted,
-  webhook_credential_id, webhook_auth_options,
+  webhook_credential_id, webhook_auth_options, forward_url, forward_messages,
   concurrency_limit, vapi_concurrency_limit, max_calls_per_number_per_24h, contact_hours_start::text,
   contact_hours_end::text, opt_out_structured_data_field, opt_out_tool_name, updated_at`;
 
@@ -141,6 +161,10 @@ function toView(row: z3.infer<typeof tenantRow>, appSecret: string): z.infer<typ
         credentialId: row.webhook_credential_id,
         options: effectiveOptions(row.webhook_auth_type, row.webhook_auth_options),
       },
+      forwardUrl: row.forward_url,
+      forwardMessages: [...forwardMessagesOf(row.forward_messages)],
+      forwardMessagesDefault: row.forward_messages === null,
+      serverMessages: serverMessagesFor(row.forward_url ? { messages: forwardMessagesOf(row.forward_messages) } : null),
     },
     concurrencyLimit: row.concurrency_limit,
     vapiConcurrencyLimit: row.vapi_concurrency_limit,
@@ -194,6 +218,10 @@ export function installSettingsRoutes(router: Router, context: AppContext): void
               sql.fragment`webhook_auth_options = ${JSON.stringify(authOptions)}::jsonb`,
             ]
           : []),
+        ...(vapi?.forwardUrl !== undefined ? [set('forward_url', vapi.forwardUrl)] : []),
+        ...(vapi?.forwardMessages !== undefined
+          ? [sql.fragment`forward_messages = ${vapi.forwardMessages === null ? null : sql.array([...new Set(vapi.forwardMessages)], 'text')}`]
+          : []),
         ...(body.concurrencyLimit !== undefined ? [set('concurrency_limit', body.concurrencyLimit)] : []),
         ...(body.maxCallsPerNumberPer24h !== undefined ? [set('max_calls_per_number_per_24h', body.maxCallsPerNumberPer24h)] : []),
         ...(body.contactHours
@@ -206,6 +234,12 @@ export function installSettingsRoutes(router: Router, context: AppContext): void
         const updated = await connection.one(sql.type(tenantRow)`
           update dialer.tenants set ${sql.join([...assignments, sql.fragment`updated_at = now()`], sql.fragment`, `)}
           where id = ${caller.tenantId} returning ${tenantColumns}`);
+        // Relayed requests are signed with the webhook secret: without one the tenant could not verify them.
+        if (updated.forward_url && !updated.webhook_secret_encrypted) {
+          throw new HttpError(400, 'validation_error', 'a forward URL needs a webhook secret to sign relayed requests with', [
+            { path: 'vapi.forwardUrl', message: 'set vapi.webhookAuth {type, secret} first (or in the same request)' },
+          ]);
+        }
         // What changed, never the secrets themselves.
         const changed = {
           ...(vapi?.apiKey !== undefined ? { vapiApiKey: mask(vapi.apiKey) } : {}),
@@ -213,6 +247,8 @@ export function installSettingsRoutes(router: Router, context: AppContext): void
           ...(auth
             ? { webhookAuthType: auth.type, webhookSecret: 'changed', webhookCredentialId: auth.credentialId ?? null, webhookAuthOptions: authOptions }
             : {}),
+          ...(vapi?.forwardUrl !== undefined ? { forwardUrl: vapi.forwardUrl } : {}),
+          ...(vapi?.forwardMessages !== undefined ? { forwardMessages: vapi.forwardMessages } : {}),
           ...(body.concurrencyLimit !== undefined ? { concurrencyLimit: body.concurrencyLimit } : {}),
           ...(body.maxCallsPerNumberPer24h !== undefined ? { maxCallsPerNumberPer24h: body.maxCallsPerNumberPer24h } : {}),
           ...(body.contactHours ? { contactHours: body.contactHours } : {}),

@@ -2,6 +2,7 @@
 // call found on VAPI after an ambiguous failure can be tied back to exactly one row.
 import type { WebhookAuth } from '../webhooks/authOptions.js';
 import type { CreateCallBody, VapiCall, VapiServer } from './types.js';
+import { serverMessagesFor } from './serverMessages.js';
 
 export type { WebhookAuth } from '../webhooks/authOptions.js';
 
@@ -42,7 +43,18 @@ export function webhookUrl(publicUrl: string, tenantId: string): string {
   return `${publicUrl.replace(/\/+$/, '')}/webhooks/vapi?tenant=${encodeURIComponent(tenantId)}`;
 }
 
-export function createCallBody(target: DialTarget, publicUrl: string, auth: WebhookAuth): CreateCallBody {
+/** VAPI's default server.timeoutSeconds; set explicitly on every call (a relay must answer within it). */
+export const DEFAULT_SERVER_TIMEOUT_SECONDS = 20;
+
+/** How this call's messages are asked for: the relay's message list (null: no forward URL) and VAPI's answer timeout. */
+export type CallMessaging = { forwarding: { messages: readonly string[] } | null; serverTimeoutSeconds: number };
+
+export function createCallBody(
+  target: DialTarget,
+  publicUrl: string,
+  auth: WebhookAuth,
+  messaging: CallMessaging = { forwarding: null, serverTimeoutSeconds: DEFAULT_SERVER_TIMEOUT_SECONDS },
+): CreateCallBody {
   const name = target.name?.trim();
   return {
     assistantId: target.assistantId,
@@ -54,7 +66,9 @@ export function createCallBody(target: DialTarget, publicUrl: string, auth: Webh
     },
     assistantOverrides: {
       variableValues: target.variables,
-      server: webhookServer(publicUrl, target.tenantId, auth),
+      server: { ...webhookServer(publicUrl, target.tenantId, auth), timeoutSeconds: messaging.serverTimeoutSeconds },
+      // Always explicit: without it VAPI sends its default list, per-turn messages included.
+      serverMessages: serverMessagesFor(messaging.forwarding),
     },
   };
 }

@@ -115,6 +115,7 @@ function planFor(
     ...(scripted?.toolCalls ? { toolCalls: scripted.toolCalls } : {}),
     ...(scripted?.structuredData ? { structuredData: scripted.structuredData } : {}),
     ...(scripted?.lostAs ? { lostAs: scripted.lostAs } : {}),
+    ...(scripted?.requests ? { requests: scripted.requests } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import type { SimulatorOptionsInput } from './options.js';
 import type { LostWebhook, WebhookRecord } from './playback.js';
 import { createSimulatorServer } from './server.js';
 import { SimulatorState, type Dial, type RecordedRequest } from './state.js';
+import type { RequestMessageInput, RequestMessageRecord } from './requestMessages.js';
 
 export type { VapiCall } from './callObjects.js';
 export type { FaultCounts } from './faults.js';
@@ -15,6 +16,7 @@ export { DEFAULT_SERVER_MESSAGES } from './options.js';
 export type { LostWebhook, WebhookRecord } from './playback.js';
 export type { Dial, RecordedRequest } from './state.js';
 export { credentialHeaders } from './credentials.js';
+export type { RequestMessageInput, RequestMessageRecord, ScriptedRequest, ToolCallInput } from './requestMessages.js';
 
 export type VapiSimulator = {
   /** 'http://127.0.0.1:PORT': the VAPI base URL to give a tenant. */
@@ -37,6 +39,10 @@ export type VapiSimulator = {
   webhooksLost: readonly LostWebhook[];
   /** How many of each fault were injected so far. */
   faults: Readonly<FaultCounts>;
+  /** Every request message sent (tool-calls, transfer-destination-request) with the answer it got. */
+  requestMessages: readonly RequestMessageRecord[];
+  /** Sends a request message for a live call now; resolves with its record once answered. */
+  sendRequestMessage(callId: string, message: RequestMessageInput): Promise<RequestMessageRecord>;
   /** Resolves when every call has ended and every webhook delivery has finished (or on close). */
   idle(): Promise<void>;
   /** Stops listening, drops open connections, clears every timer and aborts pending deliveries. */
@@ -63,6 +69,12 @@ export async function startVapiSimulator(options: SimulatorOptionsInput = {}): P
     webhooksSent: state.webhooksSent,
     webhooksLost: state.webhooksLost,
     faults: state.faultCounts,
+    requestMessages: state.requestMessageRecords,
+    sendRequestMessage(callId, message) {
+      const call = state.store.calls.get(callId);
+      if (!call) return Promise.reject(new Error(`no call ${callId}`));
+      return state.requestMessages.send(call, message);
+    },
     idle: () => state.scheduler.idle(),
     close() {
       closing ??= new Promise<void>((resolve) => {

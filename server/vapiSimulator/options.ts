@@ -1,7 +1,9 @@
 // Every knob of the simulator, its defaults, and how a partial update (configure) merges in.
 // Defaults are small so tests and benchmarks run fast; the CLI (scripts/vapiSim.ts) picks
 // phone-like durations.
+import { VAPI_DEFAULT_SERVER_MESSAGES } from '../vapi/serverMessages.js';
 import type { Vapi } from '@vapi-ai/server-sdk';
+import type { ScriptedRequest } from './requestMessages.js';
 
 export type Outcome = 'answered' | 'no_answer' | 'busy' | 'voicemail' | 'failed';
 
@@ -24,6 +26,7 @@ export type DialInfo = {
  * = the report's analysis.structuredData.
  * `lostAs`: VAPI loses the call after it was queued: GET /call/{id} reads this status from then
  * on, no other webhook comes, the slot is freed (for "no slot held forever" tests).
+ * `requests`: request-response messages (tool calls, transfers) that wait for the answer (requestMessages.ts).
  */
 export type ScriptedCall = {
   outcome?: Outcome;
@@ -32,6 +35,7 @@ export type ScriptedCall = {
   toolCalls?: string[];
   structuredData?: Record<string, unknown>;
   lostAs?: 'not-found' | 'deletion-failed';
+  requests?: ScriptedRequest[];
 };
 
 /** A webhook credential as VAPI's POST /credential takes it (CreateWebhookCredentialDTO.authenticationPlan). */
@@ -40,19 +44,7 @@ export type WebhookCredentialPlan =
   | Vapi.CreateWebhookCredentialDtoAuthenticationPlan.Bearer;
 
 /** VAPI's default serverMessages (its OpenAPI, 2026-08-19): what is sent when a call names none. */
-export const DEFAULT_SERVER_MESSAGES: readonly Vapi.AssistantOverridesServerMessagesItem[] = [
-  'conversation-update',
-  'end-of-call-report',
-  'function-call',
-  'hang',
-  'speech-update',
-  'status-update',
-  'tool-calls',
-  'transfer-destination-request',
-  'handoff-destination-request',
-  'user-interrupted',
-  'assistant.started',
-];
+export const DEFAULT_SERVER_MESSAGES = VAPI_DEFAULT_SERVER_MESSAGES;
 
 /**
  * 'timeout' / 'reset': the call IS created, then the answer is withheld / the connection dropped

@@ -16,6 +16,7 @@ import { pathOf } from './outcomes.js';
 import type { Rng } from './rng.js';
 import type { Scheduler } from './scheduler.js';
 import type { WebhookSender } from './webhookSender.js';
+import type { ScriptedRequest } from './requestMessages.js';
 
 export type CallPlan = {
   endedReason: string;
@@ -27,6 +28,8 @@ export type CallPlan = {
   toolCalls?: readonly string[];
   /** The report's analysis.structuredData. */
   structuredData?: Record<string, unknown>;
+  /** Request messages (tool calls, transfers) played during the call (requestMessages.ts). */
+  requests?: readonly ScriptedRequest[];
 };
 
 export type WebhookRecord = {
@@ -60,6 +63,8 @@ type Dependencies = {
   webhooksSent: WebhookRecord[];
   webhooksLost: LostWebhook[];
   onEnded: (call: VapiCall) => void;
+  /** The call is answered: its scripted request messages start (requestMessages.ts). */
+  onInProgress?: (call: VapiCall, plan: CallPlan) => void;
 };
 
 /**
@@ -116,6 +121,7 @@ export class Playback {
         this.setStatus(call, 'in-progress');
         const talkMs = plan.durationMs ?? rng.millis(timing.talkMs);
         this.playTurns(call, plan.endedReason, talkMs);
+        this.deps.onInProgress?.(call, plan);
         for (const name of plan.toolCalls ?? []) scheduler.after(talkMs / 2, () => this.emit(call, 'tool-calls', toolCallsFields(name)));
         for (const listener of this.talkListeners) {
           try {

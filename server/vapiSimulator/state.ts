@@ -9,6 +9,7 @@ import { Playback, type CallRngs, type LostWebhook, type WebhookRecord } from '.
 import { createRng, deriveSeed, type Rng } from './rng.js';
 import { Scheduler } from './scheduler.js';
 import { WebhookSender } from './webhookSender.js';
+import { RequestMessages, type RequestMessageRecord } from './requestMessages.js';
 
 export type RecordedRequest = {
   /** Arrival time (ms epoch). */
@@ -71,6 +72,8 @@ export class SimulatorState {
   readonly scheduler: Scheduler;
   readonly sender: WebhookSender;
   readonly playback: Playback;
+  readonly requestMessageRecords: RequestMessageRecord[] = [];
+  readonly requestMessages: RequestMessages;
 
   constructor(input: SimulatorOptionsInput) {
     this.options = mergeOptions(defaultOptions, input);
@@ -81,7 +84,7 @@ export class SimulatorState {
       (error) => notify(this.options, 'error', { message: (error as Error)?.message }),
     );
     this.sender = new WebhookSender();
-    this.playback = new Playback({
+        this.playback = new Playback({
       options: () => this.options,
       scheduler: this.scheduler,
       sender: this.sender,
@@ -90,6 +93,13 @@ export class SimulatorState {
       webhooksSent: this.webhooksSent,
       webhooksLost: this.webhooksLost,
       onEnded: (call) => this.store.ended(call.id),
+      onInProgress: (call, plan) => this.requestMessages.play(call, plan.requests),
+    });
+    this.requestMessages = new RequestMessages({
+      options: () => this.options,
+      scheduler: this.scheduler,
+      records: this.requestMessageRecords,
+      request: (call, type, fields) => this.playback.request(call, type, fields),
     });
   }
 

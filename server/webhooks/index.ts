@@ -15,6 +15,7 @@ import { readWebhookMessage } from './message.js';
 import { applyWebhook } from './apply.js';
 import { applyInCallOptOut, withInCallOptOut, type ToolCallsAnswer } from './optOut.js';
 import { redactPayload, redactText } from './redact.js';
+import { forwardInbound, type InboundForward } from './forwardInbound.js';
 
 export const WEBHOOK_PATH = '/webhooks/vapi';
 const BODY_LIMIT = '1mb';
@@ -31,6 +32,7 @@ export function installWebhooks(app: Express, context: AppContext): void {
   const raw = express.raw({ type: () => true, limit: BODY_LIMIT });
 
   app.post(WEBHOOK_PATH, raw, async (request: Request, response) => {
+    const receivedAt = performance.now();
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const parsed = parseJson(rawBody);
     const message = parsed.ok ? readWebhookMessage(parsed.value) : null;
@@ -50,6 +52,8 @@ export function installWebhooks(app: Express, context: AppContext): void {
     const line = { method: request.method, url: `${context.config.publicUrl.replace(/\/+$/, '')}${request.originalUrl}` };
     if (!isAuthentic(auth, request.headers, rawBody, Date.now(), line)) throw unauthorized('invalid webhook credential');
     const tenantId = target.tenant_id;
+    // Relay to the tenant's server: a request is posted now, while the event is stored (see forwardInbound.ts).
+    const forward: InboundForward = forwardInbound(context, { target, tenantId, secret, message, rawBody, receivedAt, response });
 
     // A call of another tenant is not this message's business: keep the event, apply nothing.
     const ownCallId = target.call_id && target.call_tenant_id === tenantId ? target.call_id : null;
@@ -67,11 +71,12 @@ export function installWebhooks(app: Express, context: AppContext): void {
       error: parsed.ok ? null : `invalid JSON: ${parsed.error}`,
     });
     if (!parsed.ok) throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${parsed.error}`);
+    await forward.stored(event);
     const optOutContext = { db: context.pool, clock: context.clock, log: context.log };
     if (event.applied_at !== null || !ownCallId || !message) {
       // A redelivered tool call still needs its answer (the opt-out applied again changes nothing).
       const answer = ownCallId && message ? await applyInCallOptOut(optOutContext, { eventId: event.id, callId: ownCallId, message }) : undefined;
-      response.status(200).json(answer ?? {});
+      await forward.answer(answer);
       return;
     }
 
@@ -97,7 +102,7 @@ export function installWebhooks(app: Express, context: AppContext): void {
       await markEventApplied(context.pool, event.id, error instanceof Error ? error.message : String(error)).catch(() => {});
       throw error;
     }
-    response.status(200).json(answer ?? {});
+    await forward.answer(answer);
   });
   // One line per refused webhook, saying why (the app's error handler then answers it).
   app.use(WEBHOOK_PATH, (error: unknown, request: Request, _response: unknown, next: (error: unknown) => void) => {

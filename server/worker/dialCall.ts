@@ -14,6 +14,7 @@ import { TenantNotConfigured, type TenantClients } from './tenantClients.js';
 import { lookUpDialedCall } from './lookup.js';
 import type { WorkerSettings } from './settings.js';
 import type { DialSteps } from './dialSteps.js';
+import type { ForwardingCache } from './forwardingCache.js';
 
 export type DialDeps = {
   pool: DatabasePool;
@@ -26,6 +27,8 @@ export type DialDeps = {
   steps: DialSteps;
   /** The concurrency limit last reported per tenant, to skip writing an unchanged value. */
   reportedLimits: Map<string, number>;
+  /** Whether the call's messages are relayed (serverMessages of the body). */
+  forwarding: ForwardingCache;
 };
 
 export type DialOutcome = 'dialed' | 'skipped' | 'released' | 'failed' | 'unresolved';
@@ -65,6 +68,7 @@ export async function dialCall(deps: DialDeps, claim: ClaimedCall): Promise<Dial
     return 'failed';
   }
 
+  const forwarding = await deps.forwarding.get(pool, claim.tenant_id, claim.campaign_id, callId);
   if (!(await deps.steps.beginDial(callId))) return 'skipped';
   const body = createCallBody(
     {
@@ -78,6 +82,7 @@ export async function dialCall(deps: DialDeps, claim: ClaimedCall): Promise<Dial
     },
     deps.publicUrl,
     tenant.webhookAuth,
+    { forwarding, serverTimeoutSeconds: settings.serverTimeoutSeconds },
   );
   const dialStartedWall = new Date();
   const result = await tenant.client.createCall(body);

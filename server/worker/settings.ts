@@ -22,6 +22,16 @@ export type WorkerSettings = {
   lookupMarginMs: number;
   /** Sleep only when the next wake-up is at least this far away. */
   minSleepMs: number;
+  /** server.timeoutSeconds of every call (VAPI_SERVER_TIMEOUT_SECONDS). */
+  serverTimeoutSeconds: number;
+  /** Forward deliveries (forwardDeliveries.ts): claimed per round, in flight at once, timeout of one POST. */
+  forwardBatchSize: number;
+  forwardConcurrency: number;
+  forwardTimeoutMs: number;
+  /** Retry delay after a failed delivery: base × 2^(attempt−1), at most max; given up this long after it was queued. */
+  forwardRetryBaseMs: number;
+  forwardRetryMaxMs: number;
+  forwardGiveUpAfterMs: number;
 };
 
 export const defaultWorkerSettings: WorkerSettings = {
@@ -36,4 +46,11 @@ export const defaultWorkerSettings: WorkerSettings = {
   ambiguousLookupDelayMs: 2_000,
   lookupMarginMs: 60_000,
   minSleepMs: 2_000,
+  serverTimeoutSeconds: 20,
+  forwardBatchSize: 20,
+  forwardConcurrency: 10,
+  forwardTimeoutMs: 10_000,
+  forwardRetryBaseMs: 5_000,
+  forwardRetryMaxMs: 5 * 60_000,
+  forwardGiveUpAfterMs: 24 * 60 * 60_000,
 };

@@ -15,6 +15,8 @@ import { createTenantClients } from './tenantClients.js';
 import { createDialSteps } from './dialSteps.js';
 import { listenForWakeUps, type WakeListener } from './wakeListener.js';
 import { defaultWorkerSettings, type WorkerSettings } from './settings.js';
+import { createForwardingCache } from './forwardingCache.js';
+import { createForwardDeliveries } from './forwardDeliveries.js';
 
 export type Worker = {
   state(): WorkerState;
@@ -64,7 +66,17 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     }),
     steps: createDialSteps(pool, clock),
     reportedLimits: new Map(),
+    forwarding: createForwardingCache(),
   };
+  // Relayed messages are delivered beside the tick (see forwardDeliveries.ts).
+  const forwards = createForwardDeliveries({
+    pool,
+    clock,
+    log,
+    appSecret: options.appSecret,
+    settings,
+    onRetryScheduled: () => request('forward-retry'),
+  });
 
   let state: WorkerState = { state: 'starting' };
   // pg-boss while awake: started in the background on waking, so the first tick does not wait.
@@ -177,6 +189,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   }
 
   async function tick(): Promise<void> {
+    forwards.kick();
     void ensureBoss();
     if (state.state !== 'awake') state = { state: 'awake', since: new Date().toISOString() };
     const started = Date.now();
@@ -251,7 +264,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const listener: WakeListener = await listenForWakeUps({
     databaseUrl: options.databaseUrl,
     log,
-    onWake: (reason) => request(`notify:${reason}`),
+    // A message queued for relay needs a delivery round, not a tick.
+    onWake: (reason) => (reason === 'forward' ? forwards.kick() : request(`notify:${reason}`)),
   });
   request('start', true);
   log.info('worker.started', { settings });
@@ -266,6 +280,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       clearTimeout(timer);
       await listener.close();
       await loop?.catch(() => {});
+      await forwards.stop();
       await wakeJobWrites;
       await stopBoss();
       for (const resolve of idleWaiters.splice(0)) resolve();

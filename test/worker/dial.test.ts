@@ -10,6 +10,7 @@ import { manualClock } from '../../server/clock.js';
 import { silentLogger } from '../../server/log.js';
 import { claimCalls } from '../../db/queries/dispatch.js';
 import { dialCall, type DialDeps } from '../../server/worker/dialCall.js';
+import { createForwardingCache } from '../../server/worker/forwardingCache.js';
 import { createTenantClients } from '../../server/worker/tenantClients.js';
 import { createDialSteps } from '../../server/worker/dialSteps.js';
 import { defaultWorkerSettings } from '../../server/worker/settings.js';
@@ -40,6 +41,7 @@ function deps(overrides: Partial<DialDeps['settings']> = {}): DialDeps {
     tenants: createTenantClients({ appSecret: TEST_APP_SECRET, defaultBaseUrl: sim.url, requestTimeoutMs: settings.requestTimeoutMs, ttlMs: 0 }),
     steps: createDialSteps(db.pool, clock),
     reportedLimits: new Map(),
+    forwarding: createForwardingCache(),
   };
 }
 

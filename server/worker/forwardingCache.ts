@@ -1,0 +1,31 @@
+// Whether a call's messages are relayed, and which, for the POST /call body's serverMessages:
+// read once per tenant and campaign (direct calls share one entry) and kept briefly, like the
+// tenant's VAPI client, so a burst of dials does not read it for every call.
+import type { CommonQueryMethods } from 'slonik';
+import { forwardingOf } from '../../db/queries/forwards.js';
+import { forwardMessagesOf } from '../vapi/serverMessages.js';
+
+export type CallForwarding = { url: string; messages: readonly string[] } | null;
+
+export type ForwardingCache = {
+  /** callId: any call of that campaign (forward_url_of resolves the campaign from it). */
+  get(db: CommonQueryMethods, tenantId: string, campaignId: string | null, callId: string): Promise<CallForwarding>;
+};
+
+export function createForwardingCache(ttlMs = 30_000): ForwardingCache {
+  const cache = new Map<string, { value: Promise<CallForwarding>; expires: number }>();
+  return {
+    get(db, tenantId, campaignId, callId) {
+      const key = `${tenantId}/${campaignId ?? 'direct'}`;
+      const now = Date.now();
+      const cached = cache.get(key);
+      if (cached && cached.expires > now) return cached.value;
+      const value = forwardingOf(db, tenantId, callId).then((row) =>
+        row.url ? { url: row.url, messages: forwardMessagesOf(row.messages) } : null,
+      );
+      cache.set(key, { value, expires: now + ttlMs });
+      value.catch(() => cache.delete(key));
+      return value;
+    },
+  };
+}
