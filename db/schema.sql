@@ -75,7 +75,7 @@ create table dialer.calls (
   started_at timestamp with time zone,
   ended_at timestamp with time zone,
   duration_seconds numeric generated always as (EXTRACT(epoch FROM (ended_at - started_at))) stored,
-  cost numeric(12,4),
+  cost numeric,
   cost_breakdown jsonb,
   transcript text,
   recording_url text,
@@ -84,11 +84,13 @@ create table dialer.calls (
   last_error text,
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
+  costs jsonb,
   constraint calls_attempt_positive CHECK (attempt >= 1),
   constraint calls_attempt_unique UNIQUE (campaign_id, contact_id, occurrence, attempt),
   constraint calls_campaign_fk FOREIGN KEY (campaign_id) REFERENCES dialer.campaigns(id) ON DELETE CASCADE,
   constraint calls_contact_fk FOREIGN KEY (contact_id) REFERENCES dialer.contacts(id) ON DELETE CASCADE,
   constraint calls_cost_non_negative CHECK (cost >= 0::numeric),
+  constraint calls_costs_array CHECK (jsonb_typeof(costs) = 'array'::text),
   constraint calls_direct_has_target CHECK (campaign_id IS NOT NULL OR assistant_id IS NOT NULL AND phone_number_id IS NOT NULL),
   constraint calls_dispatch_failures_non_negative CHECK (dispatch_failures >= 0),
   constraint calls_outcome_iff_ended CHECK ((status = 'ended'::text) = (outcome IS NOT NULL)),
@@ -103,6 +105,9 @@ comment on table dialer.calls is 'One row per attempt. Status only moves forward
 comment on column dialer.calls.occurrence is '''once'' for once campaigns and direct calls; the local date (YYYY-MM-DD) for daily, the ISO week (YYYY-Www) for weekly.';
 comment on column dialer.calls.lease_expires_at is 'A claimed call (dialing) whose lease has expired belongs to nobody and is resolved by reconciliation.';
 comment on column dialer.calls.dial_started_at is 'Set just before the VAPI request is sent: a call with this set and no vapi_call_id may have been dialed and must be looked up on VAPI before any retry.';
+comment on column dialer.calls.cost is 'USD, exactly as VAPI reported it (report or Call object).';
+comment on column dialer.calls.cost_breakdown is 'The Call object''s costBreakdown (GET /call/{id}); end-of-call-reports do not carry it.';
+comment on column dialer.calls.costs is 'The end-of-call-report''s costs[] as sent (or the Call''s costs).';
 
 create table dialer.campaign_contacts (
   campaign_id uuid not null,
@@ -199,12 +204,20 @@ create table dialer.dnc (
   phone text not null,
   reason text,
   created_at timestamp with time zone default now() not null,
+  source text default 'admin'::text not null,
+  source_call_id uuid,
   constraint dnc_phone_e164 CHECK (phone ~ '^\+[1-9][0-9]{6,14}$'::text),
   constraint dnc_pkey PRIMARY KEY (tenant_id, phone),
   constraint dnc_reason_length CHECK (length(reason) <= 500),
+  constraint dnc_source_call_fk FOREIGN KEY (source_call_id) REFERENCES dialer.calls(id) ON DELETE SET NULL,
+  constraint dnc_source_call_in_call CHECK (source_call_id IS NULL OR source = 'in-call'::text),
+  constraint dnc_source_valid CHECK (source = ANY (ARRAY['api'::text, 'import'::text, 'in-call'::text, 'admin'::text])),
   constraint dnc_tenant_fk FOREIGN KEY (tenant_id) REFERENCES dialer.tenants(id) ON DELETE CASCADE
 );
 comment on table dialer.dnc is 'Per-tenant do-not-call numbers: never dialed, whatever the campaign.';
+comment on column dialer.dnc.created_at is 'When the number was first listed; a later listing keeps it.';
+comment on column dialer.dnc.source is 'Where the entry came from: api (POST /v1/dnc), import (POST /v1/dnc/import), in-call (an opt-out heard during a call), admin (inserted by hand; the default).';
+comment on column dialer.dnc.source_call_id is 'For an in-call opt-out: the call during which the person opted out.';
 
 create table dialer.forwards (
   id bigint generated always as identity not null,
@@ -274,23 +287,35 @@ create table dialer.tenants (
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
   claim_cursor uuid,
+  webhook_credential_id text,
+  webhook_auth_options jsonb default '{}'::jsonb not null,
   forward_url text,
   forward_messages text[],
+  opt_out_structured_data_field text default 'optOut'::text,
+  opt_out_tool_name text,
   constraint tenants_concurrency_limit_range CHECK (concurrency_limit >= 1 AND concurrency_limit <= 10000),
   constraint tenants_forward_messages_size CHECK (cardinality(forward_messages) <= 64),
   constraint tenants_forward_url_http CHECK (forward_url ~ '^https?://'::text AND length(forward_url) <= 2000),
   constraint tenants_max_calls_per_number_range CHECK (max_calls_per_number_per_24h >= 1 AND max_calls_per_number_per_24h <= 100),
   constraint tenants_name_length CHECK (length(name) >= 1 AND length(name) <= 200),
+  constraint tenants_opt_out_field_length CHECK (length(opt_out_structured_data_field) >= 1 AND length(opt_out_structured_data_field) <= 200),
+  constraint tenants_opt_out_tool_name_valid CHECK (opt_out_tool_name ~ '^[A-Za-z0-9_-]{1,64}$'::text),
   constraint tenants_pkey PRIMARY KEY (id),
   constraint tenants_vapi_base_url_http CHECK (vapi_base_url ~ '^https?://'::text),
   constraint tenants_vapi_concurrency_limit_range CHECK (vapi_concurrency_limit >= 0 AND vapi_concurrency_limit <= 10000),
-  constraint tenants_webhook_auth_type_valid CHECK (webhook_auth_type = ANY (ARRAY['secret'::text, 'bearer'::text, 'hmac'::text]))
+  constraint tenants_webhook_auth_options_valid CHECK (jsonb_typeof(webhook_auth_options) = 'object'::text AND (COALESCE(webhook_auth_options ->> 'algorithm'::text, 'sha256'::text) = ANY (ARRAY['sha256'::text, 'sha512'::text, 'sha1'::text])) AND (COALESCE(webhook_auth_options ->> 'signatureEncoding'::text, 'hex'::text) = ANY (ARRAY['hex'::text, 'base64'::text]))),
+  constraint tenants_webhook_auth_type_valid CHECK (webhook_auth_type = ANY (ARRAY['secret'::text, 'bearer'::text, 'hmac'::text])),
+  constraint tenants_webhook_credential_id_length CHECK (length(webhook_credential_id) >= 1 AND length(webhook_credential_id) <= 200)
 );
 comment on table dialer.tenants is 'An account: its VAPI key (encrypted with APP_SECRET), webhook credential, concurrency limit and compliance settings.';
 comment on column dialer.tenants.vapi_concurrency_limit is 'The concurrency limit VAPI last reported (subscriptionLimits.concurrencyLimit); the effective limit is the lower of this and concurrency_limit.';
 comment on column dialer.tenants.claim_cursor is 'The source claim_calls served last for this tenant: a campaign id, or the nil uuid for direct calls; null before the first claim. The next claim starts after it (round-robin).';
+comment on column dialer.tenants.webhook_credential_id is 'The id of the webhook credential the tenant created in VAPI; sent as assistantOverrides.server.credentialId on every call (then no server.headers). Required for hmac.';
+comment on column dialer.tenants.webhook_auth_options is 'The credential''s options under VAPI''s names: hmac {algorithm, signatureEncoding, signatureHeader, timestampHeader, signaturePrefix, includeTimestamp, payloadFormat, secretIsBase64}, bearer {headerName, bearerPrefixEnabled}; a missing key means VAPI''s default.';
 comment on column dialer.tenants.forward_url is 'Where VAPI messages are relayed (the tenant''s own assistant server); null = no relay. A campaign''s forward_url overrides it.';
 comment on column dialer.tenants.forward_messages is 'The message types relayed asynchronously (and asked of VAPI) besides the request types; null = VAPI''s default serverMessages minus the per-turn types (server/vapi/serverMessages.ts).';
+comment on column dialer.tenants.opt_out_structured_data_field is 'The field of an end-of-call-report''s analysis.structuredData that, when true, puts the number on do-not-call (dots separate nested keys); null = structured data is not read.';
+comment on column dialer.tenants.opt_out_tool_name is 'The assistant tool whose call (a tool-calls message) puts the number on do-not-call; null = none.';
 
 CREATE INDEX api_keys_tenant_idx ON dialer.api_keys USING btree (tenant_id);
 CREATE INDEX audit_log_tenant_at_idx ON dialer.audit_log USING btree (tenant_id, at DESC);
@@ -309,6 +334,8 @@ CREATE UNIQUE INDEX calls_vapi_call_id_unique ON dialer.calls USING btree (vapi_
 CREATE INDEX campaign_contacts_contact_idx ON dialer.campaign_contacts USING btree (contact_id);
 CREATE INDEX campaigns_rotation_idx ON dialer.campaigns USING btree (tenant_id, id) WHERE ((status = 'active'::text) AND (deleted_at IS NULL));
 CREATE INDEX campaigns_tenant_status_idx ON dialer.campaigns USING btree (tenant_id, status) WHERE (deleted_at IS NULL);
+CREATE INDEX dnc_source_call_idx ON dialer.dnc USING btree (source_call_id) WHERE (source_call_id IS NOT NULL);
+CREATE INDEX dnc_tenant_created_idx ON dialer.dnc USING btree (tenant_id, created_at DESC, phone DESC);
 CREATE UNIQUE INDEX forwards_async_event_idx ON dialer.forwards USING btree (event_id) WHERE (mode = 'async'::text);
 CREATE INDEX forwards_call_idx ON dialer.forwards USING btree (call_id, id);
 CREATE INDEX forwards_pending_idx ON dialer.forwards USING btree (next_attempt_at) WHERE (state = 'pending'::text);
@@ -352,7 +379,7 @@ create view dialer.campaign_progress as
         ), due AS (
          SELECT due_calls.campaign_id,
             count(*) AS calls
-           FROM dialer.due_calls(now()) due_calls(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at)
+           FROM dialer.due_calls(now()) due_calls(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at, costs)
           WHERE due_calls.campaign_id IS NOT NULL
           GROUP BY due_calls.campaign_id
         )
@@ -447,7 +474,7 @@ create view dialer.scheduler_status as
     name,
     dialer._next_wake_at(now(), id) AS next_wake_at,
     ( SELECT count(*) AS count
-           FROM dialer.due_calls(now()) due(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at)
+           FROM dialer.due_calls(now()) due(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at, costs)
           WHERE due.tenant_id = tenant.id) AS due_now,
     ( SELECT count(*) AS count
            FROM dialer.calls live
@@ -539,6 +566,34 @@ AS $function$
      and dialer._campaign_day_allowed(campaign, dialer._campaign_day(campaign, at))
 $function$;
 comment on function dialer._campaign_open(campaign dialer.campaigns, at timestamp with time zone) is 'Internal: the campaign may dial at `at`: active, not deleted, window open, window day within its dates and not a blackout date.';
+
+CREATE OR REPLACE FUNCTION dialer._cancel_pending_calls_to(p_tenant_id uuid, p_phones text[], p_reason text, at timestamp with time zone)
+ RETURNS integer
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_cancelled integer;
+  v_campaigns uuid[];
+begin
+  with cancelled as (
+    update dialer.calls call
+    set status = 'cancelled', last_error = p_reason, lease_expires_at = null, updated_at = at
+    from dialer.contacts contact
+    where contact.tenant_id = p_tenant_id and contact.phone = any (p_phones)
+      and call.contact_id = contact.id and call.tenant_id = p_tenant_id and call.phone = contact.phone
+      and (call.status = 'scheduled' or (call.status = 'dialing' and call.dial_started_at is null))
+    returning call.campaign_id
+  )
+  select count(*)::integer, array_agg(distinct campaign_id) filter (where campaign_id is not null)
+  into v_cancelled, v_campaigns
+  from cancelled;
+  perform dialer._complete_once_campaign(campaign.id, at)
+  from dialer.campaigns campaign
+  where campaign.id = any (v_campaigns) and campaign.frequency = 'once';
+  return v_cancelled;
+end
+$function$;
+comment on function dialer._cancel_pending_calls_to(p_tenant_id uuid, p_phones text[], p_reason text, at timestamp with time zone) is 'Internal: cancels the tenant''s scheduled calls, and claimed calls not yet being dialed, to the numbers (last_error = p_reason); completes once campaigns left with nothing pending or live. Returns the calls cancelled.';
 
 CREATE OR REPLACE FUNCTION dialer._cap_frees_at(tenant_id uuid, phone text, max_per_24h integer, at timestamp with time zone)
  RETURNS timestamp with time zone
@@ -940,6 +995,22 @@ CREATE OR REPLACE FUNCTION dialer._tenant_limit(tenant dialer.tenants)
 AS $function$ select least(tenant.concurrency_limit, coalesce(tenant.vapi_concurrency_limit, tenant.concurrency_limit)) $function$;
 comment on function dialer._tenant_limit(tenant dialer.tenants) is 'Internal: least(concurrency_limit, coalesce(vapi_concurrency_limit, concurrency_limit)).';
 
+CREATE OR REPLACE FUNCTION dialer._tool_calls_of(p_message jsonb)
+ RETURNS TABLE(tool_call_id text, name text)
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  select item ->> 'id', coalesce(item -> 'function' ->> 'name', item ->> 'name')
+  from jsonb_array_elements(case when jsonb_typeof(p_message -> 'toolCallList') = 'array' then p_message -> 'toolCallList' end) item
+  where p_message ->> 'type' = 'tool-calls'
+  union all
+  select coalesce(item -> 'toolCall' ->> 'id', item ->> 'id'),
+         coalesce(item -> 'toolCall' -> 'function' ->> 'name', item -> 'function' ->> 'name', item ->> 'name')
+  from jsonb_array_elements(case when jsonb_typeof(p_message -> 'toolWithToolCallList') = 'array' then p_message -> 'toolWithToolCallList' end) item
+  where p_message ->> 'type' = 'tool-calls'
+$function$;
+comment on function dialer._tool_calls_of(p_message jsonb) is 'Internal: (tool_call_id, name) of every entry of a tool-calls message''s toolCallList[] and toolWithToolCallList[], in each shape VAPI documents; the id is null where the entry has none.';
+
 CREATE OR REPLACE FUNCTION dialer._tz_transitions(tz text, from_at timestamp with time zone, to_at timestamp with time zone)
  RETURNS SETOF timestamp with time zone
  LANGUAGE plpgsql
@@ -1009,21 +1080,11 @@ comment on function dialer._window_opening(tz text, window_start time without ti
 
 CREATE OR REPLACE FUNCTION dialer.add_dnc(p_tenant_id uuid, p_phone text, p_reason text, at timestamp with time zone, OUT phone text, OUT reason text, OUT created_at timestamp with time zone, OUT added boolean, OUT cancelled_calls integer)
  RETURNS record
- LANGUAGE plpgsql
+ LANGUAGE sql
 AS $function$
-#variable_conflict use_column
-begin
-  insert into dialer.dnc as existing (tenant_id, phone, reason, created_at)
-  values (p_tenant_id, p_phone, p_reason, at)
-  on conflict on constraint dnc_pkey do update set reason = coalesce(excluded.reason, existing.reason)
-  returning existing.phone, existing.reason, existing.created_at, (existing.xmax = 0)
-  into phone, reason, created_at, added;
-  update dialer.calls set status = 'cancelled', last_error = 'number added to do-not-call', updated_at = at
-  where calls.tenant_id = p_tenant_id and calls.phone = p_phone and calls.status = 'scheduled';
-  get diagnostics cancelled_calls = row_count;
-end
+  select phone, reason, created_at, added, cancelled_calls from dialer.opt_out(p_tenant_id, p_phone, 'api', null, at, p_reason)
 $function$;
-comment on function dialer.add_dnc(p_tenant_id uuid, p_phone text, p_reason text, at timestamp with time zone, OUT phone text, OUT reason text, OUT created_at timestamp with time zone, OUT added boolean, OUT cancelled_calls integer) is 'Adds an E.164 number to the tenant''s do-not-call list (a second add keeps the first created_at and replaces the reason when one is given) and cancels the tenant''s scheduled calls to it. Returns the entry, added (false when it was already listed) and cancelled_calls.';
+comment on function dialer.add_dnc(p_tenant_id uuid, p_phone text, p_reason text, at timestamp with time zone, OUT phone text, OUT reason text, OUT created_at timestamp with time zone, OUT added boolean, OUT cancelled_calls integer) is 'dialer.opt_out with source api: adds an E.164 number to the tenant''s do-not-call list (a second add keeps the first created_at and replaces the reason when one is given) and cancels the tenant''s pending calls to it. Returns the entry, added (false when it was already listed) and cancelled_calls.';
 
 CREATE OR REPLACE FUNCTION dialer.advance_call_status(p_call_id uuid, p_vapi_status text, at timestamp with time zone)
  RETURNS boolean
@@ -1091,6 +1152,43 @@ begin
 end
 $function$;
 comment on function dialer.apply_call_result(p_call_id uuid, p_ended_reason text, p_ended_at timestamp with time zone, p_outcome text, p_error text) is 'Ends a call: status ended, outcome (p_outcome, else outcome_for(p_ended_reason)), ended_reason, ended_at, lease cleared, last_error = p_error if given. Then, for a campaign call whose outcome is in retry_outcomes, not answered, not a do-not-retry reason, below max_attempts, campaign active or paused: creates attempt + 1 of the same occurrence due at p_ended_at + retry_delays->>outcome minutes (else retry_delay_minutes) and returns its id. A once campaign with nothing scheduled or live left becomes completed. A call already ended, cancelled or skipped is left alone: returns null. Direct calls are never retried.';
+
+CREATE OR REPLACE FUNCTION dialer.apply_in_call_opt_out(p_call_id uuid, p_message jsonb, at timestamp with time zone, OUT reason text, OUT phone text, OUT added boolean, OUT cancelled_calls integer, OUT tool_calls jsonb)
+ RETURNS record
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_tenant_id uuid;
+  v_phone text;
+  v_field text;
+  v_tool text;
+begin
+  select call.tenant_id, call.phone, tenant.opt_out_structured_data_field, tenant.opt_out_tool_name
+  into v_tenant_id, v_phone, v_field, v_tool
+  from dialer.calls call join dialer.tenants tenant on tenant.id = call.tenant_id
+  where call.id = p_call_id;
+  tool_calls := '[]';
+  if not found then
+    return;
+  end if;
+  reason := dialer.opt_out_requested(p_message, v_field, v_tool);
+  if reason is null then
+    return;
+  end if;
+  select opted.phone, opted.added, opted.cancelled_calls into phone, added, cancelled_calls
+  from dialer.opt_out(v_tenant_id, v_phone, 'in-call', p_call_id, at, format('opted out during the call: %s', reason)) opted;
+  -- The audit log holds every change to the list; this one's actor is the call's webhook.
+  if added or cancelled_calls > 0 then
+    insert into dialer.audit_log (tenant_id, actor, action, entity, entity_id, details, at)
+    values (v_tenant_id, 'webhook', 'add', 'dnc', phone,
+            jsonb_build_object('source', 'in-call', 'callId', p_call_id, 'reason', reason, 'added', added, 'cancelledCalls', cancelled_calls), at);
+  end if;
+  select coalesce(jsonb_agg(jsonb_build_object('toolCallId', tool.tool_call_id, 'name', tool.name)), '[]')
+  into tool_calls
+  from dialer.opt_out_tool_calls(p_message, v_tool) tool;
+end
+$function$;
+comment on function dialer.apply_in_call_opt_out(p_call_id uuid, p_message jsonb, at timestamp with time zone, OUT reason text, OUT phone text, OUT added boolean, OUT cancelled_calls integer, OUT tool_calls jsonb) is 'Applies a VAPI webhook message about a call: when dialer.opt_out_requested says it is an opt-out (with the tenant''s opt_out_structured_data_field and opt_out_tool_name), lists the call''s number with dialer.opt_out (source in-call, source_call_id = the call) and cancels its pending calls, audited (actor webhook) when that changed anything. Returns the reason (null: not an opt-out, nothing done), the number, added, cancelled_calls, and tool_calls = [{toolCallId, name}] of the opt-out tool to answer.';
 
 CREATE OR REPLACE FUNCTION dialer.begin_dial(p_call_id uuid, at timestamp with time zone)
  RETURNS boolean
@@ -1550,6 +1648,28 @@ end
 $function$;
 comment on function dialer.import_contacts_batch(p_tenant_id uuid, p_campaign_id uuid, p_import_id uuid, p_phones text[], p_names text[], p_time_zones text[], p_possible_time_zones text[], p_time_zone_sources text[], p_variables text[], p_at timestamp with time zone) is 'Writes one batch of an import, given as parallel arrays (element i of each is row i): phones (E.164, unique within the batch), names, time zones, possible time zones (comma-separated, empty for none), time zone sources, variables (a JSON object as text). Returns how many became members (imported, not on the do-not-call list), were already members (duplicates) and became members but are on the do-not-call list (dnc).';
 
+CREATE OR REPLACE FUNCTION dialer.import_dnc_batch(p_tenant_id uuid, p_phones text[], p_reasons text[], at timestamp with time zone, OUT added integer, OUT already_listed integer, OUT duplicates integer, OUT cancelled_calls integer)
+ RETURNS record
+ LANGUAGE plpgsql
+AS $function$
+begin
+  with listed as (
+    insert into dialer.dnc as existing (tenant_id, phone, reason, source, created_at)
+    select p_tenant_id, row.phone, row.reason, 'import', at
+    from unnest(p_phones, p_reasons) as row (phone, reason)
+    on conflict on constraint dnc_pkey do update set reason = coalesce(existing.reason, excluded.reason)
+    returning (existing.xmax = 0) as added, existing.source = 'import' and existing.created_at = at as this_import
+  )
+  select count(*) filter (where listed.added)::integer,
+         count(*) filter (where not listed.added and not listed.this_import)::integer,
+         count(*) filter (where not listed.added and listed.this_import)::integer
+  into added, already_listed, duplicates
+  from listed;
+  cancelled_calls := dialer._cancel_pending_calls_to(p_tenant_id, p_phones, 'number added to do-not-call', at);
+end
+$function$;
+comment on function dialer.import_dnc_batch(p_tenant_id uuid, p_phones text[], p_reasons text[], at timestamp with time zone, OUT added integer, OUT already_listed integer, OUT duplicates integer, OUT cancelled_calls integer) is 'Lists a batch of an import (parallel arrays: E.164 phones, unique within the batch, and reasons, null for none) with source import and created_at = at, and cancels the tenant''s pending calls to them. A number already listed keeps its record and only gets a reason when it had none. Returns added, already_listed (listed before this import), duplicates (listed by an earlier batch of this import: source import, created at `at`) and cancelled_calls.';
+
 CREATE OR REPLACE FUNCTION dialer.next_forward_at(at timestamp with time zone)
  RETURNS timestamp with time zone
  LANGUAGE sql
@@ -1618,6 +1738,72 @@ begin
 end
 $function$;
 comment on function dialer.next_window_open(tz text, window_start time without time zone, window_end time without time zone, days integer[], after timestamp with time zone) is 'after itself when window_open(...) is true then, else the earliest later instant at which it is; null when days holds no weekday 1–7. A window start in a DST gap opens at the first instant after the gap.';
+
+CREATE OR REPLACE FUNCTION dialer.opt_out(p_tenant_id uuid, p_phone text, p_source text, p_call_id uuid, at timestamp with time zone, p_reason text DEFAULT NULL::text, OUT phone text, OUT source text, OUT source_call_id uuid, OUT reason text, OUT created_at timestamp with time zone, OUT added boolean, OUT cancelled_calls integer)
+ RETURNS record
+ LANGUAGE plpgsql
+AS $function$
+#variable_conflict use_column
+begin
+  if p_source is null or p_source not in ('api', 'import', 'in-call', 'admin') then
+    raise exception using errcode = 'PD400', message = format('unknown do-not-call source %L (api, import, in-call or admin)', p_source);
+  end if;
+  if (p_source = 'in-call') <> (p_call_id is not null) then
+    raise exception using errcode = 'PD400', message = 'a call id is given for an in-call opt-out, and only for one';
+  end if;
+  if p_call_id is not null
+     and not exists (select 1 from dialer.calls where calls.id = p_call_id and calls.tenant_id = p_tenant_id and calls.phone = p_phone) then
+    raise exception using errcode = 'PD400', message = 'the call is not the tenant''s call to this number';
+  end if;
+  insert into dialer.dnc as existing (tenant_id, phone, reason, source, source_call_id, created_at)
+  values (p_tenant_id, p_phone, p_reason, p_source, p_call_id, at)
+  on conflict on constraint dnc_pkey do update
+    set reason = case when excluded.source = 'api' then coalesce(excluded.reason, existing.reason)
+                      else coalesce(existing.reason, excluded.reason) end
+  returning existing.phone, existing.source, existing.source_call_id, existing.reason, existing.created_at, (existing.xmax = 0)
+  into phone, source, source_call_id, reason, created_at, added;
+  cancelled_calls := dialer._cancel_pending_calls_to(p_tenant_id, array[p_phone],
+    case p_source when 'in-call' then 'opted out during a call' else 'number added to do-not-call' end, at);
+end
+$function$;
+comment on function dialer.opt_out(p_tenant_id uuid, p_phone text, p_source text, p_call_id uuid, at timestamp with time zone, p_reason text, OUT phone text, OUT source text, OUT source_call_id uuid, OUT reason text, OUT created_at timestamp with time zone, OUT added boolean, OUT cancelled_calls integer) is 'Puts an E.164 number on the tenant''s do-not-call list from p_source (api, import, in-call with p_call_id = the tenant''s call to that number, or admin; PD400 otherwise) and cancels the tenant''s pending calls to it (scheduled, or claimed and not yet dialed). A number already listed keeps its created_at, source and source_call_id; its reason is replaced by an api listing that gives one, else only filled when missing. Returns the entry, added (false when it was already listed) and cancelled_calls.';
+
+CREATE OR REPLACE FUNCTION dialer.opt_out_requested(p_message jsonb, p_structured_data_field text, p_tool_name text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  select case
+    when p_message ->> 'type' = 'end-of-call-report' and p_structured_data_field is not null
+         and jsonb_typeof(p_message -> 'analysis' -> 'structuredData') = 'object'
+         and lower(p_message -> 'analysis' -> 'structuredData' #>> string_to_array(p_structured_data_field, '.')) = 'true'
+      then format('structuredData.%s is true', p_structured_data_field)
+    when p_tool_name is not null and exists (select 1 from dialer._tool_calls_of(p_message) tool_call where tool_call.name = p_tool_name)
+      then format('the assistant called %s', p_tool_name)
+    when p_message ->> 'type' = 'end-of-call-report' and p_tool_name is not null
+         and jsonb_typeof(p_message -> 'artifact' -> 'messages') = 'array'
+         and exists (
+           select 1
+           from jsonb_array_elements(p_message -> 'artifact' -> 'messages') message
+           cross join lateral jsonb_array_elements(case when jsonb_typeof(message -> 'toolCalls') = 'array' then message -> 'toolCalls' end) tool_call
+           where message ->> 'role' = 'tool_calls'
+             and coalesce(tool_call -> 'function' ->> 'name', tool_call ->> 'name') = p_tool_name)
+      then format('the assistant called %s', p_tool_name)
+  end
+$function$;
+comment on function dialer.opt_out_requested(p_message jsonb, p_structured_data_field text, p_tool_name text) is 'Why a VAPI webhook message is an opt-out, or null: an end-of-call-report whose analysis.structuredData has p_structured_data_field (dots separate nested keys) true (JSON true or the string "true", any case), or a call to the tool p_tool_name (a tool-calls message, or a tool_calls entry of the report''s artifact.messages). Either setting null disables its test.';
+
+CREATE OR REPLACE FUNCTION dialer.opt_out_tool_calls(p_message jsonb, p_tool_name text)
+ RETURNS TABLE(tool_call_id text, name text)
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  select distinct tool_call_id, name
+  from dialer._tool_calls_of(p_message)
+  where p_tool_name is not null and name = p_tool_name and tool_call_id is not null
+  order by tool_call_id
+$function$;
+comment on function dialer.opt_out_tool_calls(p_message jsonb, p_tool_name text) is 'The calls to the tool p_tool_name in a VAPI tool-calls message (toolCallList[] and toolWithToolCallList[], every shape VAPI documents) that have an id, one row per id: what to answer. Empty for other messages or a null tool name.';
 
 CREATE OR REPLACE FUNCTION dialer.outcome_for(ended_reason text)
  RETURNS text

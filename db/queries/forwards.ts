@@ -8,9 +8,10 @@ const ms = (value: number) => `${value} milliseconds`;
 
 /** Where a call's messages are relayed (campaign's URL, else the tenant's) and the tenant's relayed types. */
 export async function forwardingOf(db: CommonQueryMethods, tenantId: string, callId: string | null) {
-  return db.one(sql.type(z.object({ url: z.string().nullable(), messages: z.array(z.string()).nullable() }))`
-    select dialer.forward_url_of(${tenantId}::uuid, ${callId}::uuid) as url,
-           (select forward_messages from dialer.tenants where id = ${tenantId}::uuid) as messages`);
+  return db.one(sql.type(z.object({ url: z.string().nullable(), messages: z.array(z.string()).nullable(), opt_out_tool: z.boolean() }))`
+    select dialer.forward_url_of(${tenantId}::uuid, ${callId}::uuid) as url, tenant.forward_messages as messages,
+           tenant.opt_out_tool_name is not null as opt_out_tool
+    from dialer.tenants tenant where tenant.id = ${tenantId}::uuid`);
 }
 
 export async function queueForward(db: CommonQueryMethods, eventId: number, url: string, at: Date): Promise<boolean> {

@@ -164,7 +164,7 @@ function toView(row: z3.infer<typeof tenantRow>, appSecret: string): z.infer<typ
       forwardUrl: row.forward_url,
       forwardMessages: [...forwardMessagesOf(row.forward_messages)],
       forwardMessagesDefault: row.forward_messages === null,
-      serverMessages: serverMessagesFor(row.forward_url ? { messages: forwardMessagesOf(row.forward_messages) } : null),
+      serverMessages: serverMessagesFor(row.forward_url ? { messages: forwardMessagesOf(row.forward_messages) } : null, { optOutTool: row.opt_out_tool_name !== null }),
     },
     concurrencyLimit: row.concurrency_limit,
     vapiConcurrencyLimit: row.vapi_concurrency_limit,

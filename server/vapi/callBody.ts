@@ -47,7 +47,7 @@ export function webhookUrl(publicUrl: string, tenantId: string): string {
 export const DEFAULT_SERVER_TIMEOUT_SECONDS = 20;
 
 /** How this call's messages are asked for: the relay's message list (null: no forward URL) and VAPI's answer timeout. */
-export type CallMessaging = { forwarding: { messages: readonly string[] } | null; serverTimeoutSeconds: number };
+export type CallMessaging = { forwarding: { messages: readonly string[] } | null; optOutTool?: boolean; serverTimeoutSeconds: number };
 
 export function createCallBody(
   target: DialTarget,
@@ -68,7 +68,7 @@ export function createCallBody(
       variableValues: target.variables,
       server: { ...webhookServer(publicUrl, target.tenantId, auth), timeoutSeconds: messaging.serverTimeoutSeconds },
       // Always explicit: without it VAPI sends its default list, per-turn messages included.
-      serverMessages: serverMessagesFor(messaging.forwarding),
+      serverMessages: serverMessagesFor(messaging.forwarding, { optOutTool: messaging.optOutTool ?? false }),
     },
   };
 }

@@ -102,10 +102,13 @@ export function forwardMessagesOf(listed: readonly string[] | null | undefined):
 /**
  * assistantOverrides.serverMessages for one call. Without a forward URL: only what pgdialer needs.
  * With one: also the request types VAPI accepts in the list (so the tenant's tools and transfers
- * keep working) and whatever the tenant relays. In the enum's order, without repeats.
+ * keep working) and whatever the tenant relays. A tenant that names an opt-out tool
+ * (server/webhooks/optOut.ts) also gets tool-calls: pgdialer answers that tool itself. In the
+ * enum's order, without repeats.
  */
-export function serverMessagesFor(forwarding: { messages: readonly string[] } | null): ServerMessageType[] {
+export function serverMessagesFor(forwarding: { messages: readonly string[] } | null, own: { optOutTool: boolean } = { optOutTool: false }): ServerMessageType[] {
   const wanted = new Set<string>(DIALER_MESSAGES);
+  if (own.optOutTool) wanted.add('tool-calls');
   if (forwarding) {
     for (const type of REQUEST_MESSAGES) wanted.add(type);
     for (const type of forwarding.messages) wanted.add(type);

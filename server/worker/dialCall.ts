@@ -68,7 +68,7 @@ export async function dialCall(deps: DialDeps, claim: ClaimedCall): Promise<Dial
     return 'failed';
   }
 
-  const forwarding = await deps.forwarding.get(pool, claim.tenant_id, claim.campaign_id, callId);
+  const messages = await deps.forwarding.get(pool, claim.tenant_id, claim.campaign_id, callId);
   if (!(await deps.steps.beginDial(callId))) return 'skipped';
   const body = createCallBody(
     {
@@ -82,7 +82,7 @@ export async function dialCall(deps: DialDeps, claim: ClaimedCall): Promise<Dial
     },
     deps.publicUrl,
     tenant.webhookAuth,
-    { forwarding, serverTimeoutSeconds: settings.serverTimeoutSeconds },
+    { ...messages, serverTimeoutSeconds: settings.serverTimeoutSeconds },
   );
   const dialStartedWall = new Date();
   const result = await tenant.client.createCall(body);

@@ -73,14 +73,17 @@ t.test('the opt-out tool: answered for VAPI, listed at once, the call goes on, a
   t.equal(await db.pool.oneFirst(sql.unsafe`select count(*) from dialer.audit_log where entity = 'dnc' and entity_id = ${call.phone}`), 1, 'a repeat that changes nothing is not audited');
 });
 
-t.test('another tool, or no tool configured: {} and nothing listed', async (t) => {
+// Without a forward URL no tool server exists for other tools: VAPI gets the relay's error per tool call (never {}).
+const noToolServer = (id: string, name: string) => ({ results: [{ toolCallId: id, name, error: /no tool server/ }] });
+
+t.test('another tool, or no tool configured: the no-tool-server error and nothing listed', async (t) => {
   const call = await liveCallWithPendingElsewhere();
-  t.same((await post(toolCalls(call.vapiId, [['tc_3', 'lookup_order']]))).body, {});
+  t.match((await post(toolCalls(call.vapiId, [['tc_3', 'lookup_order']]))).body, noToolServer('tc_3', 'lookup_order'));
   t.equal(await dncOf(call.phone), null);
   t.equal(await statusOf(call.pendingId), 'scheduled');
   await db.pool.query(sql.unsafe`update dialer.tenants set opt_out_tool_name = null where id = ${tenantId}`);
   t.teardown(() => db.pool.query(sql.unsafe`update dialer.tenants set opt_out_tool_name = 'end_and_opt_out' where id = ${tenantId}`));
-  t.same((await post(toolCalls(call.vapiId, [['tc_4', 'end_and_opt_out']]))).body, {});
+  t.match((await post(toolCalls(call.vapiId, [['tc_4', 'end_and_opt_out']]))).body, noToolServer('tc_4', 'end_and_opt_out'));
   t.equal(await dncOf(call.phone), null);
 });
 
