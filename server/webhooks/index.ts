@@ -74,7 +74,10 @@ export function installWebhooks(app: Express, context: AppContext): void {
       if (message.vapiCallId && target.call_vapi_call_id === null) {
         await recordDialed(context.pool, ownCallId, message.vapiCallId, null, context.clock.now());
       }
-      const { ended } = await applyWebhook(context.pool, context.clock, ownCallId, message);
+      const { ended, endedClass } = await applyWebhook(context.pool, context.clock, ownCallId, message, {
+        recheckAfterSeconds: context.config.reconcileAfterSeconds,
+      });
+      if (endedClass === 'account') context.log.warn('vapi.account_problem', { tenantId, callId: ownCallId, endedReason: message.message.endedReason ?? null });
       // A slot is free: the worker refills it now.
       await markEventAppliedAndNotify(context.pool, event.id, WAKE_CHANNEL, ended ? 'call-ended' : null);
     } catch (error) {
