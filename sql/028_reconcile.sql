@@ -12,12 +12,14 @@
 -- lookup resolves, ends as failed with an explicit last_error (note_lookup).
 
 -- Why: the two bounds of issue 9 (a lost end noticed within 60 s; at most one GET per live call
--- per minute) meet at exactly one minute, so this is a fixed rule, not a setting.
+-- per minute) meet at one minute: that is the default. A database setting, not an environment
+-- variable, so the worker, the webhook receiver and psql all see the same value; tests shorten it
+-- (ALTER DATABASE … SET pgdialer.live_check_seconds = 1; read when a session starts).
 create or replace function dialer.live_check_interval() returns interval
-  language sql immutable parallel safe
-as $$ select interval '60 seconds' $$;
+  language sql stable parallel safe
+as $$ select coalesce(nullif(current_setting('pgdialer.live_check_seconds', true), '')::numeric, 60) * interval '1 second' $$;
 comment on function dialer.live_check_interval() is
-  'How long after its last news (and after each lookup) a live call is looked up on VAPI: 60 seconds.';
+  'How long after its last news (and after each lookup) a live call is looked up on VAPI: the setting pgdialer.live_check_seconds, 60 seconds when unset.';
 
 -- Internal: limits of note_lookup and note_call_details, in one place.
 create or replace function dialer._lookup_limits(out gone_checks integer, out unresolved_checks integer, out details_checks integer)
