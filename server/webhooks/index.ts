@@ -2,10 +2,10 @@
 // tenant from ?tenant= (the URL we give VAPI) or else from the call the message is about,
 // authenticated with that tenant's method; then stored once (call_events, deduplicated by body
 // hash) and applied inline, which is cheap: a few indexed statements, far under VAPI's 20 s.
-import express, { type Express, type Request } from 'express';
+import type { Express, Request } from 'express';
 import type { AppContext } from '../context.js';
 import { HttpError, unauthorized } from '../http/errors.js';
-import { decryptSecret, sha256 } from '../crypto.js';
+import { decryptSecret } from '../crypto.js';
 import { webhookTarget } from '../../db/queries/webhookTarget.js';
 import { recordDialed } from '../../db/queries/dispatch.js';
 import { markEventApplied, markEventAppliedAndNotify, storeCallEvent } from '../../db/queries/callEvents.js';
@@ -13,9 +13,9 @@ import { WAKE_CHANNEL } from '../worker/wake.js';
 import { isAuthentic } from './authenticate.js';
 import { readWebhookMessage } from './message.js';
 import { applyWebhook } from './apply.js';
+import { readWebhookBody } from './body.js';
 
 export const WEBHOOK_PATH = '/webhooks/vapi';
-const BODY_LIMIT = '1mb';
 
 function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false; error: string } {
   try {
@@ -26,10 +26,9 @@ function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false; err
 }
 
 export function installWebhooks(app: Express, context: AppContext): void {
-  const raw = express.raw({ type: () => true, limit: BODY_LIMIT });
-
-  app.post(WEBHOOK_PATH, raw, async (request: Request, response) => {
-    const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+  app.post(WEBHOOK_PATH, async (request: Request, response) => {
+    // Streamed, bounded by WEBHOOK_MAX_BYTES (413 beyond), hashed as it arrives.
+    const { raw: rawBody, sha256: bodySha256 } = await readWebhookBody(request, context.config.webhookMaxBytes);
     const parsed = parseJson(rawBody);
     const message = parsed.ok ? readWebhookMessage(parsed.value) : null;
     // A tenant that is not a UUID, or unknown, finds nothing: refused like a wrong credential.
@@ -55,7 +54,7 @@ export function installWebhooks(app: Express, context: AppContext): void {
       type: message?.type ?? null,
       status: message?.status ?? null,
       eventAt: message?.eventAt ?? null,
-      bodySha256: sha256(rawBody),
+      bodySha256,
       payload: parsed.ok ? parsed.value : undefined,
       rawBody: parsed.ok ? null : rawBody.toString('utf8'),
       error: parsed.ok ? null : `invalid JSON: ${parsed.error}`,
