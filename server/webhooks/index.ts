@@ -65,20 +65,24 @@ export function installWebhooks(app: Express, context: AppContext): void {
       return;
     }
 
-    // Each step is idempotent, so no transaction: if the process dies half-way, the event
-    // stays unapplied and a redelivery (or reconciliation) finishes the job.
+    // Stored first (committed above), then applied in one transaction: one commit instead of one
+    // per step (the commits were most of the cost, see bench/REPORT.md, webhooks). If it fails,
+    // the event stays unapplied with its error, and a redelivery (or reconciliation) finishes.
     try {
-      // Found by our id only: the worker died (or timed out) before recording VAPI's id. Tie
-      // them now, so reconciliation and later webhooks find the call by VAPI's id.
-      if (message.vapiCallId && target.call_vapi_call_id === null) {
-        await recordDialed(context.pool, ownCallId, message.vapiCallId, null, context.clock.now());
-      }
-      const { ended, endedClass } = await applyWebhook(context.pool, context.clock, ownCallId, message, {
-        recheckAfterSeconds: context.config.reconcileAfterSeconds,
+      const { endedClass } = await context.pool.transaction(async (connection) => {
+        // Found by our id only: the worker died (or timed out) before recording VAPI's id. Tie
+        // them now, so reconciliation and later webhooks find the call by VAPI's id.
+        if (message.vapiCallId && target.call_vapi_call_id === null) {
+          await recordDialed(connection, ownCallId, message.vapiCallId, null, context.clock.now());
+        }
+        const effect = await applyWebhook(connection, context.clock, ownCallId, message, {
+          recheckAfterSeconds: context.config.reconcileAfterSeconds,
+        });
+        // A slot is free: the worker refills it now (the NOTIFY is delivered at commit).
+        await markEventAppliedAndNotify(connection, event.id, WAKE_CHANNEL, effect.ended ? 'call-ended' : null);
+        return effect;
       });
       if (endedClass === 'account') context.log.warn('vapi.account_problem', { tenantId, callId: ownCallId, endedReason: message.message.endedReason ?? null });
-      // A slot is free: the worker refills it now.
-      await markEventAppliedAndNotify(context.pool, event.id, WAKE_CHANNEL, ended ? 'call-ended' : null);
     } catch (error) {
       context.log.error('webhook.apply_failed', { eventId: event.id, callId: ownCallId, error });
       await markEventApplied(context.pool, event.id, error instanceof Error ? error.message : String(error)).catch(() => {});
