@@ -84,9 +84,13 @@ create table dialer.calls (
   last_error text,
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
+  counts_as_attempt boolean default true not null,
+  check_at timestamp with time zone,
+  checks integer default 0 not null,
+  details_received_at timestamp with time zone,
   constraint calls_attempt_positive CHECK (attempt >= 1),
-  constraint calls_attempt_unique UNIQUE (campaign_id, contact_id, occurrence, attempt),
   constraint calls_campaign_fk FOREIGN KEY (campaign_id) REFERENCES dialer.campaigns(id) ON DELETE CASCADE,
+  constraint calls_checks_non_negative CHECK (checks >= 0),
   constraint calls_contact_fk FOREIGN KEY (contact_id) REFERENCES dialer.contacts(id) ON DELETE CASCADE,
   constraint calls_cost_non_negative CHECK (cost >= 0::numeric),
   constraint calls_direct_has_target CHECK (campaign_id IS NOT NULL OR assistant_id IS NOT NULL AND phone_number_id IS NOT NULL),
@@ -103,6 +107,10 @@ comment on table dialer.calls is 'One row per attempt. Status only moves forward
 comment on column dialer.calls.occurrence is '''once'' for once campaigns and direct calls; the local date (YYYY-MM-DD) for daily, the ISO week (YYYY-Www) for weekly.';
 comment on column dialer.calls.lease_expires_at is 'A claimed call (dialing) whose lease has expired belongs to nobody and is resolved by reconciliation.';
 comment on column dialer.calls.dial_started_at is 'Set just before the VAPI request is sent: a call with this set and no vapi_call_id may have been dialed and must be looked up on VAPI before any retry.';
+comment on column dialer.calls.counts_as_attempt is 'False for a call VAPI ended for an account problem (the contact was never reached): kept as history, its replacement reuses the attempt number.';
+comment on column dialer.calls.check_at is 'When reconciliation next looks the call up on VAPI (live: 60 s after its last news; ended without its report: RECONCILE_AFTER_SECONDS after the end, then with backoff); null = no lookup due.';
+comment on column dialer.calls.checks is 'Lookups in a row that did not settle the call (live: VAPI did not know it or did not answer; ended: the details were still missing).';
+comment on column dialer.calls.details_received_at is 'When the end-of-call details (an end-of-call-report, or the ended Call read with GET /call/{id}) were recorded.';
 
 create table dialer.campaign_contacts (
   campaign_id uuid not null,
@@ -241,23 +249,36 @@ create table dialer.tenants (
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
   claim_cursor uuid,
+  vapi_blocked_at timestamp with time zone,
+  vapi_blocked_reason text,
   constraint tenants_concurrency_limit_range CHECK (concurrency_limit >= 1 AND concurrency_limit <= 10000),
   constraint tenants_max_calls_per_number_range CHECK (max_calls_per_number_per_24h >= 1 AND max_calls_per_number_per_24h <= 100),
   constraint tenants_name_length CHECK (length(name) >= 1 AND length(name) <= 200),
   constraint tenants_pkey PRIMARY KEY (id),
   constraint tenants_vapi_base_url_http CHECK (vapi_base_url ~ '^https?://'::text),
+  constraint tenants_vapi_blocked_reason_iff_at CHECK ((vapi_blocked_at IS NULL) = (vapi_blocked_reason IS NULL)),
   constraint tenants_vapi_concurrency_limit_range CHECK (vapi_concurrency_limit >= 0 AND vapi_concurrency_limit <= 10000),
   constraint tenants_webhook_auth_type_valid CHECK (webhook_auth_type = ANY (ARRAY['secret'::text, 'bearer'::text, 'hmac'::text]))
 );
 comment on table dialer.tenants is 'An account: its VAPI key (encrypted with APP_SECRET), webhook credential, concurrency limit and compliance settings.';
 comment on column dialer.tenants.vapi_concurrency_limit is 'The concurrency limit VAPI last reported (subscriptionLimits.concurrencyLimit); the effective limit is the lower of this and concurrency_limit.';
 comment on column dialer.tenants.claim_cursor is 'The source claim_calls served last for this tenant: a campaign id, or the nil uuid for direct calls; null before the first claim. The next claim starts after it (round-robin).';
+comment on column dialer.tenants.vapi_blocked_at is 'Since when VAPI refuses this tenant''s account (401/403, or an account-problem endedReason); null = VAPI ok. No call of the tenant is claimed while set.';
+comment on column dialer.tenants.vapi_blocked_reason is 'Why VAPI refuses the account (VAPI''s message, or the endedReason).';
+
+create table dialer.vapi_ended_reasons (
+  reason text not null,
+  constraint vapi_ended_reasons_pkey PRIMARY KEY (reason)
+);
+comment on table dialer.vapi_ended_reasons is 'Every endedReason value VAPI documents (597: OpenAPI 2026-08-19 and @vapi-ai/server-sdk 2.0.1). The classification is dialer.ended_reason_class; view dialer.ended_reasons shows each value with its class.';
 
 CREATE INDEX api_keys_tenant_idx ON dialer.api_keys USING btree (tenant_id);
 CREATE INDEX audit_log_tenant_at_idx ON dialer.audit_log USING btree (tenant_id, at DESC);
 CREATE INDEX call_events_call_idx ON dialer.call_events USING btree (call_id, id);
 CREATE UNIQUE INDEX call_events_dedupe_idx ON dialer.call_events USING btree (tenant_id, body_sha256) NULLS NOT DISTINCT;
 CREATE INDEX call_events_vapi_call_idx ON dialer.call_events USING btree (vapi_call_id);
+CREATE UNIQUE INDEX calls_attempt_unique ON dialer.calls USING btree (campaign_id, contact_id, occurrence, attempt) WHERE counts_as_attempt;
+CREATE INDEX calls_check_at_idx ON dialer.calls USING btree (check_at) WHERE (check_at IS NOT NULL);
 CREATE INDEX calls_contact_idx ON dialer.calls USING btree (contact_id);
 CREATE INDEX calls_live_campaign_idx ON dialer.calls USING btree (campaign_id) WHERE (status = ANY (ARRAY['dialing'::text, 'queued'::text, 'ringing'::text, 'in_progress'::text]));
 CREATE INDEX calls_live_idx ON dialer.calls USING btree (tenant_id, phone) WHERE (status = ANY (ARRAY['dialing'::text, 'queued'::text, 'ringing'::text, 'in_progress'::text]));
@@ -309,7 +330,7 @@ create view dialer.campaign_progress as
         ), due AS (
          SELECT due_calls.campaign_id,
             count(*) AS calls
-           FROM dialer.due_calls(now()) due_calls(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at)
+           FROM dialer.due_calls(now()) due_calls(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at, counts_as_attempt, check_at, checks, details_received_at)
           WHERE due_calls.campaign_id IS NOT NULL
           GROUP BY due_calls.campaign_id
         )
@@ -360,6 +381,14 @@ create view dialer.campaign_progress as
   WHERE campaign.deleted_at IS NULL;
 comment on view dialer.campaign_progress is 'Per campaign (not deleted): members (contacts), pending (scheduled calls), due_now (dialable now with a free slot), waiting_for_window, waiting_for_retry, held_by_concurrency (due but no free slot), in_flight (dialing/queued/ringing/in_progress), ended calls by outcome, total_cost (USD), next_window_open (active campaigns: next instant the window is open on an allowed day; now() when open). Uses due_calls(now()) and why_not(now()).';
 
+create view dialer.ended_reasons as
+ SELECT reason,
+    dialer.ended_reason_class(reason) AS class,
+    dialer.outcome_for(reason) AS outcome,
+    dialer._ended_reason_rule(reason) IS NOT NULL AS explicit
+   FROM dialer.vapi_ended_reasons known;
+comment on view dialer.ended_reasons is 'Every endedReason VAPI documents (table vapi_ended_reasons) with its class and outcome; explicit is false when only the default (retry_later) covers it.';
+
 create view dialer.queue_health as
  SELECT queue,
     ready,
@@ -381,14 +410,16 @@ create view dialer.scheduler_status as
     name,
     dialer._next_wake_at(now(), id) AS next_wake_at,
     ( SELECT count(*) AS count
-           FROM dialer.due_calls(now()) due(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at)
+           FROM dialer.due_calls(now()) due(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at, counts_as_attempt, check_at, checks, details_received_at)
           WHERE due.tenant_id = tenant.id) AS due_now,
     ( SELECT count(*) AS count
            FROM dialer.calls live
           WHERE live.tenant_id = tenant.id AND (live.status = ANY (ARRAY['dialing'::text, 'queued'::text, 'ringing'::text, 'in_progress'::text]))) AS in_flight,
-    dialer._tenant_limit(tenant.*) AS concurrency_limit
+    dialer._tenant_limit(tenant.*) AS concurrency_limit,
+    vapi_blocked_at,
+    vapi_blocked_reason
    FROM dialer.tenants tenant;
-comment on view dialer.scheduler_status is 'Per tenant: next_wake_at (as next_wake_at(now()) for this tenant''s calls and campaigns), due_now (calls due_calls(now()) allows, before concurrency), in_flight (live calls), concurrency_limit (effective: least of its limit and VAPI''s).';
+comment on view dialer.scheduler_status is 'Per tenant: next_wake_at (as next_wake_at(now()) for this tenant''s calls and campaigns), due_now (calls due_calls(now()) allows, before concurrency), in_flight (live calls), concurrency_limit (effective: least of its limit and VAPI''s), vapi_blocked_at / vapi_blocked_reason (set while VAPI refuses the account: nothing is dialed).';
 
 create view dialer.why_not_now as
  SELECT call_id,
@@ -525,6 +556,76 @@ AS $function$
 $function$;
 comment on function dialer._contact_zones(time_zone text, possible_time_zones text[], campaign_time_zone text) is 'Internal: zones where a contact''s calling hours must be open: its own zone, else all its possible zones, else the campaign zone, else none.';
 
+CREATE OR REPLACE FUNCTION dialer._ended_reason_rule(reason text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  select case
+    -- VAPI's own infrastructure or platform credentials ("vapifault": not the account's doing,
+    -- usually not charged), whatever the provider or status code in the name.
+    when reason like 'call.in-progress.error-vapifault-%' or reason like 'call.start.error-vapifault-%' then 'retry_later'
+    -- The customer was reached.
+    when reason in ('customer-ended-call', 'assistant-ended-call', 'assistant-said-end-call-phrase',
+                    'assistant-ended-call-with-hangup-task', 'assistant-ended-call-after-message-spoken',
+                    'assistant-forwarded-call', 'silence-timed-out', 'exceeded-max-duration',
+                    'call.in-progress.twilio-completed-call', 'call.in-progress.sip-completed-call', 'vonage-completed',
+                    'call.forwarding.operator-busy', 'call.forwarding.no-answer', 'call.in-progress.error-transfer-failed')
+      or reason like 'customer-ended-call-%'
+      or reason like 'call.ending.hook-executed-%'
+      or reason like 'call.in-progress.error-warm-transfer-%'
+      then 'answered'
+    -- It rang and nobody answered; a ringing-phase hook or a hang-up before connect ends a call
+    -- nobody picked up.
+    when reason in ('customer-did-not-answer',
+                    'call.in-progress.error-providerfault-outbound-sip-408-request-timeout',
+                    'call.in-progress.error-providerfault-outbound-sip-480-temporarily-unavailable',
+                    'call.ringing.sip-inbound-caller-hungup-before-call-connect')
+      or reason like 'call.ringing.hook-executed-%'
+      then 'no_answer'
+    when reason = 'customer-busy' then 'busy'
+    when reason = 'voicemail' then 'voicemail'
+    -- For good, for this contact.
+    when reason in ('twilio-reported-customer-misdialed', 'call.start.error-vapi-number-international',
+                    'call.start.error-fraud-check-failed', 'customer-did-not-give-microphone-permission',
+                    'manually-canceled', 'scheduled-call-deleted', 'call-deleted')
+      then 'final'
+    -- Temporary limits at the start: the plan's concurrency, the VAPI number's daily outbound limit.
+    when reason in ('call.start.error-subscription-concurrency-limit-reached',
+                    'call.start.error-vapi-number-outbound-daily-limit', 'call.start.error-get-customer')
+      then 'retry_later'
+    -- Billing, and every other start error: the assistant, phone number, resources, transport or plan
+    -- of the account is wrong, so every call would fail alike.
+    when reason like 'call.start.%'
+      or reason in ('call-start-error-neither-assistant-nor-server-set', 'assistant-not-found', 'assistant-not-valid')
+      or reason like 'assistant-request-returned-%'
+      or reason like 'call.in-progress.error-configfault-%'
+      or reason like '%pipeline-no-available-llm-model'
+      then 'account'
+    -- A provider (model, voice, transcriber, SIP trunk) with the account's credentials: a server
+    -- error is temporary; a credential, quota, plan or configuration fault is the account's.
+    when (reason like 'pipeline-error-%' or reason like 'call.in-progress.error-providerfault-%')
+         and reason ~ '-5[0-9][0-9]-'
+      then 'retry_later'
+    when (reason like 'pipeline-error-%' or reason like 'call.in-progress.error-providerfault-%')
+         and reason ~ ('(-40[0-37]-|unauthorized|api-key|credentials|auth-failed|access-denied|forbidden|quota'
+                       '|credits|insufficent-funds|payment|blocked-|requested-upgrade|not-found|invalid-|not-fine-tuned'
+                       '|free-users|paid-only|disabled-by-owner|creator-plus|must-be-a-valid|missing-samples'
+                       '|character-limit|no-such-model|not-in-organization)')
+      then 'account'
+    -- Everything else a provider, the carrier, the network or a VAPI worker did mid-call.
+    -- worker-shutdown: VAPI's page says "the call should be retried automatically" without saying
+    -- by whom, and nothing in the OpenAPI re-places an outbound call; so we retry it.
+    when reason like 'pipeline-error-%' or reason like 'call.in-progress.error-%'
+      or reason in ('twilio-failed-to-connect-call', 'vonage-failed-to-connect-call', 'vonage-rejected',
+                    'vonage-disconnected', 'phone-call-provider-closed-websocket',
+                    'phone-call-provider-bypass-enabled-but-no-call-received', 'call.ringing.error-sip-inbound-call-failed-to-connect',
+                    'worker-shutdown', 'assistant-join-timed-out', 'assistant-request-failed')
+      then 'retry_later'
+  end
+$function$;
+comment on function dialer._ended_reason_rule(reason text) is 'Internal: the class of a VAPI endedReason by the first explicit rule that matches it; null when no rule does (ended_reason_class then gives the default).';
+
 CREATE OR REPLACE FUNCTION dialer._hours_next_open(zones text[], hours_start time without time zone, hours_end time without time zone, after timestamp with time zone)
  RETURNS timestamp with time zone
  LANGUAGE plpgsql
@@ -567,17 +668,8 @@ CREATE OR REPLACE FUNCTION dialer._is_final_reason(ended_reason text)
  RETURNS boolean
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE
-AS $function$
-  select coalesce(
-    ended_reason in ('twilio-reported-customer-misdialed', 'assistant-not-found', 'assistant-not-valid',
-                     'manually-canceled', 'scheduled-call-deleted', 'call-deleted',
-                     'call-start-error-neither-assistant-nor-server-set')
-    or ended_reason like 'assistant-request-%'
-    or ((ended_reason like 'call.start.error-%' or ended_reason like 'call.start.assistant-%')
-        and ended_reason <> 'call.start.error-subscription-concurrency-limit-reached'),
-    false)
-$function$;
-comment on function dialer._is_final_reason(ended_reason text) is 'Internal: true for ended reasons that must never lead to a retry (misdialed number, call.start.error-* setup failures except …-subscription-concurrency-limit-reached, assistant not found/valid, assistant-request failures, manual cancel, deleted call).';
+AS $function$ select dialer.ended_reason_class(ended_reason) = 'final' $function$;
+comment on function dialer._is_final_reason(ended_reason text) is 'Internal: ended_reason_class(ended_reason) = ''final'' (never retried, and a restarted campaign does not call the contact again).';
 
 CREATE OR REPLACE FUNCTION dialer._is_time_zone(tz text)
  RETURNS boolean
@@ -642,6 +734,13 @@ end
 $function$;
 comment on function dialer._local_start(tz text, local_time timestamp without time zone) is 'Internal: the first instant at which the wall clock in tz reads local_time or later: the earlier of two instants for a repeated (fall-back) time, the end of the gap for a time that does not exist (spring forward).';
 
+CREATE OR REPLACE FUNCTION dialer._lookup_limits(OUT gone_checks integer, OUT unresolved_checks integer, OUT details_checks integer)
+ RETURNS record
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$ select 3, 30, 5 $function$;
+comment on function dialer._lookup_limits(OUT gone_checks integer, OUT unresolved_checks integer, OUT details_checks integer) is 'Internal: a live call ends as failed after gone_checks (3) lookups in a row that VAPI answered 404 / not-found, or unresolved_checks (30, half an hour at one a minute) that no lookup resolved (VAPI unreachable or erring); an ended call''s missing report is asked for at most details_checks (5) times.';
+
 CREATE OR REPLACE FUNCTION dialer._new_contact_id()
  RETURNS uuid
  LANGUAGE sql
@@ -653,13 +752,17 @@ CREATE OR REPLACE FUNCTION dialer._next_wake_at(at timestamp with time zone, p_t
  LANGUAGE sql
  STABLE
 AS $function$
-  with pending_campaigns as materialized (
+  with stopped_tenants as materialized (
+    -- Tenants whose VAPI account is stopped (016): nothing of theirs becomes due by time.
+    select tenant.id from dialer.tenants tenant where not dialer._vapi_account_ok(tenant)
+  ), pending_campaigns as materialized (
     -- Active campaigns with calls already due (held by something), and whether they are open now:
     -- campaign rules are evaluated once per campaign.
     select campaign as campaign_row, campaign.id, dialer._campaign_open(campaign, at) as open
     from dialer.campaigns campaign
     where campaign.status = 'active' and campaign.deleted_at is null
       and (p_tenant_id is null or campaign.tenant_id = p_tenant_id)
+      and campaign.tenant_id not in (select id from stopped_tenants)
       and exists (select 1 from dialer.calls call
                   where call.campaign_id = campaign.id and call.status = 'scheduled' and call.due_at <= at)
   ), open_now as materialized (
@@ -672,6 +775,7 @@ AS $function$
     join dialer.contacts contact on contact.id = call.contact_id
     left join pending_campaigns pending on pending.id = call.campaign_id
     where (p_tenant_id is null or call.tenant_id = p_tenant_id)
+      and dialer._vapi_account_ok(tenant)
       and (pending.open or (call.campaign_id is null and pending.id is null))
   ), wakes as (
     -- a scheduled call becoming due
@@ -679,6 +783,7 @@ AS $function$
      from dialer.calls call
      where call.status = 'scheduled' and call.due_at > at
        and (p_tenant_id is null or call.tenant_id = p_tenant_id)
+       and call.tenant_id not in (select id from stopped_tenants)
        and (call.campaign_id is null
             or exists (select 1 from dialer.campaigns campaign
                        where campaign.id = call.campaign_id and campaign.status = 'active' and campaign.deleted_at is null))
@@ -715,6 +820,13 @@ AS $function$
     select min(call.lease_expires_at)
     from dialer.calls call
     where call.status = 'dialing' and call.lease_expires_at > at
+      and (p_tenant_id is null or call.tenant_id = p_tenant_id)
+    union all
+    -- a call's lookup on VAPI falling due (reconciliation, calls_to_reconcile: a live call 60 s
+    -- after its last news, an ended call still missing its report)
+    select min(call.check_at)
+    from dialer.calls call
+    where call.check_at > at
       and (p_tenant_id is null or call.tenant_id = p_tenant_id)
     union all
     -- the next occurrence of a recurring campaign beginning
@@ -800,7 +912,7 @@ begin
   join dialer.contacts contact on contact.id = membership.contact_id
   where membership.campaign_id = campaign.id and contact.deleted_at is null
     and not exists (select 1 from dialer.dnc where dnc.tenant_id = campaign.tenant_id and dnc.phone = contact.phone)
-  on conflict on constraint calls_attempt_unique do nothing;
+  on conflict (campaign_id, contact_id, occurrence, attempt) where counts_as_attempt do nothing;
   get diagnostics created = row_count;
   return created;
 end
@@ -834,7 +946,7 @@ begin
   join dialer.contacts contact on contact.id = membership.contact_id
   cross join lateral (
     select count(*) as calls, count(distinct occurrence) as occurrences,
-           count(*) filter (where status = 'ended') as dialed,
+           count(*) filter (where status = 'ended' and counts_as_attempt) as dialed,
            coalesce(bool_or(status in ('scheduled', 'dialing', 'queued', 'ringing', 'in_progress')), false) as pending,
            coalesce(bool_or(outcome = 'answered' or (status = 'ended' and dialer._is_final_reason(ended_reason))), false) as finished,
            (array_agg(outcome order by ended_at desc) filter (where status = 'ended'))[1] as last_outcome
@@ -847,7 +959,7 @@ begin
     and history.dialed < campaign.max_attempts
     and (history.last_outcome is null or history.last_outcome = any(campaign.retry_outcomes))
     and (not only_new or history.calls = 0)
-  on conflict on constraint calls_attempt_unique do nothing;
+  on conflict (campaign_id, contact_id, occurrence, attempt) where counts_as_attempt do nothing;
   get diagnostics created = row_count;
   return created;
 end
@@ -906,6 +1018,13 @@ CREATE OR REPLACE FUNCTION dialer._utc_offset(tz text, at timestamp with time zo
  IMMUTABLE PARALLEL SAFE
 AS $function$ select (at at time zone tz) - (at at time zone 'UTC') $function$;
 comment on function dialer._utc_offset(tz text, at timestamp with time zone) is 'Internal: the UTC offset of zone tz at instant at (e.g. -05:00:00 for New York in winter).';
+
+CREATE OR REPLACE FUNCTION dialer._vapi_account_ok(tenant dialer.tenants)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$ select tenant.vapi_blocked_at is null $function$;
+comment on function dialer._vapi_account_ok(tenant dialer.tenants) is 'Internal: true unless VAPI refused the tenant''s account (tenants.vapi_blocked_at set): the tenant gate of claim_calls, due_calls, next_wake_at and why_not.';
 
 CREATE OR REPLACE FUNCTION dialer._window_closing(tz text, window_start time without time zone, window_end time without time zone, day date)
  RETURNS timestamp with time zone
@@ -967,6 +1086,7 @@ AS $function$
     update dialer.calls call
     set status = target.status, vapi_status = p_vapi_status, lease_expires_at = null,
         started_at = case when target.status = 'in_progress' then coalesce(call.started_at, at) else call.started_at end,
+        check_at = at + dialer.live_check_interval(), checks = 0,
         updated_at = at
     from target
     where call.id = p_call_id and target.status is not null
@@ -976,42 +1096,66 @@ AS $function$
   )
   select exists (select 1 from moved)
 $function$;
-comment on function dialer.advance_call_status(p_call_id uuid, p_vapi_status text, at timestamp with time zone) is 'Applies a VAPI status (queued, ringing, in-progress, forwarding → queued, ringing, in_progress) if it moves the call forward from dialing/queued/ringing; never from a terminal status; sets started_at on in_progress if unset. Returns whether it moved. ''ended'' is for apply_call_result.';
+comment on function dialer.advance_call_status(p_call_id uuid, p_vapi_status text, at timestamp with time zone) is 'Applies a VAPI status (queued, ringing, in-progress, forwarding → queued, ringing, in_progress) if it moves the call forward from dialing/queued/ringing; never from a terminal status; sets started_at on in_progress if unset; the next VAPI lookup is live_check_interval() after it. Returns whether it moved. ''ended'' is for apply_call_result.';
 
 CREATE OR REPLACE FUNCTION dialer.apply_call_result(p_call_id uuid, p_ended_reason text, p_ended_at timestamp with time zone, p_outcome text DEFAULT NULL::text, p_error text DEFAULT NULL::text)
  RETURNS uuid
  LANGUAGE plpgsql
 AS $function$
 declare
-  v_outcome constant text := coalesce(p_outcome, dialer.outcome_for(p_ended_reason));
+  -- An explicit outcome that contradicts the reason's class replaces it (failed: retry_later).
+  v_class constant text := case
+    when p_outcome is null or p_outcome = dialer.class_outcome(dialer.ended_reason_class(p_ended_reason))
+      then dialer.ended_reason_class(p_ended_reason)
+    when p_outcome = 'failed' then 'retry_later'
+    else p_outcome end;
+  v_outcome constant text := dialer.class_outcome(v_class);
+  v_account constant boolean := v_class = 'account';
   v_call dialer.calls;
   v_campaign dialer.campaigns;
   v_next_id uuid;
 begin
   update dialer.calls
   set status = 'ended', outcome = v_outcome, ended_reason = p_ended_reason, ended_at = p_ended_at,
-      lease_expires_at = null, last_error = coalesce(p_error, last_error), updated_at = p_ended_at
-  where id = p_call_id and status not in ('ended', 'cancelled', 'skipped')
+      lease_expires_at = null, last_error = coalesce(p_error, last_error), updated_at = p_ended_at,
+      counts_as_attempt = not v_account, check_at = null, checks = 0
+  where id = p_call_id and status in ('dialing', 'queued', 'ringing', 'in_progress')
   returning * into v_call;
-  if not found or v_call.campaign_id is null then
+  if not found then
     return null;
+  end if;
+
+  if v_account then
+    perform dialer.block_tenant_vapi(v_call.tenant_id, 'endedReason ' || p_ended_reason, p_ended_at);
+  end if;
+
+  if v_call.campaign_id is null then
+    if v_account then
+      insert into dialer.calls (tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables,
+                                attempt, occurrence, due_at)
+      values (v_call.tenant_id, null, v_call.contact_id, v_call.phone, v_call.assistant_id, v_call.phone_number_id,
+              v_call.variables, v_call.attempt, v_call.occurrence, p_ended_at)
+      returning id into v_next_id;
+    end if;
+    return v_next_id;
   end if;
 
   -- The campaign row is locked (NO KEY UPDATE: call inserts' foreign-key checks still pass) so
   -- that ends of the same campaign decide one after the other: the last two calls ending at once
   -- would otherwise each see the other live, and the campaign would never complete.
   select * into v_campaign from dialer.campaigns where id = v_call.campaign_id for no key update;
-  if v_outcome <> 'answered'
-     and v_outcome = any(v_campaign.retry_outcomes)
-     and not dialer._is_final_reason(p_ended_reason)
-     and v_call.attempt < v_campaign.max_attempts
-     and v_campaign.status in ('active', 'paused') and v_campaign.deleted_at is null then
+  if v_campaign.status in ('active', 'paused') and v_campaign.deleted_at is null
+     and (v_account
+          or (v_class in ('no_answer', 'busy', 'voicemail', 'retry_later')
+              and v_outcome = any(v_campaign.retry_outcomes)
+              and v_call.attempt < v_campaign.max_attempts)) then
     insert into dialer.calls (tenant_id, campaign_id, contact_id, phone, variables, attempt, occurrence, due_at)
     values (v_call.tenant_id, v_call.campaign_id, v_call.contact_id, v_call.phone, v_call.variables,
-            v_call.attempt + 1, v_call.occurrence,
-            p_ended_at + coalesce((v_campaign.retry_delays ->> v_outcome)::numeric, v_campaign.retry_delay_minutes)
-                         * interval '1 minute')
-    on conflict on constraint calls_attempt_unique do nothing
+            v_call.attempt + case when v_account then 0 else 1 end, v_call.occurrence,
+            p_ended_at + case when v_account then interval '0'
+                              else coalesce((v_campaign.retry_delays ->> v_outcome)::numeric, v_campaign.retry_delay_minutes)
+                                   * interval '1 minute' end)
+    on conflict (campaign_id, contact_id, occurrence, attempt) where counts_as_attempt do nothing
     returning id into v_next_id;
   end if;
 
@@ -1021,7 +1165,7 @@ begin
   return v_next_id;
 end
 $function$;
-comment on function dialer.apply_call_result(p_call_id uuid, p_ended_reason text, p_ended_at timestamp with time zone, p_outcome text, p_error text) is 'Ends a call: status ended, outcome (p_outcome, else outcome_for(p_ended_reason)), ended_reason, ended_at, lease cleared, last_error = p_error if given. Then, for a campaign call whose outcome is in retry_outcomes, not answered, not a do-not-retry reason, below max_attempts, campaign active or paused: creates attempt + 1 of the same occurrence due at p_ended_at + retry_delays->>outcome minutes (else retry_delay_minutes) and returns its id. A once campaign with nothing scheduled or live left becomes completed. A call already ended, cancelled or skipped is left alone: returns null. Direct calls are never retried.';
+comment on function dialer.apply_call_result(p_call_id uuid, p_ended_reason text, p_ended_at timestamp with time zone, p_outcome text, p_error text) is 'Ends a live call (dialing, queued, ringing, in_progress): status ended, outcome class_outcome(ended_reason_class(p_ended_reason)); an explicit p_outcome that contradicts it replaces the class (failed: retry_later), ended_reason, ended_at, lease cleared, last_error = p_error if given. Then by the reason''s class: no_answer/busy/voicemail/retry_later with the outcome in retry_outcomes, below max_attempts, campaign active or paused: attempt + 1 of the same occurrence due at p_ended_at + retry_delays->>outcome minutes (else retry_delay_minutes); account: the tenant is stopped (block_tenant_vapi), the call does not count as an attempt (counts_as_attempt false) and a call with the same attempt number is scheduled at p_ended_at (direct calls too); answered, final: nothing. Returns the new call''s id or null. A once campaign with nothing scheduled or live left becomes completed. A call not live is left alone: returns null. Direct calls are otherwise never retried.';
 
 CREATE OR REPLACE FUNCTION dialer.begin_dial(p_call_id uuid, at timestamp with time zone)
  RETURNS boolean
@@ -1040,21 +1184,42 @@ AS $function$
 $function$;
 comment on function dialer.begin_dials(p_call_ids uuid[], at timestamp with time zone) is 'begin_dial for many calls at once: marks each call of p_call_ids that is dialing, not yet started and whose lease has not expired at `at` as being dialed (dial_started_at = at) and returns its id; the caller may POST to VAPI exactly the calls returned.';
 
-CREATE OR REPLACE FUNCTION dialer.calls_to_reconcile(at timestamp with time zone, stale_after interval)
- RETURNS TABLE(call_id uuid, tenant_id uuid, status text, vapi_call_id text, dial_started_at timestamp with time zone, phone text, phone_number_id text)
+CREATE OR REPLACE FUNCTION dialer.block_tenant_vapi(p_tenant_id uuid, p_reason text, at timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE sql
+AS $function$
+  with blocked as (
+    update dialer.tenants
+    set vapi_blocked_at = at, vapi_blocked_reason = left(coalesce(nullif(p_reason, ''), 'VAPI refused the account'), 500)
+    where id = p_tenant_id and vapi_blocked_at is null
+    returning 1
+  )
+  select exists (select 1 from blocked)
+$function$;
+comment on function dialer.block_tenant_vapi(p_tenant_id uuid, p_reason text, at timestamp with time zone) is 'Marks the tenant''s VAPI account as refused (vapi_blocked_at = at, vapi_blocked_reason = p_reason, at most 500 characters) unless already marked; no call of the tenant is claimed until clear_tenant_vapi. Returns whether it marked it now.';
+
+CREATE OR REPLACE FUNCTION dialer.calls_to_reconcile(at timestamp with time zone)
+ RETURNS TABLE(call_id uuid, tenant_id uuid, status text, vapi_call_id text, dial_started_at timestamp with time zone, phone text, phone_number_id text, checks integer)
  LANGUAGE sql
  STABLE
 AS $function$
   select call.id, call.tenant_id, call.status, call.vapi_call_id, call.dial_started_at, call.phone,
-         coalesce(campaign.phone_number_id, call.phone_number_id)
-  from dialer.calls call
+         coalesce(campaign.phone_number_id, call.phone_number_id), call.checks
+  from (
+    -- claims that lapsed (a worker died or stalled between claim and VAPI's answer)
+    select * from dialer.calls where status = 'dialing' and lease_expires_at <= at
+    union
+    -- lookups due (calls_check_at_idx)
+    select * from dialer.calls where check_at <= at and vapi_call_id is not null
+    union
+    -- live calls never armed (tied to VAPI by a webhook before record_dials armed them)
+    select * from dialer.calls
+    where status in ('queued', 'ringing', 'in_progress') and check_at is null and updated_at <= at - dialer.live_check_interval()
+  ) call
   left join dialer.campaigns campaign on campaign.id = call.campaign_id
-  where call.status in ('dialing', 'queued', 'ringing', 'in_progress')
-    and ((call.status = 'dialing' and call.lease_expires_at <= at)
-         or (call.status in ('queued', 'ringing', 'in_progress') and call.updated_at < at - stale_after))
-  order by call.updated_at
+  order by coalesce(call.check_at, call.updated_at)
 $function$;
-comment on function dialer.calls_to_reconcile(at timestamp with time zone, stale_after interval) is 'Calls to look up on VAPI: dialing with an expired lease (a worker died or stalled mid-dial; dial_started_at null means it was never sent), and queued/ringing/in_progress not updated for longer than stale_after. phone_number_id comes from the campaign, or the call for direct calls.';
+comment on function dialer.calls_to_reconcile(at timestamp with time zone) is 'Calls to look up on VAPI at `at`: dialing with an expired lease (a worker died or stalled mid-dial; dial_started_at null means it was never sent), calls with a VAPI id whose check_at has come (live: live_check_interval() after the last news; ended: the report is missing), and live calls never armed not updated for live_check_interval(). phone_number_id comes from the campaign, or the call for direct calls; checks = lookups in a row that did not settle it.';
 
 CREATE OR REPLACE FUNCTION dialer.claim_calls(at timestamp with time zone, max integer, lease interval DEFAULT '00:05:00'::interval)
  RETURNS TABLE(call_id uuid, tenant_id uuid, campaign_id uuid, contact_id uuid, attempt integer, phone text, name text, assistant_id text, phone_number_id text, variables jsonb, lease_expires_at timestamp with time zone)
@@ -1078,11 +1243,12 @@ begin
   with candidate_tenants as materialized (
     select tenant.id
     from dialer.tenants tenant
-    where exists (select 1 from dialer.campaigns campaign
+    where dialer._vapi_account_ok(tenant) -- VAPI refused the account: nothing of it is claimed (016)
+      and (exists (select 1 from dialer.campaigns campaign
                   where campaign.tenant_id = tenant.id and campaign.status = 'active' and campaign.deleted_at is null)
        or exists (select 1 from dialer.calls call
                   where call.tenant_id = tenant.id and call.campaign_id is null
-                    and call.status = 'scheduled' and call.due_at <= at)
+                    and call.status = 'scheduled' and call.due_at <= at))
     order by tenant.id
   )
   select coalesce(array_agg(id), '{}') into claimable
@@ -1291,6 +1457,101 @@ end
 $function$;
 comment on function dialer.claim_calls(at timestamp with time zone, max integer, lease interval) is 'Atomically takes up to max calls that due_calls(at) allows, within each campaign''s max_concurrency and each tenant''s effective limit least(concurrency_limit, coalesce(vapi_concurrency_limit, concurrency_limit)) (live = dialing, queued, ringing, in_progress), at most one per number, round-robin across tenants, and within a tenant across its sources (campaigns and direct calls) in a rotation that starts after tenants.claim_cursor and moves it on: sets status dialing, claimed_at = at, lease_expires_at = at + lease. Returns what the worker needs to dial; variables = campaign.variables || contact.attributes || campaign_contacts.variables || calls.variables (later wins). Concurrent callers never get the same call (per-tenant advisory lock + FOR UPDATE SKIP LOCKED); a tenant being claimed by another transaction is skipped. Returns fewer than max only when nothing else is claimable for the tenants it locked.';
 
+CREATE OR REPLACE FUNCTION dialer.class_outcome(class text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$ select case when class in ('answered', 'no_answer', 'busy', 'voicemail') then class else 'failed' end $function$;
+comment on function dialer.class_outcome(class text) is 'The call outcome of an ended-reason class: answered, no_answer, busy, voicemail as such; retry_later, final and account → failed.';
+
+CREATE OR REPLACE FUNCTION dialer.clear_tenant_vapi(p_tenant_id uuid)
+ RETURNS boolean
+ LANGUAGE sql
+AS $function$
+  with cleared as (
+    update dialer.tenants set vapi_blocked_at = null, vapi_blocked_reason = null
+    where id = p_tenant_id and vapi_blocked_at is not null
+    returning 1
+  )
+  select exists (select 1 from cleared)
+$function$;
+comment on function dialer.clear_tenant_vapi(p_tenant_id uuid) is 'Lifts the stop block_tenant_vapi put on the tenant (PUT /v1/settings of the VAPI key or base URL, or POST /v1/settings/vapi-status/clear). Returns whether it was stopped.';
+
+CREATE OR REPLACE FUNCTION dialer.create_direct_call(p_tenant_id uuid, p_contact_id uuid, p_assistant_id text, p_phone_number_id text, p_variables jsonb, p_due_at timestamp with time zone)
+ RETURNS uuid
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_contact dialer.contacts;
+  v_pending uuid;
+  v_id uuid;
+begin
+  -- Locked, so two requests for the same contact cannot both pass the pending check.
+  select * into v_contact from dialer.contacts
+  where id = p_contact_id and tenant_id = p_tenant_id and deleted_at is null
+  for update;
+  if not found then
+    raise exception using errcode = 'PD404', message = 'contact not found';
+  end if;
+  if exists (select 1 from dialer.dnc where dnc.tenant_id = p_tenant_id and dnc.phone = v_contact.phone) then
+    raise exception using errcode = 'PD422', message = format('the number %s is on the do-not-call list', v_contact.phone);
+  end if;
+  select id into v_pending from dialer.calls
+  where contact_id = p_contact_id and campaign_id is null
+    and status in ('scheduled', 'dialing', 'queued', 'ringing', 'in_progress')
+  limit 1;
+  if found then
+    raise exception using errcode = 'PD409',
+      message = format('a direct call to %s is already pending or live (call %s)', v_contact.phone, v_pending);
+  end if;
+  insert into dialer.calls (tenant_id, contact_id, phone, assistant_id, phone_number_id, variables, due_at)
+  values (p_tenant_id, p_contact_id, v_contact.phone, p_assistant_id, p_phone_number_id, coalesce(p_variables, '{}'), p_due_at)
+  returning id into v_id;
+  return v_id;
+end
+$function$;
+comment on function dialer.create_direct_call(p_tenant_id uuid, p_contact_id uuid, p_assistant_id text, p_phone_number_id text, p_variables jsonb, p_due_at timestamp with time zone) is 'Schedules a direct call (no campaign) to the tenant''s contact at p_due_at with the given assistant, phone number and variables. PD404 unknown or deleted contact, PD422 number on the tenant''s do-not-call list, PD409 when the contact already has a direct call scheduled or live. Returns the call id.';
+
+CREATE OR REPLACE FUNCTION dialer.delete_campaign(p_tenant_id uuid, p_campaign_id uuid, at timestamp with time zone)
+ RETURNS integer
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_campaign dialer.campaigns := dialer._campaign_for_update(p_tenant_id, p_campaign_id);
+  v_cancelled integer;
+begin
+  if v_campaign.status = 'active' then
+    raise exception using errcode = 'PD409', message = 'pause or stop the campaign before deleting it';
+  end if;
+  update dialer.campaigns set deleted_at = at, updated_at = at where id = p_campaign_id;
+  update dialer.calls set status = 'cancelled', last_error = 'campaign deleted', updated_at = at
+  where campaign_id = p_campaign_id and status = 'scheduled';
+  get diagnostics v_cancelled = row_count;
+  return v_cancelled;
+end
+$function$;
+comment on function dialer.delete_campaign(p_tenant_id uuid, p_campaign_id uuid, at timestamp with time zone) is 'Soft-deletes the tenant''s campaign (deleted_at = at) and cancels its scheduled calls (last_error ''campaign deleted''); live calls finish. PD404 unknown or already deleted, PD409 while active. Returns the calls cancelled.';
+
+CREATE OR REPLACE FUNCTION dialer.delete_contact(p_tenant_id uuid, p_contact_id uuid, at timestamp with time zone)
+ RETURNS integer
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_cancelled integer;
+begin
+  update dialer.contacts set deleted_at = at, updated_at = at
+  where id = p_contact_id and tenant_id = p_tenant_id and deleted_at is null;
+  if not found then
+    raise exception using errcode = 'PD404', message = 'contact not found';
+  end if;
+  update dialer.calls set status = 'cancelled', last_error = 'contact deleted', updated_at = at
+  where contact_id = p_contact_id and status = 'scheduled';
+  get diagnostics v_cancelled = row_count;
+  return v_cancelled;
+end
+$function$;
+comment on function dialer.delete_contact(p_tenant_id uuid, p_contact_id uuid, at timestamp with time zone) is 'Soft-deletes the tenant''s contact (deleted_at = at) and cancels its scheduled calls (last_error ''contact deleted''); live calls finish. PD404 unknown or already deleted. Returns the calls cancelled.';
+
 CREATE OR REPLACE FUNCTION dialer.due_calls(at timestamp with time zone)
  RETURNS SETOF dialer.calls
  LANGUAGE sql
@@ -1304,6 +1565,7 @@ AS $function$
   join dialer.contacts contact on contact.id = call.contact_id
   left join dialer.campaigns campaign on campaign.id = call.campaign_id
   where contact.deleted_at is null
+    and dialer._vapi_account_ok(tenant)
     and (call.campaign_id is null
          or (dialer._campaign_open(campaign, at)
              and call.attempt <= campaign.max_attempts
@@ -1319,7 +1581,14 @@ AS $function$
            and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at)
         < tenant.max_calls_per_number_per_24h
 $function$;
-comment on function dialer.due_calls(at timestamp with time zone) is 'Scheduled calls that may be dialed at `at`, before concurrency limits: due_at <= at; campaign active, not deleted, window open, window day within starts_on..ends_on and not blacked out (campaign zone), attempt <= max_attempts, and for daily/weekly the call belongs to the current occurrence; contact not deleted and its calling hours (tenant contact_hours_start/end) open in its zone, or in all its possible zones, or else the campaign zone; number not on the tenant''s dnc, under the tenant''s 24-hour cap, with no live call. Direct calls (campaign_id null) skip the campaign rules.';
+comment on function dialer.due_calls(at timestamp with time zone) is 'Scheduled calls that may be dialed at `at`, before concurrency limits: due_at <= at; campaign active, not deleted, window open, window day within starts_on..ends_on and not blacked out (campaign zone), attempt <= max_attempts, and for daily/weekly the call belongs to the current occurrence; contact not deleted and its calling hours (tenant contact_hours_start/end) open in its zone, or in all its possible zones, or else the campaign zone; number not on the tenant''s dnc, under the tenant''s 24-hour cap, with no live call. Direct calls (campaign_id null) skip the campaign rules. Nothing of a tenant whose VAPI account is stopped (tenants.vapi_blocked_at).';
+
+CREATE OR REPLACE FUNCTION dialer.ended_reason_class(reason text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$ select coalesce(dialer._ended_reason_rule(reason), 'retry_later') $function$;
+comment on function dialer.ended_reason_class(reason text) is 'The class of a VAPI endedReason: answered (customer reached; a failed transfer/forward/hook after it too), no_answer (SIP 408/480 too), busy, voicemail, retry_later (carrier, provider, VAPI-side or temporary fault), final (failed for good for this contact: misdialed, number not callable, cancelled), account (billing, credential, quota, configuration: the tenant is stopped, the attempt not used up). Unknown and null reasons: retry_later.';
 
 CREATE OR REPLACE FUNCTION dialer.fail_import(p_import_id uuid, p_error jsonb, p_at timestamp with time zone)
  RETURNS void
@@ -1431,12 +1700,19 @@ end
 $function$;
 comment on function dialer.import_contacts_batch(p_tenant_id uuid, p_campaign_id uuid, p_import_id uuid, p_phones text[], p_names text[], p_time_zones text[], p_possible_time_zones text[], p_time_zone_sources text[], p_variables text[], p_at timestamp with time zone) is 'Writes one batch of an import, given as parallel arrays (element i of each is row i): phones (E.164, unique within the batch), names, time zones, possible time zones (comma-separated, empty for none), time zone sources, variables (a JSON object as text). Returns how many became members (imported, not on the do-not-call list), were already members (duplicates) and became members but are on the do-not-call list (dnc).';
 
+CREATE OR REPLACE FUNCTION dialer.live_check_interval()
+ RETURNS interval
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$ select coalesce(nullif(current_setting('pgdialer.live_check_seconds', true), '')::numeric, 60) * interval '1 second' $function$;
+comment on function dialer.live_check_interval() is 'How long after its last news (and after each lookup) a live call is looked up on VAPI: the setting pgdialer.live_check_seconds, 60 seconds when unset.';
+
 CREATE OR REPLACE FUNCTION dialer.next_wake_at(at timestamp with time zone)
  RETURNS timestamp with time zone
  LANGUAGE sql
  STABLE
 AS $function$ select dialer._next_wake_at(at, null) $function$;
-comment on function dialer.next_wake_at(at timestamp with time zone) is 'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a 24-hour cap expiring, a lease expiring, the next occurrence of an active daily/weekly campaign beginning. Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker).';
+comment on function dialer.next_wake_at(at timestamp with time zone) is 'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a 24-hour cap expiring, a lease expiring, a call''s VAPI lookup falling due (calls.check_at), the next occurrence of an active daily/weekly campaign beginning. Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker).';
 
 CREATE OR REPLACE FUNCTION dialer.next_window_open(tz text, window_start time without time zone, window_end time without time zone, days integer[], after timestamp with time zone)
  RETURNS timestamp with time zone
@@ -1488,26 +1764,75 @@ end
 $function$;
 comment on function dialer.next_window_open(tz text, window_start time without time zone, window_end time without time zone, days integer[], after timestamp with time zone) is 'after itself when window_open(...) is true then, else the earliest later instant at which it is; null when days holds no weekday 1–7. A window start in a DST gap opens at the first instant after the gap.';
 
+CREATE OR REPLACE FUNCTION dialer.note_call_details(p_call_id uuid, p_state text, p_recheck_after interval, at timestamp with time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_check_at timestamptz;
+begin
+  if p_state not in ('received', 'awaited', 'missing') then
+    raise exception 'note_call_details: p_state must be received, awaited or missing, not %', p_state using errcode = 'PD400';
+  end if;
+  update dialer.calls call
+  set details_received_at = case when p_state = 'received' then coalesce(call.details_received_at, at) else call.details_received_at end,
+      check_at = case
+        when p_state = 'received' then null
+        when p_state = 'awaited' then coalesce(call.check_at, at + p_recheck_after)
+        when call.checks + 1 >= (dialer._lookup_limits()).details_checks then null
+        else at + p_recheck_after * power(2, call.checks + 1)
+      end,
+      checks = case when p_state = 'missing' then call.checks + 1 else call.checks end
+  where call.id = p_call_id and call.status = 'ended'
+    and (p_state = 'received' or (call.details_received_at is null and call.vapi_call_id is not null))
+  returning call.check_at into v_check_at;
+  return v_check_at;
+end
+$function$;
+comment on function dialer.note_call_details(p_call_id uuid, p_state text, p_recheck_after interval, at timestamp with time zone) is 'Where an ended call''s details (transcript, recording, analysis, cost) stand. received (an end-of-call-report, or the ended Call read from VAPI): details_received_at = at, no lookup due. awaited (it ended without them, e.g. by a status-update): a lookup at at + p_recheck_after (RECONCILE_AFTER_SECONDS) unless one is armed. missing (a lookup still lacked them): checks + 1, the next lookup at at + p_recheck_after × 2^checks, none after 5 (_lookup_limits). Only for ended calls with a VAPI id whose details have not arrived; returns the new check_at.';
+
+CREATE OR REPLACE FUNCTION dialer.note_lookup(p_call_id uuid, p_result text, p_detail text, at timestamp with time zone)
+ RETURNS text
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_call dialer.calls;
+  v_limits record := dialer._lookup_limits();
+begin
+  if p_result not in ('live', 'gone', 'unresolved') then
+    raise exception 'note_lookup: p_result must be live, gone or unresolved, not %', p_result using errcode = 'PD400';
+  end if;
+  select * into v_call from dialer.calls where id = p_call_id for update;
+  if not found or v_call.status not in ('dialing', 'queued', 'ringing', 'in_progress') then
+    return 'unchanged';
+  end if;
+  if p_result = 'live' then
+    update dialer.calls set check_at = at + dialer.live_check_interval(), checks = 0 where id = p_call_id;
+    return 'waiting';
+  end if;
+  if (p_result = 'gone' and (p_detail = 'deletion-failed' or v_call.checks + 1 >= v_limits.gone_checks))
+     or (p_result = 'unresolved' and v_call.checks + 1 >= v_limits.unresolved_checks) then
+    perform dialer.apply_call_result(p_call_id, null, at, 'failed',
+      case p_result
+        when 'gone' then 'VAPI reports the call ' || coalesce(p_detail, 'not-found') || ' (' || (v_call.checks + 1) || ' lookups)'
+        else 'no VAPI lookup resolved the call in ' || (v_call.checks + 1) || ' tries: ' || coalesce(p_detail, 'unknown error')
+      end);
+    return 'ended';
+  end if;
+  update dialer.calls set check_at = at + dialer.live_check_interval(), checks = checks + 1,
+                          last_error = left(p_detail, 500)
+  where id = p_call_id;
+  return 'waiting';
+end
+$function$;
+comment on function dialer.note_lookup(p_call_id uuid, p_result text, p_detail text, at timestamp with time zone) is 'After reconciliation looked a live call up on VAPI without it ending: p_result live (VAPI knows it: next lookup in live_check_interval(), checks reset), gone (404 or status not-found / deletion-failed, p_detail the status) or unresolved (VAPI unreachable or erring, p_detail the error): checks + 1 and the next lookup in live_check_interval(), or, at deletion-failed, 3 gone or 30 unresolved lookups in a row (_lookup_limits), the call ends as failed (apply_call_result, ended_reason null, last_error saying why; retried as a failed call). Returns waiting, ended, or unchanged for a call not live.';
+
 CREATE OR REPLACE FUNCTION dialer.outcome_for(ended_reason text)
  RETURNS text
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE
-AS $function$
-  select case
-    when ended_reason = 'customer-did-not-answer' then 'no_answer'
-    when ended_reason = 'customer-busy' then 'busy'
-    when ended_reason = 'voicemail' then 'voicemail'
-    when ended_reason in ('customer-ended-call', 'assistant-ended-call', 'assistant-said-end-call-phrase',
-                          'assistant-ended-call-with-hangup-task', 'assistant-ended-call-after-message-spoken',
-                          'assistant-forwarded-call', 'silence-timed-out', 'exceeded-max-duration',
-                          'call.in-progress.twilio-completed-call', 'call.in-progress.sip-completed-call',
-                          'vonage-completed')
-      or ended_reason like 'customer-ended-call-%'
-      then 'answered'
-    else 'failed'
-  end
-$function$;
-comment on function dialer.outcome_for(ended_reason text) is 'The outcome (answered | no_answer | busy | voicemail | failed) of a VAPI endedReason: customer-did-not-answer → no_answer, customer-busy → busy, voicemail → voicemail, normal endings of a connected call (customer-/assistant-ended-call…, silence-timed-out, exceeded-max-duration, …-completed-call, vonage-completed) → answered; anything else, unknown or null reasons included → failed.';
+AS $function$ select dialer.class_outcome(dialer.ended_reason_class(ended_reason)) $function$;
+comment on function dialer.outcome_for(ended_reason text) is 'The outcome (answered | no_answer | busy | voicemail | failed) of a VAPI endedReason: class_outcome(ended_reason_class(ended_reason)); unknown or null reasons → failed.';
 
 CREATE OR REPLACE FUNCTION dialer.pause_campaign(p_tenant_id uuid, p_campaign_id uuid, at timestamp with time zone)
  RETURNS dialer.campaigns
@@ -1600,12 +1925,15 @@ AS $function$
       vapi_status = coalesce(call.vapi_status, dialed.vapi_status),
       status = case when call.status = 'dialing' then 'queued' else call.status end,
       lease_expires_at = case when call.status = 'dialing' then null else call.lease_expires_at end,
+      check_at = case when call.status in ('dialing', 'queued', 'ringing', 'in_progress')
+                      then at + dialer.live_check_interval() else call.check_at end,
+      checks = 0,
       updated_at = at
   from unnest(p_call_ids, p_vapi_call_ids, p_vapi_statuses) as dialed(call_id, vapi_call_id, vapi_status)
   where call.id = dialed.call_id and (call.vapi_call_id is null or call.vapi_call_id = dialed.vapi_call_id)
   returning call.id
 $function$;
-comment on function dialer.record_dials(p_call_ids uuid[], p_vapi_call_ids text[], p_vapi_statuses text[], at timestamp with time zone) is 'record_dialed for many calls at once, from parallel arrays (call id, VAPI call id, VAPI status or null): stores each VAPI id (and status, if none yet), dialing → queued with the lease cleared, a status a webhook already moved further kept; returns the ids recorded (a call missing or already holding another VAPI id is not). A call id must appear once.';
+comment on function dialer.record_dials(p_call_ids uuid[], p_vapi_call_ids text[], p_vapi_statuses text[], at timestamp with time zone) is 'record_dialed for many calls at once, from parallel arrays (call id, VAPI call id, VAPI status or null): stores each VAPI id (and status, if none yet), dialing → queued with the lease cleared, the first VAPI lookup armed (check_at = at + live_check_interval()), a status a webhook already moved further kept; returns the ids recorded (a call missing or already holding another VAPI id is not). A call id must appear once.';
 
 CREATE OR REPLACE FUNCTION dialer.release_call(p_call_id uuid, p_due_at timestamp with time zone, p_error text)
  RETURNS boolean
@@ -1746,6 +2074,7 @@ AS $function$
     where exists (select 1 from dialer.calls call where call.campaign_id = campaign.id and call.status = 'scheduled')
   ), tenant_state as materialized (
     select tenant.id, tenant.contact_hours_start, tenant.contact_hours_end, tenant.max_calls_per_number_per_24h as cap,
+           dialer._vapi_account_ok(tenant) as vapi_ok,
            dialer._tenant_limit(tenant) - (select count(*) from dialer.calls live
                                            where live.tenant_id = tenant.id
                                              and live.status in ('dialing', 'queued', 'ringing', 'in_progress')) as room
@@ -1754,6 +2083,7 @@ AS $function$
     select call.id, call.tenant_id, call.campaign_id, call.contact_id, call.phone, call.due_at, state.campaign_row,
            tenant.contact_hours_start, tenant.contact_hours_end, tenant.cap, zones.zones,
            case
+             when not tenant.vapi_ok then 'VAPI account stopped'
              when (state.campaign_row).deleted_at is not null then 'campaign deleted'
              when (state.campaign_row).status <> 'active' then 'campaign ' || (state.campaign_row).status
              when state.day < (state.campaign_row).starts_on then 'before start date'
@@ -1823,7 +2153,7 @@ AS $function$
    and hours.contact_hours_start = held.contact_hours_start and hours.contact_hours_end = held.contact_hours_end
   where held.reason is not null
 $function$;
-comment on function dialer.why_not(at timestamp with time zone) is 'Every scheduled call that will not be dialed at `at`, with the first reason that holds it back, checked in this order: campaign deleted | campaign <status> (paused, draft, stopped, completed), before start date, after end date, blackout date, window closed, over max attempts, occurrence over, contact deleted, contact hours closed, do not call, 24-hour cap, live call to the same number, campaign concurrency full, tenant concurrency full, retry not due / not due; until = when that reason stops holding where known (next campaign window on an allowed day, next common contact hours, cap expiry, due_at), else null. Calls not listed are being dialed now.';
+comment on function dialer.why_not(at timestamp with time zone) is 'Every scheduled call that will not be dialed at `at`, with the first reason that holds it back, checked in this order: VAPI account stopped (tenants.vapi_blocked_at; until null: until cleared), campaign deleted | campaign <status> (paused, draft, stopped, completed), before start date, after end date, blackout date, window closed, over max attempts, occurrence over, contact deleted, contact hours closed, do not call, 24-hour cap, live call to the same number, campaign concurrency full, tenant concurrency full, retry not due / not due; until = when that reason stops holding where known (next campaign window on an allowed day, next common contact hours, cap expiry, due_at), else null. Calls not listed are being dialed now.';
 
 CREATE OR REPLACE FUNCTION dialer.window_open(tz text, window_start time without time zone, window_end time without time zone, days integer[], at timestamp with time zone)
  RETURNS boolean
