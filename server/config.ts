@@ -58,7 +58,7 @@ export type Config = {
   webhookMaxBytes: number;
   logLevel: LogLevel;
   dataDir: string;
-  /** A live call not heard of for this long is looked up on VAPI. */
+  /** An ended call whose end-of-call-report has not arrived this long after its end is read from VAPI. */
   reconcileAfterSeconds: number;
   /** How long a worker's claim on a call lasts before reconciliation may settle it. */
   dialLeaseSeconds: number;

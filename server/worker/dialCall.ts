@@ -62,6 +62,13 @@ export async function dialCall(deps: DialDeps, claim: ClaimedCall): Promise<Dial
     tenant = await deps.tenants.get(pool, claim.tenant_id);
   } catch (error) {
     if (!(error instanceof TenantNotConfigured)) throw error;
+    if (error.accountProblem) {
+      // No key: every call of the account would fail alike. Stopped until a key is set.
+      const stopped = await blockTenantVapi(pool, claim.tenant_id, error.message, clock.now());
+      await releaseCall(pool, callId, clock.now(), error.message);
+      log.warn('vapi.account_problem', { tenantId: claim.tenant_id, callId, error: error.message, stoppedNow: stopped });
+      return 'released';
+    }
     await applyCallResult(pool, callId, { endedReason: null, endedAt: clock.now(), outcome: 'failed', error: error.message });
     log.warn('dial.tenant_not_configured', { callId, error: error.message });
     return 'failed';

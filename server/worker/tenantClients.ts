@@ -27,6 +27,10 @@ export const vapiSettingsOf = (row: { vapi_api_key_encrypted: string | null; vap
 
 export class TenantNotConfigured extends Error {
   override name = 'TenantNotConfigured';
+  /** True when the tenant exists but cannot call VAPI (no key): the account, not the contact. */
+  constructor(message: string, readonly accountProblem = false) {
+    super(message);
+  }
 }
 
 export function createTenantClients(options: {
@@ -41,7 +45,7 @@ export function createTenantClients(options: {
   async function load(db: CommonQueryMethods, tenantId: string): Promise<TenantVapi> {
     const row = await tenantVapiSettings(db, tenantId);
     if (!row) throw new TenantNotConfigured(`tenant ${tenantId} does not exist`);
-    if (!row.vapi_api_key_encrypted) throw new TenantNotConfigured('the tenant has no VAPI API key');
+    if (!row.vapi_api_key_encrypted) throw new TenantNotConfigured('the tenant has no VAPI API key', true);
     return {
       tenantId,
       vapiSettings: vapiSettingsOf(row),

@@ -258,3 +258,14 @@ t.test('VAPI unreachable during the lookup: left for reconciliation, never redia
   t.ok(row.dial_started_at, 'marked as maybe dialed');
   t.equal(posts, 1);
 });
+
+t.test('a tenant without a VAPI key: stopped, the call goes back unspent', async (t) => {
+  const tenantId = await insertTenant(db.pool, { vapiBaseUrl: sim.url, vapiKey: null });
+  const phone = `+1555100${String(++phoneSeq).padStart(4, '0')}`;
+  const contactId = await insertContact(db.pool, tenantId, phone, 'No Key');
+  const callId = await insertDirectCall(db.pool, tenantId, contactId, phone, clock.now());
+  const claim = (await claimCalls(db.pool, clock.now(), 10, 300)).find((c) => c.call_id === callId)!;
+  t.equal(await dialCall(deps(), claim), 'released');
+  t.match(await callRowById(db.pool, callId), { status: 'scheduled', attempt: 1, outcome: null });
+  t.equal(await db.pool.oneFirst(sql.unsafe`select vapi_blocked_reason from dialer.tenants where id = ${tenantId}::uuid`), 'the tenant has no VAPI API key');
+});
