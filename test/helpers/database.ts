@@ -24,7 +24,8 @@ export async function createTestDatabase(
   const name = `${template}_${process.env.TAP_CHILD_ID ?? 0}_${randomBytes(4).toString('hex')}`;
   await createDatabase(serverUrl, name, options.empty ? undefined : template);
   for (const [setting, value] of Object.entries(options.settings ?? {})) {
-    await adminQuery(serverUrl, `alter database ${pg.escapeIdentifier(name)} set ${pg.escapeIdentifier(setting).replace(/"/g, '')} = ${pg.escapeLiteral(value)}`);
+    if (!/^[a-z_]+\.[a-z_]+$/.test(setting)) throw new Error(`not a custom setting name: ${setting}`);
+    await adminQuery(serverUrl, `alter database ${pg.escapeIdentifier(name)} set ${setting} = ${pg.escapeLiteral(value)}`);
   }
   const url = withDatabase(serverUrl, name);
   const pool = await createDatabasePool(url);
