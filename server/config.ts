@@ -24,6 +24,7 @@ const environmentSchema = z.object({
   ADMIN_TOKEN: z.preprocess(emptyAsUnset, z.string().min(16, 'must be at least 16 characters').optional()),
   VAPI_BASE_URL: z.preprocess(emptyAsUnset, httpUrl.default('https://api.vapi.ai')),
   IMPORT_MAX_BYTES: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1024).default(50 * 1024 * 1024)),
+  WEBHOOK_MAX_BYTES: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(64 * 1024 * 1024)),
   LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(logLevels).default('info')),
   DATA_DIR: z.preprocess(emptyAsUnset, z.string().default('.data')),
   RECONCILE_AFTER_SECONDS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(86400).default(600)),
@@ -44,6 +45,7 @@ const hints: Record<string, string> = {
   ADMIN_TOKEN: 'a random string of 16+ characters, e.g. from `openssl rand -hex 24`',
   VAPI_BASE_URL: 'e.g. https://api.vapi.ai',
   IMPORT_MAX_BYTES: 'the largest CSV upload in bytes, e.g. 52428800 (50 MB)',
+  WEBHOOK_MAX_BYTES: 'the largest webhook body in bytes, 1024 to 1073741824, e.g. 67108864 (64 MiB)',
   LOG_LEVEL: `one of ${logLevels.join(', ')}`,
   RECONCILE_AFTER_SECONDS: 'whole seconds, e.g. 600',
   DIAL_LEASE_SECONDS: 'whole seconds, e.g. 300',
@@ -59,9 +61,11 @@ export type Config = {
   vapiBaseUrl: string;
   /** Largest body POST /v1/campaigns/:id/contacts/import accepts (413 beyond). */
   importMaxBytes: number;
+  /** Largest webhook body POST /webhooks/vapi accepts (413 beyond). */
+  webhookMaxBytes: number;
   logLevel: LogLevel;
   dataDir: string;
-  /** A live call not heard of for this long is looked up on VAPI. */
+  /** An ended call whose end-of-call-report has not arrived this long after its end is read from VAPI. */
   reconcileAfterSeconds: number;
   /** How long a worker's claim on a call lasts before reconciliation may settle it. */
   dialLeaseSeconds: number;
@@ -92,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.ADMIN_TOKEN,
     vapiBaseUrl: e.VAPI_BASE_URL,
     importMaxBytes: e.IMPORT_MAX_BYTES,
+    webhookMaxBytes: e.WEBHOOK_MAX_BYTES,
     logLevel: e.LOG_LEVEL,
     dataDir: e.DATA_DIR,
     reconcileAfterSeconds: e.RECONCILE_AFTER_SECONDS,

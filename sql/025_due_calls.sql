@@ -15,6 +15,7 @@ as $$
   join dialer.contacts contact on contact.id = call.contact_id
   left join dialer.campaigns campaign on campaign.id = call.campaign_id
   where contact.deleted_at is null
+    and dialer._vapi_account_ok(tenant)
     and (call.campaign_id is null
          or (dialer._campaign_open(campaign, at)
              and call.attempt <= campaign.max_attempts
@@ -31,4 +32,4 @@ as $$
         < tenant.max_calls_per_number_per_24h
 $$;
 comment on function dialer.due_calls(timestamptz) is
-  'Scheduled calls that may be dialed at `at`, before concurrency limits: due_at <= at; campaign active, not deleted, window open, window day within starts_on..ends_on and not blacked out (campaign zone), attempt <= max_attempts, and for daily/weekly the call belongs to the current occurrence; contact not deleted and its calling hours (tenant contact_hours_start/end) open in its zone, or in all its possible zones, or else the campaign zone; number not on the tenant''s dnc, under the tenant''s 24-hour cap, with no live call. Direct calls (campaign_id null) skip the campaign rules.';
+  'Scheduled calls that may be dialed at `at`, before concurrency limits: due_at <= at; campaign active, not deleted, window open, window day within starts_on..ends_on and not blacked out (campaign zone), attempt <= max_attempts, and for daily/weekly the call belongs to the current occurrence; contact not deleted and its calling hours (tenant contact_hours_start/end) open in its zone, or in all its possible zones, or else the campaign zone; number not on the tenant''s dnc, under the tenant''s 24-hour cap, with no live call. Direct calls (campaign_id null) skip the campaign rules. Nothing of a tenant whose VAPI account is stopped (tenants.vapi_blocked_at).';

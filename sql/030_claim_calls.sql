@@ -48,11 +48,12 @@ begin
   with candidate_tenants as materialized (
     select tenant.id
     from dialer.tenants tenant
-    where exists (select 1 from dialer.campaigns campaign
+    where dialer._vapi_account_ok(tenant) -- VAPI refused the account: nothing of it is claimed (016)
+      and (exists (select 1 from dialer.campaigns campaign
                   where campaign.tenant_id = tenant.id and campaign.status = 'active' and campaign.deleted_at is null)
        or exists (select 1 from dialer.calls call
                   where call.tenant_id = tenant.id and call.campaign_id is null
-                    and call.status = 'scheduled' and call.due_at <= at)
+                    and call.status = 'scheduled' and call.due_at <= at))
     order by tenant.id
   )
   select coalesce(array_agg(id), '{}') into claimable

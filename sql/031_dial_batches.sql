@@ -26,10 +26,13 @@ as $$
       vapi_status = coalesce(call.vapi_status, dialed.vapi_status),
       status = case when call.status = 'dialing' then 'queued' else call.status end,
       lease_expires_at = case when call.status = 'dialing' then null else call.lease_expires_at end,
+      check_at = case when call.status in ('dialing', 'queued', 'ringing', 'in_progress')
+                      then at + dialer.live_check_interval() else call.check_at end,
+      checks = 0,
       updated_at = at
   from unnest(p_call_ids, p_vapi_call_ids, p_vapi_statuses) as dialed(call_id, vapi_call_id, vapi_status)
   where call.id = dialed.call_id and (call.vapi_call_id is null or call.vapi_call_id = dialed.vapi_call_id)
   returning call.id
 $$;
 comment on function dialer.record_dials(uuid[], text[], text[], timestamptz) is
-  'record_dialed for many calls at once, from parallel arrays (call id, VAPI call id, VAPI status or null): stores each VAPI id (and status, if none yet), dialing → queued with the lease cleared, a status a webhook already moved further kept; returns the ids recorded (a call missing or already holding another VAPI id is not). A call id must appear once.';
+  'record_dialed for many calls at once, from parallel arrays (call id, VAPI call id, VAPI status or null): stores each VAPI id (and status, if none yet), dialing → queued with the lease cleared, the first VAPI lookup armed (check_at = at + live_check_interval()), a status a webhook already moved further kept; returns the ids recorded (a call missing or already holding another VAPI id is not). A call id must appear once.';

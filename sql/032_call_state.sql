@@ -55,6 +55,7 @@ as $$
     update dialer.calls call
     set status = target.status, vapi_status = p_vapi_status, lease_expires_at = null,
         started_at = case when target.status = 'in_progress' then coalesce(call.started_at, at) else call.started_at end,
+        check_at = at + dialer.live_check_interval(), checks = 0,
         updated_at = at
     from target
     where call.id = p_call_id and target.status is not null
@@ -65,21 +66,4 @@ as $$
   select exists (select 1 from moved)
 $$;
 comment on function dialer.advance_call_status(uuid, text, timestamptz) is
-  'Applies a VAPI status (queued, ringing, in-progress, forwarding → queued, ringing, in_progress) if it moves the call forward from dialing/queued/ringing; never from a terminal status; sets started_at on in_progress if unset. Returns whether it moved. ''ended'' is for apply_call_result.';
-
--- Why: a webhook may never come and a worker may die mid-dial; these calls must be looked up on VAPI.
-create or replace function dialer.calls_to_reconcile(at timestamptz, stale_after interval)
-returns table(call_id uuid, tenant_id uuid, status text, vapi_call_id text, dial_started_at timestamptz, phone text, phone_number_id text)
-  language sql stable
-as $$
-  select call.id, call.tenant_id, call.status, call.vapi_call_id, call.dial_started_at, call.phone,
-         coalesce(campaign.phone_number_id, call.phone_number_id)
-  from dialer.calls call
-  left join dialer.campaigns campaign on campaign.id = call.campaign_id
-  where call.status in ('dialing', 'queued', 'ringing', 'in_progress')
-    and ((call.status = 'dialing' and call.lease_expires_at <= at)
-         or (call.status in ('queued', 'ringing', 'in_progress') and call.updated_at < at - stale_after))
-  order by call.updated_at
-$$;
-comment on function dialer.calls_to_reconcile(timestamptz, interval) is
-  'Calls to look up on VAPI: dialing with an expired lease (a worker died or stalled mid-dial; dial_started_at null means it was never sent), and queued/ringing/in_progress not updated for longer than stale_after. phone_number_id comes from the campaign, or the call for direct calls.';
+  'Applies a VAPI status (queued, ringing, in-progress, forwarding → queued, ringing, in_progress) if it moves the call forward from dialing/queued/ringing; never from a terminal status; sets started_at on in_progress if unset; the next VAPI lookup is live_check_interval() after it. Returns whether it moved. ''ended'' is for apply_call_result.';

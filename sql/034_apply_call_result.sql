@@ -23,42 +23,75 @@ $$;
 comment on function dialer._complete_once_campaign(uuid, timestamptz) is
   'Internal: marks an active or paused once campaign completed (finished_at = at) when none of its calls is scheduled or live, after skipping scheduled calls to numbers now on do-not-call. Returns whether it completed it.';
 
--- Why: the one place where an ended call turns into history, a retry, or a finished campaign,
--- applied once however many times the end is reported.
+-- Why: the one place where an ended call turns into history, a retry, a stopped account or a
+-- finished campaign, applied once however many times the end is reported. What a reason means is
+-- ended_reason_class (015); this function only acts on the class:
+--   answered, final                       no new call;
+--   no_answer, busy, voicemail, retry_later  attempt + 1 when the outcome is in retry_outcomes,
+--                                         below max_attempts, campaign active or paused;
+--   account                               the tenant is stopped (block_tenant_vapi), the call kept
+--                                         as history that does not count as an attempt, and a new
+--                                         call with the same attempt number (campaign or direct)
+--                                         is scheduled at p_ended_at: it is dialed once the
+--                                         tenant is cleared.
 create or replace function dialer.apply_call_result(p_call_id uuid, p_ended_reason text, p_ended_at timestamptz,
                                                     p_outcome text default null, p_error text default null) returns uuid
   language plpgsql volatile
 as $$
 declare
-  v_outcome constant text := coalesce(p_outcome, dialer.outcome_for(p_ended_reason));
+  -- An explicit outcome that contradicts the reason's class replaces it (failed: retry_later).
+  v_class constant text := case
+    when p_outcome is null or p_outcome = dialer.class_outcome(dialer.ended_reason_class(p_ended_reason))
+      then dialer.ended_reason_class(p_ended_reason)
+    when p_outcome = 'failed' then 'retry_later'
+    else p_outcome end;
+  v_outcome constant text := dialer.class_outcome(v_class);
+  v_account constant boolean := v_class = 'account';
   v_call dialer.calls;
   v_campaign dialer.campaigns;
   v_next_id uuid;
 begin
   update dialer.calls
   set status = 'ended', outcome = v_outcome, ended_reason = p_ended_reason, ended_at = p_ended_at,
-      lease_expires_at = null, last_error = coalesce(p_error, last_error), updated_at = p_ended_at
-  where id = p_call_id and status not in ('ended', 'cancelled', 'skipped')
+      lease_expires_at = null, last_error = coalesce(p_error, last_error), updated_at = p_ended_at,
+      counts_as_attempt = not v_account, check_at = null, checks = 0
+  where id = p_call_id and status in ('dialing', 'queued', 'ringing', 'in_progress')
   returning * into v_call;
-  if not found or v_call.campaign_id is null then
+  if not found then
     return null;
+  end if;
+
+  if v_account then
+    perform dialer.block_tenant_vapi(v_call.tenant_id, 'endedReason ' || p_ended_reason, p_ended_at);
+  end if;
+
+  if v_call.campaign_id is null then
+    if v_account then
+      insert into dialer.calls (tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables,
+                                attempt, occurrence, due_at)
+      values (v_call.tenant_id, null, v_call.contact_id, v_call.phone, v_call.assistant_id, v_call.phone_number_id,
+              v_call.variables, v_call.attempt, v_call.occurrence, p_ended_at)
+      returning id into v_next_id;
+    end if;
+    return v_next_id;
   end if;
 
   -- The campaign row is locked (NO KEY UPDATE: call inserts' foreign-key checks still pass) so
   -- that ends of the same campaign decide one after the other: the last two calls ending at once
   -- would otherwise each see the other live, and the campaign would never complete.
   select * into v_campaign from dialer.campaigns where id = v_call.campaign_id for no key update;
-  if v_outcome <> 'answered'
-     and v_outcome = any(v_campaign.retry_outcomes)
-     and not dialer._is_final_reason(p_ended_reason)
-     and v_call.attempt < v_campaign.max_attempts
-     and v_campaign.status in ('active', 'paused') and v_campaign.deleted_at is null then
+  if v_campaign.status in ('active', 'paused') and v_campaign.deleted_at is null
+     and (v_account
+          or (v_class in ('no_answer', 'busy', 'voicemail', 'retry_later')
+              and v_outcome = any(v_campaign.retry_outcomes)
+              and v_call.attempt < v_campaign.max_attempts)) then
     insert into dialer.calls (tenant_id, campaign_id, contact_id, phone, variables, attempt, occurrence, due_at)
     values (v_call.tenant_id, v_call.campaign_id, v_call.contact_id, v_call.phone, v_call.variables,
-            v_call.attempt + 1, v_call.occurrence,
-            p_ended_at + coalesce((v_campaign.retry_delays ->> v_outcome)::numeric, v_campaign.retry_delay_minutes)
-                         * interval '1 minute')
-    on conflict on constraint calls_attempt_unique do nothing
+            v_call.attempt + case when v_account then 0 else 1 end, v_call.occurrence,
+            p_ended_at + case when v_account then interval '0'
+                              else coalesce((v_campaign.retry_delays ->> v_outcome)::numeric, v_campaign.retry_delay_minutes)
+                                   * interval '1 minute' end)
+    on conflict (campaign_id, contact_id, occurrence, attempt) where counts_as_attempt do nothing
     returning id into v_next_id;
   end if;
 
@@ -69,4 +102,4 @@ begin
 end
 $$;
 comment on function dialer.apply_call_result(uuid, text, timestamptz, text, text) is
-  'Ends a call: status ended, outcome (p_outcome, else outcome_for(p_ended_reason)), ended_reason, ended_at, lease cleared, last_error = p_error if given. Then, for a campaign call whose outcome is in retry_outcomes, not answered, not a do-not-retry reason, below max_attempts, campaign active or paused: creates attempt + 1 of the same occurrence due at p_ended_at + retry_delays->>outcome minutes (else retry_delay_minutes) and returns its id. A once campaign with nothing scheduled or live left becomes completed. A call already ended, cancelled or skipped is left alone: returns null. Direct calls are never retried.';
+  'Ends a live call (dialing, queued, ringing, in_progress): status ended, outcome class_outcome(ended_reason_class(p_ended_reason)); an explicit p_outcome that contradicts it replaces the class (failed: retry_later), ended_reason, ended_at, lease cleared, last_error = p_error if given. Then by the reason''s class: no_answer/busy/voicemail/retry_later with the outcome in retry_outcomes, below max_attempts, campaign active or paused: attempt + 1 of the same occurrence due at p_ended_at + retry_delays->>outcome minutes (else retry_delay_minutes); account: the tenant is stopped (block_tenant_vapi), the call does not count as an attempt (counts_as_attempt false) and a call with the same attempt number is scheduled at p_ended_at (direct calls too); answered, final: nothing. Returns the new call''s id or null. A once campaign with nothing scheduled or live left becomes completed. A call not live is left alone: returns null. Direct calls are otherwise never retried.';

@@ -50,7 +50,7 @@ begin
   join dialer.contacts contact on contact.id = membership.contact_id
   where membership.campaign_id = campaign.id and contact.deleted_at is null
     and not exists (select 1 from dialer.dnc where dnc.tenant_id = campaign.tenant_id and dnc.phone = contact.phone)
-  on conflict on constraint calls_attempt_unique do nothing;
+  on conflict (campaign_id, contact_id, occurrence, attempt) where counts_as_attempt do nothing;
   get diagnostics created = row_count;
   return created;
 end

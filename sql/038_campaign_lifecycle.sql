@@ -56,7 +56,7 @@ begin
   join dialer.contacts contact on contact.id = membership.contact_id
   cross join lateral (
     select count(*) as calls, count(distinct occurrence) as occurrences,
-           count(*) filter (where status = 'ended') as dialed,
+           count(*) filter (where status = 'ended' and counts_as_attempt) as dialed,
            coalesce(bool_or(status in ('scheduled', 'dialing', 'queued', 'ringing', 'in_progress')), false) as pending,
            coalesce(bool_or(outcome = 'answered' or (status = 'ended' and dialer._is_final_reason(ended_reason))), false) as finished,
            (array_agg(outcome order by ended_at desc) filter (where status = 'ended'))[1] as last_outcome
@@ -69,7 +69,7 @@ begin
     and history.dialed < campaign.max_attempts
     and (history.last_outcome is null or history.last_outcome = any(campaign.retry_outcomes))
     and (not only_new or history.calls = 0)
-  on conflict on constraint calls_attempt_unique do nothing;
+  on conflict (campaign_id, contact_id, occurrence, attempt) where counts_as_attempt do nothing;
   get diagnostics created = row_count;
   return created;
 end

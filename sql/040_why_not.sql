@@ -18,6 +18,7 @@ as $$
     where exists (select 1 from dialer.calls call where call.campaign_id = campaign.id and call.status = 'scheduled')
   ), tenant_state as materialized (
     select tenant.id, tenant.contact_hours_start, tenant.contact_hours_end, tenant.max_calls_per_number_per_24h as cap,
+           dialer._vapi_account_ok(tenant) as vapi_ok,
            dialer._tenant_limit(tenant) - (select count(*) from dialer.calls live
                                            where live.tenant_id = tenant.id
                                              and live.status in ('dialing', 'queued', 'ringing', 'in_progress')) as room
@@ -26,6 +27,7 @@ as $$
     select call.id, call.tenant_id, call.campaign_id, call.contact_id, call.phone, call.due_at, state.campaign_row,
            tenant.contact_hours_start, tenant.contact_hours_end, tenant.cap, zones.zones,
            case
+             when not tenant.vapi_ok then 'VAPI account stopped'
              when (state.campaign_row).deleted_at is not null then 'campaign deleted'
              when (state.campaign_row).status <> 'active' then 'campaign ' || (state.campaign_row).status
              when state.day < (state.campaign_row).starts_on then 'before start date'
@@ -96,4 +98,4 @@ as $$
   where held.reason is not null
 $$;
 comment on function dialer.why_not(timestamptz) is
-  'Every scheduled call that will not be dialed at `at`, with the first reason that holds it back, checked in this order: campaign deleted | campaign <status> (paused, draft, stopped, completed), before start date, after end date, blackout date, window closed, over max attempts, occurrence over, contact deleted, contact hours closed, do not call, 24-hour cap, live call to the same number, campaign concurrency full, tenant concurrency full, retry not due / not due; until = when that reason stops holding where known (next campaign window on an allowed day, next common contact hours, cap expiry, due_at), else null. Calls not listed are being dialed now.';
+  'Every scheduled call that will not be dialed at `at`, with the first reason that holds it back, checked in this order: VAPI account stopped (tenants.vapi_blocked_at; until null: until cleared), campaign deleted | campaign <status> (paused, draft, stopped, completed), before start date, after end date, blackout date, window closed, over max attempts, occurrence over, contact deleted, contact hours closed, do not call, 24-hour cap, live call to the same number, campaign concurrency full, tenant concurrency full, retry not due / not due; until = when that reason stops holding where known (next campaign window on an allowed day, next common contact hours, cap expiry, due_at), else null. Calls not listed are being dialed now.';

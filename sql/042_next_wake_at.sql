@@ -5,13 +5,17 @@
 create or replace function dialer._next_wake_at(at timestamptz, p_tenant_id uuid) returns timestamptz
   language sql stable
 as $$
-  with pending_campaigns as materialized (
+  with stopped_tenants as materialized (
+    -- Tenants whose VAPI account is stopped (016): nothing of theirs becomes due by time.
+    select tenant.id from dialer.tenants tenant where not dialer._vapi_account_ok(tenant)
+  ), pending_campaigns as materialized (
     -- Active campaigns with calls already due (held by something), and whether they are open now:
     -- campaign rules are evaluated once per campaign.
     select campaign as campaign_row, campaign.id, dialer._campaign_open(campaign, at) as open
     from dialer.campaigns campaign
     where campaign.status = 'active' and campaign.deleted_at is null
       and (p_tenant_id is null or campaign.tenant_id = p_tenant_id)
+      and campaign.tenant_id not in (select id from stopped_tenants)
       and exists (select 1 from dialer.calls call
                   where call.campaign_id = campaign.id and call.status = 'scheduled' and call.due_at <= at)
   ), open_now as materialized (
@@ -24,6 +28,7 @@ as $$
     join dialer.contacts contact on contact.id = call.contact_id
     left join pending_campaigns pending on pending.id = call.campaign_id
     where (p_tenant_id is null or call.tenant_id = p_tenant_id)
+      and dialer._vapi_account_ok(tenant)
       and (pending.open or (call.campaign_id is null and pending.id is null))
   ), wakes as (
     -- a scheduled call becoming due
@@ -31,6 +36,7 @@ as $$
      from dialer.calls call
      where call.status = 'scheduled' and call.due_at > at
        and (p_tenant_id is null or call.tenant_id = p_tenant_id)
+       and call.tenant_id not in (select id from stopped_tenants)
        and (call.campaign_id is null
             or exists (select 1 from dialer.campaigns campaign
                        where campaign.id = call.campaign_id and campaign.status = 'active' and campaign.deleted_at is null))
@@ -69,6 +75,13 @@ as $$
     where call.status = 'dialing' and call.lease_expires_at > at
       and (p_tenant_id is null or call.tenant_id = p_tenant_id)
     union all
+    -- a call's lookup on VAPI falling due (reconciliation, calls_to_reconcile: a live call 60 s
+    -- after its last news, an ended call still missing its report)
+    select min(call.check_at)
+    from dialer.calls call
+    where call.check_at > at
+      and (p_tenant_id is null or call.tenant_id = p_tenant_id)
+    union all
     -- the next occurrence of a recurring campaign beginning
     select case when bounds.opens_at > at then bounds.opens_at
                 when campaign.frequency = 'daily'
@@ -97,4 +110,4 @@ create or replace function dialer.next_wake_at(at timestamptz) returns timestamp
   language sql stable
 as $$ select dialer._next_wake_at(at, null) $$;
 comment on function dialer.next_wake_at(timestamptz) is
-  'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a 24-hour cap expiring, a lease expiring, the next occurrence of an active daily/weekly campaign beginning, a forward delivery becoming claimable (next_forward_at). Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker).';
+  'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a 24-hour cap expiring, a lease expiring, a call''s VAPI lookup falling due (calls.check_at), the next occurrence of an active daily/weekly campaign beginning, a forward delivery becoming claimable (next_forward_at). Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker).';

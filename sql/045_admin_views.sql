@@ -66,7 +66,8 @@ create or replace view dialer.scheduler_status as
          (select count(*) from dialer.due_calls(now()) due where due.tenant_id = tenant.id) as due_now,
          (select count(*) from dialer.calls live
           where live.tenant_id = tenant.id and live.status in ('dialing', 'queued', 'ringing', 'in_progress')) as in_flight,
-         dialer._tenant_limit(tenant) as concurrency_limit
+         dialer._tenant_limit(tenant) as concurrency_limit,
+         tenant.vapi_blocked_at, tenant.vapi_blocked_reason
   from dialer.tenants tenant;
 comment on view dialer.scheduler_status is
-  'Per tenant: next_wake_at (as next_wake_at(now()) for this tenant''s calls and campaigns), due_now (calls due_calls(now()) allows, before concurrency), in_flight (live calls), concurrency_limit (effective: least of its limit and VAPI''s).';
+  'Per tenant: next_wake_at (as next_wake_at(now()) for this tenant''s calls and campaigns), due_now (calls due_calls(now()) allows, before concurrency), in_flight (live calls), concurrency_limit (effective: least of its limit and VAPI''s), vapi_blocked_at / vapi_blocked_reason (set while VAPI refuses the account: nothing is dialed).';

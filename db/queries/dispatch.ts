@@ -82,13 +82,15 @@ const reconcileRow = z.object({
   dial_started_at: z.string().nullable(),
   phone: z.string(),
   phone_number_id: z.string().nullable(),
+  checks: z.number(),
 });
 export type CallToReconcile = z.infer<typeof reconcileRow>;
 
-export async function callsToReconcile(db: CommonQueryMethods, at: Date, staleAfterSeconds: number): Promise<readonly CallToReconcile[]> {
+/** calls_to_reconcile(at): lapsed claims, and calls whose VAPI lookup (check_at) has come. */
+export async function callsToReconcile(db: CommonQueryMethods, at: Date): Promise<readonly CallToReconcile[]> {
   return db.any(sql.type(reconcileRow)`
-    select call_id, tenant_id, status, vapi_call_id, dial_started_at, phone, phone_number_id
-    from dialer.calls_to_reconcile(${iso(at)}::timestamptz, ${seconds(staleAfterSeconds)}::interval)`);
+    select call_id, tenant_id, status, vapi_call_id, dial_started_at, phone, phone_number_id, checks
+    from dialer.calls_to_reconcile(${iso(at)}::timestamptz)`);
 }
 
 export async function nextWakeAt(db: CommonQueryMethods, at: Date): Promise<Date | null> {

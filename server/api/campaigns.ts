@@ -200,15 +200,9 @@ export function installCampaignRoutes(router: Router, context: AppContext): void
     async ({ params }, _request, response) => {
       const caller = callerOf(response);
       await context.pool.transaction(async (connection) => {
-        const current = await findCampaign(connection, caller.tenantId, params.id, true);
-        if (!current) throw notFound('campaign');
-        if (current.status === 'active') throw conflict('pause or stop the campaign before deleting it');
-        await connection.query(sql.unsafe`update dialer.campaigns set deleted_at = now(), updated_at = now() where id = ${params.id}`);
+        // delete_campaign (sql/060_call_writes.sql): PD404 unknown, PD409 while active.
         const cancelled = await connection.oneFirst(sql.type(z3Count)`
-          with cancelled as (
-            update dialer.calls set status = 'cancelled', last_error = 'campaign deleted', updated_at = now()
-            where campaign_id = ${params.id} and status = 'scheduled' returning 1)
-          select count(*)::int as count from cancelled`);
+          select dialer.delete_campaign(${caller.tenantId}::uuid, ${params.id}::uuid, ${context.clock.now().toISOString()}::timestamptz) as count`);
         await audit(connection, { tenantId: caller.tenantId, actor: apiKeyActor(caller.apiKeyId), action: 'delete', entity: 'campaign', entityId: params.id, details: { cancelledCalls: cancelled } });
       });
       return { status: 204 };

@@ -241,15 +241,10 @@ export function installContactRoutes(router: Router, context: AppContext): void 
       const caller = callerOf(response);
       const at = context.clock.now().toISOString();
       await pool.transaction(async (tx) => {
-        const deleted = await tx.maybeOneFirst(sql.type(z3.object({ id: z3.string() }))`
-          update dialer.contacts set deleted_at = ${at}, updated_at = ${at}
-          where id = ${params.id} and tenant_id = ${caller.tenantId} and deleted_at is null
-          returning id`);
-        if (!deleted) throw notFound('contact');
-        const cancelled = await tx.query(sql.unsafe`
-          update dialer.calls set status = 'cancelled', updated_at = ${at}
-          where contact_id = ${deleted} and status = 'scheduled'`);
-        await audit(tx, { tenantId: caller.tenantId, actor: apiKeyActor(caller.apiKeyId), action: 'delete', entity: 'contact', entityId: deleted, details: { cancelledCalls: cancelled.rowCount } });
+        // delete_contact (sql/060_call_writes.sql): PD404 unknown or deleted.
+        const cancelled = await tx.oneFirst(sql.type(z3.object({ count: z3.number() }))`
+          select dialer.delete_contact(${caller.tenantId}::uuid, ${params.id}::uuid, ${at}::timestamptz) as count`);
+        await audit(tx, { tenantId: caller.tenantId, actor: apiKeyActor(caller.apiKeyId), action: 'delete', entity: 'contact', entityId: params.id, details: { cancelledCalls: cancelled } });
       });
       return { status: 204 };
     },

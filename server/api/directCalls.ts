@@ -11,7 +11,7 @@ import { sql, type CommonQueryMethods } from 'slonik';
 import { z as z3 } from '../../db/zod.js';
 import { z } from '../zod.js';
 import type { AppContext } from '../context.js';
-import { HttpError, conflict, notFound } from '../http/errors.js';
+import { HttpError, notFound } from '../http/errors.js';
 import { apiKeyActor, audit } from '../../db/queries/audit.js';
 import { normalizePhone, zonesOfNumber } from '../csv/phone.js';
 import { notifyWorker } from '../worker/wake.js';
@@ -79,21 +79,10 @@ export function installDirectCallRoutes(router: Router, context: AppContext): vo
         const contact = body.contactId
           ? await existingContact(connection, caller.tenantId, body.contactId)
           : await contactForPhone(connection, caller.tenantId, body.phone!);
-        const onDnc = await connection.exists(sql.unsafe`
-          select 1 from dialer.dnc where tenant_id = ${caller.tenantId} and phone = ${contact.phone}`);
-        if (onDnc) throw new HttpError(422, 'business_rule', 'the number is on the do-not-call list', [{ path: body.contactId ? 'contactId' : 'phone', message: contact.phone }]);
-        // The contact row is locked (above), so two requests for it cannot both pass this check.
-        const pending = await connection.maybeOneFirst(sql.type(z3.object({ id: z3.string() }))`
-          select id from dialer.calls
-          where contact_id = ${contact.id} and campaign_id is null
-            and status in ('scheduled', 'dialing', 'queued', 'ringing', 'in_progress')
-          limit 1`);
-        if (pending) throw conflict(`a direct call to ${contact.phone} is already pending or live (call ${pending})`);
+        // create_direct_call (sql/060_call_writes.sql): PD422 on do-not-call, PD409 when one is pending or live.
         const id = await connection.oneFirst(sql.type(z3.object({ id: z3.string() }))`
-          insert into dialer.calls (tenant_id, contact_id, phone, assistant_id, phone_number_id, variables, due_at)
-          values (${caller.tenantId}, ${contact.id}, ${contact.phone}, ${body.assistantId}, ${body.phoneNumberId},
-                  ${sql.jsonb(JSON.parse(JSON.stringify(body.variables ?? {})))}, ${dueAt}::timestamptz)
-          returning id`);
+          select dialer.create_direct_call(${caller.tenantId}::uuid, ${contact.id}::uuid, ${body.assistantId}::text, ${body.phoneNumberId}::text,
+                  ${sql.jsonb(JSON.parse(JSON.stringify(body.variables ?? {})))}, ${dueAt}::timestamptz) as id`);
         await audit(connection, {
           tenantId: caller.tenantId, actor: apiKeyActor(caller.apiKeyId), action: 'create', entity: 'call', entityId: id,
           details: { phone: contact.phone, contactId: contact.id, dueAt },

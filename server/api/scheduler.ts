@@ -10,6 +10,7 @@ import { z } from '../zod.js';
 import type { AppContext } from '../context.js';
 import { callerOf } from './auth.js';
 import { route } from './route.js';
+import { vapiStatusOf, vapiStatusView } from './settings.js';
 
 const statusRow = z3.object({
   now: z3.string(),
@@ -17,6 +18,8 @@ const statusRow = z3.object({
   due_now: z3.number(),
   in_flight: z3.number(),
   concurrency_limit: z3.number(),
+  vapi_blocked_at: z3.string().nullable(),
+  vapi_blocked_reason: z3.string().nullable(),
 });
 
 const campaignRow = z3.object({
@@ -53,6 +56,7 @@ const schedulerStatus = z.object({
   dueNow: z.int().describe('calls the due gate allows now, before concurrency'),
   inFlight: z.int(),
   concurrencyLimit: z.int().describe('effective: the lower of the tenant\'s limit and VAPI\'s'),
+  vapiStatus: vapiStatusView,
   campaigns: z
     .array(
       z.object({
@@ -102,7 +106,7 @@ export function installSchedulerRoutes(router: Router, context: AppContext): voi
       const { tenantId } = callerOf(response);
       const { status, campaigns, queues } = await context.pool.transaction(async (connection) => ({
         status: await connection.one(sql.type(statusRow)`
-        select now() as now, next_wake_at, due_now::int, in_flight::int, concurrency_limit::int
+        select now() as now, next_wake_at, due_now::int, in_flight::int, concurrency_limit::int, vapi_blocked_at, vapi_blocked_reason
         from dialer.scheduler_status where tenant_id = ${tenantId}`),
         campaigns: await connection.any(sql.type(campaignRow)`
         select campaign_id, name, status, next_window_open, pending::int, due_now::int, waiting_for_window::int,
@@ -122,6 +126,7 @@ export function installSchedulerRoutes(router: Router, context: AppContext): voi
           dueNow: status.due_now,
           inFlight: status.in_flight,
           concurrencyLimit: status.concurrency_limit,
+          vapiStatus: vapiStatusOf(status),
           campaigns: campaigns.map((c) => ({
             id: c.campaign_id,
             name: c.name,

@@ -11,6 +11,7 @@ import { z } from '../zod.js';
 import type { AppContext } from '../context.js';
 import { decryptSecret, encryptSecret } from '../crypto.js';
 import { apiKeyActor, audit } from '../../db/queries/audit.js';
+import { clearTenantVapi } from '../../db/queries/callEnd.js';
 import { notifyWorker } from '../worker/wake.js';
 import { callerOf } from './auth.js';
 import { clockTime, hhmm } from './schemas.js';
@@ -101,6 +102,21 @@ const settingsBody = z
   })
   .strict();
 
+export const vapiStatusView = z
+  .object({
+    ok: z.boolean().describe('false while VAPI refuses the account: no call of the tenant is placed'),
+    reason: z.string().nullable().describe("VAPI's answer (401/403 and its message) or the account-problem endedReason"),
+    since: z.string().nullable().describe('when VAPI first refused it'),
+  })
+  .describe('the account\'s standing with VAPI; cleared by a PUT of vapi.apiKey or vapi.baseUrl, or POST /v1/settings/vapi-status/clear');
+
+/** The tenant's VAPI standing from tenants.vapi_blocked_at / vapi_blocked_reason. */
+export const vapiStatusOf = (row: { vapi_blocked_at: string | null; vapi_blocked_reason: string | null }) => ({
+  ok: row.vapi_blocked_at === null,
+  reason: row.vapi_blocked_reason,
+  since: row.vapi_blocked_at,
+});
+
 const settingsView = z.object({
   vapi: z.object({
     apiKey: z.string().nullable().describe('masked: "…" and the last 4 characters; null when not set'),
@@ -122,6 +138,7 @@ const settingsView = z.object({
   maxCallsPerNumberPer24h: z.int(),
   contactHours: z.object({ start: z.string(), end: z.string() }),
   optOut: optOutSettings,
+  vapiStatus: vapiStatusView,
   updatedAt: z.string(),
 });
 
@@ -139,6 +156,8 @@ const tenantRow = z3.object({
   contact_hours_end: z3.string(),
   opt_out_structured_data_field: z3.string().nullable(),
   opt_out_tool_name: z3.string().nullable(),
+  vapi_blocked_at: z3.string().nullable(),
+  vapi_blocked_reason: z3.string().nullable(),
   updated_at: z3.string(),
   forward_url: z3.string().nullable(),
   forward_messages: z3.array(z3.string()).nullable(),
@@ -146,7 +165,7 @@ const tenantRow = z3.object({
 const tenantColumns = sql.fragment`vapi_api_key_encrypted, vapi_base_url, webhook_auth_type, webhook_secret_encrypted,
   webhook_credential_id, webhook_auth_options, forward_url, forward_messages,
   concurrency_limit, vapi_concurrency_limit, max_calls_per_number_per_24h, contact_hours_start::text,
-  contact_hours_end::text, opt_out_structured_data_field, opt_out_tool_name, updated_at`;
+  contact_hours_end::text, opt_out_structured_data_field, opt_out_tool_name, vapi_blocked_at, vapi_blocked_reason, updated_at`;
 
 const mask = (secret: string) => '…' + secret.slice(-4);
 
@@ -172,6 +191,7 @@ function toView(row: z3.infer<typeof tenantRow>, appSecret: string): z.infer<typ
     maxCallsPerNumberPer24h: row.max_calls_per_number_per_24h,
     contactHours: { start: hhmm(row.contact_hours_start), end: hhmm(row.contact_hours_end) },
     optOut: { structuredDataField: row.opt_out_structured_data_field, toolName: row.opt_out_tool_name },
+    vapiStatus: vapiStatusOf(row),
     updatedAt: row.updated_at,
   };
 }
@@ -195,7 +215,8 @@ export function installSettingsRoutes(router: Router, context: AppContext): void
       method: 'put',
       path: '/v1/settings',
       summary: 'Change settings; fields left out keep their value',
-      description: 'Changing the VAPI key clears the concurrency limit VAPI reported for the old key.',
+      description:
+        'Changing the VAPI key clears the concurrency limit VAPI reported for the old key. Setting vapi.apiKey or vapi.baseUrl clears a refused vapiStatus (dialing resumes).',
       body: settingsBody,
       responses: { 200: { description: 'the settings after the change', schema: settingsView } },
     },
@@ -210,6 +231,8 @@ export function installSettingsRoutes(router: Router, context: AppContext): void
           ? [set('vapi_api_key_encrypted', encryptSecret(appSecret, vapi.apiKey)), sql.fragment`vapi_concurrency_limit = null`]
           : []),
         ...(vapi?.baseUrl !== undefined ? [set('vapi_base_url', vapi.baseUrl)] : []),
+        // New VAPI settings may fix what VAPI refused: dialing resumes (clear_tenant_vapi's rule).
+        ...(vapi?.apiKey !== undefined || vapi?.baseUrl !== undefined ? [sql.fragment`vapi_blocked_at = null, vapi_blocked_reason = null`] : []),
         ...(auth
           ? [
               set('webhook_auth_type', auth.type),
@@ -258,6 +281,37 @@ export function installSettingsRoutes(router: Router, context: AppContext): void
         // A higher limit or wider hours may make calls due now.
         await notifyWorker(connection, 'settings');
         return updated;
+      });
+      return { body: toView(row, appSecret) };
+    },
+  );
+
+  route(
+    router,
+    {
+      method: 'post',
+      path: '/v1/settings/vapi-status/clear',
+      summary: 'Resume dialing after VAPI refused the account (audited)',
+      description: 'For an operator who fixed the account on VAPI\'s side (credits, subscription, key): clears vapiStatus so the tenant\'s calls are claimed again. A no-op when vapiStatus is ok.',
+      responses: { 200: { description: 'the settings after the change', schema: settingsView } },
+    },
+    async (_input, _request, response) => {
+      const caller = callerOf(response);
+      const row = await context.pool.transaction(async (connection) => {
+        const before = await connection.one(sql.type(tenantRow)`select ${tenantColumns} from dialer.tenants where id = ${caller.tenantId} for update`);
+        const cleared = await clearTenantVapi(connection, caller.tenantId);
+        if (cleared) {
+          await audit(connection, {
+            tenantId: caller.tenantId,
+            actor: apiKeyActor(caller.apiKeyId),
+            action: 'clear_vapi_status',
+            entity: 'settings',
+            entityId: caller.tenantId,
+            details: { reason: before.vapi_blocked_reason, since: before.vapi_blocked_at },
+          });
+          await notifyWorker(connection, 'vapi-status-cleared');
+        }
+        return connection.one(sql.type(tenantRow)`select ${tenantColumns} from dialer.tenants where id = ${caller.tenantId}`);
       });
       return { body: toView(row, appSecret) };
     },

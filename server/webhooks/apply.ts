@@ -4,8 +4,9 @@
 // from `message.call`: it is the Call as created (queued, cost 0), see server/vapi/callDetails.ts.
 import type { CommonQueryMethods } from 'slonik';
 import type { Clock } from '../clock.js';
-import { advanceCallStatus, applyCallResult } from '../../db/queries/dispatch.js';
+import { advanceCallStatus } from '../../db/queries/dispatch.js';
 import { recordCallDetails } from '../../db/queries/callResults.js';
+import { endCall as applyEnd, noteCallDetails, type EndedClass } from '../../db/queries/callEnd.js';
 import { reportDetailsOf, statusUpdateDetailsOf, type CallDetails } from '../vapi/callDetails.js';
 import type { WebhookMessage } from './message.js';
 
@@ -17,25 +18,41 @@ function endedAtOnClock(clock: Clock, details: CallDetails): Date {
   return new Date(Math.min(onClock, now.getTime()));
 }
 
-async function endCall(db: CommonQueryMethods, clock: Clock, callId: string, details: CallDetails): Promise<void> {
-  await applyCallResult(db, callId, { endedReason: details.endedReason, endedAt: endedAtOnClock(clock, details) });
+/**
+ * The end, its details, and where the details stand: an end-of-call-report brings them; an
+ * `ended` status-update does not, so a lookup is armed RECONCILE_AFTER_SECONDS later in case the
+ * report is lost (note_call_details).
+ */
+async function endCall(db: CommonQueryMethods, clock: Clock, callId: string, details: CallDetails, report: boolean, recheckAfterSeconds: number): Promise<EndedClass> {
+  const end = await applyEnd(db, callId, { endedReason: details.endedReason, endedAt: endedAtOnClock(clock, details) });
   await recordCallDetails(db, callId, details);
+  await noteCallDetails(db, callId, report ? 'received' : 'awaited', recheckAfterSeconds, clock.now());
+  return end.endedClass;
 }
 
-export async function applyWebhook(db: CommonQueryMethods, clock: Clock, callId: string, message: WebhookMessage): Promise<{ ended: boolean }> {
+export type WebhookEffect = { ended: boolean; endedClass?: EndedClass };
+
+export async function applyWebhook(
+  db: CommonQueryMethods,
+  clock: Clock,
+  callId: string,
+  message: WebhookMessage,
+  options: { recheckAfterSeconds: number } = { recheckAfterSeconds: 600 },
+): Promise<WebhookEffect> {
   switch (message.type) {
     case 'status-update': {
       if (!message.status) return { ended: false };
       if (message.status === 'ended') {
-        await endCall(db, clock, callId, statusUpdateDetailsOf(message.message));
-        return { ended: true };
+        const endedClass = await endCall(db, clock, callId, statusUpdateDetailsOf(message.message), false, options.recheckAfterSeconds);
+        return { ended: true, endedClass };
       }
       await advanceCallStatus(db, callId, message.status, clock.now());
       return { ended: false };
     }
-    case 'end-of-call-report':
-      await endCall(db, clock, callId, reportDetailsOf(message.message));
-      return { ended: true };
+    case 'end-of-call-report': {
+      const endedClass = await endCall(db, clock, callId, reportDetailsOf(message.message), true, options.recheckAfterSeconds);
+      return { ended: true, endedClass };
+    }
     default:
       return { ended: false };
   }

@@ -2,10 +2,10 @@
 // tenant from ?tenant= (the URL we give VAPI) or else from the call the message is about,
 // authenticated with that tenant's method; then stored once (call_events, deduplicated by body
 // hash) and applied inline, which is cheap: a few indexed statements, far under VAPI's 20 s.
-import express, { type Express, type Request } from 'express';
+import type { Express, Request } from 'express';
 import type { AppContext } from '../context.js';
 import { HttpError, toHttpError, unauthorized } from '../http/errors.js';
-import { decryptSecret, sha256 } from '../crypto.js';
+import { decryptSecret } from '../crypto.js';
 import { webhookTarget } from '../../db/queries/webhookTarget.js';
 import { recordDialed } from '../../db/queries/dispatch.js';
 import { markEventApplied, markEventAppliedAndNotify, storeCallEvent } from '../../db/queries/callEvents.js';
@@ -16,9 +16,9 @@ import { applyWebhook } from './apply.js';
 import { applyInCallOptOut, withInCallOptOut, type ToolCallsAnswer } from './optOut.js';
 import { redactPayload, redactText } from './redact.js';
 import { forwardInbound, type InboundForward } from './forwardInbound.js';
+import { readWebhookBody } from './body.js';
 
 export const WEBHOOK_PATH = '/webhooks/vapi';
-const BODY_LIMIT = '1mb';
 
 function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false; error: string } {
   try {
@@ -29,11 +29,10 @@ function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false; err
 }
 
 export function installWebhooks(app: Express, context: AppContext): void {
-  const raw = express.raw({ type: () => true, limit: BODY_LIMIT });
-
-  app.post(WEBHOOK_PATH, raw, async (request: Request, response) => {
+  app.post(WEBHOOK_PATH, async (request: Request, response) => {
     const receivedAt = performance.now();
-    const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    // Streamed, bounded by WEBHOOK_MAX_BYTES (413 beyond), hashed as it arrives.
+    const { raw: rawBody, sha256: bodySha256 } = await readWebhookBody(request, context.config.webhookMaxBytes);
     const parsed = parseJson(rawBody);
     const message = parsed.ok ? readWebhookMessage(parsed.value) : null;
     // A tenant that is not a UUID, or unknown, finds nothing: refused like a wrong credential.
@@ -64,7 +63,7 @@ export function installWebhooks(app: Express, context: AppContext): void {
       type: message?.type ?? null,
       status: message?.status ?? null,
       eventAt: message?.eventAt ?? null,
-      bodySha256: sha256(rawBody),
+      bodySha256,
       // Stored without secrets (server.headers, credentials, the tenant's secret): server/webhooks/redact.ts.
       payload: parsed.ok ? redactPayload(parsed.value, secret) : undefined,
       rawBody: parsed.ok ? null : redactText(rawBody.toString('utf8'), secret),
@@ -81,22 +80,26 @@ export function installWebhooks(app: Express, context: AppContext): void {
     }
 
     let answer: ToolCallsAnswer | undefined;
-    // Each step is idempotent, so no transaction: if the process dies half-way, the event
-    // stays unapplied and a redelivery (or reconciliation) finishes the job.
+    // Stored first (committed above), then applied in one transaction: one commit instead of one
+    // per step (the commits were most of the cost, see bench/REPORT.md, webhooks). If it fails,
+    // the event stays unapplied with its error, and a redelivery (or reconciliation) finishes.
     try {
-      // Found by our id only: the worker died (or timed out) before recording VAPI's id. Tie
-      // them now, so reconciliation and later webhooks find the call by VAPI's id.
-      if (message.vapiCallId && target.call_vapi_call_id === null) {
-        await recordDialed(context.pool, ownCallId, message.vapiCallId, null, context.clock.now());
-      }
-      // An in-call opt-out (optOut.ts) is applied around the result.
-      const applied = await withInCallOptOut(optOutContext, { eventId: event.id, callId: ownCallId, message }, () =>
-        applyWebhook(context.pool, context.clock, ownCallId, message));
-      const { ended } = applied.result;
-      answer = applied.answer;
+      const { ended, endedClass } = await context.pool.transaction(async (connection) => {
+        // Found by our id only: the worker died (or timed out) before recording VAPI's id. Tie
+        // them now, so reconciliation and later webhooks find the call by VAPI's id.
+        if (message.vapiCallId && target.call_vapi_call_id === null) {
+          await recordDialed(connection, ownCallId, message.vapiCallId, null, context.clock.now());
+        }
+        // An in-call opt-out (optOut.ts) is applied around the result.
+        const applied = await withInCallOptOut({ ...optOutContext, db: connection }, { eventId: event.id, callId: ownCallId, message }, () =>
+          applyWebhook(connection, context.clock, ownCallId, message, { recheckAfterSeconds: context.config.reconcileAfterSeconds }));
+        answer = applied.answer;
+        // A slot is free: the worker refills it now (the NOTIFY is delivered at commit).
+        await markEventAppliedAndNotify(connection, event.id, WAKE_CHANNEL, applied.result.ended ? 'call-ended' : null);
+        return applied.result;
+      });
       if (ended) context.log.info('call.ended', { callId: ownCallId, vapiCallId: message.vapiCallId, endedReason: message.message.endedReason ?? null, via: message.type });
-      // A slot is free: the worker refills it now.
-      await markEventAppliedAndNotify(context.pool, event.id, WAKE_CHANNEL, ended ? 'call-ended' : null);
+      if (endedClass === 'account') context.log.warn('vapi.account_problem', { tenantId, callId: ownCallId, endedReason: message.message.endedReason ?? null });
     } catch (error) {
       context.log.error('webhook.apply_failed', { eventId: event.id, callId: ownCallId, error });
       await markEventApplied(context.pool, event.id, error instanceof Error ? error.message : String(error)).catch(() => {});

@@ -7,10 +7,12 @@ import type { DatabasePool } from 'slonik';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { applyCallResult, releaseCall, type ClaimedCall } from '../../db/queries/dispatch.js';
+import { blockTenantVapi } from '../../db/queries/callEnd.js';
 import { lowerVapiConcurrencyLimit, setVapiConcurrencyLimit } from '../../db/queries/tenantVapi.js';
 import { createCallBody } from '../vapi/callBody.js';
 import type { VapiCall } from '../vapi/types.js';
-import { TenantNotConfigured, type TenantClients } from './tenantClients.js';
+import { TenantNotConfigured, vapiSettingsOf, type TenantClients } from './tenantClients.js';
+import { tenantVapiSettings } from '../../db/queries/tenantVapi.js';
 import { lookUpDialedCall } from './lookup.js';
 import type { WorkerSettings } from './settings.js';
 import type { DialSteps } from './dialSteps.js';
@@ -63,6 +65,13 @@ export async function dialCall(deps: DialDeps, claim: ClaimedCall): Promise<Dial
     tenant = await deps.tenants.get(pool, claim.tenant_id);
   } catch (error) {
     if (!(error instanceof TenantNotConfigured)) throw error;
+    if (error.accountProblem) {
+      // No key: every call of the account would fail alike. Stopped until a key is set.
+      const stopped = await blockTenantVapi(pool, claim.tenant_id, error.message, clock.now());
+      await releaseCall(pool, callId, clock.now(), error.message);
+      log.warn('vapi.account_problem', { tenantId: claim.tenant_id, callId, error: error.message, stoppedNow: stopped });
+      return 'released';
+    }
     await applyCallResult(pool, callId, { endedReason: null, endedAt: clock.now(), outcome: 'failed', error: error.message });
     log.warn('dial.tenant_not_configured', { callId, error: error.message });
     return 'failed';
@@ -110,6 +119,19 @@ export async function dialCall(deps: DialDeps, claim: ClaimedCall): Promise<Dial
       log.warn('dial.not_sent', { callId, error: result.message });
       return 'released';
     case 'rejected':
+      if (result.status === 401 || result.status === 403) {
+        // The key is wrong or revoked: every call of the account would be refused alike. Stop
+        // the tenant (until its VAPI settings change or an operator clears it) and put the call
+        // back, its attempt unused: VAPI created nothing.
+        // A key replaced since this client was built is not the one refused: just try again.
+        deps.tenants.forget(claim.tenant_id);
+        const current = await tenantVapiSettings(pool, claim.tenant_id);
+        const stillCurrent = current !== null && vapiSettingsOf(current) === tenant.vapiSettings;
+        const stopped = stillCurrent && (await blockTenantVapi(pool, claim.tenant_id, `VAPI ${result.status}: ${result.message}`, clock.now()));
+        await releaseCall(pool, callId, clock.now(), `VAPI ${result.status}: ${result.message}`);
+        log.warn('vapi.account_problem', { tenantId: claim.tenant_id, callId, status: result.status, error: result.message, stoppedNow: stopped });
+        return 'released';
+      }
       await applyCallResult(pool, callId, {
         endedReason: null,
         endedAt: clock.now(),

@@ -6,7 +6,7 @@ export type WorkerSettings = {
   concurrency: number;
   /** How long a claim is ours; past it, reconciliation resolves the call. */
   leaseSeconds: number;
-  /** A live call not heard of for this long is looked up on VAPI (RECONCILE_AFTER_SECONDS). */
+  /** An ended call whose report has not come this long after its end is read from VAPI (RECONCILE_AFTER_SECONDS); live calls: pgdialer.live_check_seconds. */
   reconcileAfterSeconds: number;
   /** Timeout of one VAPI request; a POST that exceeds it is "ambiguous". */
   requestTimeoutMs: number;

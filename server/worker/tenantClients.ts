@@ -6,15 +6,31 @@ import { decryptSecret } from '../crypto.js';
 import { createVapiClient, type VapiClient } from '../vapi/client.js';
 import type { WebhookAuth } from '../vapi/callBody.js';
 
-export type TenantVapi = { tenantId: string; client: VapiClient; webhookAuth: WebhookAuth };
+export type TenantVapi = {
+  tenantId: string;
+  client: VapiClient;
+  webhookAuth: WebhookAuth;
+  /** Which VAPI settings the client was built from (encrypted key and base URL), to tell a refusal of the current key from one of a key replaced since. */
+  vapiSettings: string;
+};
 
 export type TenantClients = {
   get(db: CommonQueryMethods, tenantId: string): Promise<TenantVapi>;
   clear(): void;
+  /** Drops the tenant's cached client: its next get reads the settings again. */
+  forget(tenantId: string): void;
 };
+
+/** The identity of a tenant's VAPI settings, as TenantVapi.vapiSettings holds it. */
+export const vapiSettingsOf = (row: { vapi_api_key_encrypted: string | null; vapi_base_url: string | null }) =>
+  `${row.vapi_base_url ?? ''} ${row.vapi_api_key_encrypted ?? ''}`;
 
 export class TenantNotConfigured extends Error {
   override name = 'TenantNotConfigured';
+  /** True when the tenant exists but cannot call VAPI (no key): the account, not the contact. */
+  constructor(message: string, readonly accountProblem = false) {
+    super(message);
+  }
 }
 
 export function createTenantClients(options: {
@@ -29,9 +45,10 @@ export function createTenantClients(options: {
   async function load(db: CommonQueryMethods, tenantId: string): Promise<TenantVapi> {
     const row = await tenantVapiSettings(db, tenantId);
     if (!row) throw new TenantNotConfigured(`tenant ${tenantId} does not exist`);
-    if (!row.vapi_api_key_encrypted) throw new TenantNotConfigured('the tenant has no VAPI API key');
+    if (!row.vapi_api_key_encrypted) throw new TenantNotConfigured('the tenant has no VAPI API key', true);
     return {
       tenantId,
+      vapiSettings: vapiSettingsOf(row),
       client: createVapiClient({
         baseUrl: row.vapi_base_url ?? options.defaultBaseUrl,
         apiKey: decryptSecret(options.appSecret, row.vapi_api_key_encrypted),
@@ -57,5 +74,6 @@ export function createTenantClients(options: {
       return value;
     },
     clear: () => cache.clear(),
+    forget: (tenantId) => void cache.delete(tenantId),
   };
 }

@@ -6,6 +6,7 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import { createTestDatabase } from '../helpers/database.js';
 import { startTestApi } from '../helpers/api.js';
+import { loadConfig } from '../../server/config.js';
 import { startVapiSimulator } from '../../server/vapiSimulator/index.js';
 import { systemClock } from '../../server/clock.js';
 import { silentLogger } from '../../server/log.js';
@@ -13,7 +14,8 @@ import { startWorker } from '../../server/worker/worker.js';
 import { addMembers, allCalls, insertCampaign, insertTenant, startCampaign, TEST_APP_SECRET, unsettledCalls, waitFor } from '../worker/fixtures.js';
 
 const CONTACTS = 40;
-const db = await createTestDatabase(t);
+// Live calls are looked up a second after their last news here (60 s by default).
+const db = await createTestDatabase(t, { settings: { 'pgdialer.live_check_seconds': '1' } });
 const sim = await startVapiSimulator({
   concurrencyLimit: 20,
   outcomes: { answered: 50, no_answer: 30, busy: 20 },
@@ -22,7 +24,11 @@ const sim = await startVapiSimulator({
   seed: 7,
 });
 t.teardown(() => sim.close());
-const api = await startTestApi(t, { pool: db.pool });
+const api = await startTestApi(t, {
+  pool: db.pool,
+  // The receiver arms the lookup of a call that ended without its report (RECONCILE_AFTER_SECONDS).
+  config: loadConfig({ APP_SECRET: TEST_APP_SECRET, RECONCILE_AFTER_SECONDS: '1' }),
+});
 const tenantId = await insertTenant(db.pool, { vapiBaseUrl: sim.url, concurrencyLimit: 20 });
 const campaignId = await insertCampaign(db.pool, tenantId, { timeZone: 'UTC', windowStart: '00:00', windowEnd: '00:00', maxAttempts: 2, maxConcurrency: 10 });
 await addMembers(db.pool, tenantId, campaignId, CONTACTS, '5');
@@ -78,4 +84,23 @@ t.test('duplicates stored once and applied once', async (t) => {
   const retries = await db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`
     select count(*)::int as n from dialer.calls where attempt > 2`);
   t.equal(retries, 0, 'no extra attempt from a twice-applied end');
+});
+
+t.test('a lost end-of-call-report loses nothing: the details are read from VAPI', async (t) => {
+  const missing = () =>
+    db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`
+      select count(*)::int as n from dialer.calls where outcome = 'answered' and (transcript is null or details_received_at is null)`);
+  await waitFor(async () => (await missing()) === 0, 20_000, 'every answered call to have its details').catch(async (e) => {
+    t.comment(JSON.stringify(await db.pool.any(sql.unsafe`select id, status, vapi_call_id, check_at, checks, details_received_at, transcript is null as nt, last_error, now() from dialer.calls where outcome = 'answered' and (transcript is null or details_received_at is null)`)));
+    throw e;
+  });
+  t.equal(await missing(), 0, 'every answered call has its transcript');
+  const reports = await db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`
+    select count(distinct call.id)::int as n from dialer.calls call
+    where call.outcome = 'answered'
+      and not exists (select 1 from dialer.call_events event where event.call_id = call.id and event.type = 'end-of-call-report')`);
+  t.comment(`${reports} answered calls lost their report and were read from VAPI`);
+  const live = await db.pool.oneFirst(sql.type(z.object({ n: z.number() }))`
+    select count(*)::int as n from dialer.calls where check_at is not null and status <> 'ended'`);
+  t.equal(live, 0, 'no live call is still armed');
 });

@@ -2,7 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Test } from 'tap';
 import type { DatabasePool } from 'slonik';
-import { createDatabase, dropDatabase, withDatabase } from '../../db/databaseUrls.js';
+import pg from 'pg';
+import { adminQuery, createDatabase, dropDatabase, withDatabase } from '../../db/databaseUrls.js';
 import { createDatabasePool } from '../../db/pool.js';
 
 export type TestDatabase = { name: string; url: string; pool: DatabasePool };
@@ -15,10 +16,17 @@ export function testServer(): { serverUrl: string; template: string } {
 }
 
 /** A fresh database for this test (migrated, empty), dropped at teardown. */
-export async function createTestDatabase(t: Test, options: { empty?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  t: Test,
+  options: { empty?: boolean; /** Database-level settings (ALTER DATABASE … SET), e.g. pgdialer.live_check_seconds. */ settings?: Record<string, string> } = {},
+): Promise<TestDatabase> {
   const { serverUrl, template } = testServer();
   const name = `${template}_${process.env.TAP_CHILD_ID ?? 0}_${randomBytes(4).toString('hex')}`;
   await createDatabase(serverUrl, name, options.empty ? undefined : template);
+  for (const [setting, value] of Object.entries(options.settings ?? {})) {
+    if (!/^[a-z_]+\.[a-z_]+$/.test(setting)) throw new Error(`not a custom setting name: ${setting}`);
+    await adminQuery(serverUrl, `alter database ${pg.escapeIdentifier(name)} set ${setting} = ${pg.escapeLiteral(value)}`);
+  }
   const url = withDatabase(serverUrl, name);
   const pool = await createDatabasePool(url);
   t.teardown(async () => {

@@ -73,12 +73,44 @@ t.test('apply_call_result', async (t) => {
   });
 
   await t.test('do-not-retry reasons', async (t) => {
-    for (const reason of ['twilio-reported-customer-misdialed', 'call.start.error-get-assistant', 'call.start.error-subscription-insufficient-credits',
-                          'assistant-not-found', 'assistant-not-valid', 'manually-canceled']) {
+    for (const reason of ['twilio-reported-customer-misdialed', 'call.start.error-vapi-number-international', 'manually-canceled',
+                          'customer-ended-call', 'call.forwarding.operator-busy', 'call.in-progress.error-transfer-failed']) {
       t.equal(await apply((await live()).callId, reason), null, reason);
     }
     t.ok(await apply((await live()).callId, 'call.start.error-subscription-concurrency-limit-reached'), 'a concurrency refusal is retried');
     t.ok(await apply((await live()).callId, 'twilio-failed-to-connect-call'), 'a failed connection is retried');
+    t.ok(await apply((await live()).callId, 'call.start.error-vapifault-database-error'), 'a VAPI-side fault is retried');
+    t.ok(await apply((await live()).callId, 'call.in-progress.error-providerfault-outbound-sip-480-temporarily-unavailable'), 'SIP 480: no answer, retried');
+    t.ok(await apply((await live()).callId, 'a-reason-vapi-invents-next-year'), 'an unknown reason: retried as failed');
+    t.equal(await apply((await live({ retry_outcomes: ['no_answer'] })).callId, 'worker-shutdown'), null, 'retry_later follows the rules for failed');
+  });
+
+  await t.test('an account problem stops the tenant and keeps the attempt', async (t) => {
+    const s = await live({ max_attempts: 2 }, { attempt: 2, vapi_call_id: 'vapi-acct-1' });
+    const next = await apply(s.callId, 'call.start.error-subscription-insufficient-credits');
+    t.ok(next, 'a replacement call');
+    t.match(await f.callRow(s.callId), { status: 'ended', outcome: 'failed', counts_as_attempt: false, vapi_call_id: 'vapi-acct-1' });
+    t.match(await f.callRow(next!), { status: 'scheduled', attempt: 2, occurrence: 'once', counts_as_attempt: true, due_at: iso(ENDED) });
+    t.match(await pool.one(sql.unsafe`select vapi_blocked_at, vapi_blocked_reason from dialer.tenants where id = ${s.tenantId}`), {
+      vapi_blocked_at: iso(ENDED),
+      vapi_blocked_reason: 'endedReason call.start.error-subscription-insufficient-credits',
+    });
+    t.same(await f.dueIds(s.tenantId, '2026-06-10T16:00:00Z'), [], 'nothing of the tenant is due while it is stopped');
+    t.equal(await pool.oneFirst(sql.unsafe`select reason from dialer.why_not('2026-06-10T16:00:00Z') where call_id = ${next!}`), 'VAPI account stopped');
+    const second = await f.call({ tenant_id: s.tenantId, campaign_id: s.campaignId, contact_id: await f.contact(s.tenantId), status: 'in_progress' });
+    t.ok(await apply(second, 'pipeline-error-openai-401-unauthorized'), 'a second account problem: also replaced');
+    t.match(await pool.one(sql.unsafe`select vapi_blocked_at, vapi_blocked_reason from dialer.tenants where id = ${s.tenantId}`), {
+      vapi_blocked_at: iso(ENDED),
+      vapi_blocked_reason: 'endedReason call.start.error-subscription-insufficient-credits',
+    }, 'the first refusal is kept');
+    t.equal(await pool.oneFirst(sql.unsafe`select dialer.clear_tenant_vapi(${s.tenantId})`), true);
+    t.equal(await pool.oneFirst(sql.unsafe`select dialer.clear_tenant_vapi(${s.tenantId})`), false, 'cleared once');
+    t.ok((await f.dueIds(s.tenantId, '2026-06-10T16:00:00Z')).includes(next!), 'due again once cleared');
+    // Direct calls are replaced too (they are otherwise never retried).
+    const tenantId = await f.tenant();
+    const direct = await f.call({ tenant_id: tenantId, contact_id: await f.contact(tenantId), status: 'queued' });
+    const replacement = await apply(direct, 'call.start.error-subscription-frozen');
+    t.match(await f.callRow(replacement!), { status: 'scheduled', attempt: 1, campaign_id: null, assistant_id: 'asst_direct', phone_number_id: 'pn_direct' });
   });
 
   await t.test('an explicit outcome wins over the reason', async (t) => {
@@ -250,14 +282,77 @@ t.test('worker steps', async (t) => {
   await t.test('calls_to_reconcile', async (t) => {
     const expired = await claimed({ lease_expires_at: '2026-06-10T14:59:00Z', dial_started_at: '2026-06-10T14:55:00Z' });
     const leased = await claimed();
-    const stale = await claimed({ status: 'queued', vapi_call_id: 'v-stale', updated_at: '2026-06-10T14:00:00Z' });
-    const fresh = await claimed({ status: 'ringing', vapi_call_id: 'v-fresh', updated_at: '2026-06-10T14:58:00Z' });
-    const ids = await pool.anyFirst(sql.unsafe`select call_id from dialer.calls_to_reconcile(${AT}, '10 minutes')`);
+    const due = await claimed({ status: 'queued', vapi_call_id: 'v-due', check_at: '2026-06-10T15:00:00Z' });
+    const later = await claimed({ status: 'ringing', vapi_call_id: 'v-later', check_at: '2026-06-10T15:00:30Z', updated_at: '2026-06-10T14:00:00Z' });
+    const unarmed = await claimed({ status: 'in_progress', vapi_call_id: 'v-unarmed', updated_at: '2026-06-10T14:58:00Z' });
+    const unarmedFresh = await claimed({ status: 'in_progress', vapi_call_id: 'v-fresh', updated_at: '2026-06-10T14:59:30Z' });
+    const details = await claimed({ status: 'ended', outcome: 'answered', vapi_call_id: 'v-details', check_at: '2026-06-10T14:00:00Z' });
+    const ids = await pool.anyFirst(sql.unsafe`select call_id from dialer.calls_to_reconcile(${AT})`);
     t.ok(ids.includes(expired.callId), 'dialing, lease expired');
-    t.ok(ids.includes(stale.callId), 'queued an hour ago');
+    t.ok(ids.includes(due.callId), 'its lookup is due');
+    t.ok(ids.includes(details.callId), 'ended, its report awaited');
+    t.ok(ids.includes(unarmed.callId), 'live, never armed, no news for a minute');
     t.notOk(ids.includes(leased.callId), 'dialing, leased');
-    t.notOk(ids.includes(fresh.callId), 'ringing two minutes ago');
-    const row = await pool.one(sql.unsafe`select * from dialer.calls_to_reconcile(${AT}, '10 minutes') where call_id = ${expired.callId}`);
-    t.match(row, { status: 'dialing', phone_number_id: 'pn_1', dial_started_at: '2026-06-10T14:55:00.000Z' });
+    t.notOk(ids.includes(later.callId), 'its lookup is 30 s away, however old its news');
+    t.notOk(ids.includes(unarmedFresh.callId), 'never armed, news 30 s ago');
+    const row = await pool.one(sql.unsafe`select * from dialer.calls_to_reconcile(${AT}) where call_id = ${expired.callId}`);
+    t.match(row, { status: 'dialing', phone_number_id: 'pn_1', dial_started_at: '2026-06-10T14:55:00.000Z', checks: 0 });
+  });
+
+  await t.test('record_dials and advance_call_status arm the next lookup a minute after the news', async (t) => {
+    const s = await claimed({ dial_started_at: AT });
+    await pool.query(sql.unsafe`select dialer.record_dialed(${s.callId}, 'v-arm', 'queued', ${AT})`);
+    t.match(await f.callRow(s.callId), { status: 'queued', check_at: '2026-06-10T15:01:00.000Z', checks: 0 });
+    await pool.query(sql.unsafe`select dialer.advance_call_status(${s.callId}, 'in-progress', '2026-06-10T15:00:40Z')`);
+    t.match(await f.callRow(s.callId), { check_at: '2026-06-10T15:01:40.000Z' });
+    t.equal(iso(await pool.oneFirst(sql.unsafe`select dialer._next_wake_at(${AT}, ${s.tenantId})`)), '2026-06-10T15:01:40.000Z', 'next_wake_at includes it');
+    await pool.query(sql.unsafe`select dialer.apply_call_result(${s.callId}, 'customer-ended-call', '2026-06-10T15:02:00Z')`);
+    t.match(await f.callRow(s.callId), { status: 'ended', check_at: null }, 'an end disarms it');
+  });
+
+  await t.test('note_lookup: the next lookup, or the end of a call no lookup settles', async (t) => {
+    const note = (id: string, result: string, detail: string | null, at: string) =>
+      pool.oneFirst(sql.unsafe`select dialer.note_lookup(${id}, ${result}, ${detail}, ${at})`);
+    const live = await claimed({ status: 'in_progress', vapi_call_id: 'v-live', checks: 2, check_at: AT });
+    t.equal(await note(live.callId, 'live', null, AT), 'waiting');
+    t.match(await f.callRow(live.callId), { check_at: '2026-06-10T15:01:00.000Z', checks: 0, status: 'in_progress' });
+
+    const gone = await claimed({ status: 'queued', vapi_call_id: 'v-gone', check_at: AT });
+    t.equal(await note(gone.callId, 'gone', 'not-found', AT), 'waiting', 'not-found once: a new call may read not-found briefly');
+    t.equal(await note(gone.callId, 'gone', 'not-found', '2026-06-10T15:01:00Z'), 'waiting');
+    t.match(await f.callRow(gone.callId), { checks: 2, check_at: '2026-06-10T15:02:00.000Z', last_error: 'not-found' });
+    t.equal(await note(gone.callId, 'gone', 'not-found', '2026-06-10T15:02:00Z'), 'ended', 'the third: ended');
+    t.match(await f.callRow(gone.callId), { status: 'ended', outcome: 'failed', ended_reason: null, check_at: null,
+      last_error: 'VAPI reports the call not-found (3 lookups)' });
+
+    const deleted = await claimed({ status: 'ringing', vapi_call_id: 'v-del' });
+    t.equal(await note(deleted.callId, 'gone', 'deletion-failed', AT), 'ended', 'deletion-failed: at once');
+
+    const lost = await claimed({ status: 'in_progress', vapi_call_id: 'v-lost', checks: 28 });
+    t.equal(await note(lost.callId, 'unresolved', 'ECONNREFUSED', AT), 'waiting');
+    t.equal(await note(lost.callId, 'unresolved', 'ECONNREFUSED', '2026-06-10T15:01:00Z'), 'ended', 'the 30th unresolved lookup');
+    t.match(await f.callRow(lost.callId), { status: 'ended', outcome: 'failed', last_error: 'no VAPI lookup resolved the call in 30 tries: ECONNREFUSED' });
+    t.equal(await note(lost.callId, 'live', null, AT), 'unchanged', 'an ended call is left alone');
+    await t.rejects(note(live.callId, 'maybe', null, AT), { code: 'PD400' });
+  });
+
+  await t.test('note_call_details: a lost report is asked for, with backoff, a bounded number of times', async (t) => {
+    const details = (id: string, state: string, at: string) =>
+      pool.oneFirst(sql.unsafe`select dialer.note_call_details(${id}, ${state}, '10 minutes', ${at})`).then(iso);
+    const s = await claimed({ status: 'ended', outcome: 'answered', vapi_call_id: 'v-rep' });
+    t.equal(await details(s.callId, 'awaited', AT), '2026-06-10T15:10:00.000Z', 'RECONCILE_AFTER after the end');
+    t.equal(await details(s.callId, 'awaited', '2026-06-10T15:01:00Z'), '2026-06-10T15:10:00.000Z', 'armed once');
+    t.equal(await details(s.callId, 'missing', '2026-06-10T15:10:00Z'), '2026-06-10T15:30:00.000Z', 'then doubling');
+    t.equal(await details(s.callId, 'missing', '2026-06-10T15:30:00Z'), '2026-06-10T16:10:00.000Z');
+    t.equal(await details(s.callId, 'missing', '2026-06-10T16:10:00Z'), '2026-06-10T17:30:00.000Z');
+    t.equal(await details(s.callId, 'missing', '2026-06-10T17:30:00Z'), '2026-06-10T20:10:00.000Z');
+    t.equal(await details(s.callId, 'missing', '2026-06-10T20:10:00Z'), null, 'the fifth missing: no more lookups');
+    const r = await claimed({ status: 'ended', outcome: 'answered', vapi_call_id: 'v-rep2' });
+    await details(r.callId, 'awaited', AT);
+    t.equal(await details(r.callId, 'received', '2026-06-10T15:02:00Z'), null, 'the report arrived');
+    t.match(await f.callRow(r.callId), { details_received_at: '2026-06-10T15:02:00.000Z', check_at: null });
+    t.equal(await details(r.callId, 'awaited', '2026-06-10T15:03:00Z'), null, 'a later status-update arms nothing');
+    const never = await claimed({ status: 'ended', outcome: 'failed' });
+    t.equal(await details(never.callId, 'awaited', AT), null, 'no VAPI id: nothing to look up');
   });
 });

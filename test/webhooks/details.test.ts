@@ -15,6 +15,8 @@ import { startVapiSimulator } from '../../server/vapiSimulator/index.js';
 import { createVapiClient } from '../../server/vapi/client.js';
 import { applyVapiCall } from '../../server/worker/reconcile.js';
 import { systemClock } from '../../server/clock.js';
+import { silentLogger } from '../../server/log.js';
+import { defaultWorkerSettings } from '../../server/worker/settings.js';
 
 const db = await createTestDatabase(t);
 const api = await startTestApi(t, { pool: db.pool });
@@ -119,7 +121,7 @@ t.test('costBreakdown comes from the Call object (GET /call/{id}), with the exac
   await sim.idle();
   const call = await client.getCall(created.call.id);
   t.ok(call?.costBreakdown, 'the Call has a costBreakdown');
-  t.equal(await applyVapiCall({ pool: db.pool, clock: systemClock }, callId, call!), 'ended');
+  t.equal(await applyVapiCall({ pool: db.pool, clock: systemClock, settings: defaultWorkerSettings, log: silentLogger }, callId, tenantId, call!), 'ended');
   const row = await details(callId);
   t.same(row.cost_breakdown, call!.costBreakdown);
   t.same(row.costs, call!.costs);

@@ -154,15 +154,43 @@ t.test('201 with concurrencyBlocked: recorded (VAPI holds it), the limit lowered
   t.equal(await vapiLimit(tenantId), 1, 'VAPI reported 0; never below 1 so dialing resumes');
 });
 
-t.test('another 4xx (invalid key): the call fails with VAPI\'s message, no retry of the POST', async (t) => {
-  const { callId, claim } = await claimOne();
+t.test('401 (a wrong or revoked key): the tenant is stopped, the call goes back unspent, nothing more is claimed', async (t) => {
+  const { callId, claim, tenantId, phone } = await claimOne();
   sim.configure({ apiKeys: ['some-other-key'] });
-  t.equal(await dialCall(deps(), claim), 'failed');
-  sim.configure({ apiKeys: undefined });
+  t.teardown(() => sim.configure({ apiKeys: undefined }));
+  t.equal(await dialCall(deps(), claim), 'released');
   const row = await callRowById(db.pool, callId);
-  t.equal(row.status, 'ended');
-  t.equal(row.outcome, 'failed');
+  t.equal(row.status, 'scheduled', 'back to scheduled');
+  t.equal(row.attempt, 1, 'the attempt is not used up');
+  t.equal(row.outcome, null);
   t.match(row.last_error, /VAPI 401/);
+  t.equal(dialsFor(callId).length, 0, 'VAPI created nothing');
+  const tenant = await db.pool.one(sql.type(z.object({ vapi_blocked_at: z.string().nullable(), vapi_blocked_reason: z.string().nullable() }))`
+    select vapi_blocked_at, vapi_blocked_reason from dialer.tenants where id = ${tenantId}::uuid`);
+  t.equal(new Date(tenant.vapi_blocked_at!).toISOString(), clock.now().toISOString());
+  t.match(tenant.vapi_blocked_reason, /^VAPI 401: /);
+  const again = await claimCalls(db.pool, clock.now(), 10, 300);
+  t.notOk(again.some((c) => c.tenant_id === tenantId), 'no call of the stopped tenant is claimed');
+  await db.pool.query(sql.unsafe`select dialer.clear_tenant_vapi(${tenantId}::uuid)`);
+  const cleared = await claimCalls(db.pool, clock.now(), 10, 300);
+  t.ok(cleared.some((c) => c.call_id === callId && c.phone === phone), 'claimed again once cleared');
+});
+
+t.test('401 from a key replaced meanwhile: the call goes back, the tenant is not stopped', async (t) => {
+  const { callId, claim, tenantId } = await claimOne();
+  sim.configure({ apiKeys: ['some-other-key'] });
+  t.teardown(() => sim.configure({ apiKeys: undefined }));
+  const d = deps();
+  const original = d.tenants.get.bind(d.tenants);
+  // The client in hand was built from the old key; the tenant has a new one by the time VAPI answers.
+  d.tenants.get = async (pool, id) => {
+    const tenant = await original(pool, id);
+    await db.pool.query(sql.unsafe`update dialer.tenants set vapi_api_key_encrypted = vapi_api_key_encrypted || '' , vapi_base_url = ${sim.url + '/'} where id = ${tenantId}::uuid`);
+    return tenant;
+  };
+  t.equal(await dialCall(d, claim), 'released');
+  t.equal((await callRowById(db.pool, callId)).status, 'scheduled');
+  t.equal(await db.pool.oneFirst(sql.unsafe`select vapi_blocked_at from dialer.tenants where id = ${tenantId}::uuid`), null);
 });
 
 t.test('connection refused: released (nothing was sent)', async (t) => {
@@ -252,4 +280,15 @@ t.test('VAPI unreachable during the lookup: left for reconciliation, never redia
   t.equal(row.status, 'dialing');
   t.ok(row.dial_started_at, 'marked as maybe dialed');
   t.equal(posts, 1);
+});
+
+t.test('a tenant without a VAPI key: stopped, the call goes back unspent', async (t) => {
+  const tenantId = await insertTenant(db.pool, { vapiBaseUrl: sim.url, vapiKey: null });
+  const phone = `+1555100${String(++phoneSeq).padStart(4, '0')}`;
+  const contactId = await insertContact(db.pool, tenantId, phone, 'No Key');
+  const callId = await insertDirectCall(db.pool, tenantId, contactId, phone, clock.now());
+  const claim = (await claimCalls(db.pool, clock.now(), 10, 300)).find((c) => c.call_id === callId)!;
+  t.equal(await dialCall(deps(), claim), 'released');
+  t.match(await callRowById(db.pool, callId), { status: 'scheduled', attempt: 1, outcome: null });
+  t.equal(await db.pool.oneFirst(sql.unsafe`select vapi_blocked_reason from dialer.tenants where id = ${tenantId}::uuid`), 'the tenant has no VAPI API key');
 });
