@@ -75,7 +75,7 @@ create table dialer.calls (
   started_at timestamp with time zone,
   ended_at timestamp with time zone,
   duration_seconds numeric generated always as (EXTRACT(epoch FROM (ended_at - started_at))) stored,
-  cost numeric(12,4),
+  cost numeric,
   cost_breakdown jsonb,
   transcript text,
   recording_url text,
@@ -84,6 +84,7 @@ create table dialer.calls (
   last_error text,
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
+  costs jsonb,
   counts_as_attempt boolean default true not null,
   check_at timestamp with time zone,
   checks integer default 0 not null,
@@ -93,6 +94,7 @@ create table dialer.calls (
   constraint calls_checks_non_negative CHECK (checks >= 0),
   constraint calls_contact_fk FOREIGN KEY (contact_id) REFERENCES dialer.contacts(id) ON DELETE CASCADE,
   constraint calls_cost_non_negative CHECK (cost >= 0::numeric),
+  constraint calls_costs_array CHECK (jsonb_typeof(costs) = 'array'::text),
   constraint calls_direct_has_target CHECK (campaign_id IS NOT NULL OR assistant_id IS NOT NULL AND phone_number_id IS NOT NULL),
   constraint calls_dispatch_failures_non_negative CHECK (dispatch_failures >= 0),
   constraint calls_outcome_iff_ended CHECK ((status = 'ended'::text) = (outcome IS NOT NULL)),
@@ -107,6 +109,9 @@ comment on table dialer.calls is 'One row per attempt. Status only moves forward
 comment on column dialer.calls.occurrence is '''once'' for once campaigns and direct calls; the local date (YYYY-MM-DD) for daily, the ISO week (YYYY-Www) for weekly.';
 comment on column dialer.calls.lease_expires_at is 'A claimed call (dialing) whose lease has expired belongs to nobody and is resolved by reconciliation.';
 comment on column dialer.calls.dial_started_at is 'Set just before the VAPI request is sent: a call with this set and no vapi_call_id may have been dialed and must be looked up on VAPI before any retry.';
+comment on column dialer.calls.cost is 'USD, exactly as VAPI reported it (report or Call object).';
+comment on column dialer.calls.cost_breakdown is 'The Call object''s costBreakdown (GET /call/{id}); end-of-call-reports do not carry it.';
+comment on column dialer.calls.costs is 'The end-of-call-report''s costs[] as sent (or the Call''s costs).';
 comment on column dialer.calls.counts_as_attempt is 'False for a call VAPI ended for an account problem (the contact was never reached): kept as history, its replacement reuses the attempt number.';
 comment on column dialer.calls.check_at is 'When reconciliation next looks the call up on VAPI (live: 60 s after its last news; ended without its report: RECONCILE_AFTER_SECONDS after the end, then with backoff); null = no lookup due.';
 comment on column dialer.calls.checks is 'Lookups in a row that did not settle the call (live: VAPI did not know it or did not answer; ended: the details were still missing).';
@@ -152,9 +157,11 @@ create table dialer.campaigns (
   started_at timestamp with time zone,
   finished_at timestamp with time zone,
   deleted_at timestamp with time zone,
+  forward_url text,
   constraint campaigns_assistant_id_present CHECK (length(assistant_id) >= 1 AND length(assistant_id) <= 100),
   constraint campaigns_dates_ordered CHECK (ends_on >= starts_on),
   constraint campaigns_days_valid CHECK (days <@ '{1,2,3,4,5,6,7}'::integer[] AND cardinality(days) >= 1 AND cardinality(days) <= 7),
+  constraint campaigns_forward_url_http CHECK (forward_url ~ '^https?://'::text AND length(forward_url) <= 2000),
   constraint campaigns_frequency_valid CHECK (frequency = ANY (ARRAY['once'::text, 'daily'::text, 'weekly'::text])),
   constraint campaigns_max_attempts_range CHECK (max_attempts >= 1 AND max_attempts <= 20),
   constraint campaigns_max_concurrency_range CHECK (max_concurrency >= 1 AND max_concurrency <= 10000),
@@ -173,6 +180,7 @@ comment on table dialer.campaigns is 'A calling campaign. window_end < window_st
 comment on column dialer.campaigns.days is 'ISO weekdays on which a window opens: 1 = Monday … 7 = Sunday.';
 comment on column dialer.campaigns.retry_delays is 'Per-outcome retry delay in minutes, e.g. {"busy": 10}; outcomes not listed use retry_delay_minutes.';
 comment on column dialer.campaigns.retry_outcomes is 'Outcomes that earn another attempt (until max_attempts).';
+comment on column dialer.campaigns.forward_url is 'Overrides the tenant''s forward_url for this campaign''s calls; null = the tenant''s.';
 
 create table dialer.contacts (
   id uuid default dialer._new_contact_id() not null,
@@ -204,12 +212,50 @@ create table dialer.dnc (
   phone text not null,
   reason text,
   created_at timestamp with time zone default now() not null,
+  source text default 'admin'::text not null,
+  source_call_id uuid,
   constraint dnc_phone_e164 CHECK (phone ~ '^\+[1-9][0-9]{6,14}$'::text),
   constraint dnc_pkey PRIMARY KEY (tenant_id, phone),
   constraint dnc_reason_length CHECK (length(reason) <= 500),
+  constraint dnc_source_call_fk FOREIGN KEY (source_call_id) REFERENCES dialer.calls(id) ON DELETE SET NULL,
+  constraint dnc_source_call_in_call CHECK (source_call_id IS NULL OR source = 'in-call'::text),
+  constraint dnc_source_valid CHECK (source = ANY (ARRAY['api'::text, 'import'::text, 'in-call'::text, 'admin'::text])),
   constraint dnc_tenant_fk FOREIGN KEY (tenant_id) REFERENCES dialer.tenants(id) ON DELETE CASCADE
 );
 comment on table dialer.dnc is 'Per-tenant do-not-call numbers: never dialed, whatever the campaign.';
+comment on column dialer.dnc.created_at is 'When the number was first listed; a later listing keeps it.';
+comment on column dialer.dnc.source is 'Where the entry came from: api (POST /v1/dnc), import (POST /v1/dnc/import), in-call (an opt-out heard during a call), admin (inserted by hand; the default).';
+comment on column dialer.dnc.source_call_id is 'For an in-call opt-out: the call during which the person opted out.';
+
+create table dialer.forwards (
+  id bigint generated always as identity not null,
+  tenant_id uuid not null,
+  call_id uuid,
+  event_id bigint not null,
+  mode text not null,
+  type text,
+  url text not null,
+  state text default 'pending'::text not null,
+  attempts integer default 0 not null,
+  next_attempt_at timestamp with time zone,
+  lease_expires_at timestamp with time zone,
+  last_attempt_at timestamp with time zone,
+  last_status integer,
+  last_error text,
+  last_duration_ms integer,
+  delivered_at timestamp with time zone,
+  created_at timestamp with time zone not null,
+  constraint forwards_attempts_range CHECK (attempts >= 0),
+  constraint forwards_call_fk FOREIGN KEY (call_id) REFERENCES dialer.calls(id) ON DELETE SET NULL,
+  constraint forwards_error_length CHECK (length(last_error) <= 2000),
+  constraint forwards_event_fk FOREIGN KEY (event_id) REFERENCES dialer.call_events(id) ON DELETE CASCADE,
+  constraint forwards_mode_valid CHECK (mode = ANY (ARRAY['sync'::text, 'async'::text])),
+  constraint forwards_pending_has_next CHECK (state <> 'pending'::text OR next_attempt_at IS NOT NULL),
+  constraint forwards_pkey PRIMARY KEY (id),
+  constraint forwards_state_valid CHECK (state = ANY (ARRAY['pending'::text, 'delivered'::text, 'failed'::text])),
+  constraint forwards_tenant_fk FOREIGN KEY (tenant_id) REFERENCES dialer.tenants(id) ON DELETE CASCADE
+);
+comment on table dialer.forwards is 'Every VAPI message relayed to a tenant''s forward URL: sync (answered while VAPI waited) or async (queued, retried with backoff). Read it through dialer.forward_deliveries.';
 
 create table dialer.imports (
   id uuid default gen_random_uuid() not null,
@@ -249,22 +295,40 @@ create table dialer.tenants (
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
   claim_cursor uuid,
+  webhook_credential_id text,
+  webhook_auth_options jsonb default '{}'::jsonb not null,
   vapi_blocked_at timestamp with time zone,
   vapi_blocked_reason text,
+  forward_url text,
+  forward_messages text[],
+  opt_out_structured_data_field text default 'optOut'::text,
+  opt_out_tool_name text,
   constraint tenants_concurrency_limit_range CHECK (concurrency_limit >= 1 AND concurrency_limit <= 10000),
+  constraint tenants_forward_messages_size CHECK (cardinality(forward_messages) <= 64),
+  constraint tenants_forward_url_http CHECK (forward_url ~ '^https?://'::text AND length(forward_url) <= 2000),
   constraint tenants_max_calls_per_number_range CHECK (max_calls_per_number_per_24h >= 1 AND max_calls_per_number_per_24h <= 100),
   constraint tenants_name_length CHECK (length(name) >= 1 AND length(name) <= 200),
+  constraint tenants_opt_out_field_length CHECK (length(opt_out_structured_data_field) >= 1 AND length(opt_out_structured_data_field) <= 200),
+  constraint tenants_opt_out_tool_name_valid CHECK (opt_out_tool_name ~ '^[A-Za-z0-9_-]{1,64}$'::text),
   constraint tenants_pkey PRIMARY KEY (id),
   constraint tenants_vapi_base_url_http CHECK (vapi_base_url ~ '^https?://'::text),
   constraint tenants_vapi_blocked_reason_iff_at CHECK ((vapi_blocked_at IS NULL) = (vapi_blocked_reason IS NULL)),
   constraint tenants_vapi_concurrency_limit_range CHECK (vapi_concurrency_limit >= 0 AND vapi_concurrency_limit <= 10000),
-  constraint tenants_webhook_auth_type_valid CHECK (webhook_auth_type = ANY (ARRAY['secret'::text, 'bearer'::text, 'hmac'::text]))
+  constraint tenants_webhook_auth_options_valid CHECK (jsonb_typeof(webhook_auth_options) = 'object'::text AND (COALESCE(webhook_auth_options ->> 'algorithm'::text, 'sha256'::text) = ANY (ARRAY['sha256'::text, 'sha512'::text, 'sha1'::text])) AND (COALESCE(webhook_auth_options ->> 'signatureEncoding'::text, 'hex'::text) = ANY (ARRAY['hex'::text, 'base64'::text]))),
+  constraint tenants_webhook_auth_type_valid CHECK (webhook_auth_type = ANY (ARRAY['secret'::text, 'bearer'::text, 'hmac'::text])),
+  constraint tenants_webhook_credential_id_length CHECK (length(webhook_credential_id) >= 1 AND length(webhook_credential_id) <= 200)
 );
 comment on table dialer.tenants is 'An account: its VAPI key (encrypted with APP_SECRET), webhook credential, concurrency limit and compliance settings.';
 comment on column dialer.tenants.vapi_concurrency_limit is 'The concurrency limit VAPI last reported (subscriptionLimits.concurrencyLimit); the effective limit is the lower of this and concurrency_limit.';
 comment on column dialer.tenants.claim_cursor is 'The source claim_calls served last for this tenant: a campaign id, or the nil uuid for direct calls; null before the first claim. The next claim starts after it (round-robin).';
+comment on column dialer.tenants.webhook_credential_id is 'The id of the webhook credential the tenant created in VAPI; sent as assistantOverrides.server.credentialId on every call (then no server.headers). Required for hmac.';
+comment on column dialer.tenants.webhook_auth_options is 'The credential''s options under VAPI''s names: hmac {algorithm, signatureEncoding, signatureHeader, timestampHeader, signaturePrefix, includeTimestamp, payloadFormat, secretIsBase64}, bearer {headerName, bearerPrefixEnabled}; a missing key means VAPI''s default.';
 comment on column dialer.tenants.vapi_blocked_at is 'Since when VAPI refuses this tenant''s account (401/403, or an account-problem endedReason); null = VAPI ok. No call of the tenant is claimed while set.';
 comment on column dialer.tenants.vapi_blocked_reason is 'Why VAPI refuses the account (VAPI''s message, or the endedReason).';
+comment on column dialer.tenants.forward_url is 'Where VAPI messages are relayed (the tenant''s own assistant server); null = no relay. A campaign''s forward_url overrides it.';
+comment on column dialer.tenants.forward_messages is 'The message types relayed asynchronously (and asked of VAPI) besides the request types; null = VAPI''s default serverMessages minus the per-turn types (server/vapi/serverMessages.ts).';
+comment on column dialer.tenants.opt_out_structured_data_field is 'The field of an end-of-call-report''s analysis.structuredData that, when true, puts the number on do-not-call (dots separate nested keys); null = structured data is not read.';
+comment on column dialer.tenants.opt_out_tool_name is 'The assistant tool whose call (a tool-calls message) puts the number on do-not-call; null = none.';
 
 create table dialer.vapi_ended_reasons (
   reason text not null,
@@ -291,6 +355,12 @@ CREATE UNIQUE INDEX calls_vapi_call_id_unique ON dialer.calls USING btree (vapi_
 CREATE INDEX campaign_contacts_contact_idx ON dialer.campaign_contacts USING btree (contact_id);
 CREATE INDEX campaigns_rotation_idx ON dialer.campaigns USING btree (tenant_id, id) WHERE ((status = 'active'::text) AND (deleted_at IS NULL));
 CREATE INDEX campaigns_tenant_status_idx ON dialer.campaigns USING btree (tenant_id, status) WHERE (deleted_at IS NULL);
+CREATE INDEX dnc_source_call_idx ON dialer.dnc USING btree (source_call_id) WHERE (source_call_id IS NOT NULL);
+CREATE INDEX dnc_tenant_created_idx ON dialer.dnc USING btree (tenant_id, created_at DESC, phone DESC);
+CREATE UNIQUE INDEX forwards_async_event_idx ON dialer.forwards USING btree (event_id) WHERE (mode = 'async'::text);
+CREATE INDEX forwards_call_idx ON dialer.forwards USING btree (call_id, id);
+CREATE INDEX forwards_pending_idx ON dialer.forwards USING btree (next_attempt_at) WHERE (state = 'pending'::text);
+CREATE INDEX forwards_tenant_idx ON dialer.forwards USING btree (tenant_id, id);
 CREATE INDEX imports_campaign_idx ON dialer.imports USING btree (campaign_id);
 
 create view dialer.call_history as
@@ -330,7 +400,7 @@ create view dialer.campaign_progress as
         ), due AS (
          SELECT due_calls.campaign_id,
             count(*) AS calls
-           FROM dialer.due_calls(now()) due_calls(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at, counts_as_attempt, check_at, checks, details_received_at)
+           FROM dialer.due_calls(now()) due_calls(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at, costs, counts_as_attempt, check_at, checks, details_received_at)
           WHERE due_calls.campaign_id IS NOT NULL
           GROUP BY due_calls.campaign_id
         )
@@ -389,6 +459,29 @@ create view dialer.ended_reasons as
    FROM dialer.vapi_ended_reasons known;
 comment on view dialer.ended_reasons is 'Every endedReason VAPI documents (table vapi_ended_reasons) with its class and outcome; explicit is false when only the default (retry_later) covers it.';
 
+create view dialer.forward_deliveries as
+ SELECT id,
+    tenant_id,
+    call_id,
+    event_id,
+    mode,
+    type,
+    url,
+        CASE
+            WHEN state = 'pending'::text AND lease_expires_at > now() THEN 'delivering'::text
+            ELSE state
+        END AS state,
+    attempts,
+    created_at,
+    last_attempt_at,
+    last_status,
+    last_error,
+    last_duration_ms,
+    next_attempt_at,
+    delivered_at
+   FROM dialer.forwards forward;
+comment on view dialer.forward_deliveries is 'Every message relayed to a tenant''s forward URL: mode sync (request-response, answered while VAPI waited) or async (queued); state pending (waiting for next_attempt_at), delivering (leased by a worker now), delivered, or failed (sync: VAPI got pgdialer''s error answer; async: given up); attempts, the last HTTP status and error.';
+
 create view dialer.queue_health as
  SELECT queue,
     ready,
@@ -410,7 +503,7 @@ create view dialer.scheduler_status as
     name,
     dialer._next_wake_at(now(), id) AS next_wake_at,
     ( SELECT count(*) AS count
-           FROM dialer.due_calls(now()) due(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at, counts_as_attempt, check_at, checks, details_received_at)
+           FROM dialer.due_calls(now()) due(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at, costs, counts_as_attempt, check_at, checks, details_received_at)
           WHERE due.tenant_id = tenant.id) AS due_now,
     ( SELECT count(*) AS count
            FROM dialer.calls live
@@ -504,6 +597,34 @@ AS $function$
      and dialer._campaign_day_allowed(campaign, dialer._campaign_day(campaign, at))
 $function$;
 comment on function dialer._campaign_open(campaign dialer.campaigns, at timestamp with time zone) is 'Internal: the campaign may dial at `at`: active, not deleted, window open, window day within its dates and not a blackout date.';
+
+CREATE OR REPLACE FUNCTION dialer._cancel_pending_calls_to(p_tenant_id uuid, p_phones text[], p_reason text, at timestamp with time zone)
+ RETURNS integer
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_cancelled integer;
+  v_campaigns uuid[];
+begin
+  with cancelled as (
+    update dialer.calls call
+    set status = 'cancelled', last_error = p_reason, lease_expires_at = null, updated_at = at
+    from dialer.contacts contact
+    where contact.tenant_id = p_tenant_id and contact.phone = any (p_phones)
+      and call.contact_id = contact.id and call.tenant_id = p_tenant_id and call.phone = contact.phone
+      and (call.status = 'scheduled' or (call.status = 'dialing' and call.dial_started_at is null))
+    returning call.campaign_id
+  )
+  select count(*)::integer, array_agg(distinct campaign_id) filter (where campaign_id is not null)
+  into v_cancelled, v_campaigns
+  from cancelled;
+  perform dialer._complete_once_campaign(campaign.id, at)
+  from dialer.campaigns campaign
+  where campaign.id = any (v_campaigns) and campaign.frequency = 'once';
+  return v_cancelled;
+end
+$function$;
+comment on function dialer._cancel_pending_calls_to(p_tenant_id uuid, p_phones text[], p_reason text, at timestamp with time zone) is 'Internal: cancels the tenant''s scheduled calls, and claimed calls not yet being dialed, to the numbers (last_error = p_reason); completes once campaigns left with nothing pending or live. Returns the calls cancelled.';
 
 CREATE OR REPLACE FUNCTION dialer._cap_frees_at(tenant_id uuid, phone text, max_per_24h integer, at timestamp with time zone)
  RETURNS timestamp with time zone
@@ -842,6 +963,9 @@ AS $function$
     cross join lateral dialer._occurrence_bounds(campaign, dialer._campaign_day(campaign, at)) bounds
     where campaign.status = 'active' and campaign.deleted_at is null and campaign.frequency in ('daily', 'weekly')
       and (p_tenant_id is null or campaign.tenant_id = p_tenant_id)
+    union all
+    -- a forward delivery's next attempt (sql/041_forwards.sql); the worker's, not a tenant's
+    select dialer.next_forward_at(at) where p_tenant_id is null
   )
   select min(due_at) from wakes where due_at > at
 $function$;
@@ -983,6 +1107,22 @@ CREATE OR REPLACE FUNCTION dialer._tenant_limit(tenant dialer.tenants)
 AS $function$ select least(tenant.concurrency_limit, coalesce(tenant.vapi_concurrency_limit, tenant.concurrency_limit)) $function$;
 comment on function dialer._tenant_limit(tenant dialer.tenants) is 'Internal: least(concurrency_limit, coalesce(vapi_concurrency_limit, concurrency_limit)).';
 
+CREATE OR REPLACE FUNCTION dialer._tool_calls_of(p_message jsonb)
+ RETURNS TABLE(tool_call_id text, name text)
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  select item ->> 'id', coalesce(item -> 'function' ->> 'name', item ->> 'name')
+  from jsonb_array_elements(case when jsonb_typeof(p_message -> 'toolCallList') = 'array' then p_message -> 'toolCallList' end) item
+  where p_message ->> 'type' = 'tool-calls'
+  union all
+  select coalesce(item -> 'toolCall' ->> 'id', item ->> 'id'),
+         coalesce(item -> 'toolCall' -> 'function' ->> 'name', item -> 'function' ->> 'name', item ->> 'name')
+  from jsonb_array_elements(case when jsonb_typeof(p_message -> 'toolWithToolCallList') = 'array' then p_message -> 'toolWithToolCallList' end) item
+  where p_message ->> 'type' = 'tool-calls'
+$function$;
+comment on function dialer._tool_calls_of(p_message jsonb) is 'Internal: (tool_call_id, name) of every entry of a tool-calls message''s toolCallList[] and toolWithToolCallList[], in each shape VAPI documents; the id is null where the entry has none.';
+
 CREATE OR REPLACE FUNCTION dialer._tz_transitions(tz text, from_at timestamp with time zone, to_at timestamp with time zone)
  RETURNS SETOF timestamp with time zone
  LANGUAGE plpgsql
@@ -1059,21 +1199,11 @@ comment on function dialer._window_opening(tz text, window_start time without ti
 
 CREATE OR REPLACE FUNCTION dialer.add_dnc(p_tenant_id uuid, p_phone text, p_reason text, at timestamp with time zone, OUT phone text, OUT reason text, OUT created_at timestamp with time zone, OUT added boolean, OUT cancelled_calls integer)
  RETURNS record
- LANGUAGE plpgsql
+ LANGUAGE sql
 AS $function$
-#variable_conflict use_column
-begin
-  insert into dialer.dnc as existing (tenant_id, phone, reason, created_at)
-  values (p_tenant_id, p_phone, p_reason, at)
-  on conflict on constraint dnc_pkey do update set reason = coalesce(excluded.reason, existing.reason)
-  returning existing.phone, existing.reason, existing.created_at, (existing.xmax = 0)
-  into phone, reason, created_at, added;
-  update dialer.calls set status = 'cancelled', last_error = 'number added to do-not-call', updated_at = at
-  where calls.tenant_id = p_tenant_id and calls.phone = p_phone and calls.status = 'scheduled';
-  get diagnostics cancelled_calls = row_count;
-end
+  select phone, reason, created_at, added, cancelled_calls from dialer.opt_out(p_tenant_id, p_phone, 'api', null, at, p_reason)
 $function$;
-comment on function dialer.add_dnc(p_tenant_id uuid, p_phone text, p_reason text, at timestamp with time zone, OUT phone text, OUT reason text, OUT created_at timestamp with time zone, OUT added boolean, OUT cancelled_calls integer) is 'Adds an E.164 number to the tenant''s do-not-call list (a second add keeps the first created_at and replaces the reason when one is given) and cancels the tenant''s scheduled calls to it. Returns the entry, added (false when it was already listed) and cancelled_calls.';
+comment on function dialer.add_dnc(p_tenant_id uuid, p_phone text, p_reason text, at timestamp with time zone, OUT phone text, OUT reason text, OUT created_at timestamp with time zone, OUT added boolean, OUT cancelled_calls integer) is 'dialer.opt_out with source api: adds an E.164 number to the tenant''s do-not-call list (a second add keeps the first created_at and replaces the reason when one is given) and cancels the tenant''s pending calls to it. Returns the entry, added (false when it was already listed) and cancelled_calls.';
 
 CREATE OR REPLACE FUNCTION dialer.advance_call_status(p_call_id uuid, p_vapi_status text, at timestamp with time zone)
  RETURNS boolean
@@ -1166,6 +1296,43 @@ begin
 end
 $function$;
 comment on function dialer.apply_call_result(p_call_id uuid, p_ended_reason text, p_ended_at timestamp with time zone, p_outcome text, p_error text) is 'Ends a live call (dialing, queued, ringing, in_progress): status ended, outcome class_outcome(ended_reason_class(p_ended_reason)); an explicit p_outcome that contradicts it replaces the class (failed: retry_later), ended_reason, ended_at, lease cleared, last_error = p_error if given. Then by the reason''s class: no_answer/busy/voicemail/retry_later with the outcome in retry_outcomes, below max_attempts, campaign active or paused: attempt + 1 of the same occurrence due at p_ended_at + retry_delays->>outcome minutes (else retry_delay_minutes); account: the tenant is stopped (block_tenant_vapi), the call does not count as an attempt (counts_as_attempt false) and a call with the same attempt number is scheduled at p_ended_at (direct calls too); answered, final: nothing. Returns the new call''s id or null. A once campaign with nothing scheduled or live left becomes completed. A call not live is left alone: returns null. Direct calls are otherwise never retried.';
+
+CREATE OR REPLACE FUNCTION dialer.apply_in_call_opt_out(p_call_id uuid, p_message jsonb, at timestamp with time zone, OUT reason text, OUT phone text, OUT added boolean, OUT cancelled_calls integer, OUT tool_calls jsonb)
+ RETURNS record
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_tenant_id uuid;
+  v_phone text;
+  v_field text;
+  v_tool text;
+begin
+  select call.tenant_id, call.phone, tenant.opt_out_structured_data_field, tenant.opt_out_tool_name
+  into v_tenant_id, v_phone, v_field, v_tool
+  from dialer.calls call join dialer.tenants tenant on tenant.id = call.tenant_id
+  where call.id = p_call_id;
+  tool_calls := '[]';
+  if not found then
+    return;
+  end if;
+  reason := dialer.opt_out_requested(p_message, v_field, v_tool);
+  if reason is null then
+    return;
+  end if;
+  select opted.phone, opted.added, opted.cancelled_calls into phone, added, cancelled_calls
+  from dialer.opt_out(v_tenant_id, v_phone, 'in-call', p_call_id, at, format('opted out during the call: %s', reason)) opted;
+  -- The audit log holds every change to the list; this one's actor is the call's webhook.
+  if added or cancelled_calls > 0 then
+    insert into dialer.audit_log (tenant_id, actor, action, entity, entity_id, details, at)
+    values (v_tenant_id, 'webhook', 'add', 'dnc', phone,
+            jsonb_build_object('source', 'in-call', 'callId', p_call_id, 'reason', reason, 'added', added, 'cancelledCalls', cancelled_calls), at);
+  end if;
+  select coalesce(jsonb_agg(jsonb_build_object('toolCallId', tool.tool_call_id, 'name', tool.name)), '[]')
+  into tool_calls
+  from dialer.opt_out_tool_calls(p_message, v_tool) tool;
+end
+$function$;
+comment on function dialer.apply_in_call_opt_out(p_call_id uuid, p_message jsonb, at timestamp with time zone, OUT reason text, OUT phone text, OUT added boolean, OUT cancelled_calls integer, OUT tool_calls jsonb) is 'Applies a VAPI webhook message about a call: when dialer.opt_out_requested says it is an opt-out (with the tenant''s opt_out_structured_data_field and opt_out_tool_name), lists the call''s number with dialer.opt_out (source in-call, source_call_id = the call) and cancels its pending calls, audited (actor webhook) when that changed anything. Returns the reason (null: not an opt-out, nothing done), the number, added, cancelled_calls, and tool_calls = [{toolCallId, name}] of the opt-out tool to answer.';
 
 CREATE OR REPLACE FUNCTION dialer.begin_dial(p_call_id uuid, at timestamp with time zone)
  RETURNS boolean
@@ -1457,6 +1624,27 @@ end
 $function$;
 comment on function dialer.claim_calls(at timestamp with time zone, max integer, lease interval) is 'Atomically takes up to max calls that due_calls(at) allows, within each campaign''s max_concurrency and each tenant''s effective limit least(concurrency_limit, coalesce(vapi_concurrency_limit, concurrency_limit)) (live = dialing, queued, ringing, in_progress), at most one per number, round-robin across tenants, and within a tenant across its sources (campaigns and direct calls) in a rotation that starts after tenants.claim_cursor and moves it on: sets status dialing, claimed_at = at, lease_expires_at = at + lease. Returns what the worker needs to dial; variables = campaign.variables || contact.attributes || campaign_contacts.variables || calls.variables (later wins). Concurrent callers never get the same call (per-tenant advisory lock + FOR UPDATE SKIP LOCKED); a tenant being claimed by another transaction is skipped. Returns fewer than max only when nothing else is claimable for the tenants it locked.';
 
+CREATE OR REPLACE FUNCTION dialer.claim_forwards(at timestamp with time zone, max integer, lease interval)
+ RETURNS TABLE(id bigint, tenant_id uuid, call_id uuid, event_id bigint, type text, url text, attempts integer)
+ LANGUAGE sql
+AS $function$
+  with due as (
+    select forward.id
+      from dialer.forwards forward
+     where forward.state = 'pending' and forward.next_attempt_at <= at
+       and (forward.lease_expires_at is null or forward.lease_expires_at <= at)
+     order by forward.next_attempt_at
+     limit max
+       for update skip locked
+  )
+  update dialer.forwards forward
+     set attempts = forward.attempts + 1, lease_expires_at = at + lease, last_attempt_at = at
+    from due
+   where forward.id = due.id
+  returning forward.id, forward.tenant_id, forward.call_id, forward.event_id, forward.type, forward.url, forward.attempts
+$function$;
+comment on function dialer.claim_forwards(at timestamp with time zone, max integer, lease interval) is 'Claims up to `max` pending deliveries due at `at` (next_attempt_at <= at, no live lease), oldest first: counts the attempt and leases each until at + lease. SKIP LOCKED: concurrent workers take different rows.';
+
 CREATE OR REPLACE FUNCTION dialer.class_outcome(class text)
  RETURNS text
  LANGUAGE sql
@@ -1626,6 +1814,35 @@ end
 $function$;
 comment on function dialer.finish_import(p_import_id uuid, p_rows integer, p_imported integer, p_duplicates integer, p_dnc integer, p_rejected integer, p_errors jsonb, p_at timestamp with time zone) is 'Stores the report of a running import (status completed) and, when its campaign is active or paused, schedules the new members with schedule_new_members. Returns the number of calls created (the caller wakes the worker when > 0).';
 
+CREATE OR REPLACE FUNCTION dialer.forward_retry_at(attempts integer, at timestamp with time zone, base interval, cap interval)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$ select at + least(cap, base * power(2, greatest(attempts, 1) - 1)::double precision) $function$;
+comment on function dialer.forward_retry_at(attempts integer, at timestamp with time zone, base interval, cap interval) is 'When a delivery that failed its `attempts`-th attempt at `at` is tried again: at + base × 2^(attempts−1), at most at + cap.';
+
+CREATE OR REPLACE FUNCTION dialer.forward_url_of(p_tenant_id uuid, p_call_id uuid)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select coalesce(
+    (select campaign.forward_url from dialer.calls call
+       join dialer.campaigns campaign on campaign.id = call.campaign_id
+      where call.id = p_call_id and call.tenant_id = p_tenant_id),
+    (select tenant.forward_url from dialer.tenants tenant where tenant.id = p_tenant_id))
+$function$;
+comment on function dialer.forward_url_of(p_tenant_id uuid, p_call_id uuid) is 'Where messages about this call are relayed: its campaign''s forward_url, else the tenant''s; null when neither is set. p_call_id may be null (a message about no known call: the tenant''s).';
+
+CREATE OR REPLACE FUNCTION dialer.forwards_claimable_at()
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select min(greatest(forward.next_attempt_at, forward.lease_expires_at)) from dialer.forwards forward where forward.state = 'pending'
+$function$;
+comment on function dialer.forwards_claimable_at() is 'The earliest instant at which a pending delivery is claimable (its next attempt, or the end of its lease), now or past included; null when none is pending.';
+
 CREATE OR REPLACE FUNCTION dialer.import_contacts_batch(p_tenant_id uuid, p_campaign_id uuid, p_import_id uuid, p_phones text[], p_names text[], p_time_zones text[], p_possible_time_zones text[], p_time_zone_sources text[], p_variables text[], p_at timestamp with time zone)
  RETURNS TABLE(imported integer, duplicates integer, dnc integer)
  LANGUAGE plpgsql
@@ -1700,6 +1917,28 @@ end
 $function$;
 comment on function dialer.import_contacts_batch(p_tenant_id uuid, p_campaign_id uuid, p_import_id uuid, p_phones text[], p_names text[], p_time_zones text[], p_possible_time_zones text[], p_time_zone_sources text[], p_variables text[], p_at timestamp with time zone) is 'Writes one batch of an import, given as parallel arrays (element i of each is row i): phones (E.164, unique within the batch), names, time zones, possible time zones (comma-separated, empty for none), time zone sources, variables (a JSON object as text). Returns how many became members (imported, not on the do-not-call list), were already members (duplicates) and became members but are on the do-not-call list (dnc).';
 
+CREATE OR REPLACE FUNCTION dialer.import_dnc_batch(p_tenant_id uuid, p_phones text[], p_reasons text[], at timestamp with time zone, OUT added integer, OUT already_listed integer, OUT duplicates integer, OUT cancelled_calls integer)
+ RETURNS record
+ LANGUAGE plpgsql
+AS $function$
+begin
+  with listed as (
+    insert into dialer.dnc as existing (tenant_id, phone, reason, source, created_at)
+    select p_tenant_id, row.phone, row.reason, 'import', at
+    from unnest(p_phones, p_reasons) as row (phone, reason)
+    on conflict on constraint dnc_pkey do update set reason = coalesce(existing.reason, excluded.reason)
+    returning (existing.xmax = 0) as added, existing.source = 'import' and existing.created_at = at as this_import
+  )
+  select count(*) filter (where listed.added)::integer,
+         count(*) filter (where not listed.added and not listed.this_import)::integer,
+         count(*) filter (where not listed.added and listed.this_import)::integer
+  into added, already_listed, duplicates
+  from listed;
+  cancelled_calls := dialer._cancel_pending_calls_to(p_tenant_id, p_phones, 'number added to do-not-call', at);
+end
+$function$;
+comment on function dialer.import_dnc_batch(p_tenant_id uuid, p_phones text[], p_reasons text[], at timestamp with time zone, OUT added integer, OUT already_listed integer, OUT duplicates integer, OUT cancelled_calls integer) is 'Lists a batch of an import (parallel arrays: E.164 phones, unique within the batch, and reasons, null for none) with source import and created_at = at, and cancels the tenant''s pending calls to them. A number already listed keeps its record and only gets a reason when it had none. Returns added, already_listed (listed before this import), duplicates (listed by an earlier batch of this import: source import, created at `at`) and cancelled_calls.';
+
 CREATE OR REPLACE FUNCTION dialer.live_check_interval()
  RETURNS interval
  LANGUAGE sql
@@ -1707,12 +1946,24 @@ CREATE OR REPLACE FUNCTION dialer.live_check_interval()
 AS $function$ select coalesce(nullif(current_setting('pgdialer.live_check_seconds', true), '')::numeric, 60) * interval '1 second' $function$;
 comment on function dialer.live_check_interval() is 'How long after its last news (and after each lookup) a live call is looked up on VAPI: the setting pgdialer.live_check_seconds, 60 seconds when unset.';
 
+CREATE OR REPLACE FUNCTION dialer.next_forward_at(at timestamp with time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ STABLE
+AS $function$
+  -- greatest() ignores nulls: a delivery without a lease is due at next_attempt_at.
+  select min(greatest(forward.next_attempt_at, forward.lease_expires_at))
+    from dialer.forwards forward
+   where forward.state = 'pending' and greatest(forward.next_attempt_at, forward.lease_expires_at) > at
+$function$;
+comment on function dialer.next_forward_at(at timestamp with time zone) is 'The earliest instant after `at` at which a pending delivery becomes claimable (its next attempt, or the end of its lease); null when none is pending.';
+
 CREATE OR REPLACE FUNCTION dialer.next_wake_at(at timestamp with time zone)
  RETURNS timestamp with time zone
  LANGUAGE sql
  STABLE
 AS $function$ select dialer._next_wake_at(at, null) $function$;
-comment on function dialer.next_wake_at(at timestamp with time zone) is 'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a 24-hour cap expiring, a lease expiring, a call''s VAPI lookup falling due (calls.check_at), the next occurrence of an active daily/weekly campaign beginning. Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker).';
+comment on function dialer.next_wake_at(at timestamp with time zone) is 'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a 24-hour cap expiring, a lease expiring, a call''s VAPI lookup falling due (calls.check_at), the next occurrence of an active daily/weekly campaign beginning, a forward delivery becoming claimable (next_forward_at). Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker).';
 
 CREATE OR REPLACE FUNCTION dialer.next_window_open(tz text, window_start time without time zone, window_end time without time zone, days integer[], after timestamp with time zone)
  RETURNS timestamp with time zone
@@ -1827,6 +2078,72 @@ end
 $function$;
 comment on function dialer.note_lookup(p_call_id uuid, p_result text, p_detail text, at timestamp with time zone) is 'After reconciliation looked a live call up on VAPI without it ending: p_result live (VAPI knows it: next lookup in live_check_interval(), checks reset), gone (404 or status not-found / deletion-failed, p_detail the status) or unresolved (VAPI unreachable or erring, p_detail the error): checks + 1 and the next lookup in live_check_interval(), or, at deletion-failed, 3 gone or 30 unresolved lookups in a row (_lookup_limits), the call ends as failed (apply_call_result, ended_reason null, last_error saying why; retried as a failed call). Returns waiting, ended, or unchanged for a call not live.';
 
+CREATE OR REPLACE FUNCTION dialer.opt_out(p_tenant_id uuid, p_phone text, p_source text, p_call_id uuid, at timestamp with time zone, p_reason text DEFAULT NULL::text, OUT phone text, OUT source text, OUT source_call_id uuid, OUT reason text, OUT created_at timestamp with time zone, OUT added boolean, OUT cancelled_calls integer)
+ RETURNS record
+ LANGUAGE plpgsql
+AS $function$
+#variable_conflict use_column
+begin
+  if p_source is null or p_source not in ('api', 'import', 'in-call', 'admin') then
+    raise exception using errcode = 'PD400', message = format('unknown do-not-call source %L (api, import, in-call or admin)', p_source);
+  end if;
+  if (p_source = 'in-call') <> (p_call_id is not null) then
+    raise exception using errcode = 'PD400', message = 'a call id is given for an in-call opt-out, and only for one';
+  end if;
+  if p_call_id is not null
+     and not exists (select 1 from dialer.calls where calls.id = p_call_id and calls.tenant_id = p_tenant_id and calls.phone = p_phone) then
+    raise exception using errcode = 'PD400', message = 'the call is not the tenant''s call to this number';
+  end if;
+  insert into dialer.dnc as existing (tenant_id, phone, reason, source, source_call_id, created_at)
+  values (p_tenant_id, p_phone, p_reason, p_source, p_call_id, at)
+  on conflict on constraint dnc_pkey do update
+    set reason = case when excluded.source = 'api' then coalesce(excluded.reason, existing.reason)
+                      else coalesce(existing.reason, excluded.reason) end
+  returning existing.phone, existing.source, existing.source_call_id, existing.reason, existing.created_at, (existing.xmax = 0)
+  into phone, source, source_call_id, reason, created_at, added;
+  cancelled_calls := dialer._cancel_pending_calls_to(p_tenant_id, array[p_phone],
+    case p_source when 'in-call' then 'opted out during a call' else 'number added to do-not-call' end, at);
+end
+$function$;
+comment on function dialer.opt_out(p_tenant_id uuid, p_phone text, p_source text, p_call_id uuid, at timestamp with time zone, p_reason text, OUT phone text, OUT source text, OUT source_call_id uuid, OUT reason text, OUT created_at timestamp with time zone, OUT added boolean, OUT cancelled_calls integer) is 'Puts an E.164 number on the tenant''s do-not-call list from p_source (api, import, in-call with p_call_id = the tenant''s call to that number, or admin; PD400 otherwise) and cancels the tenant''s pending calls to it (scheduled, or claimed and not yet dialed). A number already listed keeps its created_at, source and source_call_id; its reason is replaced by an api listing that gives one, else only filled when missing. Returns the entry, added (false when it was already listed) and cancelled_calls.';
+
+CREATE OR REPLACE FUNCTION dialer.opt_out_requested(p_message jsonb, p_structured_data_field text, p_tool_name text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  select case
+    when p_message ->> 'type' = 'end-of-call-report' and p_structured_data_field is not null
+         and jsonb_typeof(p_message -> 'analysis' -> 'structuredData') = 'object'
+         and lower(p_message -> 'analysis' -> 'structuredData' #>> string_to_array(p_structured_data_field, '.')) = 'true'
+      then format('structuredData.%s is true', p_structured_data_field)
+    when p_tool_name is not null and exists (select 1 from dialer._tool_calls_of(p_message) tool_call where tool_call.name = p_tool_name)
+      then format('the assistant called %s', p_tool_name)
+    when p_message ->> 'type' = 'end-of-call-report' and p_tool_name is not null
+         and jsonb_typeof(p_message -> 'artifact' -> 'messages') = 'array'
+         and exists (
+           select 1
+           from jsonb_array_elements(p_message -> 'artifact' -> 'messages') message
+           cross join lateral jsonb_array_elements(case when jsonb_typeof(message -> 'toolCalls') = 'array' then message -> 'toolCalls' end) tool_call
+           where message ->> 'role' = 'tool_calls'
+             and coalesce(tool_call -> 'function' ->> 'name', tool_call ->> 'name') = p_tool_name)
+      then format('the assistant called %s', p_tool_name)
+  end
+$function$;
+comment on function dialer.opt_out_requested(p_message jsonb, p_structured_data_field text, p_tool_name text) is 'Why a VAPI webhook message is an opt-out, or null: an end-of-call-report whose analysis.structuredData has p_structured_data_field (dots separate nested keys) true (JSON true or the string "true", any case), or a call to the tool p_tool_name (a tool-calls message, or a tool_calls entry of the report''s artifact.messages). Either setting null disables its test.';
+
+CREATE OR REPLACE FUNCTION dialer.opt_out_tool_calls(p_message jsonb, p_tool_name text)
+ RETURNS TABLE(tool_call_id text, name text)
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  select distinct tool_call_id, name
+  from dialer._tool_calls_of(p_message)
+  where p_tool_name is not null and name = p_tool_name and tool_call_id is not null
+  order by tool_call_id
+$function$;
+comment on function dialer.opt_out_tool_calls(p_message jsonb, p_tool_name text) is 'The calls to the tool p_tool_name in a VAPI tool-calls message (toolCallList[] and toolWithToolCallList[], every shape VAPI documents) that have an id, one row per id: what to answer. Empty for other messages or a null tool name.';
+
 CREATE OR REPLACE FUNCTION dialer.outcome_for(ended_reason text)
  RETURNS text
  LANGUAGE sql
@@ -1879,6 +2196,27 @@ begin
 end
 $function$;
 comment on function dialer.plan_occurrences(at timestamp with time zone) is 'For every active daily/weekly campaign: creates the attempt-1 calls of the occurrence (local date ''YYYY-MM-DD'' for daily, ISO week ''IYYY-"W"IW'' for weekly, campaign zone) that has begun by `at` and still has a window ahead, for every member not deleted and not on dnc, due at the occurrence''s first window opening; skips scheduled calls of older occurrences; completes a campaign past its ends_on with nothing live. Idempotent (unique campaign/contact/occurrence/attempt). Returns calls created.';
+
+CREATE OR REPLACE FUNCTION dialer.queue_forward(p_event_id bigint, p_url text, at timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE plpgsql
+AS $function$
+declare
+  queued boolean;
+begin
+  insert into dialer.forwards (tenant_id, call_id, event_id, mode, type, url, state, next_attempt_at, created_at)
+  select event.tenant_id, event.call_id, event.id, 'async', event.type, p_url, 'pending', at, at
+    from dialer.call_events event
+   where event.id = p_event_id and event.tenant_id is not null
+  on conflict (event_id) where mode = 'async' do nothing;
+  queued := found;
+  if queued then
+    perform pg_notify('dialer_wake', 'forward');
+  end if;
+  return queued;
+end
+$function$;
+comment on function dialer.queue_forward(p_event_id bigint, p_url text, at timestamp with time zone) is 'Queues call event p_event_id for asynchronous delivery to p_url, due at `at`; false when it was queued already (a duplicate webhook). Notifies dialer_wake (''forward'') so the worker delivers it at once.';
 
 CREATE OR REPLACE FUNCTION dialer.queue_health_at(at timestamp with time zone)
  RETURNS TABLE(queue text, ready bigint, deferred bigint, retry bigint, active bigint, completed bigint, cancelled bigint, failed bigint, failed_last_hour bigint, oldest_ready_at timestamp with time zone, oldest_ready_seconds double precision, next_start_after timestamp with time zone)
@@ -1934,6 +2272,41 @@ AS $function$
   returning call.id
 $function$;
 comment on function dialer.record_dials(p_call_ids uuid[], p_vapi_call_ids text[], p_vapi_statuses text[], at timestamp with time zone) is 'record_dialed for many calls at once, from parallel arrays (call id, VAPI call id, VAPI status or null): stores each VAPI id (and status, if none yet), dialing → queued with the lease cleared, the first VAPI lookup armed (check_at = at + live_check_interval()), a status a webhook already moved further kept; returns the ids recorded (a call missing or already holding another VAPI id is not). A call id must appear once.';
+
+CREATE OR REPLACE FUNCTION dialer.record_forward_attempt(p_id bigint, at timestamp with time zone, p_status integer, p_error text, p_duration_ms integer, base interval, cap interval, give_up_after interval)
+ RETURNS text
+ LANGUAGE sql
+AS $function$
+  update dialer.forwards forward
+     set state = case when p_error is null then 'delivered'
+                      when at >= forward.created_at + give_up_after then 'failed'
+                      else 'pending' end,
+         next_attempt_at = case when p_error is null or at >= forward.created_at + give_up_after then null
+                                else dialer.forward_retry_at(forward.attempts, at, base, cap) end,
+         delivered_at = case when p_error is null then at end,
+         lease_expires_at = null,
+         last_status = p_status,
+         last_error = left(p_error, 2000),
+         last_duration_ms = p_duration_ms
+   where forward.id = p_id and forward.state = 'pending'
+  returning forward.state
+$function$;
+comment on function dialer.record_forward_attempt(p_id bigint, at timestamp with time zone, p_status integer, p_error text, p_duration_ms integer, base interval, cap interval, give_up_after interval) is 'Records one delivery attempt at `at`: p_error null = delivered; otherwise pending again at forward_retry_at(attempts, at, base, cap), or failed for good once `at` is give_up_after past the delivery''s creation. Returns the new state (null when the row was not pending).';
+
+CREATE OR REPLACE FUNCTION dialer.record_sync_forward(p_event_id bigint, p_url text, at timestamp with time zone, p_status integer, p_error text, p_duration_ms integer)
+ RETURNS bigint
+ LANGUAGE sql
+AS $function$
+  insert into dialer.forwards (tenant_id, call_id, event_id, mode, type, url, state, attempts, last_attempt_at,
+                               last_status, last_error, last_duration_ms, delivered_at, created_at)
+  select event.tenant_id, event.call_id, event.id, 'sync', event.type, p_url,
+         case when p_error is null then 'delivered' else 'failed' end, 1, at,
+         p_status, left(p_error, 2000), p_duration_ms, case when p_error is null then at end, at
+    from dialer.call_events event
+   where event.id = p_event_id and event.tenant_id is not null
+  returning id
+$function$;
+comment on function dialer.record_sync_forward(p_event_id bigint, p_url text, at timestamp with time zone, p_status integer, p_error text, p_duration_ms integer) is 'Records a request-response message relayed synchronously: delivered when p_error is null (the target answered 2xx with JSON), else failed (VAPI got pgdialer''s error answer). Returns the forwards row id.';
 
 CREATE OR REPLACE FUNCTION dialer.release_call(p_call_id uuid, p_due_at timestamp with time zone, p_error text)
  RETURNS boolean
