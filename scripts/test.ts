@@ -1,7 +1,9 @@
 // npm test — runs the tap suite against a real Postgres: DATABASE_URL's server when set,
 // otherwise an embedded one in a temporary directory of its own (so two runs never share one),
 // removed afterwards. Migrates one template database; each test file clones its own database
-// from it (test/helpers/database.ts). Arguments go to tap: `npm test -- test/sql/x.test.ts`.
+// from it (test/helpers/database.ts). Then the browser tests (Playwright, test/browser/*.spec.ts).
+// Arguments: `npm test -- test/sql/x.test.ts` (tap), `npm test -- test/browser/dashboard.spec.ts`
+// (Playwright), `npm test -- --browser-only`.
 import { spawn } from 'node:child_process';
 import { loadConfig } from '../server/config.js';
 import { createLogger, silentLogger } from '../server/log.js';
@@ -11,6 +13,7 @@ import { migrate } from '../db/migrate.js';
 import { join } from 'node:path';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { runBrowserTests } from './browserTests.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel, { process: 'test' });
@@ -36,23 +39,42 @@ try {
   const started = Date.now();
   await migrate(withDatabase(serverUrl, template), silentLogger);
   log.debug('test.template_ready', { template, ms: Date.now() - started });
-  exitCode = await new Promise<number>((resolve) => {
-    const tap = spawn(join('node_modules', '.bin', 'tap'), process.argv.slice(2), {
-      stdio: ['inherit', 'pipe', 'inherit'],
-      env: { ...process.env, PGDIALER_TEST_SERVER_URL: serverUrl, PGDIALER_TEST_TEMPLATE: template },
+  const args = process.argv.slice(2);
+  // Browser tests (*.spec.ts, Playwright) run after tap; with file arguments, each runner gets its own.
+  const browserFiles = args.filter((arg) => arg.endsWith('.spec.ts'));
+  const tapArgs = args.filter((arg) => !arg.endsWith('.spec.ts'));
+  const runTap = !args.includes('--browser-only') && (args.length === 0 || tapArgs.some((arg) => !arg.startsWith('-')));
+  const runBrowser = args.length === 0 || browserFiles.length > 0 || args.includes('--browser-only');
+  const env = { ...process.env, PGDIALER_TEST_SERVER_URL: serverUrl, PGDIALER_TEST_TEMPLATE: template };
+  const totals = { passed: 0, failed: 0 };
+  let tapCode = 0;
+  if (runTap) {
+    tapCode = await new Promise<number>((resolve) => {
+      const tap = spawn(join('node_modules', '.bin', 'tap'), tapArgs, { stdio: ['inherit', 'pipe', 'inherit'], env });
+      // tap's own summary is "# { total: N, pass: N, fail: N }".
+      let summary = '';
+      tap.stdout.on('data', (chunk: Buffer) => {
+        process.stdout.write(chunk);
+        summary = (summary + chunk.toString()).slice(-4_000);
+      });
+      tap.on('close', (code) => {
+        const counts = /# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?/.exec(summary.split('\n').reverse().find((line) => line.startsWith('# { total')) ?? '');
+        totals.passed += Number(counts?.[2] ?? 0);
+        totals.failed += Number(counts?.[3] ?? 0);
+        resolve(code ?? 1);
+      });
     });
-    // tap's own summary is "# { total: N, pass: N, fail: N }"; CI systems read the plain line printed after it.
-    let summary = '';
-    tap.stdout.on('data', (chunk: Buffer) => {
-      process.stdout.write(chunk);
-      summary = (summary + chunk.toString()).slice(-4_000);
-    });
-    tap.on('close', (code) => {
-      const counts = /# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?/.exec(summary.split('\n').reverse().find((line) => line.startsWith('# { total')) ?? '');
-      if (counts) process.stdout.write(`\ntests: ${counts[2] ?? 0} passed, ${counts[3] ?? 0} failed\n`);
-      resolve(code ?? 1);
-    });
-  });
+  }
+  let browserCode = 0;
+  if (runBrowser) {
+    const result = await runBrowserTests(browserFiles, env);
+    browserCode = result.code;
+    totals.passed += result.passed;
+    totals.failed += result.failed;
+  }
+  // CI systems read this plain line: tap's checks and the browser tests together.
+  process.stdout.write(`\ntests: ${totals.passed} passed, ${totals.failed} failed\n`);
+  exitCode = tapCode || browserCode;
 } finally {
   // Test files drop their own databases; this catches what a crashed file left behind.
   for (const name of await databasesNamed(serverUrl, `${template}%`)) await dropDatabase(serverUrl, name);

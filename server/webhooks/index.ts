@@ -13,6 +13,7 @@ import { WAKE_CHANNEL } from '../worker/wake.js';
 import { isAuthentic } from './authenticate.js';
 import { readWebhookMessage } from './message.js';
 import { applyWebhook } from './apply.js';
+import { events } from '../events/bus.js';
 
 export const WEBHOOK_PATH = '/webhooks/vapi';
 const BODY_LIMIT = '1mb';
@@ -75,6 +76,7 @@ export function installWebhooks(app: Express, context: AppContext): void {
         await recordDialed(context.pool, ownCallId, message.vapiCallId, null, context.clock.now());
       }
       const { ended } = await applyWebhook(context.pool, context.clock, ownCallId, message);
+      if (ended || message.status) events.call(tenantId, ownCallId, ended ? 'ended' : message.status!);
       // A slot is free: the worker refills it now.
       await markEventAppliedAndNotify(context.pool, event.id, WAKE_CHANNEL, ended ? 'call-ended' : null);
     } catch (error) {

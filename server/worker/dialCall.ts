@@ -14,6 +14,7 @@ import { TenantNotConfigured, type TenantClients } from './tenantClients.js';
 import { lookUpDialedCall } from './lookup.js';
 import type { WorkerSettings } from './settings.js';
 import type { DialSteps } from './dialSteps.js';
+import { events } from '../events/bus.js';
 
 export type DialDeps = {
   pool: DatabasePool;
@@ -85,6 +86,7 @@ export async function dialCall(deps: DialDeps, claim: ClaimedCall): Promise<Dial
   switch (result.kind) {
     case 'created':
       await recordCreated(deps, callId, claim.tenant_id, result.call);
+      events.call(claim.tenant_id, callId, result.call.status ?? 'queued', claim.campaign_id);
       return 'dialed';
     case 'over_concurrency': {
       const limit = await lowerVapiConcurrencyLimit(pool, claim.tenant_id, result.concurrencyLimit ?? null);
