@@ -11,7 +11,14 @@ const listeners = new Set<Listener>();
 let controller: AbortController | undefined;
 let connected = false;
 
+let worker: LiveEvent | undefined;
+
+/** The worker's last known state (from the stream's ready event or its worker events). */
+export const lastWorker = () => worker;
+
 function emit(event: LiveEvent): void {
+  if (event.type === 'worker') worker = event;
+  if (event.type === 'ready' && event.worker) worker = event.worker;
   for (const listener of listeners) listener(event);
 }
 

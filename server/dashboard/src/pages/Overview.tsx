@@ -1,7 +1,7 @@
 import { lazy, Suspense } from 'preact/compat';
 import { useMemo, useState } from 'preact/hooks';
 import { get, query } from '../api';
-import { useLive, useLiveReload } from '../live';
+import { lastWorker, useLive, useLiveReload } from '../live';
 import { ErrorBox, fmt, ProgressBar, useLoad } from '../ui';
 import { contactParts } from './CampaignPage';
 
@@ -15,7 +15,7 @@ function workerText(worker: { state: string; until?: string | null; nextWakeAt?:
 }
 
 export function Overview() {
-  const [worker, setWorker] = useState<any>(undefined);
+  const [worker, setWorker] = useState<any>(lastWorker);
   const status = useLoad(() => get('/v1/scheduler/status'));
   const settings = useLoad(() => get('/v1/settings'));
   const active = (status.data?.campaigns ?? []) as any[];
