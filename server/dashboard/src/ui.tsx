@@ -138,7 +138,7 @@ export const fmt = {
     return new Date(value).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
   },
   money(value: number | null | undefined): string {
-    return value === null || value === undefined ? '—' : `$${value.toFixed(2)}`;
+    return value === null || value === undefined ? "—" : `$${value.toFixed(value > 0 && value < 0.1 ? 4 : 2)}`;
   },
   duration(seconds: number | null | undefined): string {
     if (seconds === null || seconds === undefined) return '—';
