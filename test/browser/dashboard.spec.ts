@@ -205,8 +205,21 @@ test('a change made elsewhere (another client of the API) shows within 1 s, with
     body: JSON.stringify({ name: 'Second wave', assistantId: 'a', phoneNumberId: 'p', timeZone: 'America/Chicago', window: { start: '00:00', end: '00:00' } }),
   }).then((response) => response.json());
   await page.goto(`${stack.url}/#/campaigns/${created.id}`);
-  const heading = page.getByRole('heading', { name: /Second wave/ });
+  // Edited through the form first (a draft may be changed): the saved values come back in it.
+  await page.getByRole('link', { name: 'Edit' }).click();
+  const form = page.getByRole('form', { name: 'Edit campaign' });
+  await expect(form.getByLabel('Name')).toHaveValue('Second wave');
+  await form.getByLabel('Name').fill('Second wave (edited)');
+  await form.getByLabel('Blackout date to add').fill('2026-12-25');
+  await form.getByRole('button', { name: 'Add blackout date' }).click();
+  await form.getByRole('button', { name: 'Add variable' }).click();
+  await form.getByLabel('Variable 1 name').fill('clinic');
+  await form.getByLabel('Variable 1 value').fill('North');
+  await form.getByRole('button', { name: 'Save campaign' }).click();
+  const heading = page.getByRole('heading', { name: /Second wave \(edited\)/ });
   await expect(heading).toContainText('draft');
+  const saved = await fetch(`${stack.url}/v1/campaigns/${created.id}`, { headers }).then((response) => response.json());
+  expect(saved).toMatchObject({ blackoutDates: ['2026-12-25'], variables: { clinic: 'North' } });
   const started = Date.now();
   const answer = await fetch(`${stack.url}/v1/campaigns/${created.id}/start`, { method: 'POST', headers });
   expect(answer.status).toBe(200);
@@ -248,6 +261,15 @@ test('a do-not-call number added with its reason', async ({}, info) => {
   await expect(page.getByRole('status').filter({ hasText: '+13125550199 added' })).toBeVisible();
   await expect(page.getByRole('table', { name: 'Do-not-call numbers' })).toContainText('asked on the phone');
   await shoot('contacts', info);
+  await page.getByRole('button', { name: 'Remove +13125550199 from do-not-call' }).click();
+  await expect(page.getByRole('table', { name: 'Do-not-call numbers' })).not.toContainText('+13125550199');
+
+  // A contact edited in place.
+  await page.getByRole('button', { name: 'Edit +13125550101' }).click();
+  const edit = page.getByRole('form', { name: 'Edit +13125550101' });
+  await edit.getByLabel('Name').fill('Ann Archer-Lee');
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('table', { name: 'Contacts' })).toContainText('Ann Archer-Lee');
 });
 
 test('overview and lists at 1280 and 375 px, keyboard-operable', async ({}, info) => {
