@@ -288,7 +288,7 @@ test('overview and lists at 1280 and 375 px, keyboard-operable', async ({}, info
   await expect(page.getByRole('heading', { name: 'Calls', level: 1 })).toBeVisible();
 
   await page.setViewportSize({ width: 375, height: 800 });
-  for (const [hash, name] of [['#/', 'overview-375'], ['#/campaigns', 'campaigns-375'], ['#/calls', 'calls-375']] as const) {
+  for (const [hash, name] of [['#/', 'overview-375'], ['#/campaigns', 'campaigns-375'], ['#/calls', 'calls-375'], ['#/campaigns/new', 'campaign-form-375'], ['#/contacts', 'contacts-375'], ['#/settings', 'settings-375']] as const) {
     await page.goto(`${stack.url}/${hash}`);
     await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
     expect(await fitsWidth(), `${hash} fits 375 px`).toBe(true);
