@@ -11,6 +11,7 @@ COPY sql ./sql
 COPY server ./server
 COPY scripts ./scripts
 COPY tsconfig.json ./
+RUN npm run dashboard:build
 ENV NODE_ENV=production
 USER node
 EXPOSE 3000

@@ -393,7 +393,8 @@ create view dialer.campaign_progress as
  WITH held AS (
          SELECT why_not.campaign_id,
             why_not.reason,
-            count(*) AS calls
+            count(*) AS calls,
+            count(*) FILTER (WHERE why_not.due_at <= now()) AS due_calls
            FROM dialer.why_not(now()) why_not(call_id, tenant_id, campaign_id, contact_id, phone, due_at, reason, until)
           WHERE why_not.campaign_id IS NOT NULL
           GROUP BY why_not.campaign_id, why_not.reason
@@ -412,18 +413,18 @@ create view dialer.campaign_progress as
            FROM dialer.campaign_contacts membership
           WHERE membership.campaign_id = campaign.id) AS contacts,
     COALESCE(stats.pending, 0::bigint) AS pending,
-    COALESCE(( SELECT due.calls
+    GREATEST(0::numeric, COALESCE(( SELECT due.calls
            FROM due
-          WHERE due.campaign_id = campaign.id), 0::bigint)::numeric - COALESCE(( SELECT sum(held.calls) AS sum
+          WHERE due.campaign_id = campaign.id), 0::bigint)::numeric - COALESCE(( SELECT sum(held.due_calls) AS sum
            FROM held
-          WHERE held.campaign_id = campaign.id AND (held.reason = ANY (ARRAY['campaign concurrency full'::text, 'tenant concurrency full'::text]))), 0::numeric) AS due_now,
+          WHERE held.campaign_id = campaign.id AND (held.reason = ANY (ARRAY['campaign concurrency full'::text, 'tenant concurrency full'::text]))), 0::numeric)) AS due_now,
     COALESCE(( SELECT sum(held.calls) AS sum
            FROM held
           WHERE held.campaign_id = campaign.id AND held.reason = 'window closed'::text), 0::numeric) AS waiting_for_window,
     COALESCE(( SELECT sum(held.calls) AS sum
            FROM held
           WHERE held.campaign_id = campaign.id AND held.reason = 'retry not due'::text), 0::numeric) AS waiting_for_retry,
-    COALESCE(( SELECT sum(held.calls) AS sum
+    COALESCE(( SELECT sum(held.due_calls) AS sum
            FROM held
           WHERE held.campaign_id = campaign.id AND (held.reason = ANY (ARRAY['campaign concurrency full'::text, 'tenant concurrency full'::text]))), 0::numeric) AS held_by_concurrency,
     COALESCE(stats.in_flight, 0::bigint) AS in_flight,
@@ -436,8 +437,26 @@ create view dialer.campaign_progress as
         CASE
             WHEN campaign.status = 'active'::text THEN dialer._campaign_next_open(campaign.*, now())
             ELSE NULL::timestamp with time zone
-        END AS next_window_open
+        END AS next_window_open,
+    COALESCE(people.reached, 0::bigint) AS contacts_reached,
+    COALESCE(people.in_flight, 0::bigint) AS contacts_in_flight,
+    COALESCE(people.waiting, 0::bigint) AS contacts_waiting,
+    COALESCE(people.not_reached, 0::bigint) AS contacts_not_reached,
+    COALESCE(people.not_started, 0::bigint) AS contacts_not_started
    FROM dialer.campaigns campaign
+     LEFT JOIN LATERAL ( SELECT count(*) FILTER (WHERE member.answered) AS reached,
+            count(*) FILTER (WHERE NOT member.answered AND member.live) AS in_flight,
+            count(*) FILTER (WHERE NOT member.answered AND NOT member.live AND member.scheduled) AS waiting,
+            count(*) FILTER (WHERE NOT member.answered AND NOT member.live AND NOT member.scheduled AND member.calls > 0) AS not_reached,
+            count(*) FILTER (WHERE member.calls = 0) AS not_started
+           FROM ( SELECT bool_or(call.outcome = 'answered'::text) IS TRUE AS answered,
+                    bool_or(call.status = ANY (ARRAY['dialing'::text, 'queued'::text, 'ringing'::text, 'in_progress'::text])) IS TRUE AS live,
+                    bool_or(call.status = 'scheduled'::text) IS TRUE AS scheduled,
+                    count(call.id) AS calls
+                   FROM dialer.campaign_contacts membership
+                     LEFT JOIN dialer.calls call ON call.campaign_id = membership.campaign_id AND call.contact_id = membership.contact_id
+                  WHERE membership.campaign_id = campaign.id
+                  GROUP BY membership.contact_id) member) people ON true
      LEFT JOIN LATERAL ( SELECT count(*) FILTER (WHERE call.status = 'scheduled'::text) AS pending,
             count(*) FILTER (WHERE call.status = ANY (ARRAY['dialing'::text, 'queued'::text, 'ringing'::text, 'in_progress'::text])) AS in_flight,
             count(*) FILTER (WHERE call.outcome = 'answered'::text) AS answered,
@@ -449,7 +468,7 @@ create view dialer.campaign_progress as
            FROM dialer.calls call
           WHERE call.campaign_id = campaign.id) stats ON true
   WHERE campaign.deleted_at IS NULL;
-comment on view dialer.campaign_progress is 'Per campaign (not deleted): members (contacts), pending (scheduled calls), due_now (dialable now with a free slot), waiting_for_window, waiting_for_retry, held_by_concurrency (due but no free slot), in_flight (dialing/queued/ringing/in_progress), ended calls by outcome, total_cost (USD), next_window_open (active campaigns: next instant the window is open on an allowed day; now() when open). Uses due_calls(now()) and why_not(now()).';
+comment on view dialer.campaign_progress is 'Per campaign (not deleted): members (contacts), pending (scheduled calls), due_now (dialable now with a free slot), waiting_for_window, waiting_for_retry, held_by_concurrency (due but no free slot), in_flight (dialing/queued/ringing/in_progress), ended calls by outcome, total_cost (USD), next_window_open (active campaigns: next instant the window is open on an allowed day; now() when open); per member contact, each in exactly one: contacts_reached (an answered call), contacts_in_flight (a live call), contacts_waiting (a scheduled call), contacts_not_reached (calls, all final, none answered), contacts_not_started (no call yet). due_now is never negative: held_by_concurrency counts only calls already due. Uses due_calls(now()) and why_not(now()).';
 
 create view dialer.ended_reasons as
  SELECT reason,

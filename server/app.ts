@@ -7,6 +7,7 @@ import { installHealth } from './http/health.js';
 import { installApi } from './api/index.js';
 import { installWebhooks } from './webhooks/index.js';
 import { installNotFound, installErrorHandler } from './http/errors.js';
+import { installDashboard } from './dashboard/serve.js';
 
 export function createApp(context: AppContext): Express {
   const app = express();
@@ -17,6 +18,7 @@ export function createApp(context: AppContext): Express {
   // Before /v1 and its JSON parser: webhooks need the raw bytes for HMAC.
   installWebhooks(app, context);
   installApi(app, context);
+  installDashboard(app);
   installNotFound(app);
   installErrorHandler(app, context.log);
   return app;

@@ -15,6 +15,9 @@ import { openDatabase } from '../db/database.js';
 import { EmbeddedPostgresInUse } from '../db/embeddedPostgres.js';
 import { migrate } from '../db/migrate.js';
 import { createDatabasePool } from '../db/pool.js';
+import { forwardToPostgres, relayFromPostgres } from './events/relay.js';
+import { endEventStreams } from './events/stream.js';
+import { ensureDashboardBuilt } from './dashboard/serve.js';
 
 const modes = ['all', 'api', 'worker'] as const;
 type Mode = (typeof modes)[number];
@@ -51,6 +54,11 @@ async function main(mode: Mode): Promise<void> {
     shutdown.add('pool', () => pool.end());
 
     let worker: Worker | undefined;
+    // Split mode: live events cross between the processes through Postgres (events/relay.ts).
+    if (mode === 'worker') {
+      const forward = forwardToPostgres({ pool, log });
+      shutdown.add('events', () => forward.close());
+    }
     if (mode !== 'api') {
       worker = await startWorker({
         databaseUrl: database.url,
@@ -70,8 +78,16 @@ async function main(mode: Mode): Promise<void> {
     }
     if (mode !== 'worker') {
       const context = { config, secrets, log, pool, clock: systemClock, workerState: () => worker?.state() ?? { state: 'external' } };
+      if (mode === 'api') {
+        const relay = relayFromPostgres({ databaseUrl: database.url, log });
+        shutdown.add('events', () => relay.close());
+      }
+      await ensureDashboardBuilt(log);
       const server = await listen(createApp(context), config.port);
-      shutdown.add('http', () => server.close());
+      shutdown.add('http', () => {
+        endEventStreams();
+        return server.close();
+      });
       log.info('api.listening', { url: `http://localhost:${server.port}`, publicUrl: config.publicUrl });
     }
     log.info('started', { mode, embeddedDatabase: Boolean(database.embedded) });

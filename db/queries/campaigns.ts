@@ -61,15 +61,37 @@ const progressRow = z.object({
   failed: z.number(),
   total_cost: z.number().nullable(),
   next_window_open: z.string().nullable(),
+  contacts_reached: z.number(),
+  contacts_in_flight: z.number(),
+  contacts_waiting: z.number(),
+  contacts_not_reached: z.number(),
+  contacts_not_started: z.number(),
 });
 export type CampaignProgressRow = z.infer<typeof progressRow>;
+
+const progressColumns = sql.fragment`contacts::int, pending::int, due_now::int, waiting_for_window::int, waiting_for_retry::int,
+           held_by_concurrency::int, in_flight::int, answered::int, no_answer::int, busy::int,
+           voicemail::int, failed::int, total_cost::float8, next_window_open,
+           contacts_reached::int, contacts_in_flight::int, contacts_waiting::int, contacts_not_reached::int, contacts_not_started::int`;
+
+/**
+ * The tenant's active and paused campaigns' lines of dialer.campaign_progress, those named, and
+ * those finished in the last minutes (a once campaign completes with its last call's webhook).
+ */
+export async function tenantCampaignProgress(connection: CommonQueryMethods, tenantId: string, alsoIds: string[]) {
+  return connection.any(sql.type(progressRow.extend({ campaign_id: z.string(), status: z.string() }))`
+    select campaign_id, status, ${progressColumns}
+    from dialer.campaign_progress
+    where tenant_id = ${tenantId}
+      and (status in ('active', 'paused') or campaign_id = any(${sql.array(alsoIds, 'uuid')})
+           or campaign_id in (select id from dialer.campaigns
+                              where tenant_id = ${tenantId} and finished_at > now() - interval '5 minutes'))`);
+}
 
 /** The campaign's line of dialer.campaign_progress (counts as of the database's now()). */
 export async function campaignProgress(connection: CommonQueryMethods, tenantId: string, id: string): Promise<CampaignProgressRow | null> {
   return connection.maybeOne(sql.type(progressRow)`
-    select contacts::int, pending::int, due_now::int, waiting_for_window::int, waiting_for_retry::int,
-           held_by_concurrency::int, in_flight::int, answered::int, no_answer::int, busy::int,
-           voicemail::int, failed::int, total_cost::float8, next_window_open
+    select ${progressColumns}
     from dialer.campaign_progress
     where campaign_id = ${id} and tenant_id = ${tenantId}`);
 }

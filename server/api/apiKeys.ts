@@ -94,6 +94,7 @@ export function installApiKeyRoutes(router: Router, context: AppContext): void {
       path: '/v1/api-keys/:id',
       summary: 'Revoke an API key (not the one making the request: 409)',
       params: idParams,
+      errors: [409],
       responses: { 200: { description: 'the revoked key', schema: apiKey } },
     },
     async ({ params }, _request, response) => {

@@ -12,6 +12,7 @@ import { notifyWorker } from '../worker/wake.js';
 import { callerOf } from './auth.js';
 import { idParams } from './schemas.js';
 import { route } from './route.js';
+import { events } from '../events/bus.js';
 import { campaignView, toCampaignView } from './campaignSchemas.js';
 
 const transitions = {
@@ -32,6 +33,7 @@ export function installCampaignLifecycleRoutes(router: Router, context: AppConte
         description: '409 state_conflict when the campaign\'s status does not allow it.',
         tag: 'campaigns',
         params: idParams,
+        errors: [409],
         responses: { 200: { description: 'the campaign after the change', schema: campaignView } },
       },
       async ({ params }, _request, response) => {
@@ -55,6 +57,7 @@ export function installCampaignLifecycleRoutes(router: Router, context: AppConte
           await notifyWorker(connection, `campaign_${action}`);
           return after;
         });
+        events.campaign(caller.tenantId, params.id, row.status);
         return { body: toCampaignView(row) };
       },
     );

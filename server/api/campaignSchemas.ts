@@ -142,4 +142,14 @@ export const campaignProgressView = z.object({
   voicemail: z.int(),
   failed: z.int(),
   totalCost: z.number(),
+  byContact: z
+    .object({
+      contacts: z.int().describe('members of the campaign'),
+      reached: z.int().describe('an answered call'),
+      inFlight: z.int().describe('not reached, a call live now'),
+      waiting: z.int().describe('not reached, a call scheduled'),
+      notReached: z.int().describe('calls made, all final, none answered'),
+      notStarted: z.int().describe('no call yet (e.g. a draft)'),
+    })
+    .describe('per contact, not per call: each member is in exactly one of reached … notStarted'),
 });

@@ -57,7 +57,7 @@ function assignments(input: CampaignInput): [string, SqlFragment][] {
   return out;
 }
 
-const progressOf = (row: NonNullable<Awaited<ReturnType<typeof campaignProgress>>>): z.infer<typeof campaignProgressView> => ({
+export const progressOf = (row: NonNullable<Awaited<ReturnType<typeof campaignProgress>>>): z.infer<typeof campaignProgressView> => ({
   contacts: row.contacts,
   pending: row.pending,
   dueNow: row.due_now,
@@ -71,6 +71,14 @@ const progressOf = (row: NonNullable<Awaited<ReturnType<typeof campaignProgress>
   voicemail: row.voicemail,
   failed: row.failed,
   totalCost: row.total_cost ?? 0,
+  byContact: {
+    contacts: row.contacts,
+    reached: row.contacts_reached,
+    inFlight: row.contacts_in_flight,
+    waiting: row.contacts_waiting,
+    notReached: row.contacts_not_reached,
+    notStarted: row.contacts_not_started,
+  },
 });
 
 const campaignDetail = campaignView.extend({
@@ -167,6 +175,7 @@ export function installCampaignRoutes(router: Router, context: AppContext): void
       description: 'Fields left out keep their value.',
       params: idParams,
       body: patchCampaignBody,
+      errors: [409],
       responses: { 200: { description: 'the campaign after the change', schema: campaignView } },
     },
     async ({ params, body }, _request, response) => {
@@ -195,6 +204,7 @@ export function installCampaignRoutes(router: Router, context: AppContext): void
       path: '/v1/campaigns/:id',
       summary: 'Delete a campaign (soft; 409 while active); its scheduled calls are cancelled',
       params: idParams,
+      errors: [409],
       responses: { 204: { description: 'deleted' } },
     },
     async ({ params }, _request, response) => {

@@ -146,6 +146,7 @@ export function installContactRoutes(router: Router, context: AppContext): void 
       summary: 'Create a contact',
       description: 'A number that is already a contact is a 409; a deleted contact with the same number is restored with these values.',
       body: createBody,
+      errors: [409],
       responses: { 201: { description: 'the contact', schema: contact } },
     },
     async ({ body }, _request, response) => {

@@ -69,6 +69,7 @@ export function installDirectCallRoutes(router: Router, context: AppContext): vo
       description:
         '422 business_rule when the number is on the do-not-call list; 409 when the contact already has a direct call pending or live; 404 when contactId is not a contact of the tenant.',
       body: directCallBody,
+      errors: [409, 422],
       responses: { 201: { description: 'the scheduled call', schema: callDetailView } },
     },
     async ({ body }, _request, response) => {

@@ -135,6 +135,10 @@ export function installImportRoutes(router: Router, context: AppContext): void {
       query: importQuery,
       body: z.unknown().describe('the CSV file (text/csv), or multipart/form-data with one file part'),
       bodyContentType: 'text/csv',
+      moreBodies: {
+        'multipart/form-data': z.object({ file: z.string().meta({ format: 'binary', description: 'the CSV file (one file part)' }) }),
+      },
+      errors: [409, 413, 415, 422],
       responses: { 201: { description: 'the import report (also at GET /v1/imports/{importId})', schema: importReport } },
     },
     async ({ params, query }, request, response) => {

@@ -17,6 +17,9 @@ import { installDncCsvRoutes } from './dncCsv.js';
 import { installCallRoutes } from './calls.js';
 import { installDirectCallRoutes } from './directCalls.js';
 import { installSchedulerRoutes } from './scheduler.js';
+import { installCampaignWaitingRoutes } from './campaignWaiting.js';
+import { installEventRoutes } from '../events/stream.js';
+import { installCallStatsRoutes } from './callStats.js';
 
 export type RouteInstaller = (router: Router, context: AppContext) => void;
 
@@ -24,7 +27,7 @@ export type RouteInstaller = (router: Router, context: AppContext) => void;
 const publicRoutes: RouteInstaller[] = [installTenantRoutes];
 
 /** Routes of one tenant: the caller is in response.locals (see auth.ts callerOf). */
-const tenantRoutes: RouteInstaller[] = [installApiKeyRoutes, installSettingsRoutes, installCampaignRoutes, installCampaignLifecycleRoutes, installDncRoutes, installDncCsvRoutes, installCallRoutes, installDirectCallRoutes, installSchedulerRoutes, installContactRoutes, installImportRoutes];
+const tenantRoutes: RouteInstaller[] = [installApiKeyRoutes, installSettingsRoutes, installCampaignRoutes, installCampaignLifecycleRoutes, installDncRoutes, installDncCsvRoutes, installCallRoutes, installDirectCallRoutes, installSchedulerRoutes, installContactRoutes, installImportRoutes, installCampaignWaitingRoutes, installCallStatsRoutes, installEventRoutes];
 
 export function installApi(app: Express, context: AppContext): void {
   installApiDocs(app);

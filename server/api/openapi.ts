@@ -33,8 +33,15 @@ export type RouteSpec = {
   body?: z.ZodType;
   /** Defaults to application/json. */
   bodyContentType?: string;
-  /** Success answers by status; the error answers (400, 401, 404, 415, 500…) are added automatically. */
+  /** More content types the body may come as (e.g. multipart/form-data beside text/csv). */
+  moreBodies?: Record<string, z.ZodType>;
+  /**
+   * Success answers by status; the error answers every route of its kind can give (400, 401,
+   * 403, 404, 413, 415, 429, 500) are added automatically.
+   */
   responses: Record<number, ResponseSpec>;
+  /** Error statuses the handler itself answers beyond those (409, 413, 415, 422…). */
+  errors?: number[];
 };
 
 const routes = new Map<string, RouteSpec>();
@@ -65,7 +72,8 @@ const errorDescriptions: Record<number, string> = {
   404: 'not_found: no such resource for this tenant',
   409: 'state_conflict: not allowed in the current state',
   413: 'payload_too_large',
-  415: 'unsupported_media_type: send Content-Type: application/json',
+  403: 'admin_disabled: the server has no ADMIN_TOKEN',
+  415: 'unsupported_media_type: send the body in a content type the route takes',
   422: 'business_rule: refused by a business rule',
   429: 'rate_limited: too many requests',
   500: 'internal_error',
@@ -99,6 +107,11 @@ function content(schema: z.ZodType | undefined, contentType = 'application/json'
   return schema ? { content: { [contentType]: { schema: jsonSchema(schema) } } } : {};
 }
 
+function bodyContent(spec: RouteSpec): Record<string, unknown> {
+  const bodies: Record<string, z.ZodType> = { [spec.bodyContentType ?? 'application/json']: spec.body!, ...spec.moreBodies };
+  return Object.fromEntries(Object.entries(bodies).map(([type, schema]) => [type, { schema: jsonSchema(schema) }]));
+}
+
 /** e.g. post /v1/campaigns/:id/start → postCampaignsIdStart (unique: one per method and path). */
 function operationIdOf(spec: RouteSpec): string {
   const words = spec.path.replace(/^\/v1\//, '').split(/[^A-Za-z0-9]+/).filter(Boolean);
@@ -107,8 +120,10 @@ function operationIdOf(spec: RouteSpec): string {
 
 function operationOf(spec: RouteSpec) {
   const auth = spec.auth ?? 'apiKey';
-  const errors = new Set<number>([500]);
+  const errors = new Set<number>([500, ...(spec.errors ?? [])]);
   if (auth !== 'none') errors.add(401);
+  if (auth === 'admin') errors.add(403); // the server has no ADMIN_TOKEN
+  if (auth === 'apiKey') errors.add(429); // the per-key rate limit (rateLimit.ts)
   if (spec.params) errors.add(404);
   if (spec.params || spec.query || spec.body) errors.add(400);
   if (spec.body) {
@@ -129,7 +144,7 @@ function operationOf(spec: RouteSpec) {
     tags: [spec.tag ?? spec.path.split('/')[2] ?? 'other'],
     security: auth === 'none' ? [] : [{ [auth === 'admin' ? 'adminToken' : 'apiKey']: [] }],
     parameters: [...parametersOf('path', spec.params), ...parametersOf('query', spec.query)],
-    ...(spec.body ? { requestBody: { required: true, ...content(spec.body, spec.bodyContentType) } } : {}),
+    ...(spec.body ? { requestBody: { required: true, content: bodyContent(spec) } } : {}),
     responses,
   };
 }

@@ -17,6 +17,7 @@ import { applyInCallOptOut, withInCallOptOut, type ToolCallsAnswer } from './opt
 import { redactPayload, redactText } from './redact.js';
 import { forwardInbound, type InboundForward } from './forwardInbound.js';
 import { readWebhookBody } from './body.js';
+import { events } from '../events/bus.js';
 
 export const WEBHOOK_PATH = '/webhooks/vapi';
 
@@ -100,6 +101,7 @@ export function installWebhooks(app: Express, context: AppContext): void {
       });
       if (ended) context.log.info('call.ended', { callId: ownCallId, vapiCallId: message.vapiCallId, endedReason: message.message.endedReason ?? null, via: message.type });
       if (endedClass === 'account') context.log.warn('vapi.account_problem', { tenantId, callId: ownCallId, endedReason: message.message.endedReason ?? null });
+      if (ended || message.status) events.call(tenantId, ownCallId, ended ? 'ended' : message.status!);
     } catch (error) {
       context.log.error('webhook.apply_failed', { eventId: event.id, callId: ownCallId, error });
       await markEventApplied(context.pool, event.id, error instanceof Error ? error.message : String(error)).catch(() => {});

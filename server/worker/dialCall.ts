@@ -17,6 +17,7 @@ import { lookUpDialedCall } from './lookup.js';
 import type { WorkerSettings } from './settings.js';
 import type { DialSteps } from './dialSteps.js';
 import type { ForwardingCache } from './forwardingCache.js';
+import { events } from '../events/bus.js';
 
 export type DialDeps = {
   pool: DatabasePool;
@@ -100,6 +101,7 @@ export async function dialCall(deps: DialDeps, claim: ClaimedCall): Promise<Dial
     case 'created':
       log.info('dial.sent', { callId, vapiCallId: result.call.id, campaignId: claim.campaign_id, attempt: claim.attempt });
       await recordCreated(deps, callId, claim.tenant_id, result.call);
+      events.call(claim.tenant_id, callId, result.call.status ?? 'queued', claim.campaign_id);
       return 'dialed';
     case 'over_concurrency': {
       const limit = await lowerVapiConcurrencyLimit(pool, claim.tenant_id, result.concurrencyLimit ?? null);

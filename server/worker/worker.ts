@@ -17,6 +17,7 @@ import { listenForWakeUps, type WakeListener } from './wakeListener.js';
 import { defaultWorkerSettings, type WorkerSettings } from './settings.js';
 import { createForwardingCache } from './forwardingCache.js';
 import { createForwardDeliveries } from './forwardDeliveries.js';
+import { events } from '../events/bus.js';
 
 export type Worker = {
   state(): WorkerState;
@@ -191,7 +192,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   async function tick(): Promise<void> {
     forwards.kick();
     void ensureBoss();
-    if (state.state !== 'awake') state = { state: 'awake', since: new Date().toISOString() };
+    if (state.state !== 'awake') events.worker((state = { state: 'awake', since: new Date().toISOString() }));
     const started = Date.now();
     let planned = 0;
     if (planRequested) {
@@ -233,7 +234,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     const until = [next, pendingJob].filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
     await stopBoss();
     armTimer(until, 'timer');
-    state = { state: 'sleeping', since: new Date().toISOString(), until: until?.toISOString() ?? null };
+    events.worker((state = { state: 'sleeping', since: new Date().toISOString(), until: until?.toISOString() ?? null }));
     log.info('worker.sleeping', { until: until?.toISOString() ?? null });
   }
 

@@ -70,3 +70,57 @@ t.test('GET /docs renders the document as a self-contained page', async (t) => {
   t.match(html, /Create a campaign \(status draft\)/);
   t.notMatch(html, /<script|https?:\/\/(?!localhost)/, 'no scripts, nothing loaded from the network');
 });
+
+t.test('every status a route answers is in its OpenAPI responses (each provoked for real), the import documents multipart', async (t) => {
+  const db = await createTestDatabase(t);
+  const api = await startTestApi(t, { pool: db.pool });
+  const noAdmin = await startTestApi(t, { pool: db.pool, secrets: { appSecret: 'test-secret-'.padEnd(40, 'x'), adminToken: undefined } });
+  const { createTestTenant } = await import('../helpers/tenant.js');
+  const tenant = await createTestTenant(db.pool);
+  const document = (await request(`${api.url}/openapi.json`)).body;
+  const documented = (method: string, path: string) => Object.keys(document.paths[path]?.[method]?.responses ?? {}).map(Number);
+
+  const campaign = await request(`${api.url}/v1/campaigns`, {
+    headers: tenant.headers(),
+    json: { name: 'C', assistantId: 'a', phoneNumberId: 'p', timeZone: 'America/New_York', window: { start: '09:00', end: '17:00' } },
+  });
+  const id = campaign.body.id;
+  await request(`${api.url}/v1/campaigns/${id}/start`, { method: 'POST', headers: tenant.headers() });
+  await request(`${api.url}/v1/dnc`, { headers: tenant.headers(), json: { phone: '+12125550100' } });
+  const bigJson = JSON.stringify({ name: 'x'.repeat(1_100_000) });
+  const cases: [string, string, string, () => Promise<{ status: number }>][] = [
+    ['409', 'patch', '/v1/campaigns/{id}', () => request(`${api.url}/v1/campaigns/${id}`, { method: 'PATCH', headers: tenant.headers(), json: { name: 'D' } })],
+    ['409', 'post', '/v1/campaigns/{id}/start', () => request(`${api.url}/v1/campaigns/${id}/start`, { method: 'POST', headers: tenant.headers() })],
+    ['409', 'delete', '/v1/campaigns/{id}', () => request(`${api.url}/v1/campaigns/${id}`, { method: 'DELETE', headers: tenant.headers() })],
+    ['409', 'delete', '/v1/api-keys/{id}', () => request(`${api.url}/v1/api-keys/${tenant.apiKeyId}`, { method: 'DELETE', headers: tenant.headers() })],
+    ['422', 'post', '/v1/calls', () => request(`${api.url}/v1/calls`, { headers: tenant.headers(), json: { phone: '+12125550100', assistantId: 'a', phoneNumberId: 'p' } })],
+    ['422', 'post', '/v1/campaigns/{id}/contacts/import', () => request(`${api.url}/v1/campaigns/${id}/contacts/import`, { headers: { ...tenant.headers(), 'content-type': 'text/csv' }, body: 'name\nAnn\n' })],
+    ['415', 'post', '/v1/campaigns/{id}/contacts/import', () => request(`${api.url}/v1/campaigns/${id}/contacts/import`, { headers: { ...tenant.headers(), 'content-type': 'application/pdf' }, body: 'x' })],
+    ['415', 'post', '/v1/dnc', () => request(`${api.url}/v1/dnc`, { headers: { ...tenant.headers(), 'content-type': 'text/plain' }, body: 'x' })],
+    ['413', 'post', '/v1/campaigns', () => request(`${api.url}/v1/campaigns`, { headers: tenant.headers(true), body: bigJson })],
+    ['403', 'post', '/v1/tenants', () => request(`${noAdmin.url}/v1/tenants`, { json: { name: 'T' } })],
+  ];
+  for (const [status, method, path, provoke] of cases) {
+    const answer = await provoke();
+    t.equal(answer.status, Number(status), `${method.toUpperCase()} ${path} answers ${status}`);
+    t.ok(documented(method, path).includes(Number(status)), `${method.toUpperCase()} ${path} documents ${status}`);
+  }
+
+  // 429: the per-key budget applies to every tenant route, so every one documents it.
+  let limited = 0;
+  for (let round = 0; round < 65 && limited === 0; round++) {
+    const answers = await Promise.all(Array.from({ length: 20 }, () => request(`${api.url}/v1/dnc?limit=1`, { headers: tenant.headers() })));
+    limited = answers.filter((answer) => answer.status === 429).length;
+  }
+  t.ok(limited > 0, 'the rate limit answers 429');
+  for (const [path, methods] of Object.entries(document.paths as Record<string, Record<string, { security: Record<string, unknown>[]; responses: Record<string, unknown> }>>)) {
+    for (const [method, operation] of Object.entries(methods)) {
+      const statuses = Object.keys(operation.responses);
+      if (operation.security.some((scheme) => 'apiKey' in scheme)) t.ok(statuses.includes('429') && statuses.includes('401'), `${method} ${path} documents 401 and 429`);
+    }
+  }
+  const importBody = document.paths['/v1/campaigns/{id}/contacts/import'].post.requestBody.content;
+  t.same(Object.keys(importBody).sort(), ['multipart/form-data', 'text/csv']);
+  t.match(importBody['multipart/form-data'].schema, { type: 'object', properties: { file: { type: 'string', format: 'binary' } } });
+  t.match(document.paths['/v1/events'].get.responses[200].content, { 'text/event-stream': {} });
+});
