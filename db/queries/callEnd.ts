@@ -3,7 +3,7 @@
 // where its details stand (note_call_details), and what a lookup that settled nothing means
 // (note_lookup). Rules are in sql/015, 028 and 034; these are typed wrappers.
 import { sql, type CommonQueryMethods } from 'slonik';
-import { z } from 'zod';
+import { z } from '../zod.js';
 
 const iso = (at: Date) => at.toISOString();
 

@@ -1,7 +1,7 @@
 // dialer.forwards through the functions of sql/041_forwards.sql: queueing, the synchronous
 // relay's record, the worker's claim and attempts, and the reads of the API and the worker.
 import { sql, type CommonQueryMethods } from 'slonik';
-import { z } from 'zod';
+import { z } from '../zod.js';
 
 const iso = (at: Date) => at.toISOString();
 const ms = (value: number) => `${value} milliseconds`;

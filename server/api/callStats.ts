@@ -2,8 +2,8 @@
 // with their cost: the overview's charts and "cost today", for integrators too.
 import type { Router } from 'express';
 import { sql } from 'slonik';
-import { z as z3 } from 'zod';
-import { z } from 'zod/v4';
+import { z as z3 } from '../../db/zod.js';
+import { z } from '../zod.js';
 import type { AppContext } from '../context.js';
 import { callerOf } from './auth.js';
 import { route } from './route.js';

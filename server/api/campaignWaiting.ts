@@ -3,8 +3,8 @@
 // reason with the earliest instant each lifts, and a page of examples, each in words.
 import type { Router } from 'express';
 import { sql } from 'slonik';
-import { z as z3 } from 'zod';
-import { z } from 'zod/v4';
+import { z as z3 } from '../../db/zod.js';
+import { z } from '../zod.js';
 import type { AppContext } from '../context.js';
 import { notFound } from '../http/errors.js';
 import { findCampaign } from '../../db/queries/campaigns.js';

@@ -8,7 +8,7 @@
 // Progress is read from dialer.campaign_progress only after a change and only for a tenant with
 // a stream open: once per tenant per PROGRESS_EVERY_MS at most, shared by all its streams.
 import type { Response, Router } from 'express';
-import { z } from 'zod/v4';
+import { z } from '../zod.js';
 import type { AppContext } from '../context.js';
 import { tenantCampaignProgress } from '../../db/queries/campaigns.js';
 import { callerOf } from '../api/auth.js';
