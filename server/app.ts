@@ -7,6 +7,7 @@ import { installHealth } from './http/health.js';
 import { installApi } from './api/index.js';
 import { installWebhooks } from './webhooks/index.js';
 import { installNotFound, installErrorHandler } from './http/errors.js';
+import { installWorkerWake } from './worker/wakeEndpoint.js';
 
 export function createApp(context: AppContext): Express {
   const app = express();
@@ -14,6 +15,7 @@ export function createApp(context: AppContext): Express {
   app.set('trust proxy', 'loopback');
   installRequestLog(app, context.log);
   installHealth(app, context);
+  if (context.serveWorkerWake && context.wakeWorker) installWorkerWake(app, { appSecret: context.secrets.appSecret, log: context.log, wake: context.wakeWorker });
   // Before /v1 and its JSON parser: webhooks need the raw bytes for HMAC.
   installWebhooks(app, context);
   installApi(app, context);

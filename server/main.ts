@@ -11,6 +11,7 @@ import { startWorker, type Worker } from './worker/worker.js';
 import { openDatabase } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { createDatabasePool } from '../db/pool.js';
+import { workerWaking, startWorkerServer } from './worker/processWake.js';
 
 const modes = ['all', 'api', 'worker'] as const;
 type Mode = (typeof modes)[number];
@@ -36,7 +37,8 @@ async function main(mode: Mode): Promise<void> {
     const secrets = resolveSecrets(config, log);
     const database = await openDatabase(config, log);
     shutdown.add('database', () => database.stop());
-    await migrate(database.url, log);
+    // Migrations hold a session lock: past a transaction-mode pooler, on the direct URL.
+    await migrate(config.databaseDirectUrl ?? database.url, log);
     const pool = await createDatabasePool(database.url);
     shutdown.add('pool', () => pool.end());
 
@@ -51,11 +53,22 @@ async function main(mode: Mode): Promise<void> {
         publicUrl: config.publicUrl,
         vapiBaseUrl: config.vapiBaseUrl,
         settings: { reconcileAfterSeconds: config.reconcileAfterSeconds, leaseSeconds: config.dialLeaseSeconds },
+        // LISTEN holds a session even asleep: only for a database that is not serverless.
+        listenUrl: (config.databaseListen ?? Boolean(database.embedded)) ? (config.databaseDirectUrl ?? database.url) : undefined,
       });
       shutdown.add('worker', () => worker!.stop());
+      if (mode === 'worker' && config.workerPort !== undefined) {
+        const wakeServer = await startWorkerServer({ port: config.workerPort, appSecret: secrets.appSecret, log, worker });
+        shutdown.add('worker-http', () => wakeServer.close());
+      }
     }
     if (mode !== 'worker') {
-      const context = { config, secrets, log, pool, clock: systemClock, workerState: () => worker?.state() ?? { state: 'external' } };
+      const context = {
+        config, secrets, log, pool, clock: systemClock,
+        workerState: () => worker?.state() ?? { state: 'external' },
+        wakeWorker: workerWaking({ config, secrets, log, worker }),
+        serveWorkerWake: worker !== undefined,
+      };
       const server = await listen(createApp(context), config.port);
       shutdown.add('http', () => server.close());
       log.info('api.listening', { url: `http://localhost:${server.port}`, publicUrl: config.publicUrl });

@@ -55,6 +55,7 @@ export function installCampaignLifecycleRoutes(router: Router, context: AppConte
           await notifyWorker(connection, `campaign_${action}`);
           return after;
         });
+        context.wakeWorker?.(`campaign_${action}`);
         return { body: toCampaignView(row) };
       },
     );

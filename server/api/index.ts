@@ -16,11 +16,12 @@ import { installDncRoutes } from './dnc.js';
 import { installCallRoutes } from './calls.js';
 import { installDirectCallRoutes } from './directCalls.js';
 import { installSchedulerRoutes } from './scheduler.js';
+import { installAdminTickRoutes } from './adminTick.js';
 
 export type RouteInstaller = (router: Router, context: AppContext) => void;
 
 /** Routes reachable without an API key (each checks its own credential, e.g. the admin token). */
-const publicRoutes: RouteInstaller[] = [installTenantRoutes];
+const publicRoutes: RouteInstaller[] = [installTenantRoutes, installAdminTickRoutes];
 
 /** Routes of one tenant: the caller is in response.locals (see auth.ts callerOf). */
 const tenantRoutes: RouteInstaller[] = [installApiKeyRoutes, installSettingsRoutes, installCampaignRoutes, installCampaignLifecycleRoutes, installDncRoutes, installCallRoutes, installDirectCallRoutes, installSchedulerRoutes, installContactRoutes, installImportRoutes];

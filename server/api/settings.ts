@@ -142,6 +142,7 @@ export function installSettingsRoutes(router: Router, context: AppContext): void
         await notifyWorker(connection, 'settings');
         return updated;
       });
+      context.wakeWorker?.('settings');
       return { body: toView(row, appSecret) };
     },
   );

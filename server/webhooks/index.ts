@@ -77,6 +77,7 @@ export function installWebhooks(app: Express, context: AppContext): void {
       const { ended } = await applyWebhook(context.pool, context.clock, ownCallId, message);
       // A slot is free: the worker refills it now.
       await markEventAppliedAndNotify(context.pool, event.id, WAKE_CHANNEL, ended ? 'call-ended' : null);
+      if (ended) context.wakeWorker?.('call-ended');
     } catch (error) {
       context.log.error('webhook.apply_failed', { eventId: event.id, callId: ownCallId, error });
       await markEventApplied(context.pool, event.id, error instanceof Error ? error.message : String(error)).catch(() => {});
