@@ -10,6 +10,7 @@ import { startVapiSimulator } from '../../server/vapiSimulator/index.js';
 import { systemClock } from '../../server/clock.js';
 import { silentLogger } from '../../server/log.js';
 import { startWorker } from '../../server/worker/worker.js';
+import { inProcessWaker } from '../../server/worker/wake.js';
 import { addMembers, allCalls, insertCampaign, insertTenant, startCampaign, TEST_APP_SECRET, unsettledCalls, waitFor } from '../worker/fixtures.js';
 
 const CONTACTS = 40;
@@ -22,7 +23,8 @@ const sim = await startVapiSimulator({
   seed: 7,
 });
 t.teardown(() => sim.close());
-const api = await startTestApi(t, { pool: db.pool });
+const waker = inProcessWaker();
+const api = await startTestApi(t, { pool: db.pool, wakeWorker: waker });
 const tenantId = await insertTenant(db.pool, { vapiBaseUrl: sim.url, concurrencyLimit: 20 });
 const campaignId = await insertCampaign(db.pool, tenantId, { timeZone: 'UTC', windowStart: '00:00', windowEnd: '00:00', maxAttempts: 2, maxConcurrency: 10 });
 await addMembers(db.pool, tenantId, campaignId, CONTACTS, '5');
@@ -37,6 +39,7 @@ const worker = await startWorker({
   vapiBaseUrl: sim.url,
   settings: { reconcileAfterSeconds: 1 },
 });
+waker.attach((reason) => worker.wake(reason));
 t.teardown(() => worker.stop());
 // In production the reconciliation sweep is a pg-boss cron job, every minute; here every second.
 const sweeps = setInterval(() => worker.wake('test-sweep', true), 1_000);

@@ -162,7 +162,7 @@ t.test('with LISTEN asked for (a database that is not serverless), one session i
   await worker.stop();
   // Such a database does not drop idle sessions (with idle_session_timeout LISTEN would be dropped and reopened).
   await adminQuery(testServer().serverUrl, `alter database ${db.name} reset idle_session_timeout`);
-  worker = await startTheWorker(db.url);
+  worker = await startTheWorker(db.directUrl);
   await waitFor(asleep, 15_000, 'the worker to sleep');
   await waitFor(async () => (await watcher.connected()).join() === 'pgdialer-wake', 10_000, 'only the LISTEN session to remain');
   const callId = await scheduleCall(new Date());
