@@ -43,6 +43,8 @@ export async function watchSessions(serverUrl: string, database: string, pollMs 
   return {
     connected: async () => (await connected()).map((entry) => entry.split(':').slice(1).join(':')),
     async start() {
+      // Counts of sessions that ended just before are flushed at most a second late: let them land first.
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
       const before = await counters();
       const started = Date.now();
       const seen = new Set<string>();
