@@ -18,6 +18,8 @@ import { systemClock } from '../server/clock.js';
 import { importContacts, ImportFailedError } from '../server/csv/importContacts.js';
 import { countBytes } from '../server/csv/byteLimit.js';
 import { isRegion } from '../server/csv/phone.js';
+import { postWake } from '../server/worker/wake.js';
+import { resolveSecrets } from '../server/localSecrets.js';
 
 const usage =
   'usage: npm run import -- --campaign <id> (--tenant <id> | --api-key <key>) [--phone <column>] [--name <column>] ' +
@@ -97,6 +99,12 @@ try {
   });
   bar.rows(report.rows);
   bar.done();
+  // A worker running apart sleeps with no session: tell it (LISTENing workers heard the NOTIFY).
+  if (report.callsCreated > 0 && config.workerWakeUrl) {
+    await postWake({ url: config.workerWakeUrl, appSecret: resolveSecrets(config, log).appSecret, reason: 'contacts_imported' }).catch((error: Error) =>
+      process.stderr.write(`could not wake the worker at ${config.workerWakeUrl}: ${error.message}\n`),
+    );
+  }
   const { callsCreated: _callsCreated, ...shown } = report;
   process.stdout.write(JSON.stringify(shown, null, 2) + '\n');
 } catch (error) {

@@ -35,28 +35,39 @@ export function wakeTokenMatches(appSecret: string, authorization: string | unde
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-/** POSTs `{reason}` to the worker's wake endpoint; a failure is logged, never raised (the timer still holds). */
-export function httpWaker(options: { url: string; appSecret: string; log: Logger; timeoutMs?: number }): WorkerWaker {
-  const token = workerWakeToken(options.appSecret);
+/** POSTs `{reason}` to the worker's wake endpoint; resolves with the status (202: accepted). */
+export function postWake(options: { url: string; appSecret: string; reason: string; timeoutMs?: number }): Promise<number> {
   const url = new URL(options.url);
   const send = url.protocol === 'https:' ? httpsRequest : request;
-  return (reason) => {
-    const body = JSON.stringify({ reason });
+  const body = JSON.stringify({ reason: options.reason });
+  return new Promise((resolve, reject) => {
     const outgoing = send(
       url,
       {
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: { authorization: `Bearer ${workerWakeToken(options.appSecret)}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
         timeout: options.timeoutMs ?? 2_000,
       },
       (response) => {
         response.resume();
-        if (response.statusCode !== 202) options.log.warn('worker_wake.refused', { url: options.url, status: response.statusCode, reason });
+        resolve(response.statusCode ?? 0);
       },
     );
     outgoing.on('timeout', () => outgoing.destroy(new Error('timed out')));
-    outgoing.on('error', (error) => options.log.warn('worker_wake.failed', { url: options.url, reason, error: error.message }));
+    outgoing.on('error', reject);
     outgoing.end(body);
+  });
+}
+
+/** A waker over HTTP: a failure is logged, never raised (the worker's timer still holds). */
+export function httpWaker(options: { url: string; appSecret: string; log: Logger; timeoutMs?: number }): WorkerWaker {
+  return (reason) => {
+    postWake({ ...options, reason }).then(
+      (status) => {
+        if (status !== 202) options.log.warn('worker_wake.refused', { url: options.url, status, reason });
+      },
+      (error: Error) => options.log.warn('worker_wake.failed', { url: options.url, reason, error: error.message }),
+    );
   };
 }
 

@@ -11,8 +11,15 @@ export type SessionWindow = {
   sessionsSeen: string[];
   /** pg_stat_database.sessions, end minus start. */
   sessionsOpened: number;
-  /** pg_stat_database.xact_commit + xact_rollback, end minus start (autovacuum would count too). */
+  /** pg_stat_database.xact_commit + xact_rollback, end minus start: autovacuum's visits count too. */
   transactions: number;
+  /**
+   * Transactions client sessions can have run: 0 when no client session existed in the window (none
+   * seen at any poll, none opened: pg_stat_database.sessions counts client sessions only), else
+   * `transactions`, an upper bound. Autovacuum workers visit every database now and then and
+   * their catalog reads count in pg_stat_database, with nobody connected at all.
+   */
+  clientTransactions: number;
   ms: number;
 };
 
@@ -62,12 +69,11 @@ export async function watchSessions(serverUrl: string, database: string, pollMs 
         // Let every backend that ran in the window flush its counters (at most 1 s late).
         await new Promise((resolve) => setTimeout(resolve, 1_100));
         const after = await counters();
-        return {
-          sessionsSeen: [...seen].map((entry) => entry.split(':').slice(1).join(':')),
-          sessionsOpened: after.sessions - before.sessions,
-          transactions: after.xacts - before.xacts,
-          ms,
-        };
+        const sessionsSeen = [...seen].map((entry) => entry.split(':').slice(1).join(':'));
+        const sessionsOpened = after.sessions - before.sessions;
+        const transactions = after.xacts - before.xacts;
+        const clientTransactions = sessionsSeen.length === 0 && sessionsOpened === 0 ? 0 : transactions;
+        return { sessionsSeen, sessionsOpened, transactions, clientTransactions, ms };
       };
     },
     close: () => observer.end(),
