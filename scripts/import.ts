@@ -99,11 +99,13 @@ try {
   });
   bar.rows(report.rows);
   bar.done();
-  // A worker running apart sleeps with no session: tell it (LISTENing workers heard the NOTIFY).
-  if (report.callsCreated > 0 && config.workerWakeUrl) {
-    await postWake({ url: config.workerWakeUrl, appSecret: resolveSecrets(config, log).appSecret, reason: 'contacts_imported' }).catch((error: Error) =>
-      process.stderr.write(`could not wake the worker at ${config.workerWakeUrl}: ${error.message}\n`),
-    );
+  // The worker sleeps with no session: tell it (LISTENing workers heard the NOTIFY). WORKER_WAKE_URL,
+  // or with the embedded database the `npm start` of this checkout, if it runs (else nobody to wake).
+  const wakeUrl = config.workerWakeUrl ?? (database.embedded ? `http://127.0.0.1:${config.port}/internal/wake` : undefined);
+  if (report.callsCreated > 0 && wakeUrl) {
+    await postWake({ url: wakeUrl, appSecret: resolveSecrets(config, log).appSecret, reason: 'contacts_imported' }).catch((error: Error) => {
+      if (config.workerWakeUrl) process.stderr.write(`could not wake the worker at ${wakeUrl}: ${error.message}\n`);
+    });
   }
   const { callsCreated: _callsCreated, ...shown } = report;
   process.stdout.write(JSON.stringify(shown, null, 2) + '\n');

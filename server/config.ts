@@ -19,7 +19,7 @@ const emptyAsUnset = (value: unknown) => (value === '' ? undefined : value);
 const environmentSchema = z.object({
   DATABASE_URL: z.preprocess(emptyAsUnset, postgresUrl.optional()),
   DATABASE_DIRECT_URL: z.preprocess(emptyAsUnset, postgresUrl.optional()),
-  DATABASE_LISTEN: z.preprocess(emptyAsUnset, z.enum(['true', 'false']).optional()),
+  DATABASE_LISTEN: z.preprocess(emptyAsUnset, z.enum(['true', 'false']).default('false')),
   WORKER_WAKE_URL: z.preprocess(emptyAsUnset, z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL').optional()),
   WORKER_PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(65535).optional()),
   CRON_SECRET: z.preprocess(emptyAsUnset, z.string().min(16, 'must be at least 16 characters').optional()),
@@ -57,8 +57,8 @@ export type Config = {
   databaseUrl: string | undefined;
   /** Migrations (and LISTEN) bypass a transaction-mode pooler through this URL when given. */
   databaseDirectUrl: string | undefined;
-  /** Hold a LISTEN session for wake-ups (a database that is not serverless); unset: only with the embedded one. */
-  databaseListen: boolean | undefined;
+  /** Hold a LISTEN session for wake-ups, even asleep (only for a database that is not serverless). */
+  databaseListen: boolean;
   /** The worker's wake endpoint, for an API running apart from the worker. */
   workerWakeUrl: string | undefined;
   /** Port of the worker's own small HTTP server (/health, /internal/wake) in `worker` mode. */
@@ -98,7 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     databaseUrl: e.DATABASE_URL,
     databaseDirectUrl: e.DATABASE_DIRECT_URL,
-    databaseListen: e.DATABASE_LISTEN === undefined ? undefined : e.DATABASE_LISTEN === 'true',
+    databaseListen: e.DATABASE_LISTEN === 'true',
     workerWakeUrl: e.WORKER_WAKE_URL,
     workerPort: e.WORKER_PORT,
     cronSecret: e.CRON_SECRET,

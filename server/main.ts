@@ -54,7 +54,7 @@ async function main(mode: Mode): Promise<void> {
         vapiBaseUrl: config.vapiBaseUrl,
         settings: { reconcileAfterSeconds: config.reconcileAfterSeconds, leaseSeconds: config.dialLeaseSeconds },
         // LISTEN holds a session even asleep: only for a database that is not serverless.
-        listenUrl: (config.databaseListen ?? Boolean(database.embedded)) ? (config.databaseDirectUrl ?? database.url) : undefined,
+        listenUrl: config.databaseListen ? (config.databaseDirectUrl ?? database.url) : undefined,
       });
       shutdown.add('worker', () => worker!.stop());
       if (mode === 'worker' && config.workerPort !== undefined) {

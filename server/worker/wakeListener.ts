@@ -1,6 +1,6 @@
 // The worker's ear where the database is not serverless (DATABASE_LISTEN=true): ONE dedicated
 // connection LISTENing on the wake channel. It issues no statements but holds a session, which
-// keeps a serverless Postgres (Neon) awake: hence off by default with DATABASE_URL. A NOTIFY from
+// keeps a serverless Postgres (Neon) awake: hence off by default. A NOTIFY from
 // any process reaches it at once. If the connection drops it is re-opened with backoff, and the
 // worker is woken, since notifications sent meanwhile are lost.
 import pg from 'pg';
