@@ -46,7 +46,7 @@ async function measureWorker(context: BenchContext, sizes: { due: number; spacin
       0,
       '127.0.0.1',
     );
-    const worker = await startWorker({ databaseUrl: url, pool, log: process.env.BENCH_DEBUG ? createLogger('debug', {}, (line) => process.stderr.write(line + '\n')) : silentLogger, clock: systemClock, appSecret: TEST_APP_SECRET, publicUrl: server.url, vapiBaseUrl: sim.url });
+    const worker = await startWorker({ databaseUrl: url, listenUrl: url, pool, log: process.env.BENCH_DEBUG ? createLogger('debug', {}, (line) => process.stderr.write(line + '\n')) : silentLogger, clock: systemClock, appSecret: TEST_APP_SECRET, publicUrl: server.url, vapiBaseUrl: sim.url });
     try {
       // Dispatch lag: calls falling due one by one, the worker told only once.
       const tenantId = await insertTenant(pool, { vapiBaseUrl: sim.url, concurrencyLimit: 1000 });
@@ -62,7 +62,7 @@ async function measureWorker(context: BenchContext, sizes: { due: number; spacin
       await waitFor(() => sim.dials().filter((d) => dueAt.has(d.externalId ?? '')).length === sizes.due, start - Date.now() + sizes.due * sizes.spacingMs + 30_000, 'dispatch');
       const lags = sim.dials().filter((d) => dueAt.has(d.externalId ?? '')).map((d) => d.at - dueAt.get(d.externalId!)!);
       await sim.idle();
-      await waitFor(() => worker.state().state === 'sleeping', 30_000, 'sleep');
+      await waitFor(() => worker.state().state === 'asleep', 30_000, 'sleep');
 
       // Slot refill: a tenant limited to 5 live calls, many calls waiting.
       const refillTenant = await insertTenant(pool, { vapiBaseUrl: sim.url, concurrencyLimit: 5 });

@@ -61,7 +61,7 @@ async function measure(context: BenchContext, workers: number, calls: number) {
   try {
     // One after another: each migrates on start.
     for (let i = 0; i < workers; i++) {
-      const child = runMain(['worker'], { DATABASE_URL: url, APP_SECRET: TEST_APP_SECRET, LOG_LEVEL: 'info', PUBLIC_URL: 'http://127.0.0.1:9' });
+      const child = runMain(['worker'], { DATABASE_URL: url, DATABASE_LISTEN: 'true', APP_SECRET: TEST_APP_SECRET, LOG_LEVEL: 'info', PUBLIC_URL: 'http://127.0.0.1:9' });
       children.push(child);
       await waitFor(() => child.logs.some((line) => line.event === 'worker.sleeping'), 60_000, 'a worker to start and sleep');
     }

@@ -43,6 +43,25 @@ async function applySqlFiles(client: pg.Client): Promise<string[]> {
   return files;
 }
 
+/**
+ * Settings every session of this database gets from Postgres itself, so no connection has to ask
+ * for them (a transaction-mode pooler refuses startup options and forgets SET between
+ * transactions): JIT off, since this is short OLTP work and the admin views expand into large
+ * expressions whose cost estimates trigger JIT compilation that takes longer than the query
+ * (measured on Debian's PG 15: 9.4 s with JIT, 1.1 s without, for one campaign's progress).
+ * Needs the database's owner; otherwise says what an admin should run.
+ */
+export async function applyDatabaseSettings(client: pg.Client, log: Logger): Promise<void> {
+  const { rows } = await client.query(`
+    select current_database() as name,
+           pg_has_role(current_user, datdba, 'usage') or (select rolsuper from pg_roles where rolname = current_user) as owner
+    from pg_database where datname = current_database()`);
+  const { name, owner } = rows[0] as { name: string; owner: boolean };
+  if (owner) await client.query(`alter database ${pg.escapeIdentifier(name)} set jit = off`);
+  else log.warn('db.settings_skipped', { reason: 'not the owner of the database', run: `alter database ${pg.escapeIdentifier(name)} set jit = off` });
+}
+
+/** Give it a direct URL (DATABASE_DIRECT_URL), not a transaction-mode pooler's: node-pg-migrate holds a session-level advisory lock. */
 export async function migrate(url: string, log: Logger): Promise<MigrateResult> {
   const client = new pg.Client({ connectionString: url, application_name: 'pgdialer-migrate' });
   await client.connect();
@@ -61,6 +80,7 @@ export async function migrate(url: string, log: Logger): Promise<MigrateResult> 
       log: () => {},
     });
     const sqlFilesApplied = await applySqlFiles(client);
+    await applyDatabaseSettings(client, log);
     await installBossSchema(url);
     const result = { migrationsRun: ran.map((migration) => migration.name), sqlFilesApplied };
     log.info('db.migrated', result);

@@ -25,24 +25,29 @@ export const typeParsers = [
 
 export type PoolOptions = { maximumPoolSize?: number; idleTimeout?: number };
 
-/**
- * JIT off for every connection: this is short OLTP work, and the admin views expand into large
- * expressions whose cost estimates trigger JIT compilation that takes longer than the query
- * (measured on Debian's PG 15: 9.4 s with JIT, 1.1 s without, for one campaign's progress).
- */
-export function withJitOff(url: string): string {
-  const parsed = new URL(url);
-  if (!parsed.searchParams.has('options')) parsed.searchParams.set('options', '-c jit=off');
-  return parsed.toString();
-}
+/** A connection unused this long is closed: no session is held while nothing runs (Neon can suspend). */
+export const POOL_IDLE_TIMEOUT_MS = 1_000;
 
+/**
+ * Works the same straight to Postgres and through a transaction-mode pooler (PgBouncer, Neon's
+ * and Supabase's pooled URLs), so nothing here may live in a session:
+ * - no startup parameters: slonik's default statement_timeout and
+ *   idle_in_transaction_session_timeout travel in the startup packet, which PgBouncer refuses
+ *   ("unsupported startup parameter"); JIT is switched off per database by migrate instead of
+ *   `options=-c jit=off` (see db/migrate.ts);
+ * - no reset query on release (slonik's default is DISCARD ALL): we never leave session state,
+ *   and the extra round trip would be one more statement per use;
+ * - unnamed statements only (slonik's pg driver), which poolers pass through.
+ */
 export async function createDatabasePool(url: string, options: PoolOptions = {}): Promise<DatabasePool> {
-  return createPool(withJitOff(url), {
+  return createPool(url, {
     interceptors: [resultParser],
     typeParsers,
     maximumPoolSize: options.maximumPoolSize ?? 10,
-    // Idle connections are closed quickly so an idle system holds (and polls) nothing.
-    idleTimeout: options.idleTimeout ?? 5_000,
+    idleTimeout: options.idleTimeout ?? POOL_IDLE_TIMEOUT_MS,
+    statementTimeout: 'DISABLE_TIMEOUT',
+    idleInTransactionSessionTimeout: 'DISABLE_TIMEOUT',
+    resetConnection: async () => {},
     captureStackTrace: false,
   });
 }

@@ -19,6 +19,8 @@ import { systemClock } from '../server/clock.js';
 import { importContacts, ImportFailedError } from '../server/csv/importContacts.js';
 import { countBytes } from '../server/csv/byteLimit.js';
 import { isRegion } from '../server/csv/phone.js';
+import { postWake } from '../server/worker/wake.js';
+import { resolveSecrets } from '../server/localSecrets.js';
 
 const usage =
   'usage: npm run import -- --campaign <id> (--tenant <id> | --api-key <key>) [--phone <column>] [--name <column>] ' +
@@ -99,6 +101,14 @@ try {
   });
   bar.rows(report.rows);
   bar.done();
+  // The worker sleeps with no session: tell it (LISTENing workers heard the NOTIFY). WORKER_WAKE_URL,
+  // or with the embedded database the `npm start` of this checkout, if it runs (else nobody to wake).
+  const wakeUrl = config.workerWakeUrl ?? (database.embedded ? `http://127.0.0.1:${config.port}/internal/wake` : undefined);
+  if (report.callsCreated > 0 && wakeUrl) {
+    await postWake({ url: wakeUrl, appSecret: resolveSecrets(config, log).appSecret, reason: 'contacts_imported' }).catch((error: Error) => {
+      if (config.workerWakeUrl) process.stderr.write(`could not wake the worker at ${wakeUrl}: ${error.message}\n`);
+    });
+  }
   const { callsCreated: _callsCreated, ...shown } = report;
   process.stdout.write(JSON.stringify(shown, null, 2) + '\n');
 } catch (error) {

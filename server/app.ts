@@ -8,6 +8,7 @@ import { installApi } from './api/index.js';
 import { installWebhooks } from './webhooks/index.js';
 import { installNotFound, installErrorHandler } from './http/errors.js';
 import { installDashboard } from './dashboard/serve.js';
+import { installWorkerWake } from './worker/wakeEndpoint.js';
 
 export function createApp(context: AppContext): Express {
   const app = express();
@@ -15,6 +16,7 @@ export function createApp(context: AppContext): Express {
   app.set('trust proxy', 'loopback');
   installRequestLog(app, context.log);
   installHealth(app, context);
+  if (context.serveWorkerWake && context.wakeWorker) installWorkerWake(app, { appSecret: context.secrets.appSecret, log: context.log, wake: context.wakeWorker });
   // Before /v1 and its JSON parser: webhooks need the raw bytes for HMAC.
   installWebhooks(app, context);
   installApi(app, context);

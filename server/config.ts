@@ -18,6 +18,11 @@ const emptyAsUnset = (value: unknown) => (value === '' ? undefined : value);
 
 const environmentSchema = z.object({
   DATABASE_URL: z.preprocess(emptyAsUnset, postgresUrl.optional()),
+  DATABASE_DIRECT_URL: z.preprocess(emptyAsUnset, postgresUrl.optional()),
+  DATABASE_LISTEN: z.preprocess(emptyAsUnset, z.enum(['true', 'false']).default('false')),
+  WORKER_WAKE_URL: z.preprocess(emptyAsUnset, z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL').optional()),
+  WORKER_PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(65535).optional()),
+  CRON_SECRET: z.preprocess(emptyAsUnset, z.string().min(16, 'must be at least 16 characters').optional()),
   PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(65535).default(3000)),
   PUBLIC_URL: z.preprocess(emptyAsUnset, httpUrl.optional()),
   APP_SECRET: z.preprocess(emptyAsUnset, z.string().min(32, 'must be at least 32 characters').optional()),
@@ -39,6 +44,11 @@ export const configVariables = Object.keys(environmentSchema.shape);
 
 const hints: Record<string, string> = {
   DATABASE_URL: 'e.g. postgres://user:password@localhost:5432/pgdialer, or leave it unset for the embedded database',
+  DATABASE_DIRECT_URL: 'the same database without a pooler in between, e.g. Neon\'s URL without "-pooler"',
+  DATABASE_LISTEN: 'true (hold a LISTEN session for instant wake-ups: a database that is not serverless) or false',
+  WORKER_WAKE_URL: 'the worker\'s wake endpoint as the API reaches it, e.g. http://worker:3001/internal/wake',
+  WORKER_PORT: 'a TCP port number for the worker\'s /health and /internal/wake, e.g. 3001',
+  CRON_SECRET: 'a random string of 16+ characters, e.g. from `openssl rand -hex 24` (Vercel sends it as a bearer token)',
   PORT: 'a TCP port number, e.g. 3000',
   PUBLIC_URL: 'the base URL VAPI can reach this server on, e.g. https://dialer.example.com',
   APP_SECRET: 'a random string of 32+ characters, e.g. from `openssl rand -hex 32`',
@@ -54,6 +64,16 @@ const hints: Record<string, string> = {
 
 export type Config = {
   databaseUrl: string | undefined;
+  /** Migrations (and LISTEN) bypass a transaction-mode pooler through this URL when given. */
+  databaseDirectUrl: string | undefined;
+  /** Hold a LISTEN session for wake-ups, even asleep (only for a database that is not serverless). */
+  databaseListen: boolean;
+  /** The worker's wake endpoint, for an API running apart from the worker. */
+  workerWakeUrl: string | undefined;
+  /** Port of the worker's own small HTTP server (/health, /internal/wake) in `worker` mode. */
+  workerPort: number | undefined;
+  /** Bearer token accepted by /v1/admin/tick besides ADMIN_TOKEN (Vercel Cron sends CRON_SECRET). */
+  cronSecret: string | undefined;
   port: number;
   publicUrl: string;
   appSecret: string | undefined;
@@ -90,6 +110,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   return {
     databaseUrl: e.DATABASE_URL,
+    databaseDirectUrl: e.DATABASE_DIRECT_URL,
+    databaseListen: e.DATABASE_LISTEN === 'true',
+    workerWakeUrl: e.WORKER_WAKE_URL,
+    workerPort: e.WORKER_PORT,
+    cronSecret: e.CRON_SECRET,
     port: e.PORT,
     publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
     appSecret: e.APP_SECRET,

@@ -18,6 +18,7 @@ import { createDatabasePool } from '../db/pool.js';
 import { forwardToPostgres, relayFromPostgres } from './events/relay.js';
 import { endEventStreams } from './events/stream.js';
 import { ensureDashboardBuilt } from './dashboard/serve.js';
+import { workerWaking, startWorkerServer } from './worker/processWake.js';
 
 const modes = ['all', 'api', 'worker'] as const;
 type Mode = (typeof modes)[number];
@@ -49,7 +50,8 @@ async function main(mode: Mode): Promise<void> {
     const secrets = resolveSecrets(config, log);
     const database = await openDatabase(config, log, 'own');
     shutdown.add('database', () => database.stop());
-    await migrate(database.url, log);
+    // Migrations hold a session lock: past a transaction-mode pooler, on the direct URL.
+    await migrate(config.databaseDirectUrl ?? database.url, log);
     const pool = await createDatabasePool(database.url);
     shutdown.add('pool', () => pool.end());
 
@@ -73,11 +75,22 @@ async function main(mode: Mode): Promise<void> {
           leaseSeconds: config.dialLeaseSeconds,
           serverTimeoutSeconds: config.vapiServerTimeoutSeconds,
         },
+        // LISTEN holds a session even asleep: only for a database that is not serverless.
+        listenUrl: config.databaseListen ? (config.databaseDirectUrl ?? database.url) : undefined,
       });
       shutdown.add('worker', () => worker!.stop());
+      if (mode === 'worker' && config.workerPort !== undefined) {
+        const wakeServer = await startWorkerServer({ port: config.workerPort, appSecret: secrets.appSecret, log, worker });
+        shutdown.add('worker-http', () => wakeServer.close());
+      }
     }
     if (mode !== 'worker') {
-      const context = { config, secrets, log, pool, clock: systemClock, workerState: () => worker?.state() ?? { state: 'external' } };
+      const context = {
+        config, secrets, log, pool, clock: systemClock,
+        workerState: () => worker?.state() ?? { state: 'external' },
+        wakeWorker: workerWaking({ config, secrets, log, worker }),
+        serveWorkerWake: worker !== undefined,
+      };
       if (mode === 'api') {
         const relay = relayFromPostgres({ databaseUrl: database.url, log });
         shutdown.add('events', () => relay.close());

@@ -99,3 +99,27 @@ t.test('the server reads ENV_FILE before validating: a bad value there stops it 
   t.equal(code, 1);
   t.match(stderr(), /Invalid configuration; fix these environment variables:\n {2}PORT:/);
 });
+
+t.test('sleep, wake-up and pooler settings (issue 10): defaults and bad values', async (t) => {
+  const defaults = loadConfig({});
+  t.same(
+    [defaults.databaseDirectUrl, defaults.databaseListen, defaults.workerWakeUrl, defaults.workerPort, defaults.cronSecret],
+    [undefined, false, undefined, undefined, undefined],
+    'no LISTEN, no wake URL, no worker port by default',
+  );
+  const set = loadConfig({
+    DATABASE_DIRECT_URL: 'postgres://u:p@db:5432/x',
+    DATABASE_LISTEN: 'true',
+    WORKER_WAKE_URL: 'http://worker:3001/internal/wake',
+    WORKER_PORT: '3001',
+    CRON_SECRET: 'cron-secret-0123456789',
+  });
+  t.same(
+    [set.databaseDirectUrl, set.databaseListen, set.workerWakeUrl, set.workerPort, set.cronSecret],
+    ['postgres://u:p@db:5432/x', true, 'http://worker:3001/internal/wake', 3001, 'cron-secret-0123456789'],
+  );
+  const error = t.throws(() =>
+    loadConfig({ DATABASE_DIRECT_URL: 'mysql://x', DATABASE_LISTEN: 'yes', WORKER_WAKE_URL: 'worker:3001', WORKER_PORT: '-1', CRON_SECRET: 'short' }),
+  ) as Error;
+  for (const variable of ['DATABASE_DIRECT_URL', 'DATABASE_LISTEN', 'WORKER_WAKE_URL', 'WORKER_PORT', 'CRON_SECRET']) t.match(error.message, new RegExp(`${variable}: `), `${variable} named`);
+});

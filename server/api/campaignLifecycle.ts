@@ -58,6 +58,7 @@ export function installCampaignLifecycleRoutes(router: Router, context: AppConte
           return after;
         });
         events.campaign(caller.tenantId, params.id, row.status);
+        context.wakeWorker?.(`campaign_${action}`);
         return { body: toCampaignView(row) };
       },
     );

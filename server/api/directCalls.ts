@@ -91,6 +91,7 @@ export function installDirectCallRoutes(router: Router, context: AppContext): vo
         await notifyWorker(connection, 'direct_call');
         return id;
       });
+      context.wakeWorker?.('direct_call');
       return { status: 201, body: await callDetail(context.pool, caller.tenantId, callId) };
     },
   );

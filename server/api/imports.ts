@@ -161,6 +161,7 @@ export function installImportRoutes(router: Router, context: AppContext): void {
         response.set('Connection', 'close');
         throw importError(error);
       }
+      if (report.callsCreated > 0) context.wakeWorker?.('contacts_imported');
       const stored = await readImport(context, caller.tenantId, report.importId);
       response.set('Location', `/v1/imports/${report.importId}`);
       return { status: 201, body: stored };

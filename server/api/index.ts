@@ -20,11 +20,12 @@ import { installSchedulerRoutes } from './scheduler.js';
 import { installCampaignWaitingRoutes } from './campaignWaiting.js';
 import { installEventRoutes } from '../events/stream.js';
 import { installCallStatsRoutes } from './callStats.js';
+import { installAdminTickRoutes } from './adminTick.js';
 
 export type RouteInstaller = (router: Router, context: AppContext) => void;
 
 /** Routes reachable without an API key (each checks its own credential, e.g. the admin token). */
-const publicRoutes: RouteInstaller[] = [installTenantRoutes];
+const publicRoutes: RouteInstaller[] = [installTenantRoutes, installAdminTickRoutes];
 
 /** Routes of one tenant: the caller is in response.locals (see auth.ts callerOf). */
 const tenantRoutes: RouteInstaller[] = [installApiKeyRoutes, installSettingsRoutes, installCampaignRoutes, installCampaignLifecycleRoutes, installDncRoutes, installDncCsvRoutes, installCallRoutes, installDirectCallRoutes, installSchedulerRoutes, installContactRoutes, installImportRoutes, installCampaignWaitingRoutes, installCallStatsRoutes, installEventRoutes];

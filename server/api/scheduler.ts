@@ -14,6 +14,7 @@ import { vapiStatusOf, vapiStatusView } from './settings.js';
 
 const statusRow = z3.object({
   now: z3.string(),
+  server_next_wake_at: z3.string().nullable(),
   next_wake_at: z3.string().nullable(),
   due_now: z3.number(),
   in_flight: z3.number(),
@@ -57,6 +58,14 @@ const schedulerStatus = z.object({
   inFlight: z.int(),
   concurrencyLimit: z.int().describe('effective: the lower of the tenant\'s limit and VAPI\'s'),
   vapiStatus: vapiStatusView,
+  worker: z
+    .object({
+      state: z.enum(['starting', 'awake', 'asleep', 'stopping', 'stopped', 'external']).describe('external: the worker runs in another process (or only ticks dial); the rest is what SQL says'),
+      since: z.string().optional(),
+      until: z.string().nullable().optional().describe('asleep: the wake-up its timer is set for (null: only a wake-up from outside)'),
+      nextWakeAt: z.string().nullable().describe('the next instant anything of any tenant falls due (next_wake_at): when a sleeping worker wakes'),
+    })
+    .describe('the dialer worker of this server'),
   campaigns: z
     .array(
       z.object({
@@ -93,6 +102,20 @@ const schedulerStatus = z.object({
     .describe('pg-boss queues of the server (dialer.queue_health)'),
 });
 
+/** This process's worker as it knows itself; a worker elsewhere only as SQL tells: next_wake_at. */
+function workerView(context: AppContext, serverNextWakeAt: string | null) {
+  const local = context.workerState();
+  const states = ['starting', 'awake', 'asleep', 'stopping', 'stopped'] as const;
+  const state = states.find((name) => name === local.state) ?? 'external';
+  if (state === 'external') return { state, nextWakeAt: serverNextWakeAt };
+  return {
+    state,
+    ...(typeof local.since === 'string' ? { since: local.since } : {}),
+    ...(state === 'asleep' ? { until: (local.until as string | null | undefined) ?? null } : {}),
+    nextWakeAt: (local.nextWakeAt as string | null | undefined) ?? serverNextWakeAt,
+  };
+}
+
 export function installSchedulerRoutes(router: Router, context: AppContext): void {
   route(
     router,
@@ -106,7 +129,7 @@ export function installSchedulerRoutes(router: Router, context: AppContext): voi
       const { tenantId } = callerOf(response);
       const { status, campaigns, queues } = await context.pool.transaction(async (connection) => ({
         status: await connection.one(sql.type(statusRow)`
-        select now() as now, next_wake_at, due_now::int, in_flight::int, concurrency_limit::int, vapi_blocked_at, vapi_blocked_reason
+        select now() as now, dialer.next_wake_at(now()) as server_next_wake_at, next_wake_at, due_now::int, in_flight::int, concurrency_limit::int, vapi_blocked_at, vapi_blocked_reason
         from dialer.scheduler_status where tenant_id = ${tenantId}`),
         campaigns: await connection.any(sql.type(campaignRow)`
         select campaign_id, name, status, next_window_open, pending::int, due_now::int, waiting_for_window::int,
@@ -127,6 +150,7 @@ export function installSchedulerRoutes(router: Router, context: AppContext): voi
           inFlight: status.in_flight,
           concurrencyLimit: status.concurrency_limit,
           vapiStatus: vapiStatusOf(status),
+          worker: workerView(context, status.server_next_wake_at),
           campaigns: campaigns.map((c) => ({
             id: c.campaign_id,
             name: c.name,

@@ -282,6 +282,7 @@ export function installSettingsRoutes(router: Router, context: AppContext): void
         await notifyWorker(connection, 'settings');
         return updated;
       });
+      context.wakeWorker?.('settings');
       return { body: toView(row, appSecret) };
     },
   );
@@ -313,6 +314,8 @@ export function installSettingsRoutes(router: Router, context: AppContext): void
         }
         return connection.one(sql.type(tenantRow)`select ${tenantColumns} from dialer.tenants where id = ${caller.tenantId}`);
       });
+      // The tenant's waiting calls are due again: a sleeping worker holds no LISTEN, so wake it.
+      if (row.vapi_blocked_at === null) context.wakeWorker?.('vapi-status-cleared');
       return { body: toView(row, appSecret) };
     },
   );

@@ -7,6 +7,11 @@ export type WorkerState = { state: string; [key: string]: unknown };
 export type HealthDeps = { pool: DatabasePool; workerState: () => WorkerState };
 
 export function installHealth(app: Express, deps: HealthDeps): void {
+  // Liveness without a database session: for a platform's frequent health checks, which would
+  // otherwise keep a serverless Postgres (Neon) from ever suspending.
+  app.get('/health/live', (_request, response) => {
+    response.json({ status: 'ok', worker: deps.workerState() });
+  });
   app.get('/health', async (_request, response) => {
     let database: 'ok' | 'unreachable' = 'ok';
     try {

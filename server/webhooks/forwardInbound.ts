@@ -82,7 +82,8 @@ export function forwardInbound(context: AppContext, inbound: InboundMessage): In
       // A duplicate whose first delivery never finished may not have been queued: queue_forward is idempotent.
       if (!target.forward_url || (!stored.inserted && stored.applied_at !== null)) return;
       if (!isForwardedAsync(type, forwardMessagesOf(target.forward_messages))) return;
-      await queueForward(context.pool, stored.id, target.forward_url, context.clock.now());
+      // Delivered by the worker: woken now (a sleeping one holds no LISTEN; see server/worker/wake.ts).
+      if (await queueForward(context.pool, stored.id, target.forward_url, context.clock.now())) context.wakeWorker?.('forward');
     },
     async answer(local) {
       response.status(200).json(local ?? {});

@@ -102,6 +102,7 @@ export function installWebhooks(app: Express, context: AppContext): void {
       if (ended) context.log.info('call.ended', { callId: ownCallId, vapiCallId: message.vapiCallId, endedReason: message.message.endedReason ?? null, via: message.type });
       if (endedClass === 'account') context.log.warn('vapi.account_problem', { tenantId, callId: ownCallId, endedReason: message.message.endedReason ?? null });
       if (ended || message.status) events.call(tenantId, ownCallId, ended ? 'ended' : message.status!);
+      if (ended) context.wakeWorker?.('call-ended');
     } catch (error) {
       context.log.error('webhook.apply_failed', { eventId: event.id, callId: ownCallId, error });
       await markEventApplied(context.pool, event.id, error instanceof Error ? error.message : String(error)).catch(() => {});

@@ -1,7 +1,8 @@
-// The worker's ear: ONE dedicated connection LISTENing on the wake channel. An idle LISTEN
-// connection issues no statements, so a sleeping worker costs the database nothing, yet a
-// NOTIFY from the API (or a webhook) reaches it at once. If the connection drops it is
-// re-opened with backoff, and the worker is woken, since notifications sent meanwhile are lost.
+// The worker's ear where the database is not serverless (DATABASE_LISTEN=true): ONE dedicated
+// connection LISTENing on the wake channel. It issues no statements but holds a session, which
+// keeps a serverless Postgres (Neon) awake: hence off by default. A NOTIFY from
+// any process reaches it at once. If the connection drops it is re-opened with backoff, and the
+// worker is woken, since notifications sent meanwhile are lost.
 import pg from 'pg';
 import type { Logger } from '../log.js';
 import { WAKE_CHANNEL } from './wake.js';

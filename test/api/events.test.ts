@@ -86,9 +86,9 @@ t.test('a stream gets its own tenant\'s call, campaign and progress events and t
   const after = await stream.next('progress', (data) => (data.progress as { answered: number }).answered === 1);
   t.match(after, { campaignId, progress: { byContact: { reached: 1, waiting: 2 } } }, 'progress re-read after the call ended');
 
-  events.worker({ state: 'sleeping', since: new Date().toISOString(), until: '2026-03-10T13:00:00.000Z' });
-  t.match(await stream.next('worker'), { state: 'sleeping', until: '2026-03-10T13:00:00.000Z' });
-  t.match(await otherStream.next('worker'), { state: 'sleeping' }, 'the worker\'s state goes to every stream');
+  events.worker({ state: 'asleep', since: new Date().toISOString(), until: '2026-03-10T13:00:00.000Z' });
+  t.match(await stream.next('worker'), { state: 'asleep', until: '2026-03-10T13:00:00.000Z' });
+  t.match(await otherStream.next('worker'), { state: 'asleep' }, 'the worker\'s state goes to every stream');
   t.notOk(otherStream.received.some((event) => ['call', 'campaign', 'progress'].includes(event.type)), 'another tenant sees none of it');
 
   await stream.close();

@@ -56,3 +56,22 @@ t.test('GET /v1/scheduler/status: the tenant\'s numbers, its active campaigns, t
   for (const queue of response.body.queues) t.match(queue, { name: String, ready: Number, failed: Number, failedLastHour: Number });
   t.equal((await request(`${api.url}/v1/scheduler/status`)).status, 401);
 });
+
+t.test('GET /v1/scheduler/status: the worker, as this process knows it or, apart, as SQL says (next_wake_at)', async (t) => {
+  const db = await createTestDatabase(t);
+  const tenant = await createTestTenant(db.pool);
+  const contact = await db.pool.oneFirst(sql.unsafe`insert into dialer.contacts (tenant_id, phone, time_zone) values (${tenant.id}, '+12025550177', 'UTC') returning id`);
+  const dueAt = '2099-01-01T10:00:00.000Z';
+  await db.pool.query(sql.unsafe`
+    insert into dialer.calls (tenant_id, contact_id, phone, assistant_id, phone_number_id, due_at)
+    values (${tenant.id}, ${contact}, '+12025550177', 'a', 'p', ${dueAt}::timestamptz)`);
+  const apart = await startTestApi(t, { pool: db.pool });
+  const external = await request(`${apart.url}/v1/scheduler/status`, { headers: tenant.headers() });
+  t.same(external.body.worker, { state: 'external', nextWakeAt: dueAt }, 'apart: the next wake-up from SQL');
+  const inProcess = await startTestApi(t, {
+    pool: db.pool,
+    workerState: () => ({ state: 'asleep', since: '2098-12-31T23:00:00.000Z', until: dueAt, nextWakeAt: dueAt }),
+  });
+  const local = await request(`${inProcess.url}/v1/scheduler/status`, { headers: tenant.headers() });
+  t.same(local.body.worker, { state: 'asleep', since: '2098-12-31T23:00:00.000Z', until: dueAt, nextWakeAt: dueAt });
+});

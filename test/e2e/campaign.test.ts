@@ -10,6 +10,7 @@ import { startVapiSimulator } from '../../server/vapiSimulator/index.js';
 import { clockStartingAt } from '../../server/clock.js';
 import { createLogger } from '../../server/log.js';
 import { startWorker } from '../../server/worker/worker.js';
+import { inProcessWaker } from '../../server/worker/wake.js';
 import { addMembers, allCalls, campaignStatus, insertCampaign, insertTenant, startCampaign, TEST_APP_SECRET, waitFor } from '../worker/fixtures.js';
 
 const CONTACTS = 200;
@@ -29,7 +30,9 @@ const sim = await startVapiSimulator({
   seed: 42,
 });
 t.teardown(() => sim.close());
-const api = await startTestApi(t, { pool: db.pool, clock, log: createLogger('error', {}, (line) => process.stderr.write(line + '\n')) });
+// As with npm start, the API (its webhooks) wakes the worker in-process: no LISTEN session.
+const waker = inProcessWaker();
+const api = await startTestApi(t, { pool: db.pool, clock, wakeWorker: waker, log: createLogger('error', {}, (line) => process.stderr.write(line + '\n')) });
 
 const tenantId = await insertTenant(db.pool, { vapiBaseUrl: sim.url, concurrencyLimit: 10, maxCallsPerNumberPer24h: 2 });
 const campaignId = await insertCampaign(db.pool, tenantId, {
@@ -57,6 +60,7 @@ const worker = await startWorker({
   vapiBaseUrl: 'http://127.0.0.1:9',
   settings: { concurrency: 10, batchSize: 20, reconcileAfterSeconds: 30, requestTimeoutMs: 5_000 },
 });
+waker.attach((reason) => worker.wake(reason));
 t.teardown(() => worker.stop());
 
 // Settled, not 'completed': see the report on apply_call_result's completion race.

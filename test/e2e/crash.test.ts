@@ -26,6 +26,8 @@ await addMembers(db.pool, tenantId, campaignId, CONTACTS, '4');
 
 const env = {
   DATABASE_URL: db.url,
+  DATABASE_DIRECT_URL: db.directUrl,
+  DATABASE_LISTEN: 'true', // woken by the NOTIFY below
   APP_SECRET: TEST_APP_SECRET,
   PUBLIC_URL: api.url,
   DIAL_LEASE_SECONDS: '3',

@@ -11,6 +11,7 @@ import { startVapiSimulator } from '../../server/vapiSimulator/index.js';
 import { systemClock } from '../../server/clock.js';
 import { silentLogger } from '../../server/log.js';
 import { startWorker } from '../../server/worker/worker.js';
+import { inProcessWaker } from '../../server/worker/wake.js';
 import { addMembers, allCalls, insertCampaign, insertTenant, startCampaign, TEST_APP_SECRET, unsettledCalls, waitFor } from '../worker/fixtures.js';
 
 const CONTACTS = 40;
@@ -24,8 +25,10 @@ const sim = await startVapiSimulator({
   seed: 7,
 });
 t.teardown(() => sim.close());
+const waker = inProcessWaker();
 const api = await startTestApi(t, {
   pool: db.pool,
+  wakeWorker: waker,
   // The receiver arms the lookup of a call that ended without its report (RECONCILE_AFTER_SECONDS).
   config: loadConfig({ APP_SECRET: TEST_APP_SECRET, RECONCILE_AFTER_SECONDS: '1' }),
 });
@@ -43,6 +46,7 @@ const worker = await startWorker({
   vapiBaseUrl: sim.url,
   settings: { reconcileAfterSeconds: 1 },
 });
+waker.attach((reason) => worker.wake(reason));
 t.teardown(() => worker.stop());
 // In production the reconciliation sweep is a pg-boss cron job, every minute; here every second.
 const sweeps = setInterval(() => worker.wake('test-sweep', true), 1_000);

@@ -27,7 +27,7 @@ const worker = await startWorker({
   settings: { minSleepMs: 200, forwardRetryBaseMs: RETRY_MS, forwardRetryMaxMs: RETRY_MS },
 });
 t.teardown(() => worker.stop());
-await waitFor(() => worker.state().state === 'sleeping', 15_000, 'the worker to fall asleep');
+await waitFor(() => worker.state().state === 'asleep', 15_000, 'the worker to fall asleep');
 
 const tenantId = await insertTenant(db.pool);
 const deliveryOf = (id: number) =>
@@ -49,7 +49,7 @@ t.test('queued while asleep: delivered at once; failed: asleep until the retry, 
   const retryAt = Date.parse((await deliveryOf(id)).next_attempt_at!);
   const sleepingUntil = () => {
     const state = worker.state();
-    return state.state === 'sleeping' && typeof state.until === 'string' ? state.until : undefined;
+    return state.state === 'asleep' && typeof state.until === 'string' ? state.until : undefined;
   };
   await waitFor(() => {
     const until = sleepingUntil();

@@ -10,7 +10,7 @@ const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 function workerText(worker: { state: string; until?: string | null; nextWakeAt?: string | null } | undefined): string {
   if (!worker || worker.state === 'external') return 'runs in another process';
-  if (worker.state === 'sleeping') return worker.until ? `asleep until ${fmt.time(worker.until)}` : 'asleep (nothing planned)';
+  if (worker.state === 'asleep') return worker.until ? `asleep until ${fmt.time(worker.until)}` : 'asleep (nothing planned)';
   return worker.state;
 }
 
