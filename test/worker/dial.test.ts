@@ -102,10 +102,10 @@ t.test('the webhook credential follows the tenant\'s: shared-secret headers, or 
     assistantOverrides: { server: Record<string, unknown> };
   };
   const url = (tenantId: string) => `https://dialer.example.com/webhooks/vapi?tenant=${tenantId}`;
-  t.same(bodyFor(bearer.callId).assistantOverrides.server, { url: url(bearer.tenantId), headers: { Authorization: 'Bearer whsec-test' } });
-  t.same(bodyFor(hmac.callId).assistantOverrides.server, { url: url(hmac.tenantId), credentialId: 'cred-dial-hmac' },
+  t.same(bodyFor(bearer.callId).assistantOverrides.server, { url: url(bearer.tenantId), timeoutSeconds: 20, headers: { Authorization: 'Bearer whsec-test' } });
+  t.same(bodyFor(hmac.callId).assistantOverrides.server, { url: url(hmac.tenantId), timeoutSeconds: 20, credentialId: 'cred-dial-hmac' },
     'HMAC: the credential\'s id, no headers (VAPI signs with the credential)');
-  t.same(bodyFor(bearerCredential.callId).assistantOverrides.server, { url: url(bearerCredential.tenantId), credentialId: 'cred-dial-bearer' },
+  t.same(bodyFor(bearerCredential.callId).assistantOverrides.server, { url: url(bearerCredential.tenantId), timeoutSeconds: 20, credentialId: 'cred-dial-bearer' },
     'a bearer credential: its id, and no header that would override it');
 });
 
