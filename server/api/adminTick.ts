@@ -3,7 +3,7 @@
 // request waits for the pass, so the pass's dials are answered before the function returns.
 // Authorised by ADMIN_TOKEN or CRON_SECRET as a bearer token.
 import type { RequestHandler, Router } from 'express';
-import { z } from 'zod/v4';
+import { z } from '../zod.js';
 import type { AppContext } from '../context.js';
 import { HttpError, unauthorized } from '../http/errors.js';
 import { safeEqual } from '../crypto.js';

@@ -3,7 +3,7 @@
 // APP_SECRET (workerWakeToken), which both processes have. It only asks for a pass: the worker
 // re-reads everything from Postgres, so a wake-up carries no data and a spare one costs one pass.
 import express, { type Express } from 'express';
-import { z } from 'zod';
+import { z } from '../../db/zod.js';
 import type { Logger } from '../log.js';
 import { wakeTokenMatches } from './wake.js';
 

@@ -19,10 +19,13 @@ import { startVapiSimulator } from '../../server/vapiSimulator/index.js';
 import { systemClock } from '../../server/clock.js';
 import { createLogger } from '../../server/log.js';
 import { startWorker } from '../../server/worker/worker.js';
+import { inProcessWaker } from '../../server/worker/wake.js';
 import { addMembers, campaignStatus, insertCampaign, insertTenant, startCampaign, TEST_APP_SECRET, unsettledCalls, waitFor } from '../worker/fixtures.js';
 
 const db = await createTestDatabase(t);
-const api = await startTestApi(t, { pool: db.pool });
+// The receiver wakes the worker when a call ends (in one process, as npm start does).
+const waker = inProcessWaker();
+const api = await startTestApi(t, { pool: db.pool, wakeWorker: waker });
 const tenantId = await insertTenant(db.pool, { concurrencyLimit: 10 });
 await db.pool.query(sql.unsafe`update dialer.tenants set opt_out_tool_name = 'optOut' where id = ${tenantId}`);
 
@@ -61,6 +64,7 @@ const worker = await startWorker({
   settings: { concurrency: 10, batchSize: 20, requestTimeoutMs: 5_000 },
 });
 t.teardown(() => worker.stop());
+waker.attach((reason) => worker.wake(reason));
 
 const settle = async (what: string) => {
   await waitFor(async () => (await unsettledCalls(db.pool)) === 0, 30_000, what);

@@ -18,6 +18,8 @@ import { silentLogger } from '../../server/log.js';
 import { startServer } from '../helpers/serverProcess.js';
 import { endProcessesMentioning } from '../helpers/processes.js';
 import { startVapiSimulator } from '../../server/vapiSimulator/index.js';
+import { postWake } from '../../server/worker/wake.js';
+import { WAKE_PATH } from '../../server/worker/wakeEndpoint.js';
 import { addMembers, allCalls, insertCampaign, insertTenant, startCampaign, TEST_APP_SECRET, unsettledCalls, waitFor } from '../worker/fixtures.js';
 
 const CONTACTS = 30;
@@ -59,7 +61,8 @@ const server = await startServer([], {
 }, 60_000);
 t.teardown(() => server.stop('SIGKILL'));
 await startCampaign(pool, tenantId, campaignId, new Date());
-await pool.query(sql.unsafe`select pg_notify('dialer_wake', 'test')`);
+// What the API does after a change (the server holds no LISTEN): its worker's wake endpoint.
+await postWake({ url: `http://127.0.0.1:${port}${WAKE_PATH}`, appSecret: TEST_APP_SECRET, reason: 'test' });
 
 // Stop Postgres while calls are live (talks last about a second) and more are due.
 await waitFor(() => sim.dials().length >= 8, 30_000, 'the first dials');

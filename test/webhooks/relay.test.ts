@@ -17,6 +17,7 @@ import { silentLogger } from '../../server/log.js';
 import { systemClock } from '../../server/clock.js';
 import { encryptSecret } from '../../server/crypto.js';
 import { startWorker } from '../../server/worker/worker.js';
+import { inProcessWaker } from '../../server/worker/wake.js';
 import { verifyForwardSignature } from '../../server/webhooks/forwardSignature.js';
 import { DEFAULT_FORWARD_MESSAGES, PER_TURN_MESSAGES, SERVER_MESSAGE_TYPES } from '../../server/vapi/serverMessages.js';
 import { addMembers, insertCampaign, insertContact, insertDirectCall, insertTenant, startCampaign, TEST_APP_SECRET, waitFor } from '../worker/fixtures.js';
@@ -34,7 +35,9 @@ const sim = await startVapiSimulator({
 });
 t.teardown(() => sim.close());
 const config = loadConfig({ APP_SECRET: TEST_APP_SECRET, ADMIN_TOKEN: 'test-admin-token-123', VAPI_SERVER_TIMEOUT_SECONDS: String(SERVER_TIMEOUT_S) });
-const api = await startTestApi(t, { pool: db.pool, config });
+// The receiver wakes the worker for a queued delivery, in one process as npm start does.
+const waker = inProcessWaker();
+const api = await startTestApi(t, { pool: db.pool, config, wakeWorker: waker });
 const worker = await startWorker({
   databaseUrl: db.url,
   pool: db.pool,
@@ -46,6 +49,7 @@ const worker = await startWorker({
   settings: { serverTimeoutSeconds: SERVER_TIMEOUT_S, forwardRetryBaseMs: 150, forwardRetryMaxMs: 400, forwardTimeoutMs: 1_000, requestTimeoutMs: 5_000 },
 });
 t.teardown(() => worker.stop());
+waker.attach((reason) => worker.wake(reason));
 
 const setForwarding = (tenantId: string, url: string | null, messages: string[] | null = null) =>
   db.pool.query(sql.unsafe`update dialer.tenants set forward_url = ${url}, forward_messages = ${messages ? sql.array(messages, 'text') : null}

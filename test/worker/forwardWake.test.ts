@@ -1,5 +1,5 @@
 // Idle means idle, with deliveries pending too: a delivery queued while the worker sleeps is
-// delivered at once (NOTIFY 'forward'); one that failed makes the worker sleep until its retry
+// delivered at once (the receiver wakes the worker: context.wakeWorker('forward'), no LISTEN); one that failed makes the worker sleep until its retry
 // (next_forward_at is part of next_wake_at) and wake for it, not sooner and not never.
 import t from 'tap';
 import { sql } from 'slonik';
@@ -40,8 +40,9 @@ t.test('queued while asleep: delivered at once; failed: asleep until the retry, 
     insert into dialer.call_events (tenant_id, type, body_sha256, payload)
     values (${tenantId}::uuid, 'status-update', sha256('wake-1'::bytea), '{"message": {"type": "status-update", "status": "ended"}}')
     returning id`);
-  // What the webhook receiver does for a relayed message: queue it (and NOTIFY 'forward').
+  // What the webhook receiver does for a relayed message: queue it, then wake the worker (forwardInbound.ts).
   await db.pool.query(sql.unsafe`select dialer.queue_forward(${eventId}, ${`${target.url}/hook`}, now())`);
+  worker.wake('forward');
   const id = await db.pool.oneFirst(sql.type(z.object({ id: z.number() }))`select id from dialer.forwards where event_id = ${eventId}`);
   await waitFor(() => target.of('/hook').length === 1, 5_000, 'the first attempt');
   t.ok(target.of('/hook')[0]!.at - queuedAt < 1_000, `first attempt ${target.of('/hook')[0]!.at - queuedAt} ms after queueing, the worker asleep`);
