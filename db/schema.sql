@@ -16,6 +16,15 @@ create table dialer.api_keys (
 );
 comment on table dialer.api_keys is 'API keys; only the SHA-256 of each key is stored.';
 
+create table dialer.area_codes (
+  area_code text not null,
+  jurisdictions text[] not null,
+  time_zones text[] not null,
+  constraint area_codes_format CHECK (area_code ~ '^[2-9][0-9]{2}$'::text),
+  constraint area_codes_pkey PRIMARY KEY (area_code)
+);
+comment on table dialer.area_codes is 'Reference: NANP geographic area code → its state(s)/province(s) and zone(s).';
+
 create table dialer.audit_log (
   id bigint generated always as identity not null,
   tenant_id uuid,
@@ -29,6 +38,26 @@ create table dialer.audit_log (
   constraint audit_log_tenant_fk FOREIGN KEY (tenant_id) REFERENCES dialer.tenants(id) ON DELETE CASCADE
 );
 comment on table dialer.audit_log is 'Who changed what: one row per state change made through the API or CLI.';
+
+create table dialer.blackouts (
+  id uuid default gen_random_uuid() not null,
+  tenant_id uuid not null,
+  jurisdiction text not null,
+  county text,
+  starts_at timestamp with time zone not null,
+  ends_at timestamp with time zone not null,
+  reason text not null,
+  applies_to text[] default '{solicitation}'::text[] not null,
+  created_at timestamp with time zone default now() not null,
+  constraint blackouts_applies_to_valid CHECK (applies_to <@ '{solicitation,informational}'::text[] AND cardinality(applies_to) > 0),
+  constraint blackouts_county_length CHECK (length(county) >= 1 AND length(county) <= 100),
+  constraint blackouts_jurisdiction_fk FOREIGN KEY (jurisdiction) REFERENCES dialer.jurisdictions(code) ON DELETE RESTRICT,
+  constraint blackouts_ordered CHECK (ends_at > starts_at),
+  constraint blackouts_pkey PRIMARY KEY (id),
+  constraint blackouts_reason_length CHECK (length(reason) >= 1 AND length(reason) <= 500),
+  constraint blackouts_tenant_fk FOREIGN KEY (tenant_id) REFERENCES dialer.tenants(id) ON DELETE CASCADE
+);
+comment on table dialer.blackouts is 'Emergency blackouts of a tenant: calls to contacts of jurisdiction wait from starts_at to ends_at.';
 
 create table dialer.call_events (
   id bigint generated always as identity not null,
@@ -84,6 +113,9 @@ create table dialer.calls (
   last_error text,
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
+  rule_set integer,
+  cap_subject text,
+  cap_person text,
   constraint calls_attempt_positive CHECK (attempt >= 1),
   constraint calls_attempt_unique UNIQUE (campaign_id, contact_id, occurrence, attempt),
   constraint calls_campaign_fk FOREIGN KEY (campaign_id) REFERENCES dialer.campaigns(id) ON DELETE CASCADE,
@@ -144,7 +176,12 @@ create table dialer.campaigns (
   started_at timestamp with time zone,
   finished_at timestamp with time zone,
   deleted_at timestamp with time zone,
+  call_type text,
+  automated_voice boolean,
+  disabled_rules text[] default '{}'::text[] not null,
+  subject text,
   constraint campaigns_assistant_id_present CHECK (length(assistant_id) >= 1 AND length(assistant_id) <= 100),
+  constraint campaigns_call_type_valid CHECK (call_type = ANY (ARRAY['solicitation'::text, 'informational'::text])),
   constraint campaigns_dates_ordered CHECK (ends_on >= starts_on),
   constraint campaigns_days_valid CHECK (days <@ '{1,2,3,4,5,6,7}'::integer[] AND cardinality(days) >= 1 AND cardinality(days) <= 7),
   constraint campaigns_frequency_valid CHECK (frequency = ANY (ARRAY['once'::text, 'daily'::text, 'weekly'::text])),
@@ -157,6 +194,7 @@ create table dialer.campaigns (
   constraint campaigns_retry_delays_object CHECK (jsonb_typeof(retry_delays) = 'object'::text),
   constraint campaigns_retry_outcomes_valid CHECK (retry_outcomes <@ '{no_answer,busy,voicemail,failed}'::text[]),
   constraint campaigns_status_valid CHECK (status = ANY (ARRAY['draft'::text, 'active'::text, 'paused'::text, 'completed'::text, 'stopped'::text])),
+  constraint campaigns_subject_length CHECK (length(subject) >= 1 AND length(subject) <= 200),
   constraint campaigns_tenant_fk FOREIGN KEY (tenant_id) REFERENCES dialer.tenants(id) ON DELETE CASCADE,
   constraint campaigns_time_zone_valid CHECK (dialer._is_time_zone(time_zone)),
   constraint campaigns_variables_object CHECK (jsonb_typeof(variables) = 'object'::text)
@@ -165,6 +203,7 @@ comment on table dialer.campaigns is 'A calling campaign. window_end < window_st
 comment on column dialer.campaigns.days is 'ISO weekdays on which a window opens: 1 = Monday … 7 = Sunday.';
 comment on column dialer.campaigns.retry_delays is 'Per-outcome retry delay in minutes, e.g. {"busy": 10}; outcomes not listed use retry_delay_minutes.';
 comment on column dialer.campaigns.retry_outcomes is 'Outcomes that earn another attempt (until max_attempts).';
+comment on column dialer.campaigns.subject is 'What the calls are about: per-person caps ("3 per 24 h on the same subject") count the calls of every campaign of the tenant with the same subject; null = the tenant''s shared default subject.';
 
 create table dialer.contacts (
   id uuid default dialer._new_contact_id() not null,
@@ -178,10 +217,17 @@ create table dialer.contacts (
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
   deleted_at timestamp with time zone,
+  state text,
+  postal_code text,
+  person_key text,
+  jurisdictions text[] default '{}'::text[] not null,
   constraint contacts_attributes_object CHECK (jsonb_typeof(attributes) = 'object'::text),
   constraint contacts_name_length CHECK (length(name) <= 200),
+  constraint contacts_person_key_length CHECK (length(person_key) >= 1 AND length(person_key) <= 200),
   constraint contacts_phone_e164 CHECK (phone ~ '^\+[1-9][0-9]{6,14}$'::text),
   constraint contacts_pkey PRIMARY KEY (id),
+  constraint contacts_postal_code_length CHECK (length(postal_code) >= 3 AND length(postal_code) <= 10),
+  constraint contacts_state_format CHECK (state ~ '^(US|CA)-[A-Z]{2}$'::text),
   constraint contacts_tenant_fk FOREIGN KEY (tenant_id) REFERENCES dialer.tenants(id) ON DELETE CASCADE,
   constraint contacts_tenant_phone_unique UNIQUE (tenant_id, phone),
   constraint contacts_time_zone_source_valid CHECK (time_zone_source = ANY (ARRAY['column'::text, 'area_code'::text, 'manual'::text])),
@@ -202,6 +248,36 @@ create table dialer.dnc (
   constraint dnc_tenant_fk FOREIGN KEY (tenant_id) REFERENCES dialer.tenants(id) ON DELETE CASCADE
 );
 comment on table dialer.dnc is 'Per-tenant do-not-call numbers: never dialed, whatever the campaign.';
+
+create table dialer.holiday_rules (
+  rule_set integer not null,
+  calendar text not null,
+  name text not null,
+  kind text not null,
+  month integer,
+  day integer,
+  weekday integer,
+  nth integer,
+  offset_days integer default 0 not null,
+  on_date date,
+  observed text default 'none'::text not null,
+  valid_from date,
+  valid_to date,
+  constraint holiday_rules_fields CHECK (
+CASE kind
+    WHEN 'fixed'::text THEN month >= 1 AND month <= 12 AND day >= 1 AND day <= 31
+    WHEN 'nth_weekday'::text THEN month >= 1 AND month <= 12 AND weekday >= 1 AND weekday <= 7 AND (nth = ANY (ARRAY['-1'::integer, 1, 2, 3, 4, 5]))
+    WHEN 'weekday_on_or_before'::text THEN month >= 1 AND month <= 12 AND day >= 1 AND day <= 31 AND weekday >= 1 AND weekday <= 7
+    WHEN 'easter'::text THEN true
+    WHEN 'date'::text THEN on_date IS NOT NULL
+    ELSE NULL::boolean
+END),
+  constraint holiday_rules_kind_valid CHECK (kind = ANY (ARRAY['fixed'::text, 'nth_weekday'::text, 'weekday_on_or_before'::text, 'easter'::text, 'date'::text])),
+  constraint holiday_rules_observed_valid CHECK (observed = ANY (ARRAY['none'::text, 'sat_fri_sun_mon'::text, 'sun_mon'::text])),
+  constraint holiday_rules_pkey PRIMARY KEY (rule_set, calendar, name),
+  constraint holiday_rules_rule_set_fk FOREIGN KEY (rule_set) REFERENCES dialer.rule_sets(version) ON DELETE CASCADE
+);
+comment on table dialer.holiday_rules is 'Holiday calendars as rules (fixed, nth/last weekday, weekday on or before a date, Easter + offset, one-off date), with observed-day shifts. dialer.holidays() lists the dates.';
 
 create table dialer.imports (
   id uuid default gen_random_uuid() not null,
@@ -226,6 +302,67 @@ create table dialer.imports (
 );
 comment on table dialer.imports is 'One row per CSV import, with its report (errors: [{line, code, message}], capped).';
 
+create table dialer.jurisdictions (
+  code text not null,
+  country text not null,
+  name text not null,
+  time_zones text[] default '{}'::text[] not null,
+  constraint jurisdictions_code_format CHECK (code ~ '^(US|CA)(-[A-Z]{2})?$'::text),
+  constraint jurisdictions_country_valid CHECK ((country = ANY (ARRAY['US'::text, 'CA'::text])) AND "left"(code, 2) = country),
+  constraint jurisdictions_pkey PRIMARY KEY (code)
+);
+comment on table dialer.jurisdictions is 'Reference: US, CA and their states/provinces (ISO 3166-2 codes) with the zones their area codes are in.';
+
+create table dialer.postal_letters (
+  letter text not null,
+  jurisdictions text[] not null,
+  constraint postal_letters_format CHECK (letter ~ '^[A-Z]$'::text),
+  constraint postal_letters_pkey PRIMARY KEY (letter)
+);
+comment on table dialer.postal_letters is 'Reference: first letter of a Canadian postal code → province(s)/territories.';
+
+create table dialer.rule_sets (
+  version integer not null,
+  migration text not null,
+  notes text,
+  loaded_at timestamp with time zone default now() not null,
+  constraint rule_sets_pkey PRIMARY KEY (version),
+  constraint rule_sets_version_positive CHECK (version > 0)
+);
+comment on table dialer.rule_sets is 'Versions of the rule packs; the highest is in force. calls.rule_set records the one that allowed a call.';
+
+create table dialer.rules (
+  rule_set integer not null,
+  id text not null,
+  jurisdiction text not null,
+  summary text not null,
+  applies_to text[] not null,
+  windows int4multirange[],
+  holiday_calendar text,
+  holiday_days integer[] default '{1,2,3,4,5,6,7}'::integer[] not null,
+  cap_max integer,
+  cap_window interval,
+  cap_scope text,
+  effective_from date,
+  effective_to date,
+  enabled boolean default true not null,
+  citation text not null,
+  confidence text not null,
+  shipped_as text,
+  constraint rules_applies_to_valid CHECK (applies_to <@ '{solicitation,informational,automated}'::text[] AND cardinality(applies_to) > 0),
+  constraint rules_cap_complete CHECK ((cap_max IS NULL) = (cap_window IS NULL) AND (cap_max IS NULL) = (cap_scope IS NULL)),
+  constraint rules_cap_valid CHECK (cap_max > 0 AND cap_window > '00:00:00'::interval AND (cap_scope = ANY (ARRAY['person'::text, 'number'::text]))),
+  constraint rules_confidence_valid CHECK (confidence = ANY (ARRAY['P'::text, 'S'::text, '?'::text])),
+  constraint rules_effective_ordered CHECK (effective_to >= effective_from),
+  constraint rules_id_format CHECK (id ~ '^[a-z]{2}(-[a-z]+)?\.[a-z0-9.-]+$'::text),
+  constraint rules_jurisdiction_fk FOREIGN KEY (jurisdiction) REFERENCES dialer.jurisdictions(code) ON DELETE CASCADE,
+  constraint rules_pkey PRIMARY KEY (rule_set, id),
+  constraint rules_rule_set_fk FOREIGN KEY (rule_set) REFERENCES dialer.rule_sets(version) ON DELETE CASCADE,
+  constraint rules_windows_days CHECK (windows IS NULL OR cardinality(windows) = 8 AND array_lower(windows, 1) = 1),
+  constraint rules_windows_weekdays CHECK (windows IS NULL OR array_position(windows[1:7], NULL::int4multirange) IS NULL)
+);
+comment on table dialer.rules is 'Calling rules by jurisdiction, one row per rule per rule set: windows per weekday and on holidays, caps, effective dates, citation and confidence (P primary, S secondary, ? disputed).';
+
 create table dialer.tenants (
   id uuid default gen_random_uuid() not null,
   name text not null,
@@ -241,6 +378,10 @@ create table dialer.tenants (
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
   claim_cursor uuid,
+  call_type text default 'solicitation'::text not null,
+  automated_voice boolean default true not null,
+  disabled_rules text[] default '{}'::text[] not null,
+  constraint tenants_call_type_valid CHECK (call_type = ANY (ARRAY['solicitation'::text, 'informational'::text])),
   constraint tenants_concurrency_limit_range CHECK (concurrency_limit >= 1 AND concurrency_limit <= 10000),
   constraint tenants_max_calls_per_number_range CHECK (max_calls_per_number_per_24h >= 1 AND max_calls_per_number_per_24h <= 100),
   constraint tenants_name_length CHECK (length(name) >= 1 AND length(name) <= 200),
@@ -253,8 +394,19 @@ comment on table dialer.tenants is 'An account: its VAPI key (encrypted with APP
 comment on column dialer.tenants.vapi_concurrency_limit is 'The concurrency limit VAPI last reported (subscriptionLimits.concurrencyLimit); the effective limit is the lower of this and concurrency_limit.';
 comment on column dialer.tenants.claim_cursor is 'The source claim_calls served last for this tenant: a campaign id, or the nil uuid for direct calls; null before the first claim. The next claim starts after it (round-robin).';
 
+create table dialer.zip_prefixes (
+  first_prefix text not null,
+  last_prefix text not null,
+  jurisdiction text not null,
+  constraint zip_prefixes_format CHECK (first_prefix ~ '^[0-9]{3}$'::text AND last_prefix ~ '^[0-9]{3}$'::text AND last_prefix >= first_prefix),
+  constraint zip_prefixes_jurisdiction_fk FOREIGN KEY (jurisdiction) REFERENCES dialer.jurisdictions(code) ON DELETE CASCADE,
+  constraint zip_prefixes_pkey PRIMARY KEY (first_prefix)
+);
+comment on table dialer.zip_prefixes is 'Reference: US ZIP prefix ranges [first_prefix, last_prefix] → state.';
+
 CREATE INDEX api_keys_tenant_idx ON dialer.api_keys USING btree (tenant_id);
 CREATE INDEX audit_log_tenant_at_idx ON dialer.audit_log USING btree (tenant_id, at DESC);
+CREATE INDEX blackouts_tenant_jurisdiction_idx ON dialer.blackouts USING btree (tenant_id, jurisdiction, ends_at);
 CREATE INDEX call_events_call_idx ON dialer.call_events USING btree (call_id, id);
 CREATE UNIQUE INDEX call_events_dedupe_idx ON dialer.call_events USING btree (tenant_id, body_sha256) NULLS NOT DISTINCT;
 CREATE INDEX call_events_vapi_call_idx ON dialer.call_events USING btree (vapi_call_id);
@@ -262,6 +414,7 @@ CREATE INDEX calls_contact_idx ON dialer.calls USING btree (contact_id);
 CREATE INDEX calls_live_campaign_idx ON dialer.calls USING btree (campaign_id) WHERE (status = ANY (ARRAY['dialing'::text, 'queued'::text, 'ringing'::text, 'in_progress'::text]));
 CREATE INDEX calls_live_idx ON dialer.calls USING btree (tenant_id, phone) WHERE (status = ANY (ARRAY['dialing'::text, 'queued'::text, 'ringing'::text, 'in_progress'::text]));
 CREATE INDEX calls_number_dialed_idx ON dialer.calls USING btree (tenant_id, phone, dial_started_at) WHERE (dial_started_at IS NOT NULL);
+CREATE INDEX calls_person_dialed_idx ON dialer.calls USING btree (tenant_id, cap_subject, cap_person, dial_started_at) WHERE ((cap_person IS NOT NULL) AND (dial_started_at IS NOT NULL));
 CREATE INDEX calls_scheduled_campaign_due_idx ON dialer.calls USING btree (campaign_id, due_at) WHERE (status = 'scheduled'::text);
 CREATE INDEX calls_scheduled_direct_due_idx ON dialer.calls USING btree (tenant_id, due_at) WHERE ((status = 'scheduled'::text) AND (campaign_id IS NULL));
 CREATE INDEX calls_scheduled_due_idx ON dialer.calls USING btree (due_at) WHERE (status = 'scheduled'::text);
@@ -271,6 +424,9 @@ CREATE INDEX campaign_contacts_contact_idx ON dialer.campaign_contacts USING btr
 CREATE INDEX campaigns_rotation_idx ON dialer.campaigns USING btree (tenant_id, id) WHERE ((status = 'active'::text) AND (deleted_at IS NULL));
 CREATE INDEX campaigns_tenant_status_idx ON dialer.campaigns USING btree (tenant_id, status) WHERE (deleted_at IS NULL);
 CREATE INDEX imports_campaign_idx ON dialer.imports USING btree (campaign_id);
+CREATE INDEX rules_jurisdiction_idx ON dialer.rules USING btree (rule_set, jurisdiction);
+
+CREATE TRIGGER contacts_jurisdictions BEFORE INSERT OR UPDATE OF phone, state, postal_code ON dialer.contacts FOR EACH ROW EXECUTE FUNCTION dialer._contacts_set_jurisdictions();
 
 create view dialer.call_history as
  SELECT call.id AS call_id,
@@ -309,7 +465,7 @@ create view dialer.campaign_progress as
         ), due AS (
          SELECT due_calls.campaign_id,
             count(*) AS calls
-           FROM dialer.due_calls(now()) due_calls(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at)
+           FROM dialer.due_calls(now()) due_calls(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at, rule_set, cap_subject, cap_person)
           WHERE due_calls.campaign_id IS NOT NULL
           GROUP BY due_calls.campaign_id
         )
@@ -381,7 +537,7 @@ create view dialer.scheduler_status as
     name,
     dialer._next_wake_at(now(), id) AS next_wake_at,
     ( SELECT count(*) AS count
-           FROM dialer.due_calls(now()) due(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at)
+           FROM dialer.due_calls(now()) due(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at, rule_set, cap_subject, cap_person)
           WHERE due.tenant_id = tenant.id) AS due_now,
     ( SELECT count(*) AS count
            FROM dialer.calls live
@@ -401,6 +557,63 @@ create view dialer.why_not_now as
     until
    FROM dialer.why_not(now()) why_not(call_id, tenant_id, campaign_id, contact_id, phone, due_at, reason, until);
 comment on view dialer.why_not_now is 'dialer.why_not(now()): every scheduled call not being dialed now, with the first reason holding it back and until when (where known).';
+
+CREATE OR REPLACE FUNCTION dialer._calendar_days(p_rule_set integer, p_calendar text, from_day date, to_day date)
+ RETURNS TABLE(day date, name text, observed boolean)
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+  select shifted.day, holiday.name, shifted.observed
+  from dialer.holiday_rules holiday
+  cross join generate_series(extract(year from from_day)::integer - 1, extract(year from to_day)::integer + 1) as year
+  cross join lateral (select dialer._holiday_date(holiday, year) as actual) dated
+  cross join lateral (values (dated.actual, false), (dialer._observed_day(dated.actual, holiday.observed), true)) as shifted (day, observed)
+  where holiday.rule_set = p_rule_set and holiday.calendar = p_calendar
+    and dated.actual is not null and shifted.day is not null
+    and (holiday.valid_from is null or dated.actual >= holiday.valid_from)
+    and (holiday.valid_to is null or dated.actual <= holiday.valid_to)
+    and shifted.day between from_day and to_day
+$function$;
+comment on function dialer._calendar_days(p_rule_set integer, p_calendar text, from_day date, to_day date) is 'Internal: the holidays of calendar p_calendar of rule set p_rule_set between from_day and to_day: each date, and where it is shifted its observed day (observed = true).';
+
+CREATE OR REPLACE FUNCTION dialer._call_gate(p_tenant_id uuid, p_phone text, p_jurisdictions text[], p_zones text[], p_call_type text, p_automated boolean, p_disabled_rules text[], p_subject text, p_person text, at timestamp with time zone)
+ RETURNS TABLE(on_dnc boolean, live_call boolean, dials_24h bigint, blocked_by text)
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select exists (select 1 from dialer.dnc where dnc.tenant_id = p_tenant_id and dnc.phone = p_phone),
+         exists (select 1 from dialer.calls live
+                 where live.tenant_id = p_tenant_id and live.phone = p_phone
+                   and live.status in ('dialing', 'queued', 'ringing', 'in_progress')),
+         (select count(*) from dialer.calls dialed
+          where dialed.tenant_id = p_tenant_id and dialed.phone = p_phone
+            and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at),
+         coalesce(
+           (select 'blackout:' || blackout.id from dialer.blackouts blackout
+            where blackout.tenant_id = p_tenant_id and blackout.jurisdiction = any(dialer._effective_jurisdictions(p_jurisdictions))
+              and blackout.ends_at > at and blackout.starts_at <= at and p_call_type = any(blackout.applies_to)
+            order by blackout.ends_at desc limit 1),
+           (select rule.id from dialer.rules rule
+            where rule.rule_set = (select max(version) from dialer.rule_sets)
+              and rule.jurisdiction = any(dialer._effective_jurisdictions(p_jurisdictions))
+              and rule.enabled and not (rule.id = any(p_disabled_rules))
+              and dialer._rule_applies(rule, p_call_type, p_automated)
+              and ((rule.windows is not null and not dialer._rule_open(rule, p_zones, at))
+                   or (rule.cap_max is not null
+                       and dialer._rule_in_effect(rule, (at at time zone coalesce(p_zones[1], 'UTC'))::date)
+                       and case rule.cap_scope
+                             when 'number' then (select count(*) from dialer.calls dialed
+                                                 where dialed.tenant_id = p_tenant_id and dialed.phone = p_phone
+                                                   and dialed.dial_started_at > at - rule.cap_window and dialed.dial_started_at <= at)
+                             else (select count(*) from dialer.calls dialed
+                                   where dialed.tenant_id = p_tenant_id and dialed.cap_subject = p_subject
+                                     and dialed.cap_person = p_person
+                                     and dialed.dial_started_at > at - rule.cap_window and dialed.dial_started_at <= at) end
+                           >= rule.cap_max))
+            order by rule.id
+            limit 1))
+$function$;
+comment on function dialer._call_gate(p_tenant_id uuid, p_phone text, p_jurisdictions text[], p_zones text[], p_call_type text, p_automated boolean, p_disabled_rules text[], p_subject text, p_person text, at timestamp with time zone) is 'Internal: the per-number and per-person rules of the due gate, written once: on_dnc, live_call, dials_24h (calls started in the 24 h up to at), blocked_by (an emergency blackout ''blackout:<id>'' in force for a candidate jurisdiction, else the first rule of the rule set in force that forbids the call: outside its windows in a zone of p_zones, or its cap reached, per number or per person p_person and subject p_subject; null when allowed). Inlined by the planner: each column is an index probe per call.';
 
 CREATE OR REPLACE FUNCTION dialer._campaign_day(campaign dialer.campaigns, at timestamp with time zone)
  RETURNS date
@@ -524,6 +737,83 @@ AS $function$
               else '{}'::text[] end
 $function$;
 comment on function dialer._contact_zones(time_zone text, possible_time_zones text[], campaign_time_zone text) is 'Internal: zones where a contact''s calling hours must be open: its own zone, else all its possible zones, else the campaign zone, else none.';
+
+CREATE OR REPLACE FUNCTION dialer._contacts_set_jurisdictions()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+begin
+  new.jurisdictions := dialer.contact_jurisdictions(new.phone, new.state, new.postal_code);
+  return new;
+end
+$function$;
+comment on function dialer._contacts_set_jurisdictions() is 'Internal: trigger setting contacts.jurisdictions from phone, state and postal_code.';
+
+CREATE OR REPLACE FUNCTION dialer._current_rule_set()
+ RETURNS integer
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$ select max(version) from dialer.rule_sets $function$;
+comment on function dialer._current_rule_set() is 'Internal: the version of the rule set in force (the highest loaded).';
+
+CREATE OR REPLACE FUNCTION dialer._easter(year integer)
+ RETURNS date
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE STRICT
+AS $function$
+declare
+  a integer := year % 19;
+  b integer := year / 100;
+  c integer := year % 100;
+  h integer;
+  l integer;
+  m integer;
+begin
+  h := (19 * a + b - b / 4 - (b - (b + 8) / 25 + 1) / 3 + 15) % 30;
+  l := (32 + 2 * (b % 4) + 2 * (c / 4) - h - c % 4) % 7;
+  m := (a + 11 * h + 22 * l) / 451;
+  return make_date(year, (h + l - 7 * m + 114) / 31, (h + l - 7 * m + 114) % 31 + 1);
+end
+$function$;
+comment on function dialer._easter(year integer) is 'Internal: the date of Western Easter Sunday in year (Gregorian calendar).';
+
+CREATE OR REPLACE FUNCTION dialer._effective_jurisdictions(jurisdictions text[])
+ RETURNS text[]
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$ select case when cardinality(jurisdictions) > 0 then jurisdictions else '{US}'::text[] end $function$;
+comment on function dialer._effective_jurisdictions(jurisdictions text[]) is 'Internal: a contact''s candidate jurisdictions, or {US} (the federal pack) when it has none.';
+
+CREATE OR REPLACE FUNCTION dialer._holiday_date(holiday dialer.holiday_rules, year integer)
+ RETURNS date
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  select case holiday.kind
+           when 'fixed' then make_date(year, holiday.month, holiday.day)
+           when 'nth_weekday' then
+             case when holiday.nth > 0
+                  then make_date(year, holiday.month, 1)
+                       + (holiday.weekday - extract(isodow from make_date(year, holiday.month, 1))::integer + 7) % 7
+                       + 7 * (holiday.nth - 1)
+                  else (make_date(year, holiday.month, 1) + interval '1 month')::date - 1
+                       - (extract(isodow from (make_date(year, holiday.month, 1) + interval '1 month')::date - 1)::integer
+                          - holiday.weekday + 7) % 7 end
+           when 'weekday_on_or_before' then
+             make_date(year, holiday.month, holiday.day)
+             - (extract(isodow from make_date(year, holiday.month, holiday.day))::integer - holiday.weekday + 7) % 7
+           when 'easter' then dialer._easter(year)
+           when 'date' then case when extract(year from holiday.on_date) = year then holiday.on_date end
+         end + holiday.offset_days
+$function$;
+comment on function dialer._holiday_date(holiday dialer.holiday_rules, year integer) is 'Internal: the date of a holiday rule in year: fixed month/day, nth (or last, nth = -1) ISO weekday of a month, the weekday on or before month/day, Easter, or a one-off date (null in other years); plus offset_days. No observed shift.';
+
+CREATE OR REPLACE FUNCTION dialer._holiday_on(p_rule_set integer, p_calendar text, p_day date)
+ RETURNS text
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$ select min(name) from dialer._calendar_days(p_rule_set, p_calendar, p_day, p_day) $function$;
+comment on function dialer._holiday_on(p_rule_set integer, p_calendar text, p_day date) is 'Internal: the holiday (or observed holiday) of calendar p_calendar on p_day in rule set p_rule_set; null when the day is not one.';
 
 CREATE OR REPLACE FUNCTION dialer._hours_next_open(zones text[], hours_start time without time zone, hours_end time without time zone, after timestamp with time zone)
  RETURNS timestamp with time zone
@@ -666,11 +956,22 @@ AS $function$
     -- Calls already due whose campaign is open (or direct calls): held by contact rules, if anything.
     select call.tenant_id, call.phone,
            dialer._contact_zones(contact.time_zone, contact.possible_time_zones, (pending.campaign_row).time_zone) as zones,
-           tenant.contact_hours_start, tenant.contact_hours_end, tenant.max_calls_per_number_per_24h as cap
+           tenant.contact_hours_start, tenant.contact_hours_end, tenant.max_calls_per_number_per_24h as cap,
+           profile.*, gate.blocked_by
     from (select * from dialer.calls where status = 'scheduled' and due_at <= at offset 0) call
     join dialer.tenants tenant on tenant.id = call.tenant_id
     join dialer.contacts contact on contact.id = call.contact_id
     left join pending_campaigns pending on pending.id = call.campaign_id
+    cross join lateral (
+      select contact.jurisdictions,
+             dialer._contact_zones(contact.time_zone, contact.possible_time_zones, (pending.campaign_row).time_zone) as rule_zones,
+             coalesce((pending.campaign_row).call_type, tenant.call_type) as call_type,
+             coalesce((pending.campaign_row).automated_voice, tenant.automated_voice) as automated,
+             tenant.disabled_rules || coalesce((pending.campaign_row).disabled_rules, '{}') as disabled_rules,
+             coalesce((pending.campaign_row).subject, '') as subject, coalesce(contact.person_key, contact.id::text) as person
+    ) profile
+    cross join lateral dialer._call_gate(call.tenant_id, call.phone, profile.jurisdictions, profile.rule_zones, profile.call_type,
+                                         profile.automated, profile.disabled_rules, profile.subject, profile.person, at) gate
     where (p_tenant_id is null or call.tenant_id = p_tenant_id)
       and (pending.open or (call.campaign_id is null and pending.id is null))
   ), wakes as (
@@ -700,16 +1001,13 @@ AS $function$
     where not dialer._hours_open(zones, contact_hours_start, contact_hours_end, at)
     union all
     -- a 24-hour cap expiring: when enough of the number's dials leave the window
-    select capped.frees_at
+    select dialer._cap_frees_at(numbers.tenant_id, numbers.phone, numbers.cap, at)
     from (select distinct tenant_id, phone, cap from open_now) numbers
-    cross join lateral (
-      select (array_agg(dialed.dial_started_at order by dialed.dial_started_at))[count(*) - numbers.cap + 1]
-               + interval '24 hours' as frees_at
-      from dialer.calls dialed
-      where dialed.tenant_id = numbers.tenant_id and dialed.phone = numbers.phone
-        and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at
-      having count(*) >= numbers.cap
-    ) capped
+    union all
+    -- a calling rule or an emergency blackout lifting (once per distinct number and profile)
+    select dialer._rules_next_allowed(tenant_id, phone, jurisdictions, rule_zones, call_type, automated, disabled_rules, subject, person, at)
+    from (select distinct tenant_id, phone, jurisdictions, rule_zones, call_type, automated, disabled_rules, subject, person
+          from open_now where blocked_by is not null) held_by_rules
     union all
     -- a lease expiring (the call goes to reconciliation)
     select min(call.lease_expires_at)
@@ -734,6 +1032,16 @@ AS $function$
   select min(due_at) from wakes where due_at > at
 $function$;
 comment on function dialer._next_wake_at(at timestamp with time zone, p_tenant_id uuid) is 'Internal: next_wake_at restricted to one tenant (p_tenant_id), or all when null.';
+
+CREATE OR REPLACE FUNCTION dialer._observed_day(day date, observed text)
+ RETURNS date
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  select case when observed = 'sat_fri_sun_mon' and extract(isodow from day) = 6 then day - 1
+              when observed in ('sat_fri_sun_mon', 'sun_mon') and extract(isodow from day) = 7 then day + 1 end
+$function$;
+comment on function dialer._observed_day(day date, observed text) is 'Internal: the observed day of a holiday on day: Saturday → Friday and Sunday → Monday (sat_fri_sun_mon), Sunday → Monday (sun_mon); null when it is not shifted.';
 
 CREATE OR REPLACE FUNCTION dialer._occurrence_bounds(campaign dialer.campaigns, day date, OUT opens_at timestamp with time zone, OUT closes_at timestamp with time zone)
  RETURNS record
@@ -807,6 +1115,23 @@ end
 $function$;
 comment on function dialer._plan_occurrence(campaign dialer.campaigns, at timestamp with time zone) is 'Internal: for an active daily/weekly campaign, skips scheduled calls of older occurrences and, if the current occurrence has begun by `at` and has a window left, creates its attempt-1 calls (members not deleted, not on dnc) due at its first window opening. Idempotent.';
 
+CREATE OR REPLACE FUNCTION dialer._postal_jurisdictions(p_postal_code text)
+ RETURNS text[]
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+  select case
+    when upper(btrim(p_postal_code)) ~ '^[0-9]{5}(-?[0-9]{4})?$' then
+      coalesce((select array[zip.jurisdiction] from dialer.zip_prefixes zip
+                where zip.first_prefix <= left(btrim(p_postal_code), 3) and zip.last_prefix >= left(btrim(p_postal_code), 3)
+                order by zip.first_prefix desc limit 1), '{}')
+    when upper(btrim(p_postal_code)) ~ '^[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z] ?[0-9][ABCEGHJ-NPRSTV-Z][0-9]$' then
+      coalesce((select letter.jurisdictions from dialer.postal_letters letter
+                where letter.letter = left(upper(btrim(p_postal_code)), 1)), '{}')
+  end
+$function$;
+comment on function dialer._postal_jurisdictions(p_postal_code text) is 'Internal: the states/provinces of a US ZIP code (first three digits) or Canadian postal code (first letter); ''{}'' when well-formed but of no state; null when malformed.';
+
 CREATE OR REPLACE FUNCTION dialer._refuse_transition(campaign dialer.campaigns, action text, allowed text)
  RETURNS void
  LANGUAGE plpgsql
@@ -818,6 +1143,213 @@ begin
 end
 $function$;
 comment on function dialer._refuse_transition(campaign dialer.campaigns, action text, allowed text) is 'Internal: raises PD409 "cannot <action> a campaign that is <status> (only when <allowed>)".';
+
+CREATE OR REPLACE FUNCTION dialer._rule_applies(rule dialer.rules, call_type text, automated boolean)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  select (not (rule.applies_to && '{solicitation,informational}'::text[]) or call_type = any(rule.applies_to))
+     and (not ('automated' = any(rule.applies_to)) or automated)
+$function$;
+comment on function dialer._rule_applies(rule dialer.rules, call_type text, automated boolean) is 'Internal: the rule covers a call of call_type (solicitation | informational) by an automated voice or not.';
+
+CREATE OR REPLACE FUNCTION dialer._rule_cap_frees_at(rule dialer.rules, p_tenant_id uuid, p_phone text, p_subject text, p_person text, at timestamp with time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+  select case when count(*) >= rule.cap_max
+              then (array_agg(dialed.dial_started_at order by dialed.dial_started_at))[count(*) - rule.cap_max + 1] + rule.cap_window end
+  from dialer.calls dialed
+  where dialed.tenant_id = p_tenant_id
+    and case rule.cap_scope when 'number' then dialed.phone = p_phone
+             else dialed.cap_subject = p_subject and dialed.cap_person = p_person end
+    and dialed.dial_started_at > at - rule.cap_window and dialed.dial_started_at <= at
+$function$;
+comment on function dialer._rule_cap_frees_at(rule dialer.rules, p_tenant_id uuid, p_phone text, p_subject text, p_person text, at timestamp with time zone) is 'Internal: the instant a rule''s cap (per number, or per person and subject) stops holding a call back; null when it does not hold at `at`.';
+
+CREATE OR REPLACE FUNCTION dialer._rule_day_windows(rule dialer.rules, day date)
+ RETURNS int4multirange
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+  select case when rule.windows is null then null
+              when not dialer._rule_in_effect(rule, day) then int4multirange(int4range(0, 1440))
+              when rule.windows[8] is not null and extract(isodow from day)::integer = any(rule.holiday_days)
+                   and dialer._holiday_on(rule.rule_set, rule.holiday_calendar, day) is not null then rule.windows[8]
+              else rule.windows[extract(isodow from day)::integer] end
+$function$;
+comment on function dialer._rule_day_windows(rule dialer.rules, day date) is 'Internal: the allowed local minutes [start, end) of a rule on a local date (holiday windows on its holidays; all day when it is not in force); null when the rule has no windows.';
+
+CREATE OR REPLACE FUNCTION dialer._rule_explain(p_blocked_by text, p_zones text[], at timestamp with time zone)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+declare
+  rule dialer.rules;
+  blackout dialer.blackouts;
+  zone text;
+  local_time timestamp;
+  minute integer;
+  windows int4multirange;
+  holiday text;
+begin
+  if p_blocked_by like 'blackout:%' then
+    select * into blackout from dialer.blackouts where id = substr(p_blocked_by, 10)::uuid;
+    return format('emergency blackout in %s%s (%s)', blackout.jurisdiction,
+                  coalesce(', ' || blackout.county || ' county', ''), blackout.reason);
+  end if;
+  select * into rule from dialer.rules where rule_set = dialer._current_rule_set() and id = p_blocked_by;
+  foreach zone in array coalesce(p_zones, '{}') loop
+    local_time := at at time zone zone;
+    minute := (extract(hour from local_time) * 60 + extract(minute from local_time))::integer;
+    windows := dialer._rule_day_windows(rule, local_time::date);
+    if windows is not null and not (minute <@ windows) then
+      holiday := case when rule.windows[8] is not null then dialer._holiday_on(rule.rule_set, rule.holiday_calendar, local_time::date) end;
+      return case
+        when holiday is not null and windows = rule.windows[8] and isempty(windows) then format('holiday (%s)', holiday)
+        when isempty(windows) then 'no calls on ' || trim(to_char(local_time, 'Day'))
+        when minute < lower(windows) then format('before %s local', to_char(make_time(lower(windows) / 60, lower(windows) % 60, 0), 'HH24:MI'))
+        when minute >= upper(windows) then format('after %s local', to_char(make_time(upper(windows) / 60 % 24, upper(windows) % 60, 0), 'HH24:MI'))
+        else 'outside its hours' end;
+    end if;
+  end loop;
+  if rule.cap_max is not null then
+    return format('%s call%s per %s per %s%s', rule.cap_max, case when rule.cap_max > 1 then 's' else '' end,
+                  rule.cap_window, rule.cap_scope, case when rule.cap_scope = 'person' then ' on the subject' else '' end);
+  end if;
+  return rule.summary;
+end
+$function$;
+comment on function dialer._rule_explain(p_blocked_by text, p_zones text[], at timestamp with time zone) is 'Internal: a short text saying why the rule (or blackout:<id>) named by p_blocked_by holds a call at `at`.';
+
+CREATE OR REPLACE FUNCTION dialer._rule_in_effect(rule dialer.rules, day date)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$ select (rule.effective_from is null or day >= rule.effective_from) and (rule.effective_to is null or day <= rule.effective_to) $function$;
+comment on function dialer._rule_in_effect(rule dialer.rules, day date) is 'Internal: the local date is within the rule''s effective_from..effective_to.';
+
+CREATE OR REPLACE FUNCTION dialer._rule_next_open(rule dialer.rules, zones text[], after timestamp with time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE plpgsql
+ STABLE PARALLEL SAFE
+AS $function$
+declare
+  candidate timestamptz := after;
+  latest timestamptz;
+  zone text;
+  zone_next timestamptz;
+  local_time timestamp;
+  day date;
+  span int4range;
+begin
+  if rule.windows is null or cardinality(coalesce(zones, '{}')) = 0 then
+    return after;
+  end if;
+  for attempt in 1..20 loop
+    latest := candidate;
+    foreach zone in array zones loop
+      zone_next := null;
+      local_time := candidate at time zone zone;
+      <<days>>
+      for offset_days in 0..400 loop
+        day := local_time::date + offset_days;
+        for span in select unnest(dialer._rule_day_windows(rule, day)) loop
+          if day + make_interval(mins => upper(span)) > local_time then
+            zone_next := case when day + make_interval(mins => lower(span)) <= local_time then candidate
+                              else dialer._local_start(zone, day + make_interval(mins => lower(span))) end;
+            exit days;
+          end if;
+        end loop;
+      end loop;
+      if zone_next is null then
+        return null;
+      end if;
+      latest := greatest(latest, zone_next);
+    end loop;
+    if dialer._rule_open(rule, zones, latest) then
+      return latest;
+    end if;
+    -- Not open in every zone at once yet (or a window that lies in a DST gap): look further on.
+    candidate := greatest(latest, candidate + interval '1 minute');
+  end loop;
+  return null;
+end
+$function$;
+comment on function dialer._rule_next_open(rule dialer.rules, zones text[], after timestamp with time zone) is 'Internal: the earliest instant >= after at which the rule''s windows are open in every zone of zones (after itself for a rule without windows); null when that is not found within about a year.';
+
+CREATE OR REPLACE FUNCTION dialer._rule_open(rule dialer.rules, zones text[], at timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ STABLE PARALLEL SAFE
+AS $function$
+declare
+  zone text;
+  local_time timestamp;
+begin
+  if rule.windows is null then
+    return true;
+  end if;
+  foreach zone in array coalesce(zones, '{}') loop
+    local_time := at at time zone zone;
+    if not ((extract(hour from local_time) * 60 + extract(minute from local_time))::integer
+            <@ dialer._rule_day_windows(rule, local_time::date)) then
+      return false;
+    end if;
+  end loop;
+  return true;
+end
+$function$;
+comment on function dialer._rule_open(rule dialer.rules, zones text[], at timestamp with time zone) is 'Internal: true when the local wall time of at lies in the rule''s windows of that local day in every zone of zones (true for a rule without windows or no zones).';
+
+CREATE OR REPLACE FUNCTION dialer._rule_reason(p_blocked_by text, p_zones text[], at timestamp with time zone, next_at timestamp with time zone)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select p_blocked_by || ': ' || dialer._rule_explain(p_blocked_by, p_zones, at)
+         || coalesce('; next ' || to_char(next_at at time zone coalesce(p_zones[1], 'UTC'), 'YYYY-MM-DD HH24:MI') || ' '
+                     || coalesce(p_zones[1], 'UTC'), '; never')
+$function$;
+comment on function dialer._rule_reason(p_blocked_by text, p_zones text[], at timestamp with time zone, next_at timestamp with time zone) is 'Internal: the reason text of a call held by a rule or blackout: "<id>: <why>; next YYYY-MM-DD HH:MI <zone>" (or "; never").';
+
+CREATE OR REPLACE FUNCTION dialer._rules_next_allowed(p_tenant_id uuid, p_phone text, p_jurisdictions text[], p_zones text[], p_call_type text, p_automated boolean, p_disabled_rules text[], p_subject text, p_person text, at timestamp with time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+declare
+  candidate timestamptz := at;
+  blocker text;
+  rule dialer.rules;
+  next_at timestamptz;
+begin
+  for step in 1..200 loop
+    select gate.blocked_by into blocker
+    from dialer._call_gate(p_tenant_id, p_phone, p_jurisdictions, p_zones, p_call_type, p_automated,
+                           p_disabled_rules, p_subject, p_person, candidate) gate;
+    if blocker is null then
+      return candidate;
+    end if;
+    if blocker like 'blackout:%' then
+      select ends_at into next_at from dialer.blackouts where id = substr(blocker, 10)::uuid;
+    else
+      select * into rule from dialer.rules where rule_set = dialer._current_rule_set() and id = blocker;
+      next_at := case when not dialer._rule_open(rule, p_zones, candidate) then dialer._rule_next_open(rule, p_zones, candidate)
+                      else dialer._rule_cap_frees_at(rule, p_tenant_id, p_phone, p_subject, p_person, candidate) end;
+    end if;
+    if next_at is null then
+      return null;
+    end if;
+    candidate := greatest(next_at, candidate + interval '1 second');
+  end loop;
+  return null;
+end
+$function$;
+comment on function dialer._rules_next_allowed(p_tenant_id uuid, p_phone text, p_jurisdictions text[], p_zones text[], p_call_type text, p_automated boolean, p_disabled_rules text[], p_subject text, p_person text, at timestamp with time zone) is 'Internal: the earliest instant >= at when no blackout and no rule of _call_gate forbids the call (do-not-call, live calls and the tenant''s per-number cap aside); null if never.';
 
 CREATE OR REPLACE FUNCTION dialer._schedule_once(campaign dialer.campaigns, at timestamp with time zone, only_new boolean)
  RETURNS integer
@@ -853,6 +1385,19 @@ begin
 end
 $function$;
 comment on function dialer._schedule_once(campaign dialer.campaigns, at timestamp with time zone, only_new boolean) is 'Internal: creates calls due at `at` for the unfinished members of a once campaign (occurrence ''once'', or ''once-<n>'' for members called before, attempt = dials so far + 1); only_new: members without any call. Returns calls created.';
+
+CREATE OR REPLACE FUNCTION dialer._state_code(p_state text)
+ RETURNS text
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+  select code from dialer.jurisdictions
+  where code like '__-__'
+    and code in (upper(btrim(p_state)), 'US-' || upper(btrim(p_state)), 'CA-' || upper(btrim(p_state)))
+  order by code desc
+  limit 1
+$function$;
+comment on function dialer._state_code(p_state text) is 'Internal: the jurisdiction code (US-XX or CA-XX) of a two-letter state/province code, with or without its country prefix; null if unknown.';
 
 CREATE OR REPLACE FUNCTION dialer._status_rank(status text)
  RETURNS integer
@@ -1040,6 +1585,73 @@ AS $function$
 $function$;
 comment on function dialer.begin_dials(p_call_ids uuid[], at timestamp with time zone) is 'begin_dial for many calls at once: marks each call of p_call_ids that is dialing, not yet started and whose lease has not expired at `at` as being dialed (dial_started_at = at) and returns its id; the caller may POST to VAPI exactly the calls returned.';
 
+CREATE OR REPLACE FUNCTION dialer.calling_allowed(p_tenant_id uuid, p_phone text, p_at timestamp with time zone, p_state text DEFAULT NULL::text, p_postal_code text DEFAULT NULL::text)
+ RETURNS TABLE(allowed boolean, rule text, next_allowed_at timestamp with time zone)
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+declare
+  v_tenant dialer.tenants;
+  v_contact dialer.contacts;
+  v_state text;
+  v_jurisdictions text[];
+  v_zones text[];
+  v_gate record;
+begin
+  if p_phone is null or p_phone !~ '^\+[1-9][0-9]{6,14}$' then
+    raise exception using errcode = 'PD400', message = 'phone must be an E.164 number (+ and 7 to 15 digits)', column = 'phone';
+  end if;
+  if p_at is null or not isfinite(p_at) then
+    raise exception using errcode = 'PD400', message = 'at must be an instant', column = 'at';
+  end if;
+  if p_state is not null then
+    v_state := dialer._state_code(p_state);
+    if v_state is null then
+      raise exception using errcode = 'PD400', message = 'unknown state or province code', column = 'state';
+    end if;
+  end if;
+  if p_postal_code is not null and dialer._postal_jurisdictions(p_postal_code) is null then
+    raise exception using errcode = 'PD400', message = 'malformed postal code (12345, 12345-6789 or A1A 1A1)', column = 'postalCode';
+  end if;
+  select * into v_tenant from dialer.tenants where id = p_tenant_id;
+  if not found then
+    raise exception using errcode = 'PD404', message = 'tenant not found';
+  end if;
+  select * into v_contact from dialer.contacts where tenant_id = p_tenant_id and phone = p_phone and deleted_at is null;
+
+  -- Candidates: the contact's (when it is one) and those of the number, state and postal code given.
+  select coalesce(array_agg(distinct candidate order by candidate), '{}') into v_jurisdictions
+  from unnest(coalesce(v_contact.jurisdictions, '{}') || dialer.contact_jurisdictions(p_phone, v_state, p_postal_code)) candidate;
+  -- Zones: the contact's, else the area code's, else those of its states/provinces, else (no
+  -- candidate at all) every zone of its countries: the strict reading of "local time".
+  v_zones := dialer._contact_zones(v_contact.time_zone, v_contact.possible_time_zones, null);
+  if cardinality(v_zones) = 0 then
+    select coalesce(area.time_zones, '{}') into v_zones
+    from dialer.area_codes area where p_phone ~ '^\+1[2-9][0-9]{9}$' and area.area_code = substr(p_phone, 3, 3);
+  end if;
+  if coalesce(cardinality(v_zones), 0) = 0 then
+    select coalesce(array_agg(distinct zone order by zone), '{}') into v_zones
+    from dialer.jurisdictions jurisdiction cross join unnest(jurisdiction.time_zones) zone
+    where jurisdiction.code = any(v_jurisdictions)
+       or (cardinality(v_jurisdictions) = 0 and jurisdiction.country = 'US');
+  end if;
+
+  select * into v_gate
+  from dialer._call_gate(p_tenant_id, p_phone, v_jurisdictions, v_zones, v_tenant.call_type, v_tenant.automated_voice,
+                         v_tenant.disabled_rules, '', coalesce(v_contact.person_key, v_contact.id::text, p_phone), p_at);
+  if v_gate.on_dnc then
+    return query select false, 'do-not-call'::text, null::timestamptz;
+  elsif v_gate.blocked_by is null then
+    return query select true, null::text, p_at;
+  else
+    return query select false, v_gate.blocked_by,
+      dialer._rules_next_allowed(p_tenant_id, p_phone, v_jurisdictions, v_zones, v_tenant.call_type, v_tenant.automated_voice,
+                                 v_tenant.disabled_rules, '', coalesce(v_contact.person_key, v_contact.id::text, p_phone), p_at);
+  end if;
+end
+$function$;
+comment on function dialer.calling_allowed(p_tenant_id uuid, p_phone text, p_at timestamp with time zone, p_state text, p_postal_code text) is 'May the tenant call p_phone at p_at under its defaults (call type, voice, switched-off rules)? allowed; rule = the id of a rule that forbids it (''blackout:<id>'' for an emergency blackout, ''do-not-call'' for the tenant''s list), null when allowed; next_allowed_at = the earliest instant >= p_at when every rule allows it (p_at when allowed), null if never. Jurisdictions: the contact''s, the area code''s, p_state''s and p_postal_code''s (strictest wins; none: the federal pack). Zones: the contact''s, else the area code''s, else those of its jurisdictions. PD400 for a phone that is not E.164, an unknown state/province, a malformed postal code or instant; PD404 for an unknown tenant.';
+
 CREATE OR REPLACE FUNCTION dialer.calls_to_reconcile(at timestamp with time zone, stale_after interval)
  RETURNS TABLE(call_id uuid, tenant_id uuid, status text, vapi_call_id text, dial_started_at timestamp with time zone, phone text, phone_number_id text)
  LANGUAGE sql
@@ -1100,6 +1712,7 @@ begin
     with tenant_room as materialized (
       select tenant.id as tenant_id, tenant.max_calls_per_number_per_24h as cap,
              tenant.contact_hours_start as hours_start, tenant.contact_hours_end as hours_end, tenant.claim_cursor,
+             tenant.call_type as tenant_call_type, tenant.automated_voice as tenant_automated, tenant.disabled_rules as tenant_disabled,
              dialer._tenant_limit(tenant)
                - (select count(*) from dialer.calls live
                   where live.tenant_id = tenant.id and live.status in ('dialing', 'queued', 'ringing', 'in_progress')) as room
@@ -1117,34 +1730,44 @@ begin
       -- and the due and room probes run only on the campaigns the walk reaches, so a claim visits
       -- about as many sources as it serves, not every campaign of the tenant.
       select budget.tenant_id, budget.cap, budget.hours_start, budget.hours_end, budget.budget, source.*,
+             coalesce(source.campaign_call_type, budget.tenant_call_type) as call_type,
+             coalesce(source.campaign_automated, budget.tenant_automated) as automated,
+             budget.tenant_disabled || coalesce(source.campaign_disabled, '{}') as disabled_rules,
              count(*) over (partition by budget.tenant_id) as sources_in_tenant,
              least(source.room, ceil(budget.budget::numeric / count(*) over (partition by budget.tenant_id)))::integer as take
       from tenant_budget budget
       cross join lateral (
         select walk.lap, coalesce(walk.campaign_id, '00000000-0000-0000-0000-000000000000') as source_id,
-               walk.campaign_id, walk.max_attempts, walk.occurrence, walk.hours_open_in_campaign_zone, room.room
+               walk.campaign_id, walk.max_attempts, walk.occurrence, walk.hours_open_in_campaign_zone, room.room,
+               walk.time_zone, walk.campaign_call_type, walk.campaign_automated, walk.campaign_disabled, walk.subject
         from (
           select 0 as lap, null::uuid as campaign_id, null::integer as max_attempts, null::integer as max_concurrency,
-                 null::text as occurrence, true as hours_open_in_campaign_zone
+                 null::text as occurrence, true as hours_open_in_campaign_zone, null::text as time_zone,
+                 null::text as campaign_call_type, null::boolean as campaign_automated, null::text[] as campaign_disabled,
+                 '' as subject
           where budget.claim_cursor is null
           union all
           select 1, (lap.campaign).id, (lap.campaign).max_attempts, (lap.campaign).max_concurrency,
                  case when (lap.campaign).frequency <> 'once'
                       then dialer._occurrence_label(lap.campaign, dialer._campaign_day(lap.campaign, at)) end,
-                 dialer.window_open((lap.campaign).time_zone, budget.hours_start, budget.hours_end, '{1,2,3,4,5,6,7}', at)
+                 dialer.window_open((lap.campaign).time_zone, budget.hours_start, budget.hours_end, '{1,2,3,4,5,6,7}', at),
+                 (lap.campaign).time_zone, (lap.campaign).call_type, (lap.campaign).automated_voice, (lap.campaign).disabled_rules,
+                 coalesce((lap.campaign).subject, '')
           from (select campaign from dialer.campaigns campaign
                 where campaign.tenant_id = budget.tenant_id and campaign.status = 'active' and campaign.deleted_at is null
                   and campaign.id > coalesce(budget.claim_cursor, '00000000-0000-0000-0000-000000000000')
                 order by campaign.id offset 0) lap
           where dialer._campaign_open(lap.campaign, at)
           union all
-          select 2, null, null, null, null, true
+          select 2, null, null, null, null, true, null, null, null, null, ''
           where budget.claim_cursor is not null
           union all
           select 3, (lap.campaign).id, (lap.campaign).max_attempts, (lap.campaign).max_concurrency,
                  case when (lap.campaign).frequency <> 'once'
                       then dialer._occurrence_label(lap.campaign, dialer._campaign_day(lap.campaign, at)) end,
-                 dialer.window_open((lap.campaign).time_zone, budget.hours_start, budget.hours_end, '{1,2,3,4,5,6,7}', at)
+                 dialer.window_open((lap.campaign).time_zone, budget.hours_start, budget.hours_end, '{1,2,3,4,5,6,7}', at),
+                 (lap.campaign).time_zone, (lap.campaign).call_type, (lap.campaign).automated_voice, (lap.campaign).disabled_rules,
+                 coalesce((lap.campaign).subject, '')
           from (select campaign from dialer.campaigns campaign
                 where campaign.tenant_id = budget.tenant_id and campaign.status = 'active' and campaign.deleted_at is null
                   and campaign.id <= budget.claim_cursor
@@ -1176,6 +1799,11 @@ begin
         select call.id as call_id, call.due_at, call.phone
         from dialer.calls call
         join dialer.contacts contact on contact.id = call.contact_id
+        cross join lateral dialer._call_gate(
+          call.tenant_id, call.phone, contact.jurisdictions,
+          dialer._contact_zones(contact.time_zone, contact.possible_time_zones, source.time_zone),
+          source.call_type, source.automated, source.disabled_rules, source.subject,
+          coalesce(contact.person_key, contact.id::text), at) gate
         where call.campaign_id = source.campaign_id and call.status = 'scheduled' and call.due_at <= at
           and call.attempt <= source.max_attempts
           and (source.occurrence is null or call.occurrence = source.occurrence)
@@ -1184,13 +1812,7 @@ begin
                    then source.hours_open_in_campaign_zone
                    else dialer._hours_open(dialer._contact_zones(contact.time_zone, contact.possible_time_zones, null),
                                            source.hours_start, source.hours_end, at) end
-          and not exists (select 1 from dialer.dnc where dnc.tenant_id = call.tenant_id and dnc.phone = call.phone)
-          and not exists (select 1 from dialer.calls live
-                          where live.tenant_id = call.tenant_id and live.phone = call.phone
-                            and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))
-          and (select count(*) from dialer.calls dialed
-               where dialed.tenant_id = call.tenant_id and dialed.phone = call.phone
-                 and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at) < source.cap
+          and not gate.on_dnc and not gate.live_call and gate.dials_24h < source.cap and gate.blocked_by is null
         order by call.due_at
         limit source.take
       ) pick
@@ -1202,18 +1824,17 @@ begin
         select call.id as call_id, call.due_at, call.phone
         from dialer.calls call
         join dialer.contacts contact on contact.id = call.contact_id
+        cross join lateral dialer._call_gate(
+          call.tenant_id, call.phone, contact.jurisdictions,
+          dialer._contact_zones(contact.time_zone, contact.possible_time_zones, source.time_zone),
+          source.call_type, source.automated, source.disabled_rules, source.subject,
+          coalesce(contact.person_key, contact.id::text), at) gate
         where call.tenant_id = source.tenant_id and call.campaign_id is null
           and call.status = 'scheduled' and call.due_at <= at
           and contact.deleted_at is null
           and dialer._hours_open(dialer._contact_zones(contact.time_zone, contact.possible_time_zones, null),
                                  source.hours_start, source.hours_end, at)
-          and not exists (select 1 from dialer.dnc where dnc.tenant_id = call.tenant_id and dnc.phone = call.phone)
-          and not exists (select 1 from dialer.calls live
-                          where live.tenant_id = call.tenant_id and live.phone = call.phone
-                            and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))
-          and (select count(*) from dialer.calls dialed
-               where dialed.tenant_id = call.tenant_id and dialed.phone = call.phone
-                 and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at) < source.cap
+          and not gate.on_dnc and not gate.live_call and gate.dials_24h < source.cap and gate.blocked_by is null
         order by call.due_at
         limit source.take
       ) pick
@@ -1269,7 +1890,11 @@ begin
     for update skip locked
   ), claimed as (
     update dialer.calls call
-    set status = 'dialing', claimed_at = at, lease_expires_at = at + lease, updated_at = at
+    set status = 'dialing', claimed_at = at, lease_expires_at = at + lease, updated_at = at,
+        -- What decided the call, and the keys its dial counts under for per-person caps.
+        rule_set = dialer._current_rule_set(),
+        cap_subject = coalesce((select campaign.subject from dialer.campaigns campaign where campaign.id = call.campaign_id), ''),
+        cap_person = (select coalesce(contact.person_key, contact.id::text) from dialer.contacts contact where contact.id = call.contact_id)
     from locked
     where call.ctid = locked.row_id
     returning call.id, call.tenant_id, call.campaign_id, call.contact_id, call.attempt, call.phone,
@@ -1291,6 +1916,24 @@ end
 $function$;
 comment on function dialer.claim_calls(at timestamp with time zone, max integer, lease interval) is 'Atomically takes up to max calls that due_calls(at) allows, within each campaign''s max_concurrency and each tenant''s effective limit least(concurrency_limit, coalesce(vapi_concurrency_limit, concurrency_limit)) (live = dialing, queued, ringing, in_progress), at most one per number, round-robin across tenants, and within a tenant across its sources (campaigns and direct calls) in a rotation that starts after tenants.claim_cursor and moves it on: sets status dialing, claimed_at = at, lease_expires_at = at + lease. Returns what the worker needs to dial; variables = campaign.variables || contact.attributes || campaign_contacts.variables || calls.variables (later wins). Concurrent callers never get the same call (per-tenant advisory lock + FOR UPDATE SKIP LOCKED); a tenant being claimed by another transaction is skipped. Returns fewer than max only when nothing else is claimable for the tenants it locked.';
 
+CREATE OR REPLACE FUNCTION dialer.contact_jurisdictions(p_phone text, p_state text, p_postal_code text)
+ RETURNS text[]
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+  select coalesce(array_agg(distinct candidate order by candidate), '{}')
+  from (
+    select unnest(area.jurisdictions) as region
+    from dialer.area_codes area
+    where p_phone ~ '^\+1[2-9][0-9]{9}$' and area.area_code = substr(p_phone, 3, 3)
+    union all select dialer._state_code(p_state)
+    union all select unnest(dialer._postal_jurisdictions(p_postal_code))
+  ) candidates
+  cross join lateral (values (region), (left(region, 2))) as both_levels (candidate)
+  where region is not null
+$function$;
+comment on function dialer.contact_jurisdictions(p_phone text, p_state text, p_postal_code text) is 'The candidate jurisdictions of a number: its NANP area code''s state(s)/province(s), the state/province code given, the postal code''s state/province, each with its country (US, CA); sorted, distinct; ''{}'' when none is known.';
+
 CREATE OR REPLACE FUNCTION dialer.due_calls(at timestamp with time zone)
  RETURNS SETOF dialer.calls
  LANGUAGE sql
@@ -1303,6 +1946,13 @@ AS $function$
   join dialer.tenants tenant on tenant.id = call.tenant_id
   join dialer.contacts contact on contact.id = call.contact_id
   left join dialer.campaigns campaign on campaign.id = call.campaign_id
+  -- The per-number and per-person rules, written once in _call_gate (sql/024_rules.sql).
+  cross join lateral dialer._call_gate(
+    call.tenant_id, call.phone, contact.jurisdictions,
+    dialer._contact_zones(contact.time_zone, contact.possible_time_zones, campaign.time_zone),
+    coalesce(campaign.call_type, tenant.call_type), coalesce(campaign.automated_voice, tenant.automated_voice),
+    tenant.disabled_rules || coalesce(campaign.disabled_rules, '{}'), coalesce(campaign.subject, ''),
+    coalesce(contact.person_key, contact.id::text), at) gate
   where contact.deleted_at is null
     and (call.campaign_id is null
          or (dialer._campaign_open(campaign, at)
@@ -1310,16 +1960,10 @@ AS $function$
              and dialer._occurrence_current(campaign, call.occurrence, at)))
     and dialer._hours_open(dialer._contact_zones(contact.time_zone, contact.possible_time_zones, campaign.time_zone),
                            tenant.contact_hours_start, tenant.contact_hours_end, at)
-    and not exists (select 1 from dialer.dnc where dnc.tenant_id = call.tenant_id and dnc.phone = call.phone)
-    and not exists (select 1 from dialer.calls live
-                    where live.tenant_id = call.tenant_id and live.phone = call.phone
-                      and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))
-    and (select count(*) from dialer.calls dialed
-         where dialed.tenant_id = call.tenant_id and dialed.phone = call.phone
-           and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at)
-        < tenant.max_calls_per_number_per_24h
+    and not gate.on_dnc and not gate.live_call and gate.dials_24h < tenant.max_calls_per_number_per_24h
+    and gate.blocked_by is null
 $function$;
-comment on function dialer.due_calls(at timestamp with time zone) is 'Scheduled calls that may be dialed at `at`, before concurrency limits: due_at <= at; campaign active, not deleted, window open, window day within starts_on..ends_on and not blacked out (campaign zone), attempt <= max_attempts, and for daily/weekly the call belongs to the current occurrence; contact not deleted and its calling hours (tenant contact_hours_start/end) open in its zone, or in all its possible zones, or else the campaign zone; number not on the tenant''s dnc, under the tenant''s 24-hour cap, with no live call. Direct calls (campaign_id null) skip the campaign rules.';
+comment on function dialer.due_calls(at timestamp with time zone) is 'Scheduled calls that may be dialed at `at`, before concurrency limits: due_at <= at; campaign active, not deleted, window open, window day within starts_on..ends_on and not blacked out (campaign zone), attempt <= max_attempts, and for daily/weekly the call belongs to the current occurrence; contact not deleted and its calling hours (tenant contact_hours_start/end) open in its zone, or in all its possible zones, or else the campaign zone; number not on the tenant''s dnc, under the tenant''s 24-hour cap, with no live call; no emergency blackout in force and every calling rule of its jurisdictions (or the federal pack) allowing it (_call_gate). Direct calls (campaign_id null) skip the campaign rules.';
 
 CREATE OR REPLACE FUNCTION dialer.fail_import(p_import_id uuid, p_error jsonb, p_at timestamp with time zone)
  RETURNS void
@@ -1356,6 +2000,22 @@ begin
 end
 $function$;
 comment on function dialer.finish_import(p_import_id uuid, p_rows integer, p_imported integer, p_duplicates integer, p_dnc integer, p_rejected integer, p_errors jsonb, p_at timestamp with time zone) is 'Stores the report of a running import (status completed) and, when its campaign is active or paused, schedules the new members with schedule_new_members. Returns the number of calls created (the caller wakes the worker when > 0).';
+
+CREATE OR REPLACE FUNCTION dialer.holidays(p_jurisdiction text, p_from date, p_to date)
+ RETURNS TABLE(day date, name text, calendar text, observed boolean)
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select days.day, days.name, calendars.calendar, days.observed
+  from (select lower(p_jurisdiction) as calendar
+        union
+        select rule.holiday_calendar from dialer.rules rule
+        where rule.rule_set = dialer._current_rule_set() and rule.jurisdiction = upper(p_jurisdiction)
+          and rule.holiday_calendar is not null) calendars
+  cross join lateral dialer._calendar_days(dialer._current_rule_set(), calendars.calendar, p_from, p_to) days
+  order by days.day, days.observed, days.name
+$function$;
+comment on function dialer.holidays(p_jurisdiction text, p_from date, p_to date) is 'The holidays of a jurisdiction (''US'', ''US-AL'', ''CA-BC'', …) from p_from to p_to in the rule set in force: day, name, calendar, observed (true: the weekday a weekend holiday is observed on; the date itself is listed too).';
 
 CREATE OR REPLACE FUNCTION dialer.import_contacts_batch(p_tenant_id uuid, p_campaign_id uuid, p_import_id uuid, p_phones text[], p_names text[], p_time_zones text[], p_possible_time_zones text[], p_time_zone_sources text[], p_variables text[], p_at timestamp with time zone)
  RETURNS TABLE(imported integer, duplicates integer, dnc integer)
@@ -1436,7 +2096,7 @@ CREATE OR REPLACE FUNCTION dialer.next_wake_at(at timestamp with time zone)
  LANGUAGE sql
  STABLE
 AS $function$ select dialer._next_wake_at(at, null) $function$;
-comment on function dialer.next_wake_at(at timestamp with time zone) is 'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a 24-hour cap expiring, a lease expiring, the next occurrence of an active daily/weekly campaign beginning. Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker).';
+comment on function dialer.next_wake_at(at timestamp with time zone) is 'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a calling rule or emergency blackout lifting, a 24-hour cap expiring, a lease expiring, the next occurrence of an active daily/weekly campaign beginning. Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker).';
 
 CREATE OR REPLACE FUNCTION dialer.next_window_open(tz text, window_start time without time zone, window_end time without time zone, days integer[], after timestamp with time zone)
  RETURNS timestamp with time zone
@@ -1746,13 +2406,14 @@ AS $function$
     where exists (select 1 from dialer.calls call where call.campaign_id = campaign.id and call.status = 'scheduled')
   ), tenant_state as materialized (
     select tenant.id, tenant.contact_hours_start, tenant.contact_hours_end, tenant.max_calls_per_number_per_24h as cap,
+           tenant.call_type, tenant.automated_voice, tenant.disabled_rules,
            dialer._tenant_limit(tenant) - (select count(*) from dialer.calls live
                                            where live.tenant_id = tenant.id
                                              and live.status in ('dialing', 'queued', 'ringing', 'in_progress')) as room
     from dialer.tenants tenant
   ), held as materialized (
     select call.id, call.tenant_id, call.campaign_id, call.contact_id, call.phone, call.due_at, state.campaign_row,
-           tenant.contact_hours_start, tenant.contact_hours_end, tenant.cap, zones.zones,
+           tenant.contact_hours_start, tenant.contact_hours_end, tenant.cap, zones.zones, profile.*, gate.blocked_by,
            case
              when (state.campaign_row).deleted_at is not null then 'campaign deleted'
              when (state.campaign_row).status <> 'active' then 'campaign ' || (state.campaign_row).status
@@ -1764,14 +2425,10 @@ AS $function$
              when (state.campaign_row).frequency <> 'once' and call.occurrence <> state.occurrence then 'occurrence over'
              when contact.deleted_at is not null then 'contact deleted'
              when not dialer._hours_open(zones.zones, tenant.contact_hours_start, tenant.contact_hours_end, at) then 'contact hours closed'
-             when exists (select 1 from dialer.dnc where dnc.tenant_id = call.tenant_id and dnc.phone = call.phone) then 'do not call'
-             when (select count(*) from dialer.calls dialed
-                   where dialed.tenant_id = call.tenant_id and dialed.phone = call.phone
-                     and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at)
-                  >= tenant.cap then '24-hour cap'
-             when exists (select 1 from dialer.calls live
-                          where live.tenant_id = call.tenant_id and live.phone = call.phone
-                            and live.status in ('dialing', 'queued', 'ringing', 'in_progress')) then 'live call to the same number'
+             when gate.on_dnc then 'do not call'
+             when gate.blocked_by is not null then 'calling rule'
+             when gate.dials_24h >= tenant.cap then '24-hour cap'
+             when gate.live_call then 'live call to the same number'
              when state.live >= (state.campaign_row).max_concurrency then 'campaign concurrency full'
              when tenant.room <= 0 then 'tenant concurrency full'
              when call.due_at > at and call.attempt > 1 then 'retry not due'
@@ -1784,6 +2441,19 @@ AS $function$
     cross join lateral (
       select dialer._contact_zones(contact.time_zone, contact.possible_time_zones, (state.campaign_row).time_zone) as zones
     ) zones
+    cross join lateral (
+      select contact.jurisdictions, coalesce((state.campaign_row).call_type, tenant.call_type) as call_type,
+             coalesce((state.campaign_row).automated_voice, tenant.automated_voice) as automated,
+             tenant.disabled_rules || coalesce((state.campaign_row).disabled_rules, '{}') as disabled_rules,
+             coalesce((state.campaign_row).subject, '') as subject, coalesce(contact.person_key, contact.id::text) as person
+    ) profile
+    cross join lateral dialer._call_gate(call.tenant_id, call.phone, profile.jurisdictions, zones.zones, profile.call_type,
+                                         profile.automated, profile.disabled_rules, profile.subject, profile.person, at) gate
+  ), rule_opens as materialized (
+    -- When a held call's rules all allow it, for the calls a rule or blackout holds.
+    select held.id, dialer._rules_next_allowed(held.tenant_id, held.phone, held.jurisdictions, held.zones, held.call_type,
+                                               held.automated, held.disabled_rules, held.subject, held.person, at) as opens_at
+    from held where held.reason = 'calling rule'
   ), schedule_opens as materialized (
     -- When a held campaign can dial again, once per distinct schedule.
     select (campaign_row).time_zone, (campaign_row).window_start, (campaign_row).window_end, (campaign_row).days,
@@ -1800,8 +2470,11 @@ AS $function$
            dialer._hours_next_open(zones, contact_hours_start, contact_hours_end, at) as opens_at
     from (select distinct zones, contact_hours_start, contact_hours_end from held where reason = 'contact hours closed') hours
   )
-  select held.id, held.tenant_id, held.campaign_id, held.contact_id, held.phone, held.due_at, held.reason,
+  select held.id, held.tenant_id, held.campaign_id, held.contact_id, held.phone, held.due_at,
+         case when held.reason = 'calling rule' then dialer._rule_reason(held.blocked_by, held.zones, at, rule.opens_at)
+              else held.reason end,
          case held.reason
+           when 'calling rule' then rule.opens_at
            when 'before start date' then schedule.opens_at
            when 'blackout date' then schedule.opens_at
            when 'window closed' then schedule.opens_at
@@ -1818,12 +2491,13 @@ AS $function$
    and schedule.starts_on is not distinct from (held.campaign_row).starts_on
    and schedule.ends_on is not distinct from (held.campaign_row).ends_on
    and schedule.blackout_dates = (held.campaign_row).blackout_dates
+  left join rule_opens rule on rule.id = held.id
   left join hours_opens hours
     on held.reason = 'contact hours closed' and hours.zones = held.zones
    and hours.contact_hours_start = held.contact_hours_start and hours.contact_hours_end = held.contact_hours_end
   where held.reason is not null
 $function$;
-comment on function dialer.why_not(at timestamp with time zone) is 'Every scheduled call that will not be dialed at `at`, with the first reason that holds it back, checked in this order: campaign deleted | campaign <status> (paused, draft, stopped, completed), before start date, after end date, blackout date, window closed, over max attempts, occurrence over, contact deleted, contact hours closed, do not call, 24-hour cap, live call to the same number, campaign concurrency full, tenant concurrency full, retry not due / not due; until = when that reason stops holding where known (next campaign window on an allowed day, next common contact hours, cap expiry, due_at), else null. Calls not listed are being dialed now.';
+comment on function dialer.why_not(at timestamp with time zone) is 'Every scheduled call that will not be dialed at `at`, with the first reason that holds it back, checked in this order: campaign deleted | campaign <status> (paused, draft, stopped, completed), before start date, after end date, blackout date, window closed, over max attempts, occurrence over, contact deleted, contact hours closed, do not call, a calling rule or emergency blackout (reason "<rule id>: <why>; next <local time> <zone>", or "blackout:<id>: …"), 24-hour cap, live call to the same number, campaign concurrency full, tenant concurrency full, retry not due / not due; until = when that reason stops holding where known (next campaign window on an allowed day, next common contact hours, when every calling rule allows it, cap expiry, due_at), else null. Calls not listed are being dialed now.';
 
 CREATE OR REPLACE FUNCTION dialer.window_open(tz text, window_start time without time zone, window_end time without time zone, days integer[], at timestamp with time zone)
  RETURNS boolean

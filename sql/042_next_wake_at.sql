@@ -18,11 +18,22 @@ as $$
     -- Calls already due whose campaign is open (or direct calls): held by contact rules, if anything.
     select call.tenant_id, call.phone,
            dialer._contact_zones(contact.time_zone, contact.possible_time_zones, (pending.campaign_row).time_zone) as zones,
-           tenant.contact_hours_start, tenant.contact_hours_end, tenant.max_calls_per_number_per_24h as cap
+           tenant.contact_hours_start, tenant.contact_hours_end, tenant.max_calls_per_number_per_24h as cap,
+           profile.*, gate.blocked_by
     from (select * from dialer.calls where status = 'scheduled' and due_at <= at offset 0) call
     join dialer.tenants tenant on tenant.id = call.tenant_id
     join dialer.contacts contact on contact.id = call.contact_id
     left join pending_campaigns pending on pending.id = call.campaign_id
+    cross join lateral (
+      select contact.jurisdictions,
+             dialer._contact_zones(contact.time_zone, contact.possible_time_zones, (pending.campaign_row).time_zone) as rule_zones,
+             coalesce((pending.campaign_row).call_type, tenant.call_type) as call_type,
+             coalesce((pending.campaign_row).automated_voice, tenant.automated_voice) as automated,
+             tenant.disabled_rules || coalesce((pending.campaign_row).disabled_rules, '{}') as disabled_rules,
+             coalesce((pending.campaign_row).subject, '') as subject, coalesce(contact.person_key, contact.id::text) as person
+    ) profile
+    cross join lateral dialer._call_gate(call.tenant_id, call.phone, profile.jurisdictions, profile.rule_zones, profile.call_type,
+                                         profile.automated, profile.disabled_rules, profile.subject, profile.person, at) gate
     where (p_tenant_id is null or call.tenant_id = p_tenant_id)
       and (pending.open or (call.campaign_id is null and pending.id is null))
   ), wakes as (
@@ -52,16 +63,13 @@ as $$
     where not dialer._hours_open(zones, contact_hours_start, contact_hours_end, at)
     union all
     -- a 24-hour cap expiring: when enough of the number's dials leave the window
-    select capped.frees_at
+    select dialer._cap_frees_at(numbers.tenant_id, numbers.phone, numbers.cap, at)
     from (select distinct tenant_id, phone, cap from open_now) numbers
-    cross join lateral (
-      select (array_agg(dialed.dial_started_at order by dialed.dial_started_at))[count(*) - numbers.cap + 1]
-               + interval '24 hours' as frees_at
-      from dialer.calls dialed
-      where dialed.tenant_id = numbers.tenant_id and dialed.phone = numbers.phone
-        and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at
-      having count(*) >= numbers.cap
-    ) capped
+    union all
+    -- a calling rule or an emergency blackout lifting (once per distinct number and profile)
+    select dialer._rules_next_allowed(tenant_id, phone, jurisdictions, rule_zones, call_type, automated, disabled_rules, subject, person, at)
+    from (select distinct tenant_id, phone, jurisdictions, rule_zones, call_type, automated, disabled_rules, subject, person
+          from open_now where blocked_by is not null) held_by_rules
     union all
     -- a lease expiring (the call goes to reconciliation)
     select min(call.lease_expires_at)
@@ -94,4 +102,4 @@ create or replace function dialer.next_wake_at(at timestamptz) returns timestamp
   language sql stable
 as $$ select dialer._next_wake_at(at, null) $$;
 comment on function dialer.next_wake_at(timestamptz) is
-  'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a 24-hour cap expiring, a lease expiring, the next occurrence of an active daily/weekly campaign beginning. Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker).';
+  'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a calling rule or emergency blackout lifting, a 24-hour cap expiring, a lease expiring, the next occurrence of an active daily/weekly campaign beginning. Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker).';

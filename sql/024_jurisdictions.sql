@@ -1,0 +1,72 @@
+-- Whose rules apply to a number: every candidate jurisdiction, from an explicit state/province,
+-- a postal/ZIP code, and the number's NANP area code (tables of migration 0010). A state or
+-- province brings its country (US, CA) with it. The gate checks the rules of every candidate:
+-- the strictest wins (a Florida area code with an Ohio ZIP code gets both states' rules, as the
+-- Florida statute's area-code presumption requires).
+
+-- Internal: a state or province code ('FL', 'us-fl', 'ON', 'CA-ON') as its jurisdiction code;
+-- null when it is not one the engine knows.
+create or replace function dialer._state_code(p_state text) returns text
+  language sql stable parallel safe
+as $$
+  select code from dialer.jurisdictions
+  where code like '__-__'
+    and code in (upper(btrim(p_state)), 'US-' || upper(btrim(p_state)), 'CA-' || upper(btrim(p_state)))
+  order by code desc
+  limit 1
+$$;
+comment on function dialer._state_code(text) is
+  'Internal: the jurisdiction code (US-XX or CA-XX) of a two-letter state/province code, with or without its country prefix; null if unknown.';
+
+-- Internal: the jurisdictions a postal code points to: a US ZIP (12345, 12345-6789) by its first
+-- three digits, a Canadian postal code (A1A 1A1) by its first letter; '{}' for a well-formed code
+-- with no state (military, territories); null when it is not a postal code at all.
+create or replace function dialer._postal_jurisdictions(p_postal_code text) returns text[]
+  language sql stable parallel safe
+as $$
+  select case
+    when upper(btrim(p_postal_code)) ~ '^[0-9]{5}(-?[0-9]{4})?$' then
+      coalesce((select array[zip.jurisdiction] from dialer.zip_prefixes zip
+                where zip.first_prefix <= left(btrim(p_postal_code), 3) and zip.last_prefix >= left(btrim(p_postal_code), 3)
+                order by zip.first_prefix desc limit 1), '{}')
+    when upper(btrim(p_postal_code)) ~ '^[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z] ?[0-9][ABCEGHJ-NPRSTV-Z][0-9]$' then
+      coalesce((select letter.jurisdictions from dialer.postal_letters letter
+                where letter.letter = left(upper(btrim(p_postal_code)), 1)), '{}')
+  end
+$$;
+comment on function dialer._postal_jurisdictions(text) is
+  'Internal: the states/provinces of a US ZIP code (first three digits) or Canadian postal code (first letter); ''{}'' when well-formed but of no state; null when malformed.';
+
+-- Why: one definition of "whose rules apply", used for stored contacts (by the trigger below)
+-- and by calling_allowed for a number and place given directly.
+create or replace function dialer.contact_jurisdictions(p_phone text, p_state text, p_postal_code text) returns text[]
+  language sql stable parallel safe
+as $$
+  select coalesce(array_agg(distinct candidate order by candidate), '{}')
+  from (
+    select unnest(area.jurisdictions) as region
+    from dialer.area_codes area
+    where p_phone ~ '^\+1[2-9][0-9]{9}$' and area.area_code = substr(p_phone, 3, 3)
+    union all select dialer._state_code(p_state)
+    union all select unnest(dialer._postal_jurisdictions(p_postal_code))
+  ) candidates
+  cross join lateral (values (region), (left(region, 2))) as both_levels (candidate)
+  where region is not null
+$$;
+comment on function dialer.contact_jurisdictions(text, text, text) is
+  'The candidate jurisdictions of a number: its NANP area code''s state(s)/province(s), the state/province code given, the postal code''s state/province, each with its country (US, CA); sorted, distinct; ''{}'' when none is known.';
+
+-- Internal: keeps contacts.jurisdictions in step with phone, state and postal_code.
+create or replace function dialer._contacts_set_jurisdictions() returns trigger
+  language plpgsql
+as $$
+begin
+  new.jurisdictions := dialer.contact_jurisdictions(new.phone, new.state, new.postal_code);
+  return new;
+end
+$$;
+comment on function dialer._contacts_set_jurisdictions() is 'Internal: trigger setting contacts.jurisdictions from phone, state and postal_code.';
+
+drop trigger if exists contacts_jurisdictions on dialer.contacts;
+create trigger contacts_jurisdictions before insert or update of phone, state, postal_code on dialer.contacts
+  for each row execute function dialer._contacts_set_jurisdictions();
