@@ -581,10 +581,11 @@ CREATE OR REPLACE FUNCTION dialer._call_gate(p_tenant_id uuid, p_phone text, p_j
  LANGUAGE sql
  STABLE
 AS $function$
-  select exists (select 1 from dialer.dnc where dnc.tenant_id = p_tenant_id and dnc.phone = p_phone),
-         exists (select 1 from dialer.calls live
-                 where live.tenant_id = p_tenant_id and live.phone = p_phone
-                   and live.status in ('dialing', 'queued', 'ringing', 'in_progress')),
+  select (select true from dialer.dnc where dnc.tenant_id = p_tenant_id and dnc.phone = p_phone) is not null,
+         (select true from dialer.calls live
+          where live.tenant_id = p_tenant_id and live.phone = p_phone
+            and live.status in ('dialing', 'queued', 'ringing', 'in_progress')
+          limit 1) is not null,
          (select count(*) from dialer.calls dialed
           where dialed.tenant_id = p_tenant_id and dialed.phone = p_phone
             and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at),
@@ -594,7 +595,7 @@ AS $function$
               and blackout.ends_at > at and blackout.starts_at <= at and p_call_type = any(blackout.applies_to)
             order by blackout.ends_at desc limit 1),
            (select rule.id from dialer.rules rule
-            where rule.rule_set = (select max(version) from dialer.rule_sets)
+            where rule.rule_set = (select max(current.rule_set) from dialer.rules current)
               and rule.jurisdiction = any(dialer._effective_jurisdictions(p_jurisdictions))
               and rule.enabled and not (rule.id = any(p_disabled_rules))
               and dialer._rule_applies(rule, p_call_type, p_automated)
@@ -753,7 +754,7 @@ CREATE OR REPLACE FUNCTION dialer._current_rule_set()
  RETURNS integer
  LANGUAGE sql
  STABLE PARALLEL SAFE
-AS $function$ select max(version) from dialer.rule_sets $function$;
+AS $function$ select max(rule_set) from dialer.rules $function$;
 comment on function dialer._current_rule_set() is 'Internal: the version of the rule set in force (the highest loaded).';
 
 CREATE OR REPLACE FUNCTION dialer._easter(year integer)
@@ -1218,7 +1219,10 @@ begin
   end loop;
   if rule.cap_max is not null then
     return format('%s call%s per %s per %s%s', rule.cap_max, case when rule.cap_max > 1 then 's' else '' end,
-                  rule.cap_window, rule.cap_scope, case when rule.cap_scope = 'person' then ' on the subject' else '' end);
+                  case when extract(epoch from rule.cap_window)::bigint % 86400 = 0 and rule.cap_window > interval '1 day'
+                       then (extract(epoch from rule.cap_window)::bigint / 86400) || ' days'
+                       else trim_scale(round(extract(epoch from rule.cap_window) / 3600, 2)) || ' h' end,
+                  rule.cap_scope, case when rule.cap_scope = 'person' then ' on the subject' else '' end);
   end if;
   return rule.summary;
 end
@@ -1892,7 +1896,7 @@ begin
     update dialer.calls call
     set status = 'dialing', claimed_at = at, lease_expires_at = at + lease, updated_at = at,
         -- What decided the call, and the keys its dial counts under for per-person caps.
-        rule_set = dialer._current_rule_set(),
+        rule_set = (select dialer._current_rule_set()),
         cap_subject = coalesce((select campaign.subject from dialer.campaigns campaign where campaign.id = call.campaign_id), ''),
         cap_person = (select coalesce(contact.person_key, contact.id::text) from dialer.contacts contact where contact.id = call.contact_id)
     from locked

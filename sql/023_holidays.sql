@@ -86,10 +86,11 @@ as $$ select min(name) from dialer._calendar_days(p_rule_set, p_calendar, p_day,
 comment on function dialer._holiday_on(integer, text, date) is
   'Internal: the holiday (or observed holiday) of calendar p_calendar on p_day in rule set p_rule_set; null when the day is not one.';
 
--- Internal: the rule set in force (the highest version).
+-- Internal: the rule set in force: the highest version that has rules (read from rules_pkey, an
+-- index probe, where rule_sets would be a scan of a one-page table).
 create or replace function dialer._current_rule_set() returns integer
   language sql stable parallel safe
-as $$ select max(version) from dialer.rule_sets $$;
+as $$ select max(rule_set) from dialer.rules $$;
 comment on function dialer._current_rule_set() is 'Internal: the version of the rule set in force (the highest loaded).';
 
 -- Why: "which days are holidays here?" must be answerable for any year, from the rules the gate

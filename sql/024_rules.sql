@@ -9,7 +9,10 @@
 -- call (dnc_pkey, calls_live_idx, calls_number_dialed_idx, rules_jurisdiction_idx, …). A
 -- `WHERE NOT EXISTS` inside an inlined function would instead be pulled up into an anti-join,
 -- which the planner may run as a hash of the tenant's whole do-not-call list (a sequential scan
--- of dnc; an earlier attempt did exactly that). Tests read EXPLAIN to keep it so.
+-- of dnc; an earlier attempt did exactly that). EXISTS is avoided even in the target list: the
+-- planner may turn a correlated EXISTS into a hashed subplan over the whole table (it did, for
+-- dnc), so each yes/no probe is a scalar `(select true … ) is not null`. The rule set in force is
+-- read as max(rules.rule_set) (an index probe of rules_pkey). Tests read EXPLAIN to keep it so.
 
 -- Internal: whether a rule covers a call: its call types (none named = both) and, when it names
 -- 'automated', only calls made by an automated voice.
@@ -91,10 +94,11 @@ create or replace function dialer._call_gate(
 ) returns table(on_dnc boolean, live_call boolean, dials_24h bigint, blocked_by text)
   language sql stable
 as $$
-  select exists (select 1 from dialer.dnc where dnc.tenant_id = p_tenant_id and dnc.phone = p_phone),
-         exists (select 1 from dialer.calls live
-                 where live.tenant_id = p_tenant_id and live.phone = p_phone
-                   and live.status in ('dialing', 'queued', 'ringing', 'in_progress')),
+  select (select true from dialer.dnc where dnc.tenant_id = p_tenant_id and dnc.phone = p_phone) is not null,
+         (select true from dialer.calls live
+          where live.tenant_id = p_tenant_id and live.phone = p_phone
+            and live.status in ('dialing', 'queued', 'ringing', 'in_progress')
+          limit 1) is not null,
          (select count(*) from dialer.calls dialed
           where dialed.tenant_id = p_tenant_id and dialed.phone = p_phone
             and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at),
@@ -104,7 +108,7 @@ as $$
               and blackout.ends_at > at and blackout.starts_at <= at and p_call_type = any(blackout.applies_to)
             order by blackout.ends_at desc limit 1),
            (select rule.id from dialer.rules rule
-            where rule.rule_set = (select max(version) from dialer.rule_sets)
+            where rule.rule_set = (select max(current.rule_set) from dialer.rules current)
               and rule.jurisdiction = any(dialer._effective_jurisdictions(p_jurisdictions))
               and rule.enabled and not (rule.id = any(p_disabled_rules))
               and dialer._rule_applies(rule, p_call_type, p_automated)
@@ -270,7 +274,10 @@ begin
   end loop;
   if rule.cap_max is not null then
     return format('%s call%s per %s per %s%s', rule.cap_max, case when rule.cap_max > 1 then 's' else '' end,
-                  rule.cap_window, rule.cap_scope, case when rule.cap_scope = 'person' then ' on the subject' else '' end);
+                  case when extract(epoch from rule.cap_window)::bigint % 86400 = 0 and rule.cap_window > interval '1 day'
+                       then (extract(epoch from rule.cap_window)::bigint / 86400) || ' days'
+                       else trim_scale(round(extract(epoch from rule.cap_window) / 3600, 2)) || ' h' end,
+                  rule.cap_scope, case when rule.cap_scope = 'person' then ' on the subject' else '' end);
   end if;
   return rule.summary;
 end

@@ -250,7 +250,7 @@ begin
     update dialer.calls call
     set status = 'dialing', claimed_at = at, lease_expires_at = at + lease, updated_at = at,
         -- What decided the call, and the keys its dial counts under for per-person caps.
-        rule_set = dialer._current_rule_set(),
+        rule_set = (select dialer._current_rule_set()),
         cap_subject = coalesce((select campaign.subject from dialer.campaigns campaign where campaign.id = call.campaign_id), ''),
         cap_person = (select coalesce(contact.person_key, contact.id::text) from dialer.contacts contact where contact.id = call.contact_id)
     from locked
