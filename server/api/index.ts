@@ -16,6 +16,7 @@ import { installDncRoutes } from './dnc.js';
 import { installCallRoutes } from './calls.js';
 import { installDirectCallRoutes } from './directCalls.js';
 import { installSchedulerRoutes } from './scheduler.js';
+import { installComplianceRoutes } from './compliance.js';
 
 export type RouteInstaller = (router: Router, context: AppContext) => void;
 
@@ -23,7 +24,8 @@ export type RouteInstaller = (router: Router, context: AppContext) => void;
 const publicRoutes: RouteInstaller[] = [installTenantRoutes];
 
 /** Routes of one tenant: the caller is in response.locals (see auth.ts callerOf). */
-const tenantRoutes: RouteInstaller[] = [installApiKeyRoutes, installSettingsRoutes, installCampaignRoutes, installCampaignLifecycleRoutes, installDncRoutes, installCallRoutes, installDirectCallRoutes, installSchedulerRoutes, installContactRoutes, installImportRoutes];
+const tenantRoutes: RouteInstaller[] = [installApiKeyRoutes, installSettingsRoutes, installCampaignRoutes, installCampaignLifecycleRoutes, installDncRoutes, installCallRoutes, installDirectCallRoutes, installSchedulerRoutes, installContactRoutes, installImportRoutes,
+  installComplianceRoutes];
 
 export function installApi(app: Express, context: AppContext): void {
   installApiDocs(app);
