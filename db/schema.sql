@@ -346,6 +346,7 @@ create table dialer.rules (
   effective_from date,
   effective_to date,
   enabled boolean default true not null,
+  requires_known_jurisdiction boolean default false not null,
   citation text not null,
   confidence text not null,
   shipped_as text,
@@ -599,7 +600,8 @@ AS $function$
               and rule.jurisdiction = any(dialer._effective_jurisdictions(p_jurisdictions))
               and rule.enabled and not (rule.id = any(p_disabled_rules))
               and dialer._rule_applies(rule, p_call_type, p_automated)
-              and ((rule.windows is not null and not dialer._rule_open(rule, p_zones, at))
+              and ((rule.requires_known_jurisdiction and cardinality(p_jurisdictions) = 0)
+                   or (rule.windows is not null and not dialer._rule_open(rule, p_zones, at))
                    or (rule.cap_max is not null
                        and dialer._rule_in_effect(rule, (at at time zone coalesce(p_zones[1], 'UTC'))::date)
                        and case rule.cap_scope
@@ -1224,6 +1226,9 @@ begin
                        else trim_scale(round(extract(epoch from rule.cap_window) / 3600, 2)) || ' h' end,
                   rule.cap_scope, case when rule.cap_scope = 'person' then ' on the subject' else '' end);
   end if;
+  if rule.requires_known_jurisdiction then
+    return 'the contact''s jurisdiction is unknown (the rule fails closed)';
+  end if;
   return rule.summary;
 end
 $function$;
@@ -1342,7 +1347,8 @@ begin
       select ends_at into next_at from dialer.blackouts where id = substr(blocker, 10)::uuid;
     else
       select * into rule from dialer.rules where rule_set = dialer._current_rule_set() and id = blocker;
-      next_at := case when not dialer._rule_open(rule, p_zones, candidate) then dialer._rule_next_open(rule, p_zones, candidate)
+      next_at := case when rule.requires_known_jurisdiction and cardinality(p_jurisdictions) = 0 then null
+                      when not dialer._rule_open(rule, p_zones, candidate) then dialer._rule_next_open(rule, p_zones, candidate)
                       else dialer._rule_cap_frees_at(rule, p_tenant_id, p_phone, p_subject, p_person, candidate) end;
     end if;
     if next_at is null then

@@ -86,8 +86,9 @@ comment on function dialer._effective_jurisdictions(text[]) is
 --   live_call   a call to the number is live (dialing, queued, ringing, in_progress)
 --   dials_24h   calls to the number started in the 24 hours up to at (the tenant's cap is compared by the caller)
 --   blocked_by  'blackout:<id>' of an emergency blackout in force for a candidate jurisdiction, else the
---               id of the first rule (by id) of the rule set in force that forbids the call: outside its
---               windows in a zone, or its cap reached; null when every rule allows it
+--               id of the first rule (by id) of the rule set in force that forbids the call: it demands a
+--               known jurisdiction and the contact has none (fail closed), outside its windows in a zone,
+--               or its cap reached; null when every rule allows it
 create or replace function dialer._call_gate(
   p_tenant_id uuid, p_phone text, p_jurisdictions text[], p_zones text[], p_call_type text, p_automated boolean,
   p_disabled_rules text[], p_subject text, p_person text, at timestamptz
@@ -112,7 +113,8 @@ as $$
               and rule.jurisdiction = any(dialer._effective_jurisdictions(p_jurisdictions))
               and rule.enabled and not (rule.id = any(p_disabled_rules))
               and dialer._rule_applies(rule, p_call_type, p_automated)
-              and ((rule.windows is not null and not dialer._rule_open(rule, p_zones, at))
+              and ((rule.requires_known_jurisdiction and cardinality(p_jurisdictions) = 0)
+                   or (rule.windows is not null and not dialer._rule_open(rule, p_zones, at))
                    or (rule.cap_max is not null
                        and dialer._rule_in_effect(rule, (at at time zone coalesce(p_zones[1], 'UTC'))::date)
                        and case rule.cap_scope
@@ -223,7 +225,8 @@ begin
       select ends_at into next_at from dialer.blackouts where id = substr(blocker, 10)::uuid;
     else
       select * into rule from dialer.rules where rule_set = dialer._current_rule_set() and id = blocker;
-      next_at := case when not dialer._rule_open(rule, p_zones, candidate) then dialer._rule_next_open(rule, p_zones, candidate)
+      next_at := case when rule.requires_known_jurisdiction and cardinality(p_jurisdictions) = 0 then null
+                      when not dialer._rule_open(rule, p_zones, candidate) then dialer._rule_next_open(rule, p_zones, candidate)
                       else dialer._rule_cap_frees_at(rule, p_tenant_id, p_phone, p_subject, p_person, candidate) end;
     end if;
     if next_at is null then
@@ -278,6 +281,9 @@ begin
                        then (extract(epoch from rule.cap_window)::bigint / 86400) || ' days'
                        else trim_scale(round(extract(epoch from rule.cap_window) / 3600, 2)) || ' h' end,
                   rule.cap_scope, case when rule.cap_scope = 'person' then ' on the subject' else '' end);
+  end if;
+  if rule.requires_known_jurisdiction then
+    return 'the contact''s jurisdiction is unknown (the rule fails closed)';
   end if;
   return rule.summary;
 end

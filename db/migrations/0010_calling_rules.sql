@@ -99,6 +99,8 @@ comment on table dialer.holiday_rules is 'Holiday calendars as rules (fixed, nth
 -- cap: at most cap_max calls in cap_window, counted per number or per person and subject.
 -- effective_from/to: local dates. enabled = false: shipped switched off (a disputed or pending
 -- rule); shipped_as says how the data was read (see sql/rules/README.md).
+-- requires_known_jurisdiction: the rule forbids calls to contacts with no candidate jurisdiction
+-- (fail closed) instead of letting the default (federal) pack decide.
 create table dialer.rules (
   rule_set integer not null,
   id text not null,
@@ -114,6 +116,7 @@ create table dialer.rules (
   effective_from date,
   effective_to date,
   enabled boolean not null default true,
+  requires_known_jurisdiction boolean not null default false,
   citation text not null,
   confidence text not null,
   shipped_as text,

@@ -7,7 +7,8 @@
 -- Pack format: rules[] of {id, jurisdiction, summary, applies_to[], windows?, holidays?
 -- {calendar, days?}, cap? {max, window, scope}, effective_from?, effective_to?, enabled?,
 -- citation, confidence, shipped_as?}; windows maps ISO weekdays ("1-5", "6", "7") and
--- "holiday" to lists of [start, end) local minutes; a weekday not named has no window.
+-- "holiday" to lists of [start, end) local minutes; a weekday not named has no window;
+-- requires_known_jurisdiction? (fail closed for contacts whose jurisdiction is unknown).
 -- calendars{} of holiday lists: {name, kind, month?, day?, weekday?, nth?, offset?, date?,
 -- observed?, from?, to?}.
 
@@ -53,13 +54,15 @@ begin
   cross join jsonb_array_elements(calendar.value) h;
 
   insert into dialer.rules (rule_set, id, jurisdiction, summary, applies_to, windows, holiday_calendar, holiday_days,
-                            cap_max, cap_window, cap_scope, effective_from, effective_to, enabled, citation, confidence, shipped_as)
+                            cap_max, cap_window, cap_scope, effective_from, effective_to, enabled, requires_known_jurisdiction,
+                            citation, confidence, shipped_as)
   select p_rule_set, r ->> 'id', r ->> 'jurisdiction', r ->> 'summary',
          array(select jsonb_array_elements_text(r -> 'applies_to')),
          pg_temp.windows(r -> 'windows'), r -> 'holidays' ->> 'calendar',
          case when r -> 'holidays' -> 'days' is null then '{1,2,3,4,5,6,7}' else array(select jsonb_array_elements_text(r -> 'holidays' -> 'days'))::integer[] end,
          (r -> 'cap' ->> 'max')::integer, (r -> 'cap' ->> 'window')::interval, r -> 'cap' ->> 'scope',
          (r ->> 'effective_from')::date, (r ->> 'effective_to')::date, coalesce((r ->> 'enabled')::boolean, true),
+         coalesce((r ->> 'requires_known_jurisdiction')::boolean, false),
          r ->> 'citation', r ->> 'confidence', r ->> 'shipped_as'
   from jsonb_array_elements(pack -> 'rules') r;
 end

@@ -165,6 +165,19 @@ t.test('calling rules', async (t) => {
     await allowedAt(t, LA, '2026-06-10T16:00:00Z', { tenant: informational }); // the record covers solicitation
   });
 
+  await t.test('a rule may demand a known jurisdiction (fail closed)', async (t) => {
+    const unknown = '+15555550101'; // no area code, state or postal code
+    await forbiddenAt(t, unknown, '2026-06-10T15:00:00Z', 'us-federal.tcpa', '2026-06-10T18:00:00Z');
+    await pool.query(sql.unsafe`update dialer.rules set requires_known_jurisdiction = true where id = 'us-federal.tcpa'`);
+    try {
+      await forbiddenAt(t, unknown, '2026-06-10T20:00:00Z', 'us-federal.tcpa', null); // never, by time alone
+      await allowedAt(t, unknown, '2026-06-10T20:00:00Z', { state: 'NY' });
+      await allowedAt(t, NY, '2026-06-10T20:00:00Z');
+    } finally {
+      await pool.query(sql.unsafe`update dialer.rules set requires_known_jurisdiction = false where id = 'us-federal.tcpa'`);
+    }
+  });
+
   await t.test('bad input is PD400', async (t) => {
     const code = async (phone: string, at: string, state: string | null, postal: string | null) => {
       try {
