@@ -1806,7 +1806,7 @@ begin
       select source.tenant_id, source.campaign_id, source.source_id, source.lap, source.take, source.room as source_room, pick.*
       from kept_sources source
       cross join lateral (
-        select call.id as call_id, call.due_at, call.phone
+        select call.id as call_id, call.due_at, call.phone, coalesce(contact.person_key, contact.id::text) as person
         from dialer.calls call
         join dialer.contacts contact on contact.id = call.contact_id
         cross join lateral dialer._call_gate(
@@ -1831,7 +1831,7 @@ begin
       select source.tenant_id, null, source.source_id, source.lap, source.take, source.room, pick.*
       from kept_sources source
       cross join lateral (
-        select call.id as call_id, call.due_at, call.phone
+        select call.id as call_id, call.due_at, call.phone, coalesce(contact.person_key, contact.id::text) as person
         from dialer.calls call
         join dialer.contacts contact on contact.id = call.contact_id
         cross join lateral dialer._call_gate(
@@ -1850,12 +1850,16 @@ begin
       ) pick
       where source.campaign_id is null
     ), one_per_number as (
-      select candidates.*, row_number() over (partition by tenant_id, phone order by due_at, call_id) as number_rank
+      -- One call per number, and one per person (numbers sharing a person_key), per claim: the
+      -- per-person caps count dials already started, so two of one person's numbers claimed
+      -- together could pass a cap that has room for one.
+      select candidates.*, row_number() over (partition by tenant_id, phone order by due_at, call_id) as number_rank,
+             row_number() over (partition by tenant_id, person order by due_at, call_id) as person_rank
       from candidates
     ), within_source as (
       select one_per_number.*, row_number() over (partition by tenant_id, campaign_id order by due_at, call_id) as rank_in_source
       from one_per_number
-      where number_rank = 1
+      where number_rank = 1 and person_rank = 1
     ), within_tenant as (
       select within_source.*, row_number() over (partition by tenant_id order by rank_in_source, due_at, call_id) as rank_in_tenant
       from within_source

@@ -87,6 +87,18 @@ t.test('rules in the gate', async (t) => {
     t.same([row.rule_set, row.cap_subject, row.cap_person], [1, 'loans', contactId]);
   });
 
+  await t.test('one call per person per claim', async (t) => {
+    await pool.query(sql.unsafe`truncate dialer.tenants cascade`);
+    const tenantId = await f.tenant(hoursAllDay);
+    const a = await f.scenario({ tenantId, campaign: newYork, contact: { phone: '+13055550601', person_key: 'p' } });
+    const b = await f.scenario({ tenantId, campaign: newYork, contact: { phone: '+13055550602', person_key: 'p' } });
+    const c = await f.scenario({ tenantId, campaign: newYork, contact: { phone: '+13055550603' } });
+    const claimed = [...(await pool.anyFirst(sql.unsafe`select call_id from dialer.claim_calls(${AT}, 10)`))];
+    t.equal(claimed.length, 2);
+    t.ok(claimed.includes(c.callId));
+    t.equal(claimed.filter((id) => id === a.callId || id === b.callId).length, 1, "one of the person's two numbers");
+  });
+
   await t.test('EXPLAIN: no sequential scan of dnc, calls or the rule tables in the claim', async (t) => {
     await pool.query(sql.unsafe`truncate dialer.tenants cascade`);
     // Enough rows that a scan would be the planner's honest choice if the rules were joins.
