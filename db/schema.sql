@@ -813,10 +813,36 @@ comment on function dialer._holiday_date(holiday dialer.holiday_rules, year inte
 
 CREATE OR REPLACE FUNCTION dialer._holiday_on(p_rule_set integer, p_calendar text, p_day date)
  RETURNS text
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE PARALLEL SAFE
-AS $function$ select min(name) from dialer._calendar_days(p_rule_set, p_calendar, p_day, p_day) $function$;
-comment on function dialer._holiday_on(p_rule_set integer, p_calendar text, p_day date) is 'Internal: the holiday (or observed holiday) of calendar p_calendar on p_day in rule set p_rule_set; null when the day is not one.';
+AS $function$
+declare
+  holiday dialer.holiday_rules;
+  actual date;
+  year integer;
+begin
+  for holiday in
+    select * from dialer.holiday_rules h
+    where h.rule_set = p_rule_set and h.calendar = p_calendar
+      and (h.kind in ('easter', 'date') or h.offset_days <> 0
+           or h.month in (extract(month from p_day - 1)::integer, extract(month from p_day)::integer, extract(month from p_day + 1)::integer))
+    order by h.name
+  loop
+    -- A date of the next year may be observed on this one (1 January on a Saturday: 31 December).
+    foreach year in array array[extract(year from p_day)::integer, extract(year from p_day + 1)::integer] loop
+      actual := dialer._holiday_date(holiday, year);
+      if actual is not null
+         and (holiday.valid_from is null or actual >= holiday.valid_from)
+         and (holiday.valid_to is null or actual <= holiday.valid_to)
+         and (actual = p_day or dialer._observed_day(actual, holiday.observed) = p_day) then
+        return holiday.name;
+      end if;
+    end loop;
+  end loop;
+  return null;
+end
+$function$;
+comment on function dialer._holiday_on(p_rule_set integer, p_calendar text, p_day date) is 'Internal: the holiday (or observed holiday) of calendar p_calendar on p_day in rule set p_rule_set, the first by name; null when the day is not one.';
 
 CREATE OR REPLACE FUNCTION dialer._hours_next_open(zones text[], hours_start time without time zone, hours_end time without time zone, after timestamp with time zone)
  RETURNS timestamp with time zone

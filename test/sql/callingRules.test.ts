@@ -224,4 +224,13 @@ t.test('holidays()', async (t) => {
     'British Columbia: Victoria Day is the Monday on or before 24 May');
   t.same(await days('US-PA', '2026-11-01', '2026-11-30'), ['2026-11-03', '2026-11-11', '2026-11-26'], 'Election Day: the Tuesday after the first Monday');
   t.same(await days('US-FL', '2026-01-01', '2026-12-31'), [], 'no calendar');
+
+  // The gate's per-day question agrees with the listing on every day of 2026-2030, every calendar.
+  const disagreements = await pool.any(sql.unsafe`
+    select calendar, day::date::text as day
+    from (select distinct calendar from dialer.holiday_rules where rule_set = 1) calendars
+    cross join generate_series(date '2026-01-01', date '2030-12-31', interval '1 day') day
+    where (dialer._holiday_on(1, calendar, day::date) is not null)
+          <> exists (select 1 from dialer._calendar_days(1, calendar, day::date, day::date))`);
+  t.same(disagreements, [], '_holiday_on and holidays() agree');
 });
