@@ -1146,18 +1146,24 @@ comment on function dialer._plan_occurrence(campaign dialer.campaigns, at timest
 
 CREATE OR REPLACE FUNCTION dialer._postal_jurisdictions(p_postal_code text)
  RETURNS text[]
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE PARALLEL SAFE
 AS $function$
-  select case
-    when upper(btrim(p_postal_code)) ~ '^[0-9]{5}(-?[0-9]{4})?$' then
-      coalesce((select array[zip.jurisdiction] from dialer.zip_prefixes zip
-                where zip.first_prefix <= left(btrim(p_postal_code), 3) and zip.last_prefix >= left(btrim(p_postal_code), 3)
-                order by zip.first_prefix desc limit 1), '{}')
-    when upper(btrim(p_postal_code)) ~ '^[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z] ?[0-9][ABCEGHJ-NPRSTV-Z][0-9]$' then
-      coalesce((select letter.jurisdictions from dialer.postal_letters letter
-                where letter.letter = left(upper(btrim(p_postal_code)), 1)), '{}')
-  end
+declare
+  code text := upper(btrim(p_postal_code));
+  found text[];
+begin
+  if code ~ '^[0-9]{5}(-?[0-9]{4})?$' then
+    select array[zip.jurisdiction] into found from dialer.zip_prefixes zip
+    where zip.first_prefix <= left(code, 3) and zip.last_prefix >= left(code, 3)
+    order by zip.first_prefix desc limit 1;
+    return coalesce(found, '{}');
+  elsif code ~ '^[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z] ?[0-9][ABCEGHJ-NPRSTV-Z][0-9]$' then
+    select letter.jurisdictions into found from dialer.postal_letters letter where letter.letter = left(code, 1);
+    return coalesce(found, '{}');
+  end if;
+  return null;
+end
 $function$;
 comment on function dialer._postal_jurisdictions(p_postal_code text) is 'Internal: the states/provinces of a US ZIP code (first three digits) or Canadian postal code (first letter); ''{}'' when well-formed but of no state; null when malformed.';
 
@@ -1424,14 +1430,19 @@ comment on function dialer._schedule_once(campaign dialer.campaigns, at timestam
 
 CREATE OR REPLACE FUNCTION dialer._state_code(p_state text)
  RETURNS text
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE PARALLEL SAFE
 AS $function$
-  select code from dialer.jurisdictions
+declare
+  found_code text;
+begin
+  select code into found_code from dialer.jurisdictions
   where code like '__-__'
     and code in (upper(btrim(p_state)), 'US-' || upper(btrim(p_state)), 'CA-' || upper(btrim(p_state)))
   order by code desc
-  limit 1
+  limit 1;
+  return found_code;
+end
 $function$;
 comment on function dialer._state_code(p_state text) is 'Internal: the jurisdiction code (US-XX or CA-XX) of a two-letter state/province code, with or without its country prefix; null if unknown.';
 
@@ -1958,19 +1969,31 @@ comment on function dialer.claim_calls(at timestamp with time zone, max integer,
 
 CREATE OR REPLACE FUNCTION dialer.contact_jurisdictions(p_phone text, p_state text, p_postal_code text)
  RETURNS text[]
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE PARALLEL SAFE
 AS $function$
-  select coalesce(array_agg(distinct candidate order by candidate), '{}')
-  from (
-    select unnest(area.jurisdictions) as region
-    from dialer.area_codes area
-    where p_phone ~ '^\+1[2-9][0-9]{9}$' and area.area_code = substr(p_phone, 3, 3)
-    union all select dialer._state_code(p_state)
-    union all select unnest(dialer._postal_jurisdictions(p_postal_code))
-  ) candidates
-  cross join lateral (values (region), (left(region, 2))) as both_levels (candidate)
-  where region is not null
+declare
+  regions text[];
+begin
+  if p_phone ~ '^\+1[2-9][0-9]{9}$' then
+    select area.jurisdictions into regions from dialer.area_codes area where area.area_code = substr(p_phone, 3, 3);
+  end if;
+  regions := coalesce(regions, '{}');
+  if p_state is not null then
+    regions := regions || dialer._state_code(p_state);
+  end if;
+  if p_postal_code is not null then
+    regions := regions || coalesce(dialer._postal_jurisdictions(p_postal_code), '{}');
+  end if;
+  if cardinality(array_remove(regions, null)) = 0 then
+    return '{}';
+  end if;
+  -- Each state/province with its country, sorted, once.
+  return array(select distinct candidate
+               from unnest(regions) as region cross join lateral (values (region), (left(region, 2))) as both_levels (candidate)
+               where region is not null
+               order by candidate);
+end
 $function$;
 comment on function dialer.contact_jurisdictions(p_phone text, p_state text, p_postal_code text) is 'The candidate jurisdictions of a number: its NANP area code''s state(s)/province(s), the state/province code given, the postal code''s state/province, each with its country (US, CA); sorted, distinct; ''{}'' when none is known.';
 
