@@ -415,7 +415,7 @@ CREATE INDEX calls_contact_idx ON dialer.calls USING btree (contact_id);
 CREATE INDEX calls_live_campaign_idx ON dialer.calls USING btree (campaign_id) WHERE (status = ANY (ARRAY['dialing'::text, 'queued'::text, 'ringing'::text, 'in_progress'::text]));
 CREATE INDEX calls_live_idx ON dialer.calls USING btree (tenant_id, phone) WHERE (status = ANY (ARRAY['dialing'::text, 'queued'::text, 'ringing'::text, 'in_progress'::text]));
 CREATE INDEX calls_number_dialed_idx ON dialer.calls USING btree (tenant_id, phone, dial_started_at) WHERE (dial_started_at IS NOT NULL);
-CREATE INDEX calls_person_dialed_idx ON dialer.calls USING btree (tenant_id, cap_subject, cap_person, dial_started_at) WHERE ((cap_person IS NOT NULL) AND (dial_started_at IS NOT NULL));
+CREATE INDEX calls_person_claimed_idx ON dialer.calls USING btree (tenant_id, cap_subject, cap_person, claimed_at) WHERE ((cap_person IS NOT NULL) AND (claimed_at IS NOT NULL));
 CREATE INDEX calls_scheduled_campaign_due_idx ON dialer.calls USING btree (campaign_id, due_at) WHERE (status = 'scheduled'::text);
 CREATE INDEX calls_scheduled_direct_due_idx ON dialer.calls USING btree (tenant_id, due_at) WHERE ((status = 'scheduled'::text) AND (campaign_id IS NULL));
 CREATE INDEX calls_scheduled_due_idx ON dialer.calls USING btree (due_at) WHERE (status = 'scheduled'::text);
@@ -608,10 +608,10 @@ AS $function$
                              when 'number' then (select count(*) from dialer.calls dialed
                                                  where dialed.tenant_id = p_tenant_id and dialed.phone = p_phone
                                                    and dialed.dial_started_at > at - rule.cap_window and dialed.dial_started_at <= at)
-                             else (select count(*) from dialer.calls dialed
-                                   where dialed.tenant_id = p_tenant_id and dialed.cap_subject = p_subject
-                                     and dialed.cap_person = p_person
-                                     and dialed.dial_started_at > at - rule.cap_window and dialed.dial_started_at <= at) end
+                             else (select count(*) from dialer.calls claimed
+                                   where claimed.tenant_id = p_tenant_id and claimed.cap_subject = p_subject
+                                     and claimed.cap_person = p_person
+                                     and claimed.claimed_at > at - rule.cap_window and claimed.claimed_at <= at) end
                            >= rule.cap_max))
             order by rule.id
             limit 1))
@@ -1195,12 +1195,14 @@ CREATE OR REPLACE FUNCTION dialer._rule_cap_frees_at(rule dialer.rules, p_tenant
  STABLE PARALLEL SAFE
 AS $function$
   select case when count(*) >= rule.cap_max
-              then (array_agg(dialed.dial_started_at order by dialed.dial_started_at))[count(*) - rule.cap_max + 1] + rule.cap_window end
-  from dialer.calls dialed
-  where dialed.tenant_id = p_tenant_id
-    and case rule.cap_scope when 'number' then dialed.phone = p_phone
-             else dialed.cap_subject = p_subject and dialed.cap_person = p_person end
-    and dialed.dial_started_at > at - rule.cap_window and dialed.dial_started_at <= at
+              then (array_agg(counted.at order by counted.at))[count(*) - rule.cap_max + 1] + rule.cap_window end
+  from (select dialed.dial_started_at as at from dialer.calls dialed
+        where rule.cap_scope = 'number' and dialed.tenant_id = p_tenant_id and dialed.phone = p_phone
+          and dialed.dial_started_at > at - rule.cap_window and dialed.dial_started_at <= at
+        union all
+        select claimed.claimed_at from dialer.calls claimed
+        where rule.cap_scope = 'person' and claimed.tenant_id = p_tenant_id and claimed.cap_subject = p_subject
+          and claimed.cap_person = p_person and claimed.claimed_at > at - rule.cap_window and claimed.claimed_at <= at) counted
 $function$;
 comment on function dialer._rule_cap_frees_at(rule dialer.rules, p_tenant_id uuid, p_phone text, p_subject text, p_person text, at timestamp with time zone) is 'Internal: the instant a rule''s cap (per number, or per person and subject) stops holding a call back; null when it does not hold at `at`.';
 

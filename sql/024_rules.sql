@@ -85,6 +85,7 @@ comment on function dialer._effective_jurisdictions(text[]) is
 --   on_dnc      the number is on the tenant's do-not-call list
 --   live_call   a call to the number is live (dialing, queued, ringing, in_progress)
 --   dials_24h   calls to the number started in the 24 hours up to at (the tenant's cap is compared by the caller)
+--               (per-number caps count started dials, per-person caps count claims: calls.claimed_at)
 --   blocked_by  'blackout:<id>' of an emergency blackout in force for a candidate jurisdiction, else the
 --               id of the first rule (by id) of the rule set in force that forbids the call: it demands a
 --               known jurisdiction and the contact has none (fail closed), outside its windows in a zone,
@@ -121,10 +122,10 @@ as $$
                              when 'number' then (select count(*) from dialer.calls dialed
                                                  where dialed.tenant_id = p_tenant_id and dialed.phone = p_phone
                                                    and dialed.dial_started_at > at - rule.cap_window and dialed.dial_started_at <= at)
-                             else (select count(*) from dialer.calls dialed
-                                   where dialed.tenant_id = p_tenant_id and dialed.cap_subject = p_subject
-                                     and dialed.cap_person = p_person
-                                     and dialed.dial_started_at > at - rule.cap_window and dialed.dial_started_at <= at) end
+                             else (select count(*) from dialer.calls claimed
+                                   where claimed.tenant_id = p_tenant_id and claimed.cap_subject = p_subject
+                                     and claimed.cap_person = p_person
+                                     and claimed.claimed_at > at - rule.cap_window and claimed.claimed_at <= at) end
                            >= rule.cap_max))
             order by rule.id
             limit 1))
@@ -189,12 +190,14 @@ returns timestamptz
   language sql stable parallel safe
 as $$
   select case when count(*) >= rule.cap_max
-              then (array_agg(dialed.dial_started_at order by dialed.dial_started_at))[count(*) - rule.cap_max + 1] + rule.cap_window end
-  from dialer.calls dialed
-  where dialed.tenant_id = p_tenant_id
-    and case rule.cap_scope when 'number' then dialed.phone = p_phone
-             else dialed.cap_subject = p_subject and dialed.cap_person = p_person end
-    and dialed.dial_started_at > at - rule.cap_window and dialed.dial_started_at <= at
+              then (array_agg(counted.at order by counted.at))[count(*) - rule.cap_max + 1] + rule.cap_window end
+  from (select dialed.dial_started_at as at from dialer.calls dialed
+        where rule.cap_scope = 'number' and dialed.tenant_id = p_tenant_id and dialed.phone = p_phone
+          and dialed.dial_started_at > at - rule.cap_window and dialed.dial_started_at <= at
+        union all
+        select claimed.claimed_at from dialer.calls claimed
+        where rule.cap_scope = 'person' and claimed.tenant_id = p_tenant_id and claimed.cap_subject = p_subject
+          and claimed.cap_person = p_person and claimed.claimed_at > at - rule.cap_window and claimed.claimed_at <= at) counted
 $$;
 comment on function dialer._rule_cap_frees_at(dialer.rules, uuid, text, text, text, timestamptz) is
   'Internal: the instant a rule''s cap (per number, or per person and subject) stops holding a call back; null when it does not hold at `at`.';

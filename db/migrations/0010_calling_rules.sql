@@ -187,13 +187,15 @@ alter table dialer.contacts
   add constraint contacts_person_key_length check (length(person_key) between 1 and 200);
 
 -- What the claim records on a call: the rule set that allowed it, and the keys of per-person
--- caps (subject '' = the shared default; person = person_key or the contact id).
+-- caps (subject '' = the shared default; person = person_key or the contact id). Per-person caps
+-- count claims (claimed_at), not started dials: another number of the person may be claimed
+-- while a claimed call has not started yet, and no live-call rule covers the person.
 alter table dialer.calls
   add column rule_set integer,
   add column cap_subject text,
   add column cap_person text;
-create index calls_person_dialed_idx on dialer.calls (tenant_id, cap_subject, cap_person, dial_started_at)
-  where cap_person is not null and dial_started_at is not null;
+create index calls_person_claimed_idx on dialer.calls (tenant_id, cap_subject, cap_person, claimed_at)
+  where cap_person is not null and claimed_at is not null;
 
 -- Reference data.
 insert into dialer.jurisdictions (code, country, name, time_zones) values
@@ -394,7 +396,7 @@ from dialer.area_codes area
 where contact.phone ~ '^\+1[2-9][0-9]{9}$' and area.area_code = substr(contact.phone, 3, 3);
 
 -- Down Migration
-drop index dialer.calls_person_dialed_idx;
+drop index dialer.calls_person_claimed_idx;
 alter table dialer.calls drop column cap_person, drop column cap_subject, drop column rule_set;
 alter table dialer.contacts drop column jurisdictions, drop column person_key, drop column postal_code, drop column state;
 alter table dialer.campaigns drop column subject, drop column disabled_rules, drop column automated_voice, drop column call_type;

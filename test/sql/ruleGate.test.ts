@@ -28,7 +28,7 @@ t.test('rules in the gate', async (t) => {
     const dialed = ['2026-06-09T17:00:00Z', '2026-06-10T10:00:00Z', '2026-06-10T14:00:00Z'];
     for (const [i, at] of dialed.entries()) {
       await f.call({ tenant_id: tenantId, campaign_id: i === 2 ? moreLoans : loans, contact_id: i === 0 ? mobile : home,
-                     status: 'ended', outcome: 'answered', attempt: i + 1, dial_started_at: at, due_at: at,
+                     status: 'ended', outcome: 'answered', attempt: i + 1, claimed_at: at, dial_started_at: at, due_at: at,
                      cap_subject: 'loans', cap_person: 'person-1' });
     }
     const held = await f.call({ tenant_id: tenantId, campaign_id: moreLoans, contact_id: mobile, attempt: 2 });
@@ -41,6 +41,19 @@ t.test('rules in the gate', async (t) => {
     t.equal(iso(why.until), '2026-06-10T17:00:00.000Z', 'when the oldest of the three leaves the 24 hours');
     t.equal(iso(await pool.oneFirst(sql.unsafe`select dialer.next_wake_at(${AT})`)), '2026-06-10T17:00:00.000Z', 'the worker wakes then');
     t.same(await f.dueIds(tenantId, '2026-06-10T17:00:00Z'), [held, otherSubject, otherPerson].sort());
+
+    // A claim counts before its dial starts: another number of the person waits meanwhile.
+    const fresh = await f.contact(tenantId, { phone: '+13055550204', person_key: 'person-2' });
+    const first = await f.call({ tenant_id: tenantId, campaign_id: loans, contact_id: fresh, status: 'dialing',
+                                 claimed_at: '2026-06-10T10:00:00Z', cap_subject: 'loans', cap_person: 'person-2' });
+    for (const [i, at] of ['2026-06-10T11:00:00Z', '2026-06-10T12:00:00Z'].entries()) {
+      await f.call({ tenant_id: tenantId, campaign_id: moreLoans, contact_id: fresh, status: 'ended', outcome: 'answered', attempt: i + 1,
+                     claimed_at: at, dial_started_at: at, cap_subject: 'loans', cap_person: 'person-2' });
+    }
+    const sibling = await f.contact(tenantId, { phone: '+13055550205', person_key: 'person-2' });
+    const waiting = await f.call({ tenant_id: tenantId, campaign_id: loans, contact_id: sibling });
+    t.notOk((await f.dueIds(tenantId, AT)).includes(waiting), 'two dials and one claim not yet started: the cap is reached');
+    t.ok(first);
 
     // The person's key defaults to the contact: a number of its own is not capped by the others.
     await pool.query(sql.unsafe`update dialer.contacts set person_key = null where id = ${mobile}`);
@@ -113,9 +126,9 @@ t.test('rules in the gate', async (t) => {
       from (select id, row_number() over (order by id) as tenant_number from dialer.tenants) tenant cross join generate_series(1, 1000) i`);
     await pool.query(sql.unsafe`insert into dialer.dnc (tenant_id, phone) select tenant_id, phone from dialer.contacts where random() < 0.2`);
     await pool.query(sql.unsafe`
-      insert into dialer.calls (tenant_id, campaign_id, contact_id, phone, status, outcome, due_at, dial_started_at, attempt, cap_subject, cap_person)
+      insert into dialer.calls (tenant_id, campaign_id, contact_id, phone, status, outcome, due_at, claimed_at, dial_started_at, attempt, cap_subject, cap_person)
       select contact.tenant_id, campaign.id, contact.id, contact.phone, 'ended', 'answered', ${AT}::timestamptz - interval '2 days',
-             ${AT}::timestamptz - (n * 10 || ' hours')::interval, n, 'loans', contact.person_key
+             ${AT}::timestamptz - (n * 10 || ' hours')::interval, ${AT}::timestamptz - (n * 10 || ' hours')::interval, n, 'loans', contact.person_key
       from dialer.contacts contact join dialer.campaigns campaign using (tenant_id) cross join generate_series(1, 4) n`);
     await pool.query(sql.unsafe`
       insert into dialer.calls (tenant_id, campaign_id, contact_id, phone, due_at, attempt)
@@ -150,6 +163,6 @@ t.test('rules in the gate', async (t) => {
     t.same(scans, [], 'no sequential scan of those tables');
     t.match(text, /dnc_pkey/, 'do-not-call: an index probe');
     t.match(text, /rules_jurisdiction_idx|rules_pkey/, 'rules: an index probe');
-    t.match(text, /calls_person_dialed_idx/, 'per-person cap: an index probe');
+    t.match(text, /calls_person_claimed_idx/, 'per-person cap: an index probe');
   });
 });
