@@ -1033,10 +1033,18 @@ AS $function$
     select dialer._cap_frees_at(numbers.tenant_id, numbers.phone, numbers.cap, at)
     from (select distinct tenant_id, phone, cap from open_now) numbers
     union all
-    -- a calling rule or an emergency blackout lifting (once per distinct number and profile)
-    select dialer._rules_next_allowed(tenant_id, phone, jurisdictions, rule_zones, call_type, automated, disabled_rules, subject, person, at)
-    from (select distinct tenant_id, phone, jurisdictions, rule_zones, call_type, automated, disabled_rules, subject, person
+    -- a calling rule's windows or an emergency blackout lifting, once per distinct place and
+    -- profile (no number or person: caps are left to the next part, so this is never later than
+    -- the truth, only sometimes earlier)
+    select dialer._rules_next_allowed(tenant_id, null, jurisdictions, rule_zones, call_type, automated, disabled_rules, null, null, at)
+    from (select distinct tenant_id, jurisdictions, rule_zones, call_type, automated, disabled_rules
           from open_now where blocked_by is not null) held_by_rules
+    union all
+    -- a calling rule's cap freeing up, for the calls a capped rule holds
+    select dialer._rule_cap_frees_at(rule, capped.tenant_id, capped.phone, capped.subject, capped.person, at)
+    from (select distinct tenant_id, phone, subject, person, blocked_by
+          from open_now where blocked_by is not null and blocked_by not like 'blackout:%') capped
+    join dialer.rules rule on rule.rule_set = dialer._current_rule_set() and rule.id = capped.blocked_by and rule.cap_max is not null
     union all
     -- a lease expiring (the call goes to reconciliation)
     select min(call.lease_expires_at)

@@ -78,6 +78,21 @@ t.test('rules in the gate', async (t) => {
     t.equal(holiday, 'us-ri.5-61: holiday (Christmas Day); next 2026-12-26 10:00 America/New_York');
   });
 
+  await t.test('an emergency blackout: the calls wait, the worker wakes when it ends', async (t) => {
+    await pool.query(sql.unsafe`truncate dialer.tenants cascade`);
+    const tenantId = await f.tenant(hoursAllDay);
+    const { callId } = await f.scenario({ tenantId, campaign: { time_zone: 'America/Chicago' }, contact: { phone: '+12255550701' } });
+    const id = await pool.oneFirst(sql.unsafe`
+      insert into dialer.blackouts (tenant_id, jurisdiction, starts_at, ends_at, reason)
+      values (${tenantId}, 'US-LA', '2026-06-10T12:00:00Z', '2026-06-10T18:30:00Z', 'EOC') returning id`);
+    t.same(await f.dueIds(tenantId, AT), []);
+    const why = await pool.one(sql.unsafe`select reason, until from dialer.why_not(${AT}) where call_id = ${callId}`);
+    t.equal(why.reason, `blackout:${id}: emergency blackout in US-LA (EOC); next 2026-06-10 13:30 America/Chicago`);
+    t.equal(iso(why.until), '2026-06-10T18:30:00.000Z');
+    t.equal(iso(await pool.oneFirst(sql.unsafe`select dialer.next_wake_at(${AT})`)), '2026-06-10T18:30:00.000Z');
+    t.same(await f.dueIds(tenantId, '2026-06-10T18:30:00Z'), [callId]);
+  });
+
   await t.test('a campaign switches a rule off, or makes its calls informational', async (t) => {
     const tenantId = await f.tenant(hoursAllDay);
     const at = '2026-06-11T00:30:00Z'; // 20:30 EDT
