@@ -1029,22 +1029,29 @@ AS $function$
     from (select distinct zones, contact_hours_start, contact_hours_end from open_now) hours
     where not dialer._hours_open(zones, contact_hours_start, contact_hours_end, at)
     union all
-    -- a 24-hour cap expiring: when enough of the number's dials leave the window
-    select dialer._cap_frees_at(numbers.tenant_id, numbers.phone, numbers.cap, at)
-    from (select distinct tenant_id, phone, cap from open_now) numbers
+    -- a 24-hour cap expiring: when enough of the number's dials leave the window. (Each function
+    -- here is called from a LATERAL behind OFFSET 0 over the distinct rows: written in the select
+    -- list over a DISTINCT, the planner evaluated it once per input row, not once per group.)
+    select capped.frees_at
+    from (select distinct tenant_id, phone, cap from open_now offset 0) numbers
+    cross join lateral (select dialer._cap_frees_at(numbers.tenant_id, numbers.phone, numbers.cap, at) as frees_at offset 0) capped
     union all
     -- a calling rule's windows or an emergency blackout lifting, once per distinct place and
     -- profile (no number or person: caps are left to the next part, so this is never later than
     -- the truth, only sometimes earlier)
-    select dialer._rules_next_allowed(tenant_id, null, jurisdictions, rule_zones, call_type, automated, disabled_rules, null, null, at)
+    select next_allowed.opens_at
     from (select distinct tenant_id, jurisdictions, rule_zones, call_type, automated, disabled_rules
-          from open_now where blocked_by is not null) held_by_rules
+          from open_now where blocked_by is not null offset 0) held
+    cross join lateral (select dialer._rules_next_allowed(held.tenant_id, null, held.jurisdictions, held.rule_zones, held.call_type,
+                                                          held.automated, held.disabled_rules, null, null, at) as opens_at offset 0) next_allowed
     union all
     -- a calling rule's cap freeing up, for the calls a capped rule holds
-    select dialer._rule_cap_frees_at(rule, capped.tenant_id, capped.phone, capped.subject, capped.person, at)
+    select frees.at_instant
     from (select distinct tenant_id, phone, subject, person, blocked_by
-          from open_now where blocked_by is not null and blocked_by not like 'blackout:%') capped
+          from open_now where blocked_by is not null and blocked_by not like 'blackout:%' offset 0) capped
     join dialer.rules rule on rule.rule_set = dialer._current_rule_set() and rule.id = capped.blocked_by and rule.cap_max is not null
+    cross join lateral (select dialer._rule_cap_frees_at(rule, capped.tenant_id, capped.phone, capped.subject, capped.person, at) as at_instant
+                        offset 0) frees
     union all
     -- a lease expiring (the call goes to reconciliation)
     select min(call.lease_expires_at)
@@ -2529,11 +2536,27 @@ AS $function$
     ) profile
     cross join lateral dialer._call_gate(call.tenant_id, call.phone, profile.jurisdictions, zones.zones, profile.call_type,
                                          profile.automated, profile.disabled_rules, profile.subject, profile.person, at) gate
+  ), rule_windows_open as materialized (
+    -- When the windows and blackouts of held calls' rules next allow them, once per distinct place
+    -- and profile (no number or person: caps are the next CTE's), called from a LATERAL behind
+    -- OFFSET 0 so it runs once per group, not per call.
+    select places.*, next_allowed.opens_at
+    from (select distinct tenant_id, jurisdictions, zones, call_type, automated, disabled_rules
+          from held where reason = 'calling rule' offset 0) places
+    cross join lateral (select dialer._rules_next_allowed(places.tenant_id, null, places.jurisdictions, places.zones, places.call_type,
+                                                          places.automated, places.disabled_rules, null, null, at) as opens_at offset 0) next_allowed
   ), rule_opens as materialized (
-    -- When a held call's rules all allow it, for the calls a rule or blackout holds.
-    select held.id, dialer._rules_next_allowed(held.tenant_id, held.phone, held.jurisdictions, held.zones, held.call_type,
-                                               held.automated, held.disabled_rules, held.subject, held.person, at) as opens_at
-    from held where held.reason = 'calling rule'
+    -- A call held by a rule whose windows are open now is held by its cap (or fails closed): then
+    -- until is when the cap frees up for its number or person.
+    select held.id,
+           case when place.opens_at is distinct from at then place.opens_at
+                else dialer._rule_cap_frees_at(rule, held.tenant_id, held.phone, held.subject, held.person, at) end as opens_at
+    from held
+    join rule_windows_open place
+      on place.tenant_id = held.tenant_id and place.jurisdictions = held.jurisdictions and place.zones = held.zones
+     and place.call_type = held.call_type and place.automated = held.automated and place.disabled_rules = held.disabled_rules
+    left join dialer.rules rule on rule.rule_set = dialer._current_rule_set() and rule.id = held.blocked_by
+    where held.reason = 'calling rule'
   ), schedule_opens as materialized (
     -- When a held campaign can dial again, once per distinct schedule.
     select (campaign_row).time_zone, (campaign_row).window_start, (campaign_row).window_end, (campaign_row).days,

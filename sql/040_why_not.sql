@@ -61,11 +61,27 @@ as $$
     ) profile
     cross join lateral dialer._call_gate(call.tenant_id, call.phone, profile.jurisdictions, zones.zones, profile.call_type,
                                          profile.automated, profile.disabled_rules, profile.subject, profile.person, at) gate
+  ), rule_windows_open as materialized (
+    -- When the windows and blackouts of held calls' rules next allow them, once per distinct place
+    -- and profile (no number or person: caps are the next CTE's), called from a LATERAL behind
+    -- OFFSET 0 so it runs once per group, not per call.
+    select places.*, next_allowed.opens_at
+    from (select distinct tenant_id, jurisdictions, zones, call_type, automated, disabled_rules
+          from held where reason = 'calling rule' offset 0) places
+    cross join lateral (select dialer._rules_next_allowed(places.tenant_id, null, places.jurisdictions, places.zones, places.call_type,
+                                                          places.automated, places.disabled_rules, null, null, at) as opens_at offset 0) next_allowed
   ), rule_opens as materialized (
-    -- When a held call's rules all allow it, for the calls a rule or blackout holds.
-    select held.id, dialer._rules_next_allowed(held.tenant_id, held.phone, held.jurisdictions, held.zones, held.call_type,
-                                               held.automated, held.disabled_rules, held.subject, held.person, at) as opens_at
-    from held where held.reason = 'calling rule'
+    -- A call held by a rule whose windows are open now is held by its cap (or fails closed): then
+    -- until is when the cap frees up for its number or person.
+    select held.id,
+           case when place.opens_at is distinct from at then place.opens_at
+                else dialer._rule_cap_frees_at(rule, held.tenant_id, held.phone, held.subject, held.person, at) end as opens_at
+    from held
+    join rule_windows_open place
+      on place.tenant_id = held.tenant_id and place.jurisdictions = held.jurisdictions and place.zones = held.zones
+     and place.call_type = held.call_type and place.automated = held.automated and place.disabled_rules = held.disabled_rules
+    left join dialer.rules rule on rule.rule_set = dialer._current_rule_set() and rule.id = held.blocked_by
+    where held.reason = 'calling rule'
   ), schedule_opens as materialized (
     -- When a held campaign can dial again, once per distinct schedule.
     select (campaign_row).time_zone, (campaign_row).window_start, (campaign_row).window_end, (campaign_row).days,

@@ -62,22 +62,29 @@ as $$
     from (select distinct zones, contact_hours_start, contact_hours_end from open_now) hours
     where not dialer._hours_open(zones, contact_hours_start, contact_hours_end, at)
     union all
-    -- a 24-hour cap expiring: when enough of the number's dials leave the window
-    select dialer._cap_frees_at(numbers.tenant_id, numbers.phone, numbers.cap, at)
-    from (select distinct tenant_id, phone, cap from open_now) numbers
+    -- a 24-hour cap expiring: when enough of the number's dials leave the window. (Each function
+    -- here is called from a LATERAL behind OFFSET 0 over the distinct rows: written in the select
+    -- list over a DISTINCT, the planner evaluated it once per input row, not once per group.)
+    select capped.frees_at
+    from (select distinct tenant_id, phone, cap from open_now offset 0) numbers
+    cross join lateral (select dialer._cap_frees_at(numbers.tenant_id, numbers.phone, numbers.cap, at) as frees_at offset 0) capped
     union all
     -- a calling rule's windows or an emergency blackout lifting, once per distinct place and
     -- profile (no number or person: caps are left to the next part, so this is never later than
     -- the truth, only sometimes earlier)
-    select dialer._rules_next_allowed(tenant_id, null, jurisdictions, rule_zones, call_type, automated, disabled_rules, null, null, at)
+    select next_allowed.opens_at
     from (select distinct tenant_id, jurisdictions, rule_zones, call_type, automated, disabled_rules
-          from open_now where blocked_by is not null) held_by_rules
+          from open_now where blocked_by is not null offset 0) held
+    cross join lateral (select dialer._rules_next_allowed(held.tenant_id, null, held.jurisdictions, held.rule_zones, held.call_type,
+                                                          held.automated, held.disabled_rules, null, null, at) as opens_at offset 0) next_allowed
     union all
     -- a calling rule's cap freeing up, for the calls a capped rule holds
-    select dialer._rule_cap_frees_at(rule, capped.tenant_id, capped.phone, capped.subject, capped.person, at)
+    select frees.at_instant
     from (select distinct tenant_id, phone, subject, person, blocked_by
-          from open_now where blocked_by is not null and blocked_by not like 'blackout:%') capped
+          from open_now where blocked_by is not null and blocked_by not like 'blackout:%' offset 0) capped
     join dialer.rules rule on rule.rule_set = dialer._current_rule_set() and rule.id = capped.blocked_by and rule.cap_max is not null
+    cross join lateral (select dialer._rule_cap_frees_at(rule, capped.tenant_id, capped.phone, capped.subject, capped.person, at) as at_instant
+                        offset 0) frees
     union all
     -- a lease expiring (the call goes to reconciliation)
     select min(call.lease_expires_at)
