@@ -125,6 +125,27 @@ t.test('calling rules', async (t) => {
     await allowedAt(t, BC, '2026-07-02T19:00:00Z');
   });
 
+  await t.test('the other holiday calendars and caps', async (t) => {
+    const AL = '+12055550101'; // America/Chicago
+    const NE = '+14025550101'; // America/Chicago
+    await forbiddenAt(t, AL, '2026-04-27T17:00:00Z', 'us-al.770-x-5-.17', '2026-04-28T13:00:00Z'); // Confederate Memorial Day
+    await allowedAt(t, AL, '2026-04-28T17:00:00Z');
+    // Nebraska, prerecorded: on a holiday (Independence Day observed Friday 2026-07-03) only 13:00–21:00.
+    await forbiddenAt(t, NE, '2026-07-03T17:59:00Z', 'us-ne.291-11', '2026-07-03T18:00:00Z');
+    await allowedAt(t, NE, '2026-07-03T18:00:00Z');
+    await allowedAt(t, NE, '2026-07-02T17:59:00Z');
+    await forbiddenAt(t, LA, '2026-11-27T17:00:00Z', 'us-la.r-29617', '2026-11-28T14:00:00Z'); // the day after Thanksgiving
+    await forbiddenAt(t, LA, '2026-02-17T17:00:00Z', 'us-la.r-29617', '2026-02-18T14:00:00Z'); // Mardi Gras
+
+    // Maine, automated: one call per number per 8 hours; the next one also needs its weekday hours.
+    const own = await f.tenant();
+    const contactId = await f.contact(own, { phone: ME });
+    await f.call({ tenant_id: own, contact_id: contactId, phone: ME, status: 'ended', outcome: 'answered',
+                   due_at: '2026-06-10T13:00:00Z', claimed_at: '2026-06-10T13:00:00Z', dial_started_at: '2026-06-10T13:00:00Z' });
+    await forbiddenAt(t, ME, '2026-06-10T15:00:00Z', 'us-me.1498.automated', '2026-06-11T13:00:00Z', { tenant: own });
+    await allowedAt(t, ME, '2026-06-11T13:00:00Z', { tenant: own });
+  });
+
   await t.test('effective dates: Maryland from 2024-01-01', async (t) => {
     await allowedAt(t, MD, '2023-12-30T01:30:00Z'); // Friday 20:30 EST: only the federal 21:00
     await forbiddenAt(t, MD, '2024-01-03T01:30:00Z', 'us-md.stop-spam-2023', '2024-01-03T13:00:00Z');
