@@ -76,6 +76,21 @@ t.test('/v1/compliance', async (t) => {
     await put('/v1/compliance', { disabledRules: [] });
   });
 
+  await t.test('contacts carry a state, postal code and person key; their jurisdictions follow', async (t) => {
+    const post = (json: unknown) => request(`${api.url}/v1/contacts`, { headers: tenant.headers(), json });
+    const created = await post({ phone: '+12125550901', state: 'fl', personKey: 'ann' });
+    t.equal(created.status, 201);
+    t.match(created.body, { state: 'US-FL', postalCode: null, personKey: 'ann', jurisdictions: ['US', 'US-FL', 'US-NY'] });
+    const bad = await post({ phone: '+12125550902', state: 'ZZ', postalCode: '1234' });
+    t.equal(bad.status, 400);
+    t.same(bad.body.error.details.map((detail: { path: string }) => detail.path).sort(), ['postalCode', 'state']);
+    const patched = await request(`${api.url}/v1/contacts/${created.body.id}`, { method: 'PATCH', headers: tenant.headers(), json: { state: null, postalCode: 'V6B 1A1' } });
+    t.equal(patched.status, 200);
+    t.match(patched.body, { state: null, postalCode: 'V6B 1A1', personKey: 'ann', jurisdictions: ['CA', 'CA-BC', 'US', 'US-NY'] });
+    const check = await get('/v1/compliance/check?phone=%2B12125550901&at=2026-06-11T01:00:00Z'); // 21:00 EDT, 18:00 PDT
+    t.match(check.body, { allowed: false, rule: 'us-federal.tcpa' }, "the contact's own candidates count in the check");
+  });
+
   await t.test('holidays', async (t) => {
     const response = await get('/v1/compliance/holidays?jurisdiction=us-ut&from=2026-07-01&to=2026-07-31');
     t.equal(response.status, 200);
