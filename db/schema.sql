@@ -221,6 +221,7 @@ create table dialer.contacts (
   postal_code text,
   person_key text,
   jurisdictions text[] default '{}'::text[] not null,
+  region_zones text[] default '{}'::text[] not null,
   constraint contacts_attributes_object CHECK (jsonb_typeof(attributes) = 'object'::text),
   constraint contacts_name_length CHECK (length(name) <= 200),
   constraint contacts_person_key_length CHECK (length(person_key) >= 1 AND length(person_key) <= 200),
@@ -747,10 +748,11 @@ CREATE OR REPLACE FUNCTION dialer._contacts_set_jurisdictions()
 AS $function$
 begin
   new.jurisdictions := dialer.contact_jurisdictions(new.phone, new.state, new.postal_code);
+  new.region_zones := dialer.contact_region_zones(new.phone, new.jurisdictions);
   return new;
 end
 $function$;
-comment on function dialer._contacts_set_jurisdictions() is 'Internal: trigger setting contacts.jurisdictions from phone, state and postal_code.';
+comment on function dialer._contacts_set_jurisdictions() is 'Internal: trigger setting contacts.jurisdictions and region_zones from phone, state and postal_code.';
 
 CREATE OR REPLACE FUNCTION dialer._current_rule_set()
  RETURNS integer
@@ -993,7 +995,7 @@ AS $function$
     left join pending_campaigns pending on pending.id = call.campaign_id
     cross join lateral (
       select contact.jurisdictions,
-             dialer._contact_zones(contact.time_zone, contact.possible_time_zones, (pending.campaign_row).time_zone) as rule_zones,
+             dialer._rule_zones(contact.time_zone, contact.possible_time_zones, contact.region_zones, (pending.campaign_row).time_zone) as rule_zones,
              coalesce((pending.campaign_row).call_type, tenant.call_type) as call_type,
              coalesce((pending.campaign_row).automated_voice, tenant.automated_voice) as automated,
              tenant.disabled_rules || coalesce((pending.campaign_row).disabled_rules, '{}') as disabled_rules,
@@ -1374,6 +1376,19 @@ AS $function$
 $function$;
 comment on function dialer._rule_reason(p_blocked_by text, p_zones text[], at timestamp with time zone, next_at timestamp with time zone) is 'Internal: the reason text of a call held by a rule or blackout: "<id>: <why>; next YYYY-MM-DD HH:MI <zone>" (or "; never").';
 
+CREATE OR REPLACE FUNCTION dialer._rule_zones(time_zone text, possible_time_zones text[], region_zones text[], campaign_time_zone text)
+ RETURNS text[]
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  select case when time_zone is not null then array[time_zone]
+              when cardinality(possible_time_zones) > 0 then possible_time_zones
+              when cardinality(region_zones) > 0 then region_zones
+              when campaign_time_zone is not null then array[campaign_time_zone]
+              else '{}'::text[] end
+$function$;
+comment on function dialer._rule_zones(time_zone text, possible_time_zones text[], region_zones text[], campaign_time_zone text) is 'Internal: zones where calling rules are checked: the contact''s zone, else its possible zones, else its jurisdictions'' zones, else the campaign zone, else none.';
+
 CREATE OR REPLACE FUNCTION dialer._rules_next_allowed(p_tenant_id uuid, p_phone text, p_jurisdictions text[], p_zones text[], p_call_type text, p_automated boolean, p_disabled_rules text[], p_subject text, p_person text, at timestamp with time zone)
  RETURNS timestamp with time zone
  LANGUAGE plpgsql
@@ -1688,7 +1703,7 @@ begin
   from unnest(coalesce(v_contact.jurisdictions, '{}') || dialer.contact_jurisdictions(p_phone, v_state, p_postal_code)) candidate;
   -- Zones: the contact's, else the area code's, else those of its states/provinces, else (no
   -- candidate at all) every zone of its countries: the strict reading of "local time".
-  v_zones := dialer._contact_zones(v_contact.time_zone, v_contact.possible_time_zones, null);
+  v_zones := dialer._rule_zones(v_contact.time_zone, v_contact.possible_time_zones, v_contact.region_zones, null);
   if cardinality(v_zones) = 0 then
     select coalesce(area.time_zones, '{}') into v_zones
     from dialer.area_codes area where p_phone ~ '^\+1[2-9][0-9]{9}$' and area.area_code = substr(p_phone, 3, 3);
@@ -1865,7 +1880,7 @@ begin
         join dialer.contacts contact on contact.id = call.contact_id
         cross join lateral dialer._call_gate(
           call.tenant_id, call.phone, contact.jurisdictions,
-          dialer._contact_zones(contact.time_zone, contact.possible_time_zones, source.time_zone),
+          dialer._rule_zones(contact.time_zone, contact.possible_time_zones, contact.region_zones, source.time_zone),
           source.call_type, source.automated, source.disabled_rules, source.subject,
           coalesce(contact.person_key, contact.id::text), at) gate
         where call.campaign_id = source.campaign_id and call.status = 'scheduled' and call.due_at <= at
@@ -1890,7 +1905,7 @@ begin
         join dialer.contacts contact on contact.id = call.contact_id
         cross join lateral dialer._call_gate(
           call.tenant_id, call.phone, contact.jurisdictions,
-          dialer._contact_zones(contact.time_zone, contact.possible_time_zones, source.time_zone),
+          dialer._rule_zones(contact.time_zone, contact.possible_time_zones, contact.region_zones, source.time_zone),
           source.call_type, source.automated, source.disabled_rules, source.subject,
           coalesce(contact.person_key, contact.id::text), at) gate
         where call.tenant_id = source.tenant_id and call.campaign_id is null
@@ -2014,6 +2029,27 @@ end
 $function$;
 comment on function dialer.contact_jurisdictions(p_phone text, p_state text, p_postal_code text) is 'The candidate jurisdictions of a number: its NANP area code''s state(s)/province(s), the state/province code given, the postal code''s state/province, each with its country (US, CA); sorted, distinct; ''{}'' when none is known.';
 
+CREATE OR REPLACE FUNCTION dialer.contact_region_zones(p_phone text, p_jurisdictions text[])
+ RETURNS text[]
+ LANGUAGE plpgsql
+ STABLE PARALLEL SAFE
+AS $function$
+declare
+  zones text[];
+begin
+  if p_phone ~ '^\+1[2-9][0-9]{9}$' then
+    select area.time_zones into zones from dialer.area_codes area where area.area_code = substr(p_phone, 3, 3);
+  end if;
+  if zones is null and cardinality(p_jurisdictions) > 0 then
+    select array_agg(distinct zone order by zone) into zones
+    from dialer.jurisdictions jurisdiction cross join unnest(jurisdiction.time_zones) zone
+    where jurisdiction.code = any(p_jurisdictions) and jurisdiction.code like '__-__';
+  end if;
+  return coalesce(zones, '{}');
+end
+$function$;
+comment on function dialer.contact_region_zones(p_phone text, p_jurisdictions text[]) is 'The zones of a number''s jurisdictions: its NANP area code''s, else the zones of its states/provinces in p_jurisdictions; ''{}'' when none.';
+
 CREATE OR REPLACE FUNCTION dialer.due_calls(at timestamp with time zone)
  RETURNS SETOF dialer.calls
  LANGUAGE sql
@@ -2029,7 +2065,7 @@ AS $function$
   -- The per-number and per-person rules, written once in _call_gate (sql/024_rules.sql).
   cross join lateral dialer._call_gate(
     call.tenant_id, call.phone, contact.jurisdictions,
-    dialer._contact_zones(contact.time_zone, contact.possible_time_zones, campaign.time_zone),
+    dialer._rule_zones(contact.time_zone, contact.possible_time_zones, contact.region_zones, campaign.time_zone),
     coalesce(campaign.call_type, tenant.call_type), coalesce(campaign.automated_voice, tenant.automated_voice),
     tenant.disabled_rules || coalesce(campaign.disabled_rules, '{}'), coalesce(campaign.subject, ''),
     coalesce(contact.person_key, contact.id::text), at) gate
@@ -2529,21 +2565,23 @@ AS $function$
       select dialer._contact_zones(contact.time_zone, contact.possible_time_zones, (state.campaign_row).time_zone) as zones
     ) zones
     cross join lateral (
-      select contact.jurisdictions, coalesce((state.campaign_row).call_type, tenant.call_type) as call_type,
+      select contact.jurisdictions,
+             dialer._rule_zones(contact.time_zone, contact.possible_time_zones, contact.region_zones, (state.campaign_row).time_zone) as rule_zones,
+             coalesce((state.campaign_row).call_type, tenant.call_type) as call_type,
              coalesce((state.campaign_row).automated_voice, tenant.automated_voice) as automated,
              tenant.disabled_rules || coalesce((state.campaign_row).disabled_rules, '{}') as disabled_rules,
              coalesce((state.campaign_row).subject, '') as subject, coalesce(contact.person_key, contact.id::text) as person
     ) profile
-    cross join lateral dialer._call_gate(call.tenant_id, call.phone, profile.jurisdictions, zones.zones, profile.call_type,
+    cross join lateral dialer._call_gate(call.tenant_id, call.phone, profile.jurisdictions, profile.rule_zones, profile.call_type,
                                          profile.automated, profile.disabled_rules, profile.subject, profile.person, at) gate
   ), rule_windows_open as materialized (
     -- When the windows and blackouts of held calls' rules next allow them, once per distinct place
     -- and profile (no number or person: caps are the next CTE's), called from a LATERAL behind
     -- OFFSET 0 so it runs once per group, not per call.
     select places.*, next_allowed.opens_at
-    from (select distinct tenant_id, jurisdictions, zones, call_type, automated, disabled_rules
+    from (select distinct tenant_id, jurisdictions, rule_zones, call_type, automated, disabled_rules
           from held where reason = 'calling rule' offset 0) places
-    cross join lateral (select dialer._rules_next_allowed(places.tenant_id, null, places.jurisdictions, places.zones, places.call_type,
+    cross join lateral (select dialer._rules_next_allowed(places.tenant_id, null, places.jurisdictions, places.rule_zones, places.call_type,
                                                           places.automated, places.disabled_rules, null, null, at) as opens_at offset 0) next_allowed
   ), rule_opens as materialized (
     -- A call held by a rule whose windows are open now is held by its cap (or fails closed): then
@@ -2553,7 +2591,7 @@ AS $function$
                 else dialer._rule_cap_frees_at(rule, held.tenant_id, held.phone, held.subject, held.person, at) end as opens_at
     from held
     join rule_windows_open place
-      on place.tenant_id = held.tenant_id and place.jurisdictions = held.jurisdictions and place.zones = held.zones
+      on place.tenant_id = held.tenant_id and place.jurisdictions = held.jurisdictions and place.rule_zones = held.rule_zones
      and place.call_type = held.call_type and place.automated = held.automated and place.disabled_rules = held.disabled_rules
     left join dialer.rules rule on rule.rule_set = dialer._current_rule_set() and rule.id = held.blocked_by
     where held.reason = 'calling rule'
@@ -2574,7 +2612,7 @@ AS $function$
     from (select distinct zones, contact_hours_start, contact_hours_end from held where reason = 'contact hours closed') hours
   )
   select held.id, held.tenant_id, held.campaign_id, held.contact_id, held.phone, held.due_at,
-         case when held.reason = 'calling rule' then dialer._rule_reason(held.blocked_by, held.zones, at, rule.opens_at)
+         case when held.reason = 'calling rule' then dialer._rule_reason(held.blocked_by, held.rule_zones, at, rule.opens_at)
               else held.reason end,
          case held.reason
            when 'calling rule' then rule.opens_at

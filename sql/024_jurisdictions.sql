@@ -81,16 +81,39 @@ $$;
 comment on function dialer.contact_jurisdictions(text, text, text) is
   'The candidate jurisdictions of a number: its NANP area code''s state(s)/province(s), the state/province code given, the postal code''s state/province, each with its country (US, CA); sorted, distinct; ''{}'' when none is known.';
 
--- Internal: keeps contacts.jurisdictions in step with phone, state and postal_code.
+-- Internal: the zones a number's jurisdictions put it in: its NANP area code's, else those of its
+-- states/provinces (a number without an area code whose state is known); '{}' when none.
+create or replace function dialer.contact_region_zones(p_phone text, p_jurisdictions text[]) returns text[]
+  language plpgsql stable parallel safe
+as $$
+declare
+  zones text[];
+begin
+  if p_phone ~ '^\+1[2-9][0-9]{9}$' then
+    select area.time_zones into zones from dialer.area_codes area where area.area_code = substr(p_phone, 3, 3);
+  end if;
+  if zones is null and cardinality(p_jurisdictions) > 0 then
+    select array_agg(distinct zone order by zone) into zones
+    from dialer.jurisdictions jurisdiction cross join unnest(jurisdiction.time_zones) zone
+    where jurisdiction.code = any(p_jurisdictions) and jurisdiction.code like '__-__';
+  end if;
+  return coalesce(zones, '{}');
+end
+$$;
+comment on function dialer.contact_region_zones(text, text[]) is
+  'The zones of a number''s jurisdictions: its NANP area code''s, else the zones of its states/provinces in p_jurisdictions; ''{}'' when none.';
+
+-- Internal: keeps contacts.jurisdictions and region_zones in step with phone, state and postal_code.
 create or replace function dialer._contacts_set_jurisdictions() returns trigger
   language plpgsql
 as $$
 begin
   new.jurisdictions := dialer.contact_jurisdictions(new.phone, new.state, new.postal_code);
+  new.region_zones := dialer.contact_region_zones(new.phone, new.jurisdictions);
   return new;
 end
 $$;
-comment on function dialer._contacts_set_jurisdictions() is 'Internal: trigger setting contacts.jurisdictions from phone, state and postal_code.';
+comment on function dialer._contacts_set_jurisdictions() is 'Internal: trigger setting contacts.jurisdictions and region_zones from phone, state and postal_code.';
 
 drop trigger if exists contacts_jurisdictions on dialer.contacts;
 create trigger contacts_jurisdictions before insert or update of phone, state, postal_code on dialer.contacts

@@ -72,6 +72,22 @@ $$;
 comment on function dialer._rule_open(dialer.rules, text[], timestamptz) is
   'Internal: true when the local wall time of at lies in the rule''s windows of that local day in every zone of zones (true for a rule without windows or no zones).';
 
+-- Internal: the zones where a contact's calling rules are checked: its own zone, else every zone
+-- its number may be in, else the zones of its jurisdictions (region_zones: a number without an
+-- area code whose state is known), else the campaign's zone.
+create or replace function dialer._rule_zones(time_zone text, possible_time_zones text[], region_zones text[], campaign_time_zone text)
+returns text[]
+  language sql immutable parallel safe
+as $$
+  select case when time_zone is not null then array[time_zone]
+              when cardinality(possible_time_zones) > 0 then possible_time_zones
+              when cardinality(region_zones) > 0 then region_zones
+              when campaign_time_zone is not null then array[campaign_time_zone]
+              else '{}'::text[] end
+$$;
+comment on function dialer._rule_zones(text, text[], text[], text) is
+  'Internal: zones where calling rules are checked: the contact''s zone, else its possible zones, else its jurisdictions'' zones, else the campaign zone, else none.';
+
 -- Internal: the jurisdictions whose rules a contact gets: its candidates, or with none the
 -- documented default, the US federal pack.
 create or replace function dialer._effective_jurisdictions(jurisdictions text[]) returns text[]

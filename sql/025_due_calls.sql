@@ -17,7 +17,7 @@ as $$
   -- The per-number and per-person rules, written once in _call_gate (sql/024_rules.sql).
   cross join lateral dialer._call_gate(
     call.tenant_id, call.phone, contact.jurisdictions,
-    dialer._contact_zones(contact.time_zone, contact.possible_time_zones, campaign.time_zone),
+    dialer._rule_zones(contact.time_zone, contact.possible_time_zones, contact.region_zones, campaign.time_zone),
     coalesce(campaign.call_type, tenant.call_type), coalesce(campaign.automated_voice, tenant.automated_voice),
     tenant.disabled_rules || coalesce(campaign.disabled_rules, '{}'), coalesce(campaign.subject, ''),
     coalesce(contact.person_key, contact.id::text), at) gate

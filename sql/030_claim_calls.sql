@@ -159,7 +159,7 @@ begin
         join dialer.contacts contact on contact.id = call.contact_id
         cross join lateral dialer._call_gate(
           call.tenant_id, call.phone, contact.jurisdictions,
-          dialer._contact_zones(contact.time_zone, contact.possible_time_zones, source.time_zone),
+          dialer._rule_zones(contact.time_zone, contact.possible_time_zones, contact.region_zones, source.time_zone),
           source.call_type, source.automated, source.disabled_rules, source.subject,
           coalesce(contact.person_key, contact.id::text), at) gate
         where call.campaign_id = source.campaign_id and call.status = 'scheduled' and call.due_at <= at
@@ -184,7 +184,7 @@ begin
         join dialer.contacts contact on contact.id = call.contact_id
         cross join lateral dialer._call_gate(
           call.tenant_id, call.phone, contact.jurisdictions,
-          dialer._contact_zones(contact.time_zone, contact.possible_time_zones, source.time_zone),
+          dialer._rule_zones(contact.time_zone, contact.possible_time_zones, contact.region_zones, source.time_zone),
           source.call_type, source.automated, source.disabled_rules, source.subject,
           coalesce(contact.person_key, contact.id::text), at) gate
         where call.tenant_id = source.tenant_id and call.campaign_id is null

@@ -54,21 +54,23 @@ as $$
       select dialer._contact_zones(contact.time_zone, contact.possible_time_zones, (state.campaign_row).time_zone) as zones
     ) zones
     cross join lateral (
-      select contact.jurisdictions, coalesce((state.campaign_row).call_type, tenant.call_type) as call_type,
+      select contact.jurisdictions,
+             dialer._rule_zones(contact.time_zone, contact.possible_time_zones, contact.region_zones, (state.campaign_row).time_zone) as rule_zones,
+             coalesce((state.campaign_row).call_type, tenant.call_type) as call_type,
              coalesce((state.campaign_row).automated_voice, tenant.automated_voice) as automated,
              tenant.disabled_rules || coalesce((state.campaign_row).disabled_rules, '{}') as disabled_rules,
              coalesce((state.campaign_row).subject, '') as subject, coalesce(contact.person_key, contact.id::text) as person
     ) profile
-    cross join lateral dialer._call_gate(call.tenant_id, call.phone, profile.jurisdictions, zones.zones, profile.call_type,
+    cross join lateral dialer._call_gate(call.tenant_id, call.phone, profile.jurisdictions, profile.rule_zones, profile.call_type,
                                          profile.automated, profile.disabled_rules, profile.subject, profile.person, at) gate
   ), rule_windows_open as materialized (
     -- When the windows and blackouts of held calls' rules next allow them, once per distinct place
     -- and profile (no number or person: caps are the next CTE's), called from a LATERAL behind
     -- OFFSET 0 so it runs once per group, not per call.
     select places.*, next_allowed.opens_at
-    from (select distinct tenant_id, jurisdictions, zones, call_type, automated, disabled_rules
+    from (select distinct tenant_id, jurisdictions, rule_zones, call_type, automated, disabled_rules
           from held where reason = 'calling rule' offset 0) places
-    cross join lateral (select dialer._rules_next_allowed(places.tenant_id, null, places.jurisdictions, places.zones, places.call_type,
+    cross join lateral (select dialer._rules_next_allowed(places.tenant_id, null, places.jurisdictions, places.rule_zones, places.call_type,
                                                           places.automated, places.disabled_rules, null, null, at) as opens_at offset 0) next_allowed
   ), rule_opens as materialized (
     -- A call held by a rule whose windows are open now is held by its cap (or fails closed): then
@@ -78,7 +80,7 @@ as $$
                 else dialer._rule_cap_frees_at(rule, held.tenant_id, held.phone, held.subject, held.person, at) end as opens_at
     from held
     join rule_windows_open place
-      on place.tenant_id = held.tenant_id and place.jurisdictions = held.jurisdictions and place.zones = held.zones
+      on place.tenant_id = held.tenant_id and place.jurisdictions = held.jurisdictions and place.rule_zones = held.rule_zones
      and place.call_type = held.call_type and place.automated = held.automated and place.disabled_rules = held.disabled_rules
     left join dialer.rules rule on rule.rule_set = dialer._current_rule_set() and rule.id = held.blocked_by
     where held.reason = 'calling rule'
@@ -99,7 +101,7 @@ as $$
     from (select distinct zones, contact_hours_start, contact_hours_end from held where reason = 'contact hours closed') hours
   )
   select held.id, held.tenant_id, held.campaign_id, held.contact_id, held.phone, held.due_at,
-         case when held.reason = 'calling rule' then dialer._rule_reason(held.blocked_by, held.zones, at, rule.opens_at)
+         case when held.reason = 'calling rule' then dialer._rule_reason(held.blocked_by, held.rule_zones, at, rule.opens_at)
               else held.reason end,
          case held.reason
            when 'calling rule' then rule.opens_at

@@ -26,7 +26,7 @@ as $$
     left join pending_campaigns pending on pending.id = call.campaign_id
     cross join lateral (
       select contact.jurisdictions,
-             dialer._contact_zones(contact.time_zone, contact.possible_time_zones, (pending.campaign_row).time_zone) as rule_zones,
+             dialer._rule_zones(contact.time_zone, contact.possible_time_zones, contact.region_zones, (pending.campaign_row).time_zone) as rule_zones,
              coalesce((pending.campaign_row).call_type, tenant.call_type) as call_type,
              coalesce((pending.campaign_row).automated_voice, tenant.automated_voice) as automated,
              tenant.disabled_rules || coalesce((pending.campaign_row).disabled_rules, '{}') as disabled_rules,

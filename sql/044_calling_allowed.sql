@@ -44,7 +44,7 @@ begin
   from unnest(coalesce(v_contact.jurisdictions, '{}') || dialer.contact_jurisdictions(p_phone, v_state, p_postal_code)) candidate;
   -- Zones: the contact's, else the area code's, else those of its states/provinces, else (no
   -- candidate at all) every zone of its countries: the strict reading of "local time".
-  v_zones := dialer._contact_zones(v_contact.time_zone, v_contact.possible_time_zones, null);
+  v_zones := dialer._rule_zones(v_contact.time_zone, v_contact.possible_time_zones, v_contact.region_zones, null);
   if cardinality(v_zones) = 0 then
     select coalesce(area.time_zones, '{}') into v_zones
     from dialer.area_codes area where p_phone ~ '^\+1[2-9][0-9]{9}$' and area.area_code = substr(p_phone, 3, 3);

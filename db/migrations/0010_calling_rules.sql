@@ -176,12 +176,15 @@ comment on column dialer.campaigns.subject is
   'What the calls are about: per-person caps ("3 per 24 h on the same subject") count the calls of every campaign of the tenant with the same subject; null = the tenant''s shared default subject.';
 
 -- Whose rules apply to a contact: explicit state/province, postal code, and (derived, kept by a
--- trigger in sql/080) every candidate jurisdiction. person_key groups the numbers of one person.
+-- trigger in sql/024_jurisdictions.sql) every candidate jurisdiction and the zones they put the
+-- number in (region_zones: its area code's, else its states'/provinces'), where rules are checked
+-- when the contact has no zone of its own. person_key groups the numbers of one person.
 alter table dialer.contacts
   add column state text,
   add column postal_code text,
   add column person_key text,
   add column jurisdictions text[] not null default '{}',
+  add column region_zones text[] not null default '{}',
   add constraint contacts_state_format check (state ~ '^(US|CA)-[A-Z]{2}$'),
   add constraint contacts_postal_code_length check (length(postal_code) between 3 and 10),
   add constraint contacts_person_key_length check (length(person_key) between 1 and 200);
@@ -391,14 +394,15 @@ insert into dialer.postal_letters (letter, jurisdictions) values
 -- Contacts that exist already get the area-code candidate (the trigger of sql/080 keeps the
 -- column from here on).
 update dialer.contacts contact
-set jurisdictions = area.jurisdictions
+set jurisdictions = array(select distinct candidate from unnest(area.jurisdictions || array(select left(j, 2) from unnest(area.jurisdictions) j)) candidate order by 1),
+    region_zones = area.time_zones
 from dialer.area_codes area
 where contact.phone ~ '^\+1[2-9][0-9]{9}$' and area.area_code = substr(contact.phone, 3, 3);
 
 -- Down Migration
 drop index dialer.calls_person_claimed_idx;
 alter table dialer.calls drop column cap_person, drop column cap_subject, drop column rule_set;
-alter table dialer.contacts drop column jurisdictions, drop column person_key, drop column postal_code, drop column state;
+alter table dialer.contacts drop column region_zones, drop column jurisdictions, drop column person_key, drop column postal_code, drop column state;
 alter table dialer.campaigns drop column subject, drop column disabled_rules, drop column automated_voice, drop column call_type;
 alter table dialer.tenants drop column disabled_rules, drop column automated_voice, drop column call_type;
 drop table dialer.blackouts;

@@ -93,6 +93,15 @@ t.test('rules in the gate', async (t) => {
     t.same(await f.dueIds(tenantId, '2026-06-10T18:30:00Z'), [callId]);
   });
 
+  await t.test("a contact known only by its state is checked in its state's zones, not the campaign's", async (t) => {
+    await pool.query(sql.unsafe`truncate dialer.tenants cascade`);
+    const tenantId = await f.tenant(hoursAllDay);
+    const { callId, contactId } = await f.scenario({ tenantId, campaign: { time_zone: 'Europe/London' }, contact: { phone: '+15555550801', state: 'US-FL' } });
+    t.same(await pool.oneFirst(sql.unsafe`select region_zones from dialer.contacts where id = ${contactId}`), ['America/Chicago', 'America/New_York']);
+    t.same(await f.dueIds(tenantId, '2026-06-11T00:30:00Z'), [], '20:30 in New York (01:30 in London): Florida forbids');
+    t.same(await f.dueIds(tenantId, '2026-06-10T15:00:00Z'), [callId]);
+  });
+
   await t.test('a campaign switches a rule off, or makes its calls informational', async (t) => {
     const tenantId = await f.tenant(hoursAllDay);
     const at = '2026-06-11T00:30:00Z'; // 20:30 EDT
