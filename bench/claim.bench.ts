@@ -40,12 +40,15 @@ async function seedBase(client: pg.Client, sizes: Sizes) {
      from generate_series(1, $1) c`,
     [sizes.campaigns, sizes.tenants],
   );
-  // Contact n of campaign c: phone +1 555 c*1000+n, so phones are unique per tenant.
+  // Contact n of campaign c: phone +1 555 c*1000+n, so phones are unique per tenant. Four in five
+  // have a state whose calling rules the gate then checks (Florida's per-person cap, Texas,
+  // Utah's holiday calendar, Rhode Island's weekday hours); the others get the federal pack.
   await client.query(
-    `insert into dialer.contacts (id, tenant_id, phone, name, attributes)
+    `insert into dialer.contacts (id, tenant_id, phone, name, attributes, state)
      select ('00000000-0000-0000-0002-' || lpad(to_hex(c * 1000 + n), 12, '0'))::uuid,
             ('00000000-0000-0000-0000-' || lpad(to_hex(1 + c % $3), 12, '0'))::uuid,
-            '+1555' || lpad((c * 1000 + n)::text, 7, '0'), 'Contact ' || n, jsonb_build_object('n', n)
+            '+1555' || lpad((c * 1000 + n)::text, 7, '0'), 'Contact ' || n, jsonb_build_object('n', n),
+            (array[null, 'US-FL', 'US-TX', 'US-UT', 'US-RI'])[1 + n % 5]
      from generate_series(1, $1) c, generate_series(1, $2) n`,
     [sizes.campaigns, sizes.contactsPerCampaign, sizes.tenants],
   );
@@ -207,7 +210,7 @@ export async function run(context: BenchContext): Promise<BenchSection> {
       `| ${sizes.largeHistory.toLocaleString('en')} | ${due.toLocaleString('en')} | ${sizes.campaigns} | ${sizes.tenants} | ${largeResult.claimed} | ${largeResult.medianMs} | ${largeResult.cpuMs ?? 'n/a'} | ${round(largeSeedS)} (copy + ${(sizes.largeHistory - sizes.smallHistory).toLocaleString('en')}) |`,
     ].join('\n');
     const notes = [
-      `Each run: \`begin; select * from dialer.claim_calls('${AT}', 100); rollback\`, so every run sees the same data; the two databases are claimed from in turn (small, large, small, …) so both medians are taken under the same load; median of ${sizes.runs} runs each after 2 warm-up rounds. History: ended calls over the last 90 days, 1% of them within the last 24 hours (they feed the per-number cap); after seeding, ANALYZE of the seeded tables and a CHECKPOINT, as after any bulk load. Server CPU per claim: the backend's user + system time from /proc over the runs, divided by the runs (it includes begin/rollback); unlike the wall-clock median it does not grow with the machine's load (1-minute load average at the end of the runs: ${load}, on ${cpus().length} cores).`,
+      `Each run: \`begin; select * from dialer.claim_calls('${AT}', 100); rollback\`, so every run sees the same data; the two databases are claimed from in turn (small, large, small, …) so both medians are taken under the same load; median of ${sizes.runs} runs each after 2 warm-up rounds. History: ended calls over the last 90 days, 1% of them within the last 24 hours (they feed the per-number cap); four contacts in five have a state (FL, TX, UT, RI), so the calling rules of sql/024_rules.sql are checked for them (windows, Utah's holidays, Florida's per-person cap); after seeding, ANALYZE of the seeded tables and a CHECKPOINT, as after any bulk load. Server CPU per claim: the backend's user + system time from /proc over the runs, divided by the runs (it includes begin/rollback); unlike the wall-clock median it does not grow with the machine's load (1-minute load average at the end of the runs: ${load}, on ${cpus().length} cores).`,
       '',
       `\`EXPLAIN (ANALYZE, BUFFERS) select * from dialer.due_calls('${AT}')\` (the whole due gate over all ${due.toLocaleString('en')} due calls; the claim applies the same rules only to the sources its per-tenant rotation reaches, and only until its share is found) with ${label(sizes.largeHistory)} calls:`,
       '',

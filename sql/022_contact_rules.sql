@@ -1,7 +1,7 @@
 -- Contact- and number-level rules: the contact's own calling hours, and when the rolling 24-hour
--- cap on a number frees up. (Do-not-call, the cap and "never two live calls to one number" are
--- written out in due_calls and claim_calls as subqueries: planned with the query, they cost a few
--- index probes per call, where a function call would cost ten times more.)
+-- cap on a number frees up. (Do-not-call, the cap, "never two live calls to one number" and the
+-- calling rules by jurisdiction live once in dialer._call_gate, sql/024_rules.sql: an inlined
+-- function whose columns are index probes per call.)
 
 -- Internal: the zones in which a contact's calling hours are checked: its own zone; else every
 -- zone its number could be in (all must allow the call); else the campaign's zone; else none

@@ -14,6 +14,13 @@ as $$
   join dialer.tenants tenant on tenant.id = call.tenant_id
   join dialer.contacts contact on contact.id = call.contact_id
   left join dialer.campaigns campaign on campaign.id = call.campaign_id
+  -- The per-number and per-person rules, written once in _call_gate (sql/024_rules.sql).
+  cross join lateral dialer._call_gate(
+    call.tenant_id, call.phone, contact.jurisdictions,
+    dialer._rule_zones(contact.time_zone, contact.possible_time_zones, contact.region_zones, campaign.time_zone),
+    coalesce(campaign.call_type, tenant.call_type), coalesce(campaign.automated_voice, tenant.automated_voice),
+    tenant.disabled_rules || coalesce(campaign.disabled_rules, '{}'), coalesce(campaign.subject, ''),
+    coalesce(contact.person_key, contact.id::text), at) gate
   where contact.deleted_at is null
     and dialer._vapi_account_ok(tenant)
     and (call.campaign_id is null
@@ -22,14 +29,8 @@ as $$
              and dialer._occurrence_current(campaign, call.occurrence, at)))
     and dialer._hours_open(dialer._contact_zones(contact.time_zone, contact.possible_time_zones, campaign.time_zone),
                            tenant.contact_hours_start, tenant.contact_hours_end, at)
-    and not exists (select 1 from dialer.dnc where dnc.tenant_id = call.tenant_id and dnc.phone = call.phone)
-    and not exists (select 1 from dialer.calls live
-                    where live.tenant_id = call.tenant_id and live.phone = call.phone
-                      and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))
-    and (select count(*) from dialer.calls dialed
-         where dialed.tenant_id = call.tenant_id and dialed.phone = call.phone
-           and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at)
-        < tenant.max_calls_per_number_per_24h
+    and not gate.on_dnc and not gate.live_call and gate.dials_24h < tenant.max_calls_per_number_per_24h
+    and gate.blocked_by is null
 $$;
 comment on function dialer.due_calls(timestamptz) is
-  'Scheduled calls that may be dialed at `at`, before concurrency limits: due_at <= at; campaign active, not deleted, window open, window day within starts_on..ends_on and not blacked out (campaign zone), attempt <= max_attempts, and for daily/weekly the call belongs to the current occurrence; contact not deleted and its calling hours (tenant contact_hours_start/end) open in its zone, or in all its possible zones, or else the campaign zone; number not on the tenant''s dnc, under the tenant''s 24-hour cap, with no live call. Direct calls (campaign_id null) skip the campaign rules. Nothing of a tenant whose VAPI account is stopped (tenants.vapi_blocked_at).';
+  'Scheduled calls that may be dialed at `at`, before concurrency limits: due_at <= at; campaign active, not deleted, window open, window day within starts_on..ends_on and not blacked out (campaign zone), attempt <= max_attempts, and for daily/weekly the call belongs to the current occurrence; contact not deleted and its calling hours (tenant contact_hours_start/end) open in its zone, or in all its possible zones, or else the campaign zone; number not on the tenant''s dnc, under the tenant''s 24-hour cap, with no live call; no emergency blackout in force and every calling rule of its jurisdictions (or the federal pack) allowing it (_call_gate). Direct calls (campaign_id null) skip the campaign rules. Nothing of a tenant whose VAPI account is stopped (tenants.vapi_blocked_at).';

@@ -71,6 +71,7 @@ begin
     with tenant_room as materialized (
       select tenant.id as tenant_id, tenant.max_calls_per_number_per_24h as cap,
              tenant.contact_hours_start as hours_start, tenant.contact_hours_end as hours_end, tenant.claim_cursor,
+             tenant.call_type as tenant_call_type, tenant.automated_voice as tenant_automated, tenant.disabled_rules as tenant_disabled,
              dialer._tenant_limit(tenant)
                - (select count(*) from dialer.calls live
                   where live.tenant_id = tenant.id and live.status in ('dialing', 'queued', 'ringing', 'in_progress')) as room
@@ -88,34 +89,44 @@ begin
       -- and the due and room probes run only on the campaigns the walk reaches, so a claim visits
       -- about as many sources as it serves, not every campaign of the tenant.
       select budget.tenant_id, budget.cap, budget.hours_start, budget.hours_end, budget.budget, source.*,
+             coalesce(source.campaign_call_type, budget.tenant_call_type) as call_type,
+             coalesce(source.campaign_automated, budget.tenant_automated) as automated,
+             budget.tenant_disabled || coalesce(source.campaign_disabled, '{}') as disabled_rules,
              count(*) over (partition by budget.tenant_id) as sources_in_tenant,
              least(source.room, ceil(budget.budget::numeric / count(*) over (partition by budget.tenant_id)))::integer as take
       from tenant_budget budget
       cross join lateral (
         select walk.lap, coalesce(walk.campaign_id, '00000000-0000-0000-0000-000000000000') as source_id,
-               walk.campaign_id, walk.max_attempts, walk.occurrence, walk.hours_open_in_campaign_zone, room.room
+               walk.campaign_id, walk.max_attempts, walk.occurrence, walk.hours_open_in_campaign_zone, room.room,
+               walk.time_zone, walk.campaign_call_type, walk.campaign_automated, walk.campaign_disabled, walk.subject
         from (
           select 0 as lap, null::uuid as campaign_id, null::integer as max_attempts, null::integer as max_concurrency,
-                 null::text as occurrence, true as hours_open_in_campaign_zone
+                 null::text as occurrence, true as hours_open_in_campaign_zone, null::text as time_zone,
+                 null::text as campaign_call_type, null::boolean as campaign_automated, null::text[] as campaign_disabled,
+                 '' as subject
           where budget.claim_cursor is null
           union all
           select 1, (lap.campaign).id, (lap.campaign).max_attempts, (lap.campaign).max_concurrency,
                  case when (lap.campaign).frequency <> 'once'
                       then dialer._occurrence_label(lap.campaign, dialer._campaign_day(lap.campaign, at)) end,
-                 dialer.window_open((lap.campaign).time_zone, budget.hours_start, budget.hours_end, '{1,2,3,4,5,6,7}', at)
+                 dialer.window_open((lap.campaign).time_zone, budget.hours_start, budget.hours_end, '{1,2,3,4,5,6,7}', at),
+                 (lap.campaign).time_zone, (lap.campaign).call_type, (lap.campaign).automated_voice, (lap.campaign).disabled_rules,
+                 coalesce((lap.campaign).subject, '')
           from (select campaign from dialer.campaigns campaign
                 where campaign.tenant_id = budget.tenant_id and campaign.status = 'active' and campaign.deleted_at is null
                   and campaign.id > coalesce(budget.claim_cursor, '00000000-0000-0000-0000-000000000000')
                 order by campaign.id offset 0) lap
           where dialer._campaign_open(lap.campaign, at)
           union all
-          select 2, null, null, null, null, true
+          select 2, null, null, null, null, true, null, null, null, null, ''
           where budget.claim_cursor is not null
           union all
           select 3, (lap.campaign).id, (lap.campaign).max_attempts, (lap.campaign).max_concurrency,
                  case when (lap.campaign).frequency <> 'once'
                       then dialer._occurrence_label(lap.campaign, dialer._campaign_day(lap.campaign, at)) end,
-                 dialer.window_open((lap.campaign).time_zone, budget.hours_start, budget.hours_end, '{1,2,3,4,5,6,7}', at)
+                 dialer.window_open((lap.campaign).time_zone, budget.hours_start, budget.hours_end, '{1,2,3,4,5,6,7}', at),
+                 (lap.campaign).time_zone, (lap.campaign).call_type, (lap.campaign).automated_voice, (lap.campaign).disabled_rules,
+                 coalesce((lap.campaign).subject, '')
           from (select campaign from dialer.campaigns campaign
                 where campaign.tenant_id = budget.tenant_id and campaign.status = 'active' and campaign.deleted_at is null
                   and campaign.id <= budget.claim_cursor
@@ -144,9 +155,14 @@ begin
       select source.tenant_id, source.campaign_id, source.source_id, source.lap, source.take, source.room as source_room, pick.*
       from kept_sources source
       cross join lateral (
-        select call.id as call_id, call.due_at, call.phone
+        select call.id as call_id, call.due_at, call.phone, coalesce(contact.person_key, contact.id::text) as person
         from dialer.calls call
         join dialer.contacts contact on contact.id = call.contact_id
+        cross join lateral dialer._call_gate(
+          call.tenant_id, call.phone, contact.jurisdictions,
+          dialer._rule_zones(contact.time_zone, contact.possible_time_zones, contact.region_zones, source.time_zone),
+          source.call_type, source.automated, source.disabled_rules, source.subject,
+          coalesce(contact.person_key, contact.id::text), at) gate
         where call.campaign_id = source.campaign_id and call.status = 'scheduled' and call.due_at <= at
           and call.attempt <= source.max_attempts
           and (source.occurrence is null or call.occurrence = source.occurrence)
@@ -155,13 +171,7 @@ begin
                    then source.hours_open_in_campaign_zone
                    else dialer._hours_open(dialer._contact_zones(contact.time_zone, contact.possible_time_zones, null),
                                            source.hours_start, source.hours_end, at) end
-          and not exists (select 1 from dialer.dnc where dnc.tenant_id = call.tenant_id and dnc.phone = call.phone)
-          and not exists (select 1 from dialer.calls live
-                          where live.tenant_id = call.tenant_id and live.phone = call.phone
-                            and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))
-          and (select count(*) from dialer.calls dialed
-               where dialed.tenant_id = call.tenant_id and dialed.phone = call.phone
-                 and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at) < source.cap
+          and not gate.on_dnc and not gate.live_call and gate.dials_24h < source.cap and gate.blocked_by is null
         order by call.due_at
         limit source.take
       ) pick
@@ -170,32 +180,35 @@ begin
       select source.tenant_id, null, source.source_id, source.lap, source.take, source.room, pick.*
       from kept_sources source
       cross join lateral (
-        select call.id as call_id, call.due_at, call.phone
+        select call.id as call_id, call.due_at, call.phone, coalesce(contact.person_key, contact.id::text) as person
         from dialer.calls call
         join dialer.contacts contact on contact.id = call.contact_id
+        cross join lateral dialer._call_gate(
+          call.tenant_id, call.phone, contact.jurisdictions,
+          dialer._rule_zones(contact.time_zone, contact.possible_time_zones, contact.region_zones, source.time_zone),
+          source.call_type, source.automated, source.disabled_rules, source.subject,
+          coalesce(contact.person_key, contact.id::text), at) gate
         where call.tenant_id = source.tenant_id and call.campaign_id is null
           and call.status = 'scheduled' and call.due_at <= at
           and contact.deleted_at is null
           and dialer._hours_open(dialer._contact_zones(contact.time_zone, contact.possible_time_zones, null),
                                  source.hours_start, source.hours_end, at)
-          and not exists (select 1 from dialer.dnc where dnc.tenant_id = call.tenant_id and dnc.phone = call.phone)
-          and not exists (select 1 from dialer.calls live
-                          where live.tenant_id = call.tenant_id and live.phone = call.phone
-                            and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))
-          and (select count(*) from dialer.calls dialed
-               where dialed.tenant_id = call.tenant_id and dialed.phone = call.phone
-                 and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at) < source.cap
+          and not gate.on_dnc and not gate.live_call and gate.dials_24h < source.cap and gate.blocked_by is null
         order by call.due_at
         limit source.take
       ) pick
       where source.campaign_id is null
     ), one_per_number as (
-      select candidates.*, row_number() over (partition by tenant_id, phone order by due_at, call_id) as number_rank
+      -- One call per number, and one per person (numbers sharing a person_key), per claim: the
+      -- per-person caps count dials already started, so two of one person's numbers claimed
+      -- together could pass a cap that has room for one.
+      select candidates.*, row_number() over (partition by tenant_id, phone order by due_at, call_id) as number_rank,
+             row_number() over (partition by tenant_id, person order by due_at, call_id) as person_rank
       from candidates
     ), within_source as (
       select one_per_number.*, row_number() over (partition by tenant_id, campaign_id order by due_at, call_id) as rank_in_source
       from one_per_number
-      where number_rank = 1
+      where number_rank = 1 and person_rank = 1
     ), within_tenant as (
       select within_source.*, row_number() over (partition by tenant_id order by rank_in_source, due_at, call_id) as rank_in_tenant
       from within_source
@@ -240,7 +253,11 @@ begin
     for update skip locked
   ), claimed as (
     update dialer.calls call
-    set status = 'dialing', claimed_at = at, lease_expires_at = at + lease, updated_at = at
+    set status = 'dialing', claimed_at = at, lease_expires_at = at + lease, updated_at = at,
+        -- What decided the call, and the keys its dial counts under for per-person caps.
+        rule_set = (select dialer._current_rule_set()),
+        cap_subject = coalesce((select campaign.subject from dialer.campaigns campaign where campaign.id = call.campaign_id), ''),
+        cap_person = (select coalesce(contact.person_key, contact.id::text) from dialer.contacts contact where contact.id = call.contact_id)
     from locked
     where call.ctid = locked.row_id
     returning call.id, call.tenant_id, call.campaign_id, call.contact_id, call.attempt, call.phone,

@@ -19,13 +19,14 @@ as $$
   ), tenant_state as materialized (
     select tenant.id, tenant.contact_hours_start, tenant.contact_hours_end, tenant.max_calls_per_number_per_24h as cap,
            dialer._vapi_account_ok(tenant) as vapi_ok,
+           tenant.call_type, tenant.automated_voice, tenant.disabled_rules,
            dialer._tenant_limit(tenant) - (select count(*) from dialer.calls live
                                            where live.tenant_id = tenant.id
                                              and live.status in ('dialing', 'queued', 'ringing', 'in_progress')) as room
     from dialer.tenants tenant
   ), held as materialized (
     select call.id, call.tenant_id, call.campaign_id, call.contact_id, call.phone, call.due_at, state.campaign_row,
-           tenant.contact_hours_start, tenant.contact_hours_end, tenant.cap, zones.zones,
+           tenant.contact_hours_start, tenant.contact_hours_end, tenant.cap, zones.zones, profile.*, gate.blocked_by,
            case
              when not tenant.vapi_ok then 'VAPI account stopped'
              when (state.campaign_row).deleted_at is not null then 'campaign deleted'
@@ -38,14 +39,10 @@ as $$
              when (state.campaign_row).frequency <> 'once' and call.occurrence <> state.occurrence then 'occurrence over'
              when contact.deleted_at is not null then 'contact deleted'
              when not dialer._hours_open(zones.zones, tenant.contact_hours_start, tenant.contact_hours_end, at) then 'contact hours closed'
-             when exists (select 1 from dialer.dnc where dnc.tenant_id = call.tenant_id and dnc.phone = call.phone) then 'do not call'
-             when (select count(*) from dialer.calls dialed
-                   where dialed.tenant_id = call.tenant_id and dialed.phone = call.phone
-                     and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at)
-                  >= tenant.cap then '24-hour cap'
-             when exists (select 1 from dialer.calls live
-                          where live.tenant_id = call.tenant_id and live.phone = call.phone
-                            and live.status in ('dialing', 'queued', 'ringing', 'in_progress')) then 'live call to the same number'
+             when gate.on_dnc then 'do not call'
+             when gate.blocked_by is not null then 'calling rule'
+             when gate.dials_24h >= tenant.cap then '24-hour cap'
+             when gate.live_call then 'live call to the same number'
              when state.live >= (state.campaign_row).max_concurrency then 'campaign concurrency full'
              when tenant.room <= 0 then 'tenant concurrency full'
              when call.due_at > at and call.attempt > 1 then 'retry not due'
@@ -58,6 +55,37 @@ as $$
     cross join lateral (
       select dialer._contact_zones(contact.time_zone, contact.possible_time_zones, (state.campaign_row).time_zone) as zones
     ) zones
+    cross join lateral (
+      select contact.jurisdictions,
+             dialer._rule_zones(contact.time_zone, contact.possible_time_zones, contact.region_zones, (state.campaign_row).time_zone) as rule_zones,
+             coalesce((state.campaign_row).call_type, tenant.call_type) as call_type,
+             coalesce((state.campaign_row).automated_voice, tenant.automated_voice) as automated,
+             tenant.disabled_rules || coalesce((state.campaign_row).disabled_rules, '{}') as disabled_rules,
+             coalesce((state.campaign_row).subject, '') as subject, coalesce(contact.person_key, contact.id::text) as person
+    ) profile
+    cross join lateral dialer._call_gate(call.tenant_id, call.phone, profile.jurisdictions, profile.rule_zones, profile.call_type,
+                                         profile.automated, profile.disabled_rules, profile.subject, profile.person, at) gate
+  ), rule_windows_open as materialized (
+    -- When the windows and blackouts of held calls' rules next allow them, once per distinct place
+    -- and profile (no number or person: caps are the next CTE's), called from a LATERAL behind
+    -- OFFSET 0 so it runs once per group, not per call.
+    select places.*, next_allowed.opens_at
+    from (select distinct tenant_id, jurisdictions, rule_zones, call_type, automated, disabled_rules
+          from held where reason = 'calling rule' offset 0) places
+    cross join lateral (select dialer._rules_next_allowed(places.tenant_id, null, places.jurisdictions, places.rule_zones, places.call_type,
+                                                          places.automated, places.disabled_rules, null, null, at) as opens_at offset 0) next_allowed
+  ), rule_opens as materialized (
+    -- A call held by a rule whose windows are open now is held by its cap (or fails closed): then
+    -- until is when the cap frees up for its number or person.
+    select held.id,
+           case when place.opens_at is distinct from at then place.opens_at
+                else dialer._rule_cap_frees_at(rule, held.tenant_id, held.phone, held.subject, held.person, at) end as opens_at
+    from held
+    join rule_windows_open place
+      on place.tenant_id = held.tenant_id and place.jurisdictions = held.jurisdictions and place.rule_zones = held.rule_zones
+     and place.call_type = held.call_type and place.automated = held.automated and place.disabled_rules = held.disabled_rules
+    left join dialer.rules rule on rule.rule_set = dialer._current_rule_set() and rule.id = held.blocked_by
+    where held.reason = 'calling rule'
   ), schedule_opens as materialized (
     -- When a held campaign can dial again, once per distinct schedule.
     select (campaign_row).time_zone, (campaign_row).window_start, (campaign_row).window_end, (campaign_row).days,
@@ -74,8 +102,11 @@ as $$
            dialer._hours_next_open(zones, contact_hours_start, contact_hours_end, at) as opens_at
     from (select distinct zones, contact_hours_start, contact_hours_end from held where reason = 'contact hours closed') hours
   )
-  select held.id, held.tenant_id, held.campaign_id, held.contact_id, held.phone, held.due_at, held.reason,
+  select held.id, held.tenant_id, held.campaign_id, held.contact_id, held.phone, held.due_at,
+         case when held.reason = 'calling rule' then dialer._rule_reason(held.blocked_by, held.rule_zones, at, rule.opens_at)
+              else held.reason end,
          case held.reason
+           when 'calling rule' then rule.opens_at
            when 'before start date' then schedule.opens_at
            when 'blackout date' then schedule.opens_at
            when 'window closed' then schedule.opens_at
@@ -92,10 +123,11 @@ as $$
    and schedule.starts_on is not distinct from (held.campaign_row).starts_on
    and schedule.ends_on is not distinct from (held.campaign_row).ends_on
    and schedule.blackout_dates = (held.campaign_row).blackout_dates
+  left join rule_opens rule on rule.id = held.id
   left join hours_opens hours
     on held.reason = 'contact hours closed' and hours.zones = held.zones
    and hours.contact_hours_start = held.contact_hours_start and hours.contact_hours_end = held.contact_hours_end
   where held.reason is not null
 $$;
 comment on function dialer.why_not(timestamptz) is
-  'Every scheduled call that will not be dialed at `at`, with the first reason that holds it back, checked in this order: VAPI account stopped (tenants.vapi_blocked_at; until null: until cleared), campaign deleted | campaign <status> (paused, draft, stopped, completed), before start date, after end date, blackout date, window closed, over max attempts, occurrence over, contact deleted, contact hours closed, do not call, 24-hour cap, live call to the same number, campaign concurrency full, tenant concurrency full, retry not due / not due; until = when that reason stops holding where known (next campaign window on an allowed day, next common contact hours, cap expiry, due_at), else null. Calls not listed are being dialed now.';
+  'Every scheduled call that will not be dialed at `at`, with the first reason that holds it back, checked in this order: VAPI account stopped (tenants.vapi_blocked_at; until null: until cleared), campaign deleted | campaign <status> (paused, draft, stopped, completed), before start date, after end date, blackout date, window closed, over max attempts, occurrence over, contact deleted, contact hours closed, do not call, a calling rule or emergency blackout (reason "<rule id>: <why>; next <local time> <zone>", or "blackout:<id>: …"), 24-hour cap, live call to the same number, campaign concurrency full, tenant concurrency full, retry not due / not due; until = when that reason stops holding where known (next campaign window on an allowed day, next common contact hours, when every calling rule allows it, cap expiry, due_at), else null. Calls not listed are being dialed now.';

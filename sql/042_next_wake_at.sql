@@ -22,11 +22,22 @@ as $$
     -- Calls already due whose campaign is open (or direct calls): held by contact rules, if anything.
     select call.tenant_id, call.phone,
            dialer._contact_zones(contact.time_zone, contact.possible_time_zones, (pending.campaign_row).time_zone) as zones,
-           tenant.contact_hours_start, tenant.contact_hours_end, tenant.max_calls_per_number_per_24h as cap
+           tenant.contact_hours_start, tenant.contact_hours_end, tenant.max_calls_per_number_per_24h as cap,
+           profile.*, gate.blocked_by
     from (select * from dialer.calls where status = 'scheduled' and due_at <= at offset 0) call
     join dialer.tenants tenant on tenant.id = call.tenant_id
     join dialer.contacts contact on contact.id = call.contact_id
     left join pending_campaigns pending on pending.id = call.campaign_id
+    cross join lateral (
+      select contact.jurisdictions,
+             dialer._rule_zones(contact.time_zone, contact.possible_time_zones, contact.region_zones, (pending.campaign_row).time_zone) as rule_zones,
+             coalesce((pending.campaign_row).call_type, tenant.call_type) as call_type,
+             coalesce((pending.campaign_row).automated_voice, tenant.automated_voice) as automated,
+             tenant.disabled_rules || coalesce((pending.campaign_row).disabled_rules, '{}') as disabled_rules,
+             coalesce((pending.campaign_row).subject, '') as subject, coalesce(contact.person_key, contact.id::text) as person
+    ) profile
+    cross join lateral dialer._call_gate(call.tenant_id, call.phone, profile.jurisdictions, profile.rule_zones, profile.call_type,
+                                         profile.automated, profile.disabled_rules, profile.subject, profile.person, at) gate
     where (p_tenant_id is null or call.tenant_id = p_tenant_id)
       and dialer._vapi_account_ok(tenant)
       and (pending.open or (call.campaign_id is null and pending.id is null))
@@ -57,17 +68,29 @@ as $$
     from (select distinct zones, contact_hours_start, contact_hours_end from open_now) hours
     where not dialer._hours_open(zones, contact_hours_start, contact_hours_end, at)
     union all
-    -- a 24-hour cap expiring: when enough of the number's dials leave the window
+    -- a 24-hour cap expiring: when enough of the number's dials leave the window. (Each function
+    -- here is called from a LATERAL behind OFFSET 0 over the distinct rows: written in the select
+    -- list over a DISTINCT, the planner evaluated it once per input row, not once per group.)
     select capped.frees_at
-    from (select distinct tenant_id, phone, cap from open_now) numbers
-    cross join lateral (
-      select (array_agg(dialed.dial_started_at order by dialed.dial_started_at))[count(*) - numbers.cap + 1]
-               + interval '24 hours' as frees_at
-      from dialer.calls dialed
-      where dialed.tenant_id = numbers.tenant_id and dialed.phone = numbers.phone
-        and dialed.dial_started_at > at - interval '24 hours' and dialed.dial_started_at <= at
-      having count(*) >= numbers.cap
-    ) capped
+    from (select distinct tenant_id, phone, cap from open_now offset 0) numbers
+    cross join lateral (select dialer._cap_frees_at(numbers.tenant_id, numbers.phone, numbers.cap, at) as frees_at offset 0) capped
+    union all
+    -- a calling rule's windows or an emergency blackout lifting, once per distinct place and
+    -- profile (no number or person: caps are left to the next part, so this is never later than
+    -- the truth, only sometimes earlier)
+    select next_allowed.opens_at
+    from (select distinct tenant_id, jurisdictions, rule_zones, call_type, automated, disabled_rules
+          from open_now where blocked_by is not null offset 0) held
+    cross join lateral (select dialer._rules_next_allowed(held.tenant_id, null, held.jurisdictions, held.rule_zones, held.call_type,
+                                                          held.automated, held.disabled_rules, null, null, at) as opens_at offset 0) next_allowed
+    union all
+    -- a calling rule's cap freeing up, for the calls a capped rule holds
+    select frees.at_instant
+    from (select distinct tenant_id, phone, subject, person, blocked_by
+          from open_now where blocked_by is not null and blocked_by not like 'blackout:%' offset 0) capped
+    join dialer.rules rule on rule.rule_set = dialer._current_rule_set() and rule.id = capped.blocked_by and rule.cap_max is not null
+    cross join lateral (select dialer._rule_cap_frees_at(rule, capped.tenant_id, capped.phone, capped.subject, capped.person, at) as at_instant
+                        offset 0) frees
     union all
     -- a lease expiring (the call goes to reconciliation)
     select min(call.lease_expires_at)
@@ -110,4 +133,4 @@ create or replace function dialer.next_wake_at(at timestamptz) returns timestamp
   language sql stable
 as $$ select dialer._next_wake_at(at, null) $$;
 comment on function dialer.next_wake_at(timestamptz) is
-  'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a 24-hour cap expiring, a lease expiring, a call''s VAPI lookup falling due (calls.check_at), the next occurrence of an active daily/weekly campaign beginning, a forward delivery becoming claimable (next_forward_at). Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker).';
+  'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a calling rule or emergency blackout lifting, a 24-hour cap expiring, a lease expiring, a call''s VAPI lookup falling due (calls.check_at), the next occurrence of an active daily/weekly campaign beginning, a forward delivery becoming claimable (next_forward_at). Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker). Nothing of a tenant whose VAPI account is stopped.

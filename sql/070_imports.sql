@@ -41,10 +41,11 @@ comment on function dialer.start_import(uuid, uuid, text, timestamptz) is
 -- The rows come as parallel arrays (one per column, unnest()ed together): cheaper to send and
 -- to read than a JSON array of objects.
 drop function if exists dialer.import_contacts_batch(uuid, uuid, uuid, jsonb, timestamptz);
+drop function if exists dialer.import_contacts_batch(uuid, uuid, uuid, text[], text[], text[], text[], text[], text[], timestamptz);
 create or replace function dialer.import_contacts_batch(
   p_tenant_id uuid, p_campaign_id uuid, p_import_id uuid,
   p_phones text[], p_names text[], p_time_zones text[], p_possible_time_zones text[], p_time_zone_sources text[],
-  p_variables text[], p_at timestamptz
+  p_variables text[], p_states text[], p_postal_codes text[], p_person_keys text[], p_at timestamptz
 ) returns table (imported integer, duplicates integer, dnc integer)
   language plpgsql volatile
 as $$
@@ -68,13 +69,17 @@ begin
 
   -- New numbers become contacts. An existing contact not yet in the campaign is refreshed from
   -- the file (it joins the campaign just below); one already in it is a duplicate and untouched.
-  insert into dialer.contacts as c (tenant_id, phone, name, time_zone, possible_time_zones, time_zone_source, created_at, updated_at)
+  insert into dialer.contacts as c (tenant_id, phone, name, time_zone, possible_time_zones, time_zone_source,
+                                    state, postal_code, person_key, created_at, updated_at)
   select p_tenant_id, r.phone, r.name, r.time_zone, coalesce(string_to_array(nullif(r.possible_time_zones, ''), ','), '{}'),
-    r.time_zone_source, p_at, p_at
-  from unnest(p_phones, p_names, p_time_zones, p_possible_time_zones, p_time_zone_sources)
-    as r (phone, name, time_zone, possible_time_zones, time_zone_source)
+    r.time_zone_source, r.state, r.postal_code, r.person_key, p_at, p_at
+  from unnest(p_phones, p_names, p_time_zones, p_possible_time_zones, p_time_zone_sources, p_states, p_postal_codes, p_person_keys)
+    as r (phone, name, time_zone, possible_time_zones, time_zone_source, state, postal_code, person_key)
   on conflict (tenant_id, phone) do update set
     name = coalesce(excluded.name, c.name),
+    state = coalesce(excluded.state, c.state),
+    postal_code = coalesce(excluded.postal_code, c.postal_code),
+    person_key = coalesce(excluded.person_key, c.person_key),
     time_zone = case
       when excluded.time_zone_source = 'column' or c.time_zone_source is null then excluded.time_zone else c.time_zone end,
     possible_time_zones = case
@@ -88,6 +93,9 @@ begin
   where not exists (select from dialer.campaign_contacts m where m.campaign_id = p_campaign_id and m.contact_id = c.id)
     and (c.deleted_at is not null
       or (excluded.name is not null and excluded.name is distinct from c.name)
+      or (excluded.state is not null and excluded.state is distinct from c.state)
+      or (excluded.postal_code is not null and excluded.postal_code is distinct from c.postal_code)
+      or (excluded.person_key is not null and excluded.person_key is distinct from c.person_key)
       or (excluded.time_zone_source = 'column'
           and (c.time_zone_source is distinct from 'column' or c.time_zone is distinct from excluded.time_zone))
       or (c.time_zone_source is null and excluded.time_zone_source is not null));
@@ -116,8 +124,8 @@ begin
   return query select v_added - v_dnc, cardinality(p_phones) - v_added, v_dnc;
 end
 $$;
-comment on function dialer.import_contacts_batch(uuid, uuid, uuid, text[], text[], text[], text[], text[], text[], timestamptz) is
-  'Writes one batch of an import, given as parallel arrays (element i of each is row i): phones (E.164, unique within the batch), names, time zones, possible time zones (comma-separated, empty for none), time zone sources, variables (a JSON object as text). Returns how many became members (imported, not on the do-not-call list), were already members (duplicates) and became members but are on the do-not-call list (dnc).';
+comment on function dialer.import_contacts_batch(uuid, uuid, uuid, text[], text[], text[], text[], text[], text[], text[], text[], text[], timestamptz) is
+  'Writes one batch of an import, given as parallel arrays (element i of each is row i): phones (E.164, unique within the batch), names, time zones, possible time zones (comma-separated, empty for none), time zone sources, variables (a JSON object as text), states (US-XX / CA-XX), postal codes, person keys (null: not given; a given one replaces the contact''s, and its jurisdictions follow by trigger). Returns how many became members (imported, not on the do-not-call list), were already members (duplicates) and became members but are on the do-not-call list (dnc).';
 
 -- Why: the end of an import (in the import's transaction) is where its report is stored and,
 -- for an active or paused campaign, the new members get their calls (schedule_new_members). The

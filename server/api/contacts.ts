@@ -18,6 +18,7 @@ import { cursorSchema, decodeCursor, limitSchema, page, pageOf } from './paginat
 import { isRegion, normalizePhone, zonesOfNumber } from '../csv/phone.js';
 import { loadTimeZones } from '../csv/timeZones.js';
 import { importLimits } from '../csv/limits.js';
+import { postalCode, stateCode } from '../csv/regions.js';
 
 const contactRow = z3.object({
   id: z3.string(),
@@ -27,11 +28,16 @@ const contactRow = z3.object({
   time_zone_source: z3.string().nullable(),
   possible_time_zones: z3.array(z3.string()),
   attributes: z3.record(z3.unknown()),
+  state: z3.string().nullable(),
+  postal_code: z3.string().nullable(),
+  person_key: z3.string().nullable(),
+  jurisdictions: z3.array(z3.string()),
   created_at: z3.string(),
   updated_at: z3.string(),
 });
 type ContactRow = z3.infer<typeof contactRow>;
-const columns = sql.fragment`id, phone, name, time_zone, time_zone_source, possible_time_zones, attributes, created_at, updated_at`;
+const columns = sql.fragment`id, phone, name, time_zone, time_zone_source, possible_time_zones, attributes, state, postal_code, person_key,
+  jurisdictions, created_at, updated_at`;
 
 const contact = z.object({
   id: z.uuid(),
@@ -41,6 +47,10 @@ const contact = z.object({
   timeZoneSource: z.enum(['column', 'area_code', 'manual']).nullable().describe('where timeZone (or possibleTimeZones) came from'),
   possibleTimeZones: z.array(z.string()).describe('zones the number may be in when its area code spans several'),
   attributes: z.record(z.string(), z.unknown()),
+  state: z.string().nullable().describe('US state or Canadian province (US-FL, CA-ON) whose calling rules apply, besides the area code\'s'),
+  postalCode: z.string().nullable().describe('US ZIP or Canadian postal code: its state/province\'s rules apply too'),
+  personKey: z.string().nullable().describe('contacts sharing it are one person for per-person caps (null: the contact itself)'),
+  jurisdictions: z.array(z.string()).describe('every jurisdiction whose calling rules apply (area code, state, postal code): the strictest wins'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -53,6 +63,10 @@ const toContact = (row: ContactRow): z.infer<typeof contact> => ({
   timeZoneSource: row.time_zone_source as z.infer<typeof contact>['timeZoneSource'],
   possibleTimeZones: row.possible_time_zones,
   attributes: row.attributes,
+  state: row.state,
+  postalCode: row.postal_code,
+  personKey: row.person_key,
+  jurisdictions: row.jurisdictions,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -64,12 +78,28 @@ const attributes = z
   .describe('free attributes of the contact');
 const name = z.string().trim().min(1).max(importLimits.maxNameLength);
 const zoneName = z.string().min(1).max(100).describe('IANA time zone, e.g. America/New_York');
+const place = {
+  state: z.string().trim().transform((value, context) => {
+    const code = stateCode(value);
+    if (!code) context.addIssue({ code: 'custom', message: 'a US state or Canadian province code (FL, US-FL, ON, …)' });
+    return code ?? value;
+  }),
+  postalCode: z.string().trim().transform((value, context) => {
+    const code = postalCode(value);
+    if (!code) context.addIssue({ code: 'custom', message: 'a US ZIP (12345, 12345-6789) or Canadian postal code (A1A 1A1)' });
+    return code ?? value;
+  }),
+  personKey: z.string().trim().min(1).max(200),
+};
 
 const createBody = z.strictObject({
   phone: z.string().min(1).max(50).describe('any common format; national numbers are read in defaultRegion'),
   name: name.optional(),
   timeZone: zoneName.optional(),
   attributes: attributes.optional(),
+  state: place.state.optional(),
+  postalCode: place.postalCode.optional(),
+  personKey: place.personKey.optional(),
   defaultRegion: z.string().default('US').refine(isRegion, 'not a supported ISO 3166 country code').optional(),
 });
 
@@ -77,6 +107,9 @@ const patchBody = z.strictObject({
   name: name.nullable().optional(),
   timeZone: zoneName.nullable().optional().describe('null: forget the zone set by hand and infer it from the number again'),
   attributes: attributes.optional(),
+  state: place.state.nullable().optional(),
+  postalCode: place.postalCode.nullable().optional(),
+  personKey: place.personKey.nullable().optional(),
 });
 
 const listQuery = z.object({
@@ -157,12 +190,15 @@ export function installContactRoutes(router: Router, context: AppContext): void 
       const created = await pool.transaction(async (tx) => {
         const zone = await zoneFor(tx, phone.e164, body.timeZone);
         const row = await tx.maybeOne(sql.type(contactRow)`
-          insert into dialer.contacts as c (tenant_id, phone, name, time_zone, possible_time_zones, time_zone_source, attributes, created_at, updated_at)
+          insert into dialer.contacts as c (tenant_id, phone, name, time_zone, possible_time_zones, time_zone_source, attributes,
+                                            state, postal_code, person_key, created_at, updated_at)
           values (${caller.tenantId}, ${phone.e164}, ${body.name ?? null}, ${zone.time_zone}, ${textArray(zone.possible_time_zones)},
-            ${zone.time_zone_source}, ${JSON.stringify(body.attributes ?? {})}::jsonb, ${at}, ${at})
+            ${zone.time_zone_source}, ${JSON.stringify(body.attributes ?? {})}::jsonb,
+            ${body.state ?? null}, ${body.postalCode ?? null}, ${body.personKey ?? null}, ${at}, ${at})
           on conflict (tenant_id, phone) do update set
             name = excluded.name, time_zone = excluded.time_zone, possible_time_zones = excluded.possible_time_zones,
-            time_zone_source = excluded.time_zone_source, attributes = excluded.attributes, deleted_at = null, updated_at = excluded.updated_at
+            time_zone_source = excluded.time_zone_source, attributes = excluded.attributes, state = excluded.state,
+            postal_code = excluded.postal_code, person_key = excluded.person_key, deleted_at = null, updated_at = excluded.updated_at
           where c.deleted_at is not null
           returning ${columns}`);
         if (!row) throw conflict(`${phone.e164} is already a contact`);
@@ -219,6 +255,9 @@ export function installContactRoutes(router: Router, context: AppContext): void 
             time_zone = ${zone.time_zone}, possible_time_zones = ${textArray(zone.possible_time_zones)},
             time_zone_source = ${zone.time_zone_source},
             attributes = ${JSON.stringify(body.attributes ?? current.attributes)}::jsonb,
+            state = ${body.state === undefined ? current.state : body.state},
+            postal_code = ${body.postalCode === undefined ? current.postal_code : body.postalCode},
+            person_key = ${body.personKey === undefined ? current.person_key : body.personKey},
             updated_at = ${at}
           where id = ${current.id}
           returning ${columns}`);

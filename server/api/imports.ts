@@ -78,7 +78,7 @@ async function readImport(context: AppContext, tenantId: string, importId: strin
     dnc: row.dnc,
     rejected: row.rejected,
     errors: row.errors,
-    errorsOmitted: row.status === 'completed' ? row.rejected - row.errors.length : 0,
+    errorsOmitted: row.status === 'completed' ? Math.max(0, row.rejected - row.errors.length) : 0, // warnings (kept rows) are not counted apart
     createdAt: row.created_at,
     finishedAt: row.finished_at,
   };

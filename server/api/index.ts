@@ -21,6 +21,7 @@ import { installCampaignWaitingRoutes } from './campaignWaiting.js';
 import { installEventRoutes } from '../events/stream.js';
 import { installCallStatsRoutes } from './callStats.js';
 import { installAdminTickRoutes } from './adminTick.js';
+import { installComplianceRoutes } from './compliance.js';
 
 export type RouteInstaller = (router: Router, context: AppContext) => void;
 
@@ -28,7 +29,8 @@ export type RouteInstaller = (router: Router, context: AppContext) => void;
 const publicRoutes: RouteInstaller[] = [installTenantRoutes, installAdminTickRoutes];
 
 /** Routes of one tenant: the caller is in response.locals (see auth.ts callerOf). */
-const tenantRoutes: RouteInstaller[] = [installApiKeyRoutes, installSettingsRoutes, installCampaignRoutes, installCampaignLifecycleRoutes, installDncRoutes, installDncCsvRoutes, installCallRoutes, installDirectCallRoutes, installSchedulerRoutes, installContactRoutes, installImportRoutes, installCampaignWaitingRoutes, installCallStatsRoutes, installEventRoutes];
+const tenantRoutes: RouteInstaller[] = [installApiKeyRoutes, installSettingsRoutes, installCampaignRoutes, installCampaignLifecycleRoutes, installDncRoutes, installDncCsvRoutes, installCallRoutes, installDirectCallRoutes, installSchedulerRoutes, installContactRoutes, installImportRoutes, installCampaignWaitingRoutes, installCallStatsRoutes, installEventRoutes,
+  installComplianceRoutes];
 
 export function installApi(app: Express, context: AppContext): void {
   installApiDocs(app);

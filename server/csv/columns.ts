@@ -14,6 +14,10 @@ export type ColumnPlan = {
   firstName: number | undefined;
   lastName: number | undefined;
   timeZone: number | undefined;
+  /** Whose calling rules apply (state/province, postal/ZIP code) and whose numbers share per-person caps. */
+  state: number | undefined;
+  postalCode: number | undefined;
+  personKey: number | undefined;
   /** [column index, variable name (the header as written, trimmed)]. */
   variables: Array<[number, string]>;
 };
@@ -33,6 +37,9 @@ export const aliases = {
   firstName: ['firstname', 'first', 'givenname'],
   lastName: ['lastname', 'last', 'surname', 'familyname'],
   timeZone: ['timezone', 'tz', 'zone'],
+  state: ['state', 'province', 'stateprovince', 'provincestate', 'region'],
+  postalCode: ['postalcode', 'zip', 'zipcode', 'postcode'],
+  personKey: ['personkey', 'personid', 'person'],
 };
 
 export const normalize = (header: string) => header.toLowerCase().replace(/[\s_\-.]/g, '');
@@ -72,7 +79,11 @@ export function planColumns(header: string[], mapping: ColumnMapping = {}): Colu
   const firstName = name === undefined ? byAlias(keys, aliases.firstName) : undefined;
   const lastName = name === undefined ? byAlias(keys, aliases.lastName) : undefined;
   const timeZone = byMapping(keys, mapping.timezone, 'timezone') ?? byAlias(keys, aliases.timeZone);
-  // First and last name stay variables too ("Hi {{first_name}}"); the phone, name and zone do not.
+  const state = byAlias(keys, aliases.state);
+  const postalCode = byAlias(keys, aliases.postalCode);
+  const personKey = byAlias(keys, aliases.personKey);
+  // First and last name, state, postal code and person key stay variables too ("Hi {{first_name}}");
+  // the phone, name and zone do not.
   const roles = new Set([phone, name, timeZone]);
   const variables: Array<[number, string]> = [];
   for (const [index, header] of names.entries()) {
@@ -84,5 +95,5 @@ export function planColumns(header: string[], mapping: ColumnMapping = {}): Colu
       `the file has ${variables.length} variable columns; at most ${importLimits.maxVariableColumns} are allowed`,
     );
   }
-  return { width: header.length, phone, name, firstName, lastName, timeZone, variables };
+  return { width: header.length, phone, name, firstName, lastName, timeZone, state, postalCode, personKey, variables };
 }

@@ -4,6 +4,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import type { ColumnPlan } from './columns.js';
 import type { CsvRecord } from './csvRecords.js';
 import { importLimits } from './limits.js';
+import { postalCode, stateCode } from './regions.js';
 import { normalizePhone, zonesOfNumber } from './phone.js';
 import type { TimeZoneLookup } from './timeZones.js';
 
@@ -14,7 +15,13 @@ export type ContactRow = {
   time_zone: string | null;
   possible_time_zones: readonly string[];
   time_zone_source: 'column' | 'area_code' | null;
+  /** 'US-FL' / 'CA-ON', a US ZIP or Canadian postal code, the person's key: null when not given (or not valid). */
+  state: string | null;
+  postal_code: string | null;
+  person_key: string | null;
   variables: Record<string, string>;
+  /** Values that were not usable but did not reject the row (the contact is kept without them). */
+  warnings: RowError[];
 };
 
 export type RowErrorCode =
@@ -23,7 +30,9 @@ export type RowErrorCode =
   | 'invalid_phone'
   | 'bad_timezone'
   | 'value_too_long'
-  | 'variables_too_large';
+  | 'variables_too_large'
+  | 'bad_state'
+  | 'bad_postal_code';
 
 export type RowError = { line: number; code: RowErrorCode; message: string };
 
@@ -61,6 +70,24 @@ export function toContactRow({ line, fields }: CsvRecord, { plan, defaultRegion,
     if (zones.length > 0) time_zone_source = 'area_code';
   }
 
+  // Whose rules apply: a bad state or postal code is reported, and the contact kept without that
+  // candidate (its area code, and the other column, still count).
+  const warnings: RowError[] = [];
+  const rawState = field(fields, plan.state);
+  const state = rawState === '' ? null : (stateCode(rawState) ?? null);
+  if (rawState !== '' && state === null) {
+    warnings.push({ line, code: 'bad_state', message: `"${rawState.slice(0, 50)}" is not a US state or Canadian province code` });
+  }
+  const rawPostal = field(fields, plan.postalCode);
+  const postal_code = rawPostal === '' ? null : (postalCode(rawPostal) ?? null);
+  if (rawPostal !== '' && postal_code === null) {
+    warnings.push({ line, code: 'bad_postal_code', message: `"${rawPostal.slice(0, 50)}" is not a US ZIP or Canadian postal code` });
+  }
+  const person_key = field(fields, plan.personKey) || null;
+  if (person_key !== null && person_key.length > 200) {
+    return { line, code: 'value_too_long', message: 'the person key is longer than 200 characters' };
+  }
+
   const name = nameOf(fields, plan);
   if (name.length > importLimits.maxNameLength) {
     return { line, code: 'value_too_long', message: `the name is longer than ${importLimits.maxNameLength} characters` };
@@ -79,7 +106,7 @@ export function toContactRow({ line, fields }: CsvRecord, { plan, defaultRegion,
   if (bytes > importLimits.maxVariablesBytes / 2 && Buffer.byteLength(JSON.stringify(variables)) > importLimits.maxVariablesBytes) {
     return { line, code: 'variables_too_large', message: `the variables are larger than ${importLimits.maxVariablesBytes} bytes as JSON` };
   }
-  return { line, phone: phone.e164, name: name || null, time_zone, possible_time_zones, time_zone_source, variables };
+  return { line, phone: phone.e164, name: name || null, time_zone, possible_time_zones, time_zone_source, state, postal_code, person_key, variables, warnings };
 }
 
 export const isRowError = (row: ContactRow | RowError): row is RowError => 'code' in row;

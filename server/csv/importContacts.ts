@@ -35,7 +35,7 @@ export type ImportCounts = { rows: number; imported: number; duplicates: number;
 export type ImportReport = ImportCounts & {
   importId: string;
   errors: RowError[];
-  /** Rejected rows beyond the stored errors (each rejected row has exactly one error). */
+  /** Errors beyond the stored ones (each rejected row has exactly one; a kept row one per unusable state or postal code). */
   errorsOmitted: number;
   /** Calls created for the new members (active or paused campaign; 0 otherwise). */
   callsCreated: number;
@@ -90,6 +90,8 @@ async function writeImport(tx: DatabaseTransactionConnection, importId: string, 
 
   const counts: ImportCounts = { rows: 0, imported: 0, duplicates: 0, dnc: 0, rejected: 0 };
   const errors: RowError[] = [];
+  // Rows kept without a bad state or postal code: reported with the errors, not rejected.
+  let warned = 0;
   let batch = new Map<string, ContactRow>();
   // One write in flight while the next batch is parsed; its failure is kept, not left unhandled.
   let inFlight: Promise<void> | undefined;
@@ -105,7 +107,8 @@ async function writeImport(tx: DatabaseTransactionConnection, importId: string, 
       select * from dialer.import_contacts_batch(${request.tenantId}, ${request.campaignId}, ${importId},
         ${column((row) => row.phone)}, ${column((row) => row.name)}, ${column((row) => row.time_zone)},
         ${column((row) => row.possible_time_zones.join(','))}, ${column((row) => row.time_zone_source)},
-        ${column((row) => JSON.stringify(row.variables))}, ${at})`);
+        ${column((row) => JSON.stringify(row.variables))}, ${column((row) => row.state)}, ${column((row) => row.postal_code)},
+        ${column((row) => row.person_key)}, ${at})`);
     counts.imported += result.imported;
     counts.duplicates += result.duplicates;
     counts.dnc += result.dnc;
@@ -124,7 +127,13 @@ async function writeImport(tx: DatabaseTransactionConnection, importId: string, 
       if (isRowError(row)) {
         counts.rejected += 1;
         if (errors.length < importLimits.maxStoredErrors) errors.push(row);
-      } else if (batch.has(row.phone)) {
+        continue;
+      }
+      for (const warning of row.warnings) {
+        warned += 1;
+        if (errors.length < importLimits.maxStoredErrors) errors.push(warning);
+      }
+      if (batch.has(row.phone)) {
         counts.duplicates += 1;
       } else {
         batch.set(row.phone, row);
@@ -155,5 +164,5 @@ async function writeImport(tx: DatabaseTransactionConnection, importId: string, 
     details: { importId, filename: request.filename ?? null, ...counts },
   });
   if (callsCreated > 0) await notifyWorker(tx, 'contacts_imported');
-  return { importId, ...counts, errors, errorsOmitted: counts.rejected - errors.length, callsCreated };
+  return { importId, ...counts, errors, errorsOmitted: counts.rejected + warned - errors.length, callsCreated };
 }

@@ -41,16 +41,17 @@ export const sqlStates: Record<string, { status: number; code: string; message?:
   '22008': { status: 400, code: 'validation_error', message: 'a date or time is out of range' },
 };
 
-type PgLikeError = { code?: unknown; message?: unknown; constraint?: unknown; cause?: unknown };
+type PgLikeError = { code?: unknown; message?: unknown; constraint?: unknown; column?: unknown; cause?: unknown };
 
 /** The Postgres error inside whatever wrapped it (slonik wraps pg's errors). */
-export function postgresErrorOf(error: unknown): { code: string; message: string; constraint?: string } | undefined {
+export function postgresErrorOf(error: unknown): { code: string; message: string; constraint?: string; column?: string } | undefined {
   for (let current = error as PgLikeError | undefined, depth = 0; current && depth < 5; depth++) {
     if (typeof current.code === 'string' && /^[0-9A-Z]{5}$/.test(current.code)) {
       return {
         code: current.code,
         message: String(current.message ?? ''),
         constraint: typeof current.constraint === 'string' ? current.constraint : undefined,
+        column: typeof current.column === 'string' ? current.column : undefined,
       };
     }
     current = current.cause as PgLikeError | undefined;
@@ -80,7 +81,10 @@ export function toHttpError(error: unknown): HttpError {
   const pgError = postgresErrorOf(error);
   const mapped = pgError && sqlStates[pgError.code];
   if (pgError && mapped) {
-    const details = pgError.constraint ? [{ message: pgError.message, constraint: pgError.constraint }] : [];
+    // A PD400 raised with `column` names the field it is about (e.g. calling_allowed's phone).
+    const details = pgError.column
+      ? [{ path: pgError.column, message: pgError.message }]
+      : pgError.constraint ? [{ message: pgError.message, constraint: pgError.constraint }] : [];
     return new HttpError(mapped.status, mapped.code, mapped.message ?? pgError.message, details);
   }
   return new HttpError(500, 'internal_error', 'an unexpected error occurred');

@@ -43,7 +43,7 @@ t.test('due_calls', async (t) => {
     // Tuesday 22:00–02:00 UTC window; AT2 is Wednesday 01:00 UTC, inside Tuesday's window.
     const at = '2026-06-10T01:00:00Z';
     const night = { window_start: '22:00', window_end: '02:00', days: [2] };
-    const hours = { tenant: { contact_hours_start: '00:00', contact_hours_end: '00:00' } };
+    const hours = { tenant: { contact_hours_start: '00:00', contact_hours_end: '00:00', disabled_rules: ['us-federal.tcpa'] } };
     t.equal(await isDue({ ...hours, campaign: { ...night, ends_on: '2026-06-09' }, call: { due_at: at } }, at), true, 'ends Tuesday');
     t.equal(await isDue({ ...hours, campaign: { ...night, blackout_dates: ['2026-06-09'] }, call: { due_at: at } }, at), false, 'Tuesday blacked out');
   });

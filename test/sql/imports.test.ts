@@ -62,10 +62,20 @@ t.test('import_contacts_batch: parallel arrays, duplicates, do-not-call, the imp
         ${sql.array(phones.map((_, i) => (i === 1 ? 'America/Denver,America/Boise' : '')), 'text')},
         ${sql.array(phones.map((_, i) => (i === 0 ? 'column' : i === 1 ? 'area_code' : null)), 'text')},
         ${sql.array(phones.map((_, i) => JSON.stringify({ row: String(i) })), 'text')},
+        ${sql.array(phones.map((_, i) => (i === 3 ? 'US-FL' : null)), 'text')},
+        ${sql.array(phones.map((_, i) => (i === 1 ? '83702' : null)), 'text')},
+        ${sql.array(phones.map((_, i) => (i === 1 || i === 3 ? 'person-1' : null)), 'text')},
         ${AT})`);
 
   const phones = ['+442071234567', '+12085550101', '+12125550102', '+12125550103', '+12125550104'];
   t.same(await batch(phones), { imported: 3, duplicates: 1, dnc: 1 });
+  const places = await pool.any(sql.unsafe`
+    select phone, state, postal_code, person_key, jurisdictions from dialer.contacts
+    where tenant_id = ${tenantId} and phone in ('+12085550101', '+12125550103') order by phone`);
+  t.same(places, [
+    { phone: '+12085550101', state: null, postal_code: '83702', person_key: 'person-1', jurisdictions: ['US', 'US-ID'] },
+    { phone: '+12125550103', state: 'US-FL', postal_code: null, person_key: 'person-1', jurisdictions: ['US', 'US-FL', 'US-NY'] },
+  ], 'state, postal code and person key stored; jurisdictions follow (an existing contact refreshed too)');
   const rows = await pool.any(sql.type(z.object({
     phone: z.string(), name: z.string().nullable(), time_zone: z.string().nullable(), possible_time_zones: z.array(z.string()),
     time_zone_source: z.string().nullable(), variables: z.record(z.string()).nullable(), import_id: z.string().nullable(),

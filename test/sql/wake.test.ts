@@ -40,8 +40,8 @@ t.test('next_wake_at', async (t) => {
 
   await t.test('a campaign start date', async (t) => {
     await reset();
-    // Contact hours all day, so the start date alone holds the call.
-    await f.scenario({ campaign: { starts_on: '2026-06-12' }, tenant: { contact_hours_start: '00:00', contact_hours_end: '00:00' } });
+    // Contact hours all day and the federal curfew switched off, so the start date alone holds the call.
+    await f.scenario({ campaign: { starts_on: '2026-06-12' }, tenant: { contact_hours_start: '00:00', contact_hours_end: '00:00', disabled_rules: ['us-federal.tcpa'] } });
     await exact(t, '2026-06-12T00:00:00.000Z');
   });
 
@@ -139,7 +139,7 @@ t.test('admin views', async (t) => {
   const f = fixtures(pool);
   // The views read now(): an all-day campaign and all-day contact hours keep the figures independent of it.
   const s = await f.scenario({
-    tenant: { contact_hours_start: '00:00', contact_hours_end: '00:00' },
+    tenant: { contact_hours_start: '00:00', contact_hours_end: '00:00', disabled_rules: ['us-federal.tcpa'] },
     call: { status: 'ended', outcome: 'answered', cost: 0.25, started_at: AT, ended_at: '2026-06-10T15:01:30Z' },
   });
   const other = await f.contact(s.tenantId, { name: 'Bo' });
