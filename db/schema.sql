@@ -104,7 +104,7 @@ create table dialer.calls (
   started_at timestamp with time zone,
   ended_at timestamp with time zone,
   duration_seconds numeric generated always as (EXTRACT(epoch FROM (ended_at - started_at))) stored,
-  cost numeric(12,4),
+  cost numeric,
   cost_breakdown jsonb,
   transcript text,
   recording_url text,
@@ -113,14 +113,20 @@ create table dialer.calls (
   last_error text,
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
+  costs jsonb,
+  counts_as_attempt boolean default true not null,
+  check_at timestamp with time zone,
+  checks integer default 0 not null,
+  details_received_at timestamp with time zone,
   rule_set integer,
   cap_subject text,
   cap_person text,
   constraint calls_attempt_positive CHECK (attempt >= 1),
-  constraint calls_attempt_unique UNIQUE (campaign_id, contact_id, occurrence, attempt),
   constraint calls_campaign_fk FOREIGN KEY (campaign_id) REFERENCES dialer.campaigns(id) ON DELETE CASCADE,
+  constraint calls_checks_non_negative CHECK (checks >= 0),
   constraint calls_contact_fk FOREIGN KEY (contact_id) REFERENCES dialer.contacts(id) ON DELETE CASCADE,
   constraint calls_cost_non_negative CHECK (cost >= 0::numeric),
+  constraint calls_costs_array CHECK (jsonb_typeof(costs) = 'array'::text),
   constraint calls_direct_has_target CHECK (campaign_id IS NOT NULL OR assistant_id IS NOT NULL AND phone_number_id IS NOT NULL),
   constraint calls_dispatch_failures_non_negative CHECK (dispatch_failures >= 0),
   constraint calls_outcome_iff_ended CHECK ((status = 'ended'::text) = (outcome IS NOT NULL)),
@@ -135,6 +141,13 @@ comment on table dialer.calls is 'One row per attempt. Status only moves forward
 comment on column dialer.calls.occurrence is '''once'' for once campaigns and direct calls; the local date (YYYY-MM-DD) for daily, the ISO week (YYYY-Www) for weekly.';
 comment on column dialer.calls.lease_expires_at is 'A claimed call (dialing) whose lease has expired belongs to nobody and is resolved by reconciliation.';
 comment on column dialer.calls.dial_started_at is 'Set just before the VAPI request is sent: a call with this set and no vapi_call_id may have been dialed and must be looked up on VAPI before any retry.';
+comment on column dialer.calls.cost is 'USD, exactly as VAPI reported it (report or Call object).';
+comment on column dialer.calls.cost_breakdown is 'The Call object''s costBreakdown (GET /call/{id}); end-of-call-reports do not carry it.';
+comment on column dialer.calls.costs is 'The end-of-call-report''s costs[] as sent (or the Call''s costs).';
+comment on column dialer.calls.counts_as_attempt is 'False for a call VAPI ended for an account problem (the contact was never reached): kept as history, its replacement reuses the attempt number.';
+comment on column dialer.calls.check_at is 'When reconciliation next looks the call up on VAPI (live: 60 s after its last news; ended without its report: RECONCILE_AFTER_SECONDS after the end, then with backoff); null = no lookup due.';
+comment on column dialer.calls.checks is 'Lookups in a row that did not settle the call (live: VAPI did not know it or did not answer; ended: the details were still missing).';
+comment on column dialer.calls.details_received_at is 'When the end-of-call details (an end-of-call-report, or the ended Call read with GET /call/{id}) were recorded.';
 
 create table dialer.campaign_contacts (
   campaign_id uuid not null,
@@ -176,6 +189,7 @@ create table dialer.campaigns (
   started_at timestamp with time zone,
   finished_at timestamp with time zone,
   deleted_at timestamp with time zone,
+  forward_url text,
   call_type text,
   automated_voice boolean,
   disabled_rules text[] default '{}'::text[] not null,
@@ -184,6 +198,7 @@ create table dialer.campaigns (
   constraint campaigns_call_type_valid CHECK (call_type = ANY (ARRAY['solicitation'::text, 'informational'::text])),
   constraint campaigns_dates_ordered CHECK (ends_on >= starts_on),
   constraint campaigns_days_valid CHECK (days <@ '{1,2,3,4,5,6,7}'::integer[] AND cardinality(days) >= 1 AND cardinality(days) <= 7),
+  constraint campaigns_forward_url_http CHECK (forward_url ~ '^https?://'::text AND length(forward_url) <= 2000),
   constraint campaigns_frequency_valid CHECK (frequency = ANY (ARRAY['once'::text, 'daily'::text, 'weekly'::text])),
   constraint campaigns_max_attempts_range CHECK (max_attempts >= 1 AND max_attempts <= 20),
   constraint campaigns_max_concurrency_range CHECK (max_concurrency >= 1 AND max_concurrency <= 10000),
@@ -203,6 +218,7 @@ comment on table dialer.campaigns is 'A calling campaign. window_end < window_st
 comment on column dialer.campaigns.days is 'ISO weekdays on which a window opens: 1 = Monday … 7 = Sunday.';
 comment on column dialer.campaigns.retry_delays is 'Per-outcome retry delay in minutes, e.g. {"busy": 10}; outcomes not listed use retry_delay_minutes.';
 comment on column dialer.campaigns.retry_outcomes is 'Outcomes that earn another attempt (until max_attempts).';
+comment on column dialer.campaigns.forward_url is 'Overrides the tenant''s forward_url for this campaign''s calls; null = the tenant''s.';
 comment on column dialer.campaigns.subject is 'What the calls are about: per-person caps ("3 per 24 h on the same subject") count the calls of every campaign of the tenant with the same subject; null = the tenant''s shared default subject.';
 
 create table dialer.contacts (
@@ -243,12 +259,50 @@ create table dialer.dnc (
   phone text not null,
   reason text,
   created_at timestamp with time zone default now() not null,
+  source text default 'admin'::text not null,
+  source_call_id uuid,
   constraint dnc_phone_e164 CHECK (phone ~ '^\+[1-9][0-9]{6,14}$'::text),
   constraint dnc_pkey PRIMARY KEY (tenant_id, phone),
   constraint dnc_reason_length CHECK (length(reason) <= 500),
+  constraint dnc_source_call_fk FOREIGN KEY (source_call_id) REFERENCES dialer.calls(id) ON DELETE SET NULL,
+  constraint dnc_source_call_in_call CHECK (source_call_id IS NULL OR source = 'in-call'::text),
+  constraint dnc_source_valid CHECK (source = ANY (ARRAY['api'::text, 'import'::text, 'in-call'::text, 'admin'::text])),
   constraint dnc_tenant_fk FOREIGN KEY (tenant_id) REFERENCES dialer.tenants(id) ON DELETE CASCADE
 );
 comment on table dialer.dnc is 'Per-tenant do-not-call numbers: never dialed, whatever the campaign.';
+comment on column dialer.dnc.created_at is 'When the number was first listed; a later listing keeps it.';
+comment on column dialer.dnc.source is 'Where the entry came from: api (POST /v1/dnc), import (POST /v1/dnc/import), in-call (an opt-out heard during a call), admin (inserted by hand; the default).';
+comment on column dialer.dnc.source_call_id is 'For an in-call opt-out: the call during which the person opted out.';
+
+create table dialer.forwards (
+  id bigint generated always as identity not null,
+  tenant_id uuid not null,
+  call_id uuid,
+  event_id bigint not null,
+  mode text not null,
+  type text,
+  url text not null,
+  state text default 'pending'::text not null,
+  attempts integer default 0 not null,
+  next_attempt_at timestamp with time zone,
+  lease_expires_at timestamp with time zone,
+  last_attempt_at timestamp with time zone,
+  last_status integer,
+  last_error text,
+  last_duration_ms integer,
+  delivered_at timestamp with time zone,
+  created_at timestamp with time zone not null,
+  constraint forwards_attempts_range CHECK (attempts >= 0),
+  constraint forwards_call_fk FOREIGN KEY (call_id) REFERENCES dialer.calls(id) ON DELETE SET NULL,
+  constraint forwards_error_length CHECK (length(last_error) <= 2000),
+  constraint forwards_event_fk FOREIGN KEY (event_id) REFERENCES dialer.call_events(id) ON DELETE CASCADE,
+  constraint forwards_mode_valid CHECK (mode = ANY (ARRAY['sync'::text, 'async'::text])),
+  constraint forwards_pending_has_next CHECK (state <> 'pending'::text OR next_attempt_at IS NOT NULL),
+  constraint forwards_pkey PRIMARY KEY (id),
+  constraint forwards_state_valid CHECK (state = ANY (ARRAY['pending'::text, 'delivered'::text, 'failed'::text])),
+  constraint forwards_tenant_fk FOREIGN KEY (tenant_id) REFERENCES dialer.tenants(id) ON DELETE CASCADE
+);
+comment on table dialer.forwards is 'Every VAPI message relayed to a tenant''s forward URL: sync (answered while VAPI waited) or async (queued, retried with backoff). Read it through dialer.forward_deliveries.';
 
 create table dialer.holiday_rules (
   rule_set integer not null,
@@ -380,21 +434,50 @@ create table dialer.tenants (
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
   claim_cursor uuid,
+  webhook_credential_id text,
+  webhook_auth_options jsonb default '{}'::jsonb not null,
+  vapi_blocked_at timestamp with time zone,
+  vapi_blocked_reason text,
+  forward_url text,
+  forward_messages text[],
+  opt_out_structured_data_field text default 'optOut'::text,
+  opt_out_tool_name text,
   call_type text default 'solicitation'::text not null,
   automated_voice boolean default true not null,
   disabled_rules text[] default '{}'::text[] not null,
   constraint tenants_call_type_valid CHECK (call_type = ANY (ARRAY['solicitation'::text, 'informational'::text])),
   constraint tenants_concurrency_limit_range CHECK (concurrency_limit >= 1 AND concurrency_limit <= 10000),
+  constraint tenants_forward_messages_size CHECK (cardinality(forward_messages) <= 64),
+  constraint tenants_forward_url_http CHECK (forward_url ~ '^https?://'::text AND length(forward_url) <= 2000),
   constraint tenants_max_calls_per_number_range CHECK (max_calls_per_number_per_24h >= 1 AND max_calls_per_number_per_24h <= 100),
   constraint tenants_name_length CHECK (length(name) >= 1 AND length(name) <= 200),
+  constraint tenants_opt_out_field_length CHECK (length(opt_out_structured_data_field) >= 1 AND length(opt_out_structured_data_field) <= 200),
+  constraint tenants_opt_out_tool_name_valid CHECK (opt_out_tool_name ~ '^[A-Za-z0-9_-]{1,64}$'::text),
   constraint tenants_pkey PRIMARY KEY (id),
   constraint tenants_vapi_base_url_http CHECK (vapi_base_url ~ '^https?://'::text),
+  constraint tenants_vapi_blocked_reason_iff_at CHECK ((vapi_blocked_at IS NULL) = (vapi_blocked_reason IS NULL)),
   constraint tenants_vapi_concurrency_limit_range CHECK (vapi_concurrency_limit >= 0 AND vapi_concurrency_limit <= 10000),
-  constraint tenants_webhook_auth_type_valid CHECK (webhook_auth_type = ANY (ARRAY['secret'::text, 'bearer'::text, 'hmac'::text]))
+  constraint tenants_webhook_auth_options_valid CHECK (jsonb_typeof(webhook_auth_options) = 'object'::text AND (COALESCE(webhook_auth_options ->> 'algorithm'::text, 'sha256'::text) = ANY (ARRAY['sha256'::text, 'sha512'::text, 'sha1'::text])) AND (COALESCE(webhook_auth_options ->> 'signatureEncoding'::text, 'hex'::text) = ANY (ARRAY['hex'::text, 'base64'::text]))),
+  constraint tenants_webhook_auth_type_valid CHECK (webhook_auth_type = ANY (ARRAY['secret'::text, 'bearer'::text, 'hmac'::text])),
+  constraint tenants_webhook_credential_id_length CHECK (length(webhook_credential_id) >= 1 AND length(webhook_credential_id) <= 200)
 );
 comment on table dialer.tenants is 'An account: its VAPI key (encrypted with APP_SECRET), webhook credential, concurrency limit and compliance settings.';
 comment on column dialer.tenants.vapi_concurrency_limit is 'The concurrency limit VAPI last reported (subscriptionLimits.concurrencyLimit); the effective limit is the lower of this and concurrency_limit.';
 comment on column dialer.tenants.claim_cursor is 'The source claim_calls served last for this tenant: a campaign id, or the nil uuid for direct calls; null before the first claim. The next claim starts after it (round-robin).';
+comment on column dialer.tenants.webhook_credential_id is 'The id of the webhook credential the tenant created in VAPI; sent as assistantOverrides.server.credentialId on every call (then no server.headers). Required for hmac.';
+comment on column dialer.tenants.webhook_auth_options is 'The credential''s options under VAPI''s names: hmac {algorithm, signatureEncoding, signatureHeader, timestampHeader, signaturePrefix, includeTimestamp, payloadFormat, secretIsBase64}, bearer {headerName, bearerPrefixEnabled}; a missing key means VAPI''s default.';
+comment on column dialer.tenants.vapi_blocked_at is 'Since when VAPI refuses this tenant''s account (401/403, or an account-problem endedReason); null = VAPI ok. No call of the tenant is claimed while set.';
+comment on column dialer.tenants.vapi_blocked_reason is 'Why VAPI refuses the account (VAPI''s message, or the endedReason).';
+comment on column dialer.tenants.forward_url is 'Where VAPI messages are relayed (the tenant''s own assistant server); null = no relay. A campaign''s forward_url overrides it.';
+comment on column dialer.tenants.forward_messages is 'The message types relayed asynchronously (and asked of VAPI) besides the request types; null = VAPI''s default serverMessages minus the per-turn types (server/vapi/serverMessages.ts).';
+comment on column dialer.tenants.opt_out_structured_data_field is 'The field of an end-of-call-report''s analysis.structuredData that, when true, puts the number on do-not-call (dots separate nested keys); null = structured data is not read.';
+comment on column dialer.tenants.opt_out_tool_name is 'The assistant tool whose call (a tool-calls message) puts the number on do-not-call; null = none.';
+
+create table dialer.vapi_ended_reasons (
+  reason text not null,
+  constraint vapi_ended_reasons_pkey PRIMARY KEY (reason)
+);
+comment on table dialer.vapi_ended_reasons is 'Every endedReason value VAPI documents (597: OpenAPI 2026-08-19 and @vapi-ai/server-sdk 2.0.1). The classification is dialer.ended_reason_class; view dialer.ended_reasons shows each value with its class.';
 
 create table dialer.zip_prefixes (
   first_prefix text not null,
@@ -412,6 +495,8 @@ CREATE INDEX blackouts_tenant_jurisdiction_idx ON dialer.blackouts USING btree (
 CREATE INDEX call_events_call_idx ON dialer.call_events USING btree (call_id, id);
 CREATE UNIQUE INDEX call_events_dedupe_idx ON dialer.call_events USING btree (tenant_id, body_sha256) NULLS NOT DISTINCT;
 CREATE INDEX call_events_vapi_call_idx ON dialer.call_events USING btree (vapi_call_id);
+CREATE UNIQUE INDEX calls_attempt_unique ON dialer.calls USING btree (campaign_id, contact_id, occurrence, attempt) WHERE counts_as_attempt;
+CREATE INDEX calls_check_at_idx ON dialer.calls USING btree (check_at) WHERE (check_at IS NOT NULL);
 CREATE INDEX calls_contact_idx ON dialer.calls USING btree (contact_id);
 CREATE INDEX calls_live_campaign_idx ON dialer.calls USING btree (campaign_id) WHERE (status = ANY (ARRAY['dialing'::text, 'queued'::text, 'ringing'::text, 'in_progress'::text]));
 CREATE INDEX calls_live_idx ON dialer.calls USING btree (tenant_id, phone) WHERE (status = ANY (ARRAY['dialing'::text, 'queued'::text, 'ringing'::text, 'in_progress'::text]));
@@ -425,6 +510,12 @@ CREATE UNIQUE INDEX calls_vapi_call_id_unique ON dialer.calls USING btree (vapi_
 CREATE INDEX campaign_contacts_contact_idx ON dialer.campaign_contacts USING btree (contact_id);
 CREATE INDEX campaigns_rotation_idx ON dialer.campaigns USING btree (tenant_id, id) WHERE ((status = 'active'::text) AND (deleted_at IS NULL));
 CREATE INDEX campaigns_tenant_status_idx ON dialer.campaigns USING btree (tenant_id, status) WHERE (deleted_at IS NULL);
+CREATE INDEX dnc_source_call_idx ON dialer.dnc USING btree (source_call_id) WHERE (source_call_id IS NOT NULL);
+CREATE INDEX dnc_tenant_created_idx ON dialer.dnc USING btree (tenant_id, created_at DESC, phone DESC);
+CREATE UNIQUE INDEX forwards_async_event_idx ON dialer.forwards USING btree (event_id) WHERE (mode = 'async'::text);
+CREATE INDEX forwards_call_idx ON dialer.forwards USING btree (call_id, id);
+CREATE INDEX forwards_pending_idx ON dialer.forwards USING btree (next_attempt_at) WHERE (state = 'pending'::text);
+CREATE INDEX forwards_tenant_idx ON dialer.forwards USING btree (tenant_id, id);
 CREATE INDEX imports_campaign_idx ON dialer.imports USING btree (campaign_id);
 CREATE INDEX rules_jurisdiction_idx ON dialer.rules USING btree (rule_set, jurisdiction);
 
@@ -460,14 +551,15 @@ create view dialer.campaign_progress as
  WITH held AS (
          SELECT why_not.campaign_id,
             why_not.reason,
-            count(*) AS calls
+            count(*) AS calls,
+            count(*) FILTER (WHERE why_not.due_at <= now()) AS due_calls
            FROM dialer.why_not(now()) why_not(call_id, tenant_id, campaign_id, contact_id, phone, due_at, reason, until)
           WHERE why_not.campaign_id IS NOT NULL
           GROUP BY why_not.campaign_id, why_not.reason
         ), due AS (
          SELECT due_calls.campaign_id,
             count(*) AS calls
-           FROM dialer.due_calls(now()) due_calls(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at, rule_set, cap_subject, cap_person)
+           FROM dialer.due_calls(now()) due_calls(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at, costs, counts_as_attempt, check_at, checks, details_received_at, rule_set, cap_subject, cap_person)
           WHERE due_calls.campaign_id IS NOT NULL
           GROUP BY due_calls.campaign_id
         )
@@ -479,18 +571,18 @@ create view dialer.campaign_progress as
            FROM dialer.campaign_contacts membership
           WHERE membership.campaign_id = campaign.id) AS contacts,
     COALESCE(stats.pending, 0::bigint) AS pending,
-    COALESCE(( SELECT due.calls
+    GREATEST(0::numeric, COALESCE(( SELECT due.calls
            FROM due
-          WHERE due.campaign_id = campaign.id), 0::bigint)::numeric - COALESCE(( SELECT sum(held.calls) AS sum
+          WHERE due.campaign_id = campaign.id), 0::bigint)::numeric - COALESCE(( SELECT sum(held.due_calls) AS sum
            FROM held
-          WHERE held.campaign_id = campaign.id AND (held.reason = ANY (ARRAY['campaign concurrency full'::text, 'tenant concurrency full'::text]))), 0::numeric) AS due_now,
+          WHERE held.campaign_id = campaign.id AND (held.reason = ANY (ARRAY['campaign concurrency full'::text, 'tenant concurrency full'::text]))), 0::numeric)) AS due_now,
     COALESCE(( SELECT sum(held.calls) AS sum
            FROM held
           WHERE held.campaign_id = campaign.id AND held.reason = 'window closed'::text), 0::numeric) AS waiting_for_window,
     COALESCE(( SELECT sum(held.calls) AS sum
            FROM held
           WHERE held.campaign_id = campaign.id AND held.reason = 'retry not due'::text), 0::numeric) AS waiting_for_retry,
-    COALESCE(( SELECT sum(held.calls) AS sum
+    COALESCE(( SELECT sum(held.due_calls) AS sum
            FROM held
           WHERE held.campaign_id = campaign.id AND (held.reason = ANY (ARRAY['campaign concurrency full'::text, 'tenant concurrency full'::text]))), 0::numeric) AS held_by_concurrency,
     COALESCE(stats.in_flight, 0::bigint) AS in_flight,
@@ -503,8 +595,26 @@ create view dialer.campaign_progress as
         CASE
             WHEN campaign.status = 'active'::text THEN dialer._campaign_next_open(campaign.*, now())
             ELSE NULL::timestamp with time zone
-        END AS next_window_open
+        END AS next_window_open,
+    COALESCE(people.reached, 0::bigint) AS contacts_reached,
+    COALESCE(people.in_flight, 0::bigint) AS contacts_in_flight,
+    COALESCE(people.waiting, 0::bigint) AS contacts_waiting,
+    COALESCE(people.not_reached, 0::bigint) AS contacts_not_reached,
+    COALESCE(people.not_started, 0::bigint) AS contacts_not_started
    FROM dialer.campaigns campaign
+     LEFT JOIN LATERAL ( SELECT count(*) FILTER (WHERE member.answered) AS reached,
+            count(*) FILTER (WHERE NOT member.answered AND member.live) AS in_flight,
+            count(*) FILTER (WHERE NOT member.answered AND NOT member.live AND member.scheduled) AS waiting,
+            count(*) FILTER (WHERE NOT member.answered AND NOT member.live AND NOT member.scheduled AND member.calls > 0) AS not_reached,
+            count(*) FILTER (WHERE member.calls = 0) AS not_started
+           FROM ( SELECT bool_or(call.outcome = 'answered'::text) IS TRUE AS answered,
+                    bool_or(call.status = ANY (ARRAY['dialing'::text, 'queued'::text, 'ringing'::text, 'in_progress'::text])) IS TRUE AS live,
+                    bool_or(call.status = 'scheduled'::text) IS TRUE AS scheduled,
+                    count(call.id) AS calls
+                   FROM dialer.campaign_contacts membership
+                     LEFT JOIN dialer.calls call ON call.campaign_id = membership.campaign_id AND call.contact_id = membership.contact_id
+                  WHERE membership.campaign_id = campaign.id
+                  GROUP BY membership.contact_id) member) people ON true
      LEFT JOIN LATERAL ( SELECT count(*) FILTER (WHERE call.status = 'scheduled'::text) AS pending,
             count(*) FILTER (WHERE call.status = ANY (ARRAY['dialing'::text, 'queued'::text, 'ringing'::text, 'in_progress'::text])) AS in_flight,
             count(*) FILTER (WHERE call.outcome = 'answered'::text) AS answered,
@@ -516,7 +626,38 @@ create view dialer.campaign_progress as
            FROM dialer.calls call
           WHERE call.campaign_id = campaign.id) stats ON true
   WHERE campaign.deleted_at IS NULL;
-comment on view dialer.campaign_progress is 'Per campaign (not deleted): members (contacts), pending (scheduled calls), due_now (dialable now with a free slot), waiting_for_window, waiting_for_retry, held_by_concurrency (due but no free slot), in_flight (dialing/queued/ringing/in_progress), ended calls by outcome, total_cost (USD), next_window_open (active campaigns: next instant the window is open on an allowed day; now() when open). Uses due_calls(now()) and why_not(now()).';
+comment on view dialer.campaign_progress is 'Per campaign (not deleted): members (contacts), pending (scheduled calls), due_now (dialable now with a free slot), waiting_for_window, waiting_for_retry, held_by_concurrency (due but no free slot), in_flight (dialing/queued/ringing/in_progress), ended calls by outcome, total_cost (USD), next_window_open (active campaigns: next instant the window is open on an allowed day; now() when open); per member contact, each in exactly one: contacts_reached (an answered call), contacts_in_flight (a live call), contacts_waiting (a scheduled call), contacts_not_reached (calls, all final, none answered), contacts_not_started (no call yet). due_now is never negative: held_by_concurrency counts only calls already due. Uses due_calls(now()) and why_not(now()).';
+
+create view dialer.ended_reasons as
+ SELECT reason,
+    dialer.ended_reason_class(reason) AS class,
+    dialer.outcome_for(reason) AS outcome,
+    dialer._ended_reason_rule(reason) IS NOT NULL AS explicit
+   FROM dialer.vapi_ended_reasons known;
+comment on view dialer.ended_reasons is 'Every endedReason VAPI documents (table vapi_ended_reasons) with its class and outcome; explicit is false when only the default (retry_later) covers it.';
+
+create view dialer.forward_deliveries as
+ SELECT id,
+    tenant_id,
+    call_id,
+    event_id,
+    mode,
+    type,
+    url,
+        CASE
+            WHEN state = 'pending'::text AND lease_expires_at > now() THEN 'delivering'::text
+            ELSE state
+        END AS state,
+    attempts,
+    created_at,
+    last_attempt_at,
+    last_status,
+    last_error,
+    last_duration_ms,
+    next_attempt_at,
+    delivered_at
+   FROM dialer.forwards forward;
+comment on view dialer.forward_deliveries is 'Every message relayed to a tenant''s forward URL: mode sync (request-response, answered while VAPI waited) or async (queued); state pending (waiting for next_attempt_at), delivering (leased by a worker now), delivered, or failed (sync: VAPI got pgdialer''s error answer; async: given up); attempts, the last HTTP status and error.';
 
 create view dialer.queue_health as
  SELECT queue,
@@ -539,14 +680,16 @@ create view dialer.scheduler_status as
     name,
     dialer._next_wake_at(now(), id) AS next_wake_at,
     ( SELECT count(*) AS count
-           FROM dialer.due_calls(now()) due(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at, rule_set, cap_subject, cap_person)
+           FROM dialer.due_calls(now()) due(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at, costs, counts_as_attempt, check_at, checks, details_received_at, rule_set, cap_subject, cap_person)
           WHERE due.tenant_id = tenant.id) AS due_now,
     ( SELECT count(*) AS count
            FROM dialer.calls live
           WHERE live.tenant_id = tenant.id AND (live.status = ANY (ARRAY['dialing'::text, 'queued'::text, 'ringing'::text, 'in_progress'::text]))) AS in_flight,
-    dialer._tenant_limit(tenant.*) AS concurrency_limit
+    dialer._tenant_limit(tenant.*) AS concurrency_limit,
+    vapi_blocked_at,
+    vapi_blocked_reason
    FROM dialer.tenants tenant;
-comment on view dialer.scheduler_status is 'Per tenant: next_wake_at (as next_wake_at(now()) for this tenant''s calls and campaigns), due_now (calls due_calls(now()) allows, before concurrency), in_flight (live calls), concurrency_limit (effective: least of its limit and VAPI''s).';
+comment on view dialer.scheduler_status is 'Per tenant: next_wake_at (as next_wake_at(now()) for this tenant''s calls and campaigns), due_now (calls due_calls(now()) allows, before concurrency), in_flight (live calls), concurrency_limit (effective: least of its limit and VAPI''s), vapi_blocked_at / vapi_blocked_reason (set while VAPI refuses the account: nothing is dialed).';
 
 create view dialer.why_not_now as
  SELECT call_id,
@@ -691,6 +834,34 @@ AS $function$
 $function$;
 comment on function dialer._campaign_open(campaign dialer.campaigns, at timestamp with time zone) is 'Internal: the campaign may dial at `at`: active, not deleted, window open, window day within its dates and not a blackout date.';
 
+CREATE OR REPLACE FUNCTION dialer._cancel_pending_calls_to(p_tenant_id uuid, p_phones text[], p_reason text, at timestamp with time zone)
+ RETURNS integer
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_cancelled integer;
+  v_campaigns uuid[];
+begin
+  with cancelled as (
+    update dialer.calls call
+    set status = 'cancelled', last_error = p_reason, lease_expires_at = null, updated_at = at
+    from dialer.contacts contact
+    where contact.tenant_id = p_tenant_id and contact.phone = any (p_phones)
+      and call.contact_id = contact.id and call.tenant_id = p_tenant_id and call.phone = contact.phone
+      and (call.status = 'scheduled' or (call.status = 'dialing' and call.dial_started_at is null))
+    returning call.campaign_id
+  )
+  select count(*)::integer, array_agg(distinct campaign_id) filter (where campaign_id is not null)
+  into v_cancelled, v_campaigns
+  from cancelled;
+  perform dialer._complete_once_campaign(campaign.id, at)
+  from dialer.campaigns campaign
+  where campaign.id = any (v_campaigns) and campaign.frequency = 'once';
+  return v_cancelled;
+end
+$function$;
+comment on function dialer._cancel_pending_calls_to(p_tenant_id uuid, p_phones text[], p_reason text, at timestamp with time zone) is 'Internal: cancels the tenant''s scheduled calls, and claimed calls not yet being dialed, to the numbers (last_error = p_reason); completes once campaigns left with nothing pending or live. Returns the calls cancelled.';
+
 CREATE OR REPLACE FUNCTION dialer._cap_frees_at(tenant_id uuid, phone text, max_per_24h integer, at timestamp with time zone)
  RETURNS timestamp with time zone
  LANGUAGE sql
@@ -788,6 +959,76 @@ CREATE OR REPLACE FUNCTION dialer._effective_jurisdictions(jurisdictions text[])
  IMMUTABLE PARALLEL SAFE
 AS $function$ select case when cardinality(jurisdictions) > 0 then jurisdictions else '{US}'::text[] end $function$;
 comment on function dialer._effective_jurisdictions(jurisdictions text[]) is 'Internal: a contact''s candidate jurisdictions, or {US} (the federal pack) when it has none.';
+
+CREATE OR REPLACE FUNCTION dialer._ended_reason_rule(reason text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  select case
+    -- VAPI's own infrastructure or platform credentials ("vapifault": not the account's doing,
+    -- usually not charged), whatever the provider or status code in the name.
+    when reason like 'call.in-progress.error-vapifault-%' or reason like 'call.start.error-vapifault-%' then 'retry_later'
+    -- The customer was reached.
+    when reason in ('customer-ended-call', 'assistant-ended-call', 'assistant-said-end-call-phrase',
+                    'assistant-ended-call-with-hangup-task', 'assistant-ended-call-after-message-spoken',
+                    'assistant-forwarded-call', 'silence-timed-out', 'exceeded-max-duration',
+                    'call.in-progress.twilio-completed-call', 'call.in-progress.sip-completed-call', 'vonage-completed',
+                    'call.forwarding.operator-busy', 'call.forwarding.no-answer', 'call.in-progress.error-transfer-failed')
+      or reason like 'customer-ended-call-%'
+      or reason like 'call.ending.hook-executed-%'
+      or reason like 'call.in-progress.error-warm-transfer-%'
+      then 'answered'
+    -- It rang and nobody answered; a ringing-phase hook or a hang-up before connect ends a call
+    -- nobody picked up.
+    when reason in ('customer-did-not-answer',
+                    'call.in-progress.error-providerfault-outbound-sip-408-request-timeout',
+                    'call.in-progress.error-providerfault-outbound-sip-480-temporarily-unavailable',
+                    'call.ringing.sip-inbound-caller-hungup-before-call-connect')
+      or reason like 'call.ringing.hook-executed-%'
+      then 'no_answer'
+    when reason = 'customer-busy' then 'busy'
+    when reason = 'voicemail' then 'voicemail'
+    -- For good, for this contact.
+    when reason in ('twilio-reported-customer-misdialed', 'call.start.error-vapi-number-international',
+                    'call.start.error-fraud-check-failed', 'customer-did-not-give-microphone-permission',
+                    'manually-canceled', 'scheduled-call-deleted', 'call-deleted')
+      then 'final'
+    -- Temporary limits at the start: the plan's concurrency, the VAPI number's daily outbound limit.
+    when reason in ('call.start.error-subscription-concurrency-limit-reached',
+                    'call.start.error-vapi-number-outbound-daily-limit', 'call.start.error-get-customer')
+      then 'retry_later'
+    -- Billing, and every other start error: the assistant, phone number, resources, transport or plan
+    -- of the account is wrong, so every call would fail alike.
+    when reason like 'call.start.%'
+      or reason in ('call-start-error-neither-assistant-nor-server-set', 'assistant-not-found', 'assistant-not-valid')
+      or reason like 'assistant-request-returned-%'
+      or reason like 'call.in-progress.error-configfault-%'
+      or reason like '%pipeline-no-available-llm-model'
+      then 'account'
+    -- A provider (model, voice, transcriber, SIP trunk) with the account's credentials: a server
+    -- error is temporary; a credential, quota, plan or configuration fault is the account's.
+    when (reason like 'pipeline-error-%' or reason like 'call.in-progress.error-providerfault-%')
+         and reason ~ '-5[0-9][0-9]-'
+      then 'retry_later'
+    when (reason like 'pipeline-error-%' or reason like 'call.in-progress.error-providerfault-%')
+         and reason ~ ('(-40[0-37]-|unauthorized|api-key|credentials|auth-failed|access-denied|forbidden|quota'
+                       '|credits|insufficent-funds|payment|blocked-|requested-upgrade|not-found|invalid-|not-fine-tuned'
+                       '|free-users|paid-only|disabled-by-owner|creator-plus|must-be-a-valid|missing-samples'
+                       '|character-limit|no-such-model|not-in-organization)')
+      then 'account'
+    -- Everything else a provider, the carrier, the network or a VAPI worker did mid-call.
+    -- worker-shutdown: VAPI's page says "the call should be retried automatically" without saying
+    -- by whom, and nothing in the OpenAPI re-places an outbound call; so we retry it.
+    when reason like 'pipeline-error-%' or reason like 'call.in-progress.error-%'
+      or reason in ('twilio-failed-to-connect-call', 'vonage-failed-to-connect-call', 'vonage-rejected',
+                    'vonage-disconnected', 'phone-call-provider-closed-websocket',
+                    'phone-call-provider-bypass-enabled-but-no-call-received', 'call.ringing.error-sip-inbound-call-failed-to-connect',
+                    'worker-shutdown', 'assistant-join-timed-out', 'assistant-request-failed')
+      then 'retry_later'
+  end
+$function$;
+comment on function dialer._ended_reason_rule(reason text) is 'Internal: the class of a VAPI endedReason by the first explicit rule that matches it; null when no rule does (ended_reason_class then gives the default).';
 
 CREATE OR REPLACE FUNCTION dialer._holiday_date(holiday dialer.holiday_rules, year integer)
  RETURNS date
@@ -888,17 +1129,8 @@ CREATE OR REPLACE FUNCTION dialer._is_final_reason(ended_reason text)
  RETURNS boolean
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE
-AS $function$
-  select coalesce(
-    ended_reason in ('twilio-reported-customer-misdialed', 'assistant-not-found', 'assistant-not-valid',
-                     'manually-canceled', 'scheduled-call-deleted', 'call-deleted',
-                     'call-start-error-neither-assistant-nor-server-set')
-    or ended_reason like 'assistant-request-%'
-    or ((ended_reason like 'call.start.error-%' or ended_reason like 'call.start.assistant-%')
-        and ended_reason <> 'call.start.error-subscription-concurrency-limit-reached'),
-    false)
-$function$;
-comment on function dialer._is_final_reason(ended_reason text) is 'Internal: true for ended reasons that must never lead to a retry (misdialed number, call.start.error-* setup failures except …-subscription-concurrency-limit-reached, assistant not found/valid, assistant-request failures, manual cancel, deleted call).';
+AS $function$ select dialer.ended_reason_class(ended_reason) = 'final' $function$;
+comment on function dialer._is_final_reason(ended_reason text) is 'Internal: ended_reason_class(ended_reason) = ''final'' (never retried, and a restarted campaign does not call the contact again).';
 
 CREATE OR REPLACE FUNCTION dialer._is_time_zone(tz text)
  RETURNS boolean
@@ -963,6 +1195,13 @@ end
 $function$;
 comment on function dialer._local_start(tz text, local_time timestamp without time zone) is 'Internal: the first instant at which the wall clock in tz reads local_time or later: the earlier of two instants for a repeated (fall-back) time, the end of the gap for a time that does not exist (spring forward).';
 
+CREATE OR REPLACE FUNCTION dialer._lookup_limits(OUT gone_checks integer, OUT unresolved_checks integer, OUT details_checks integer)
+ RETURNS record
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$ select 3, 30, 5 $function$;
+comment on function dialer._lookup_limits(OUT gone_checks integer, OUT unresolved_checks integer, OUT details_checks integer) is 'Internal: a live call ends as failed after gone_checks (3) lookups in a row that VAPI answered 404 / not-found, or unresolved_checks (30, half an hour at one a minute) that no lookup resolved (VAPI unreachable or erring); an ended call''s missing report is asked for at most details_checks (5) times.';
+
 CREATE OR REPLACE FUNCTION dialer._new_contact_id()
  RETURNS uuid
  LANGUAGE sql
@@ -974,13 +1213,17 @@ CREATE OR REPLACE FUNCTION dialer._next_wake_at(at timestamp with time zone, p_t
  LANGUAGE sql
  STABLE
 AS $function$
-  with pending_campaigns as materialized (
+  with stopped_tenants as materialized (
+    -- Tenants whose VAPI account is stopped (016): nothing of theirs becomes due by time.
+    select tenant.id from dialer.tenants tenant where not dialer._vapi_account_ok(tenant)
+  ), pending_campaigns as materialized (
     -- Active campaigns with calls already due (held by something), and whether they are open now:
     -- campaign rules are evaluated once per campaign.
     select campaign as campaign_row, campaign.id, dialer._campaign_open(campaign, at) as open
     from dialer.campaigns campaign
     where campaign.status = 'active' and campaign.deleted_at is null
       and (p_tenant_id is null or campaign.tenant_id = p_tenant_id)
+      and campaign.tenant_id not in (select id from stopped_tenants)
       and exists (select 1 from dialer.calls call
                   where call.campaign_id = campaign.id and call.status = 'scheduled' and call.due_at <= at)
   ), open_now as materialized (
@@ -1004,6 +1247,7 @@ AS $function$
     cross join lateral dialer._call_gate(call.tenant_id, call.phone, profile.jurisdictions, profile.rule_zones, profile.call_type,
                                          profile.automated, profile.disabled_rules, profile.subject, profile.person, at) gate
     where (p_tenant_id is null or call.tenant_id = p_tenant_id)
+      and dialer._vapi_account_ok(tenant)
       and (pending.open or (call.campaign_id is null and pending.id is null))
   ), wakes as (
     -- a scheduled call becoming due
@@ -1011,6 +1255,7 @@ AS $function$
      from dialer.calls call
      where call.status = 'scheduled' and call.due_at > at
        and (p_tenant_id is null or call.tenant_id = p_tenant_id)
+       and call.tenant_id not in (select id from stopped_tenants)
        and (call.campaign_id is null
             or exists (select 1 from dialer.campaigns campaign
                        where campaign.id = call.campaign_id and campaign.status = 'active' and campaign.deleted_at is null))
@@ -1061,6 +1306,13 @@ AS $function$
     where call.status = 'dialing' and call.lease_expires_at > at
       and (p_tenant_id is null or call.tenant_id = p_tenant_id)
     union all
+    -- a call's lookup on VAPI falling due (reconciliation, calls_to_reconcile: a live call 60 s
+    -- after its last news, an ended call still missing its report)
+    select min(call.check_at)
+    from dialer.calls call
+    where call.check_at > at
+      and (p_tenant_id is null or call.tenant_id = p_tenant_id)
+    union all
     -- the next occurrence of a recurring campaign beginning
     select case when bounds.opens_at > at then bounds.opens_at
                 when campaign.frequency = 'daily'
@@ -1074,6 +1326,9 @@ AS $function$
     cross join lateral dialer._occurrence_bounds(campaign, dialer._campaign_day(campaign, at)) bounds
     where campaign.status = 'active' and campaign.deleted_at is null and campaign.frequency in ('daily', 'weekly')
       and (p_tenant_id is null or campaign.tenant_id = p_tenant_id)
+    union all
+    -- a forward delivery's next attempt (sql/041_forwards.sql); the worker's, not a tenant's
+    select dialer.next_forward_at(at) where p_tenant_id is null
   )
   select min(due_at) from wakes where due_at > at
 $function$;
@@ -1154,7 +1409,7 @@ begin
   join dialer.contacts contact on contact.id = membership.contact_id
   where membership.campaign_id = campaign.id and contact.deleted_at is null
     and not exists (select 1 from dialer.dnc where dnc.tenant_id = campaign.tenant_id and dnc.phone = contact.phone)
-  on conflict on constraint calls_attempt_unique do nothing;
+  on conflict (campaign_id, contact_id, occurrence, attempt) where counts_as_attempt do nothing;
   get diagnostics created = row_count;
   return created;
 end
@@ -1440,7 +1695,7 @@ begin
   join dialer.contacts contact on contact.id = membership.contact_id
   cross join lateral (
     select count(*) as calls, count(distinct occurrence) as occurrences,
-           count(*) filter (where status = 'ended') as dialed,
+           count(*) filter (where status = 'ended' and counts_as_attempt) as dialed,
            coalesce(bool_or(status in ('scheduled', 'dialing', 'queued', 'ringing', 'in_progress')), false) as pending,
            coalesce(bool_or(outcome = 'answered' or (status = 'ended' and dialer._is_final_reason(ended_reason))), false) as finished,
            (array_agg(outcome order by ended_at desc) filter (where status = 'ended'))[1] as last_outcome
@@ -1453,7 +1708,7 @@ begin
     and history.dialed < campaign.max_attempts
     and (history.last_outcome is null or history.last_outcome = any(campaign.retry_outcomes))
     and (not only_new or history.calls = 0)
-  on conflict on constraint calls_attempt_unique do nothing;
+  on conflict (campaign_id, contact_id, occurrence, attempt) where counts_as_attempt do nothing;
   get diagnostics created = row_count;
   return created;
 end
@@ -1495,6 +1750,22 @@ CREATE OR REPLACE FUNCTION dialer._tenant_limit(tenant dialer.tenants)
 AS $function$ select least(tenant.concurrency_limit, coalesce(tenant.vapi_concurrency_limit, tenant.concurrency_limit)) $function$;
 comment on function dialer._tenant_limit(tenant dialer.tenants) is 'Internal: least(concurrency_limit, coalesce(vapi_concurrency_limit, concurrency_limit)).';
 
+CREATE OR REPLACE FUNCTION dialer._tool_calls_of(p_message jsonb)
+ RETURNS TABLE(tool_call_id text, name text)
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  select item ->> 'id', coalesce(item -> 'function' ->> 'name', item ->> 'name')
+  from jsonb_array_elements(case when jsonb_typeof(p_message -> 'toolCallList') = 'array' then p_message -> 'toolCallList' end) item
+  where p_message ->> 'type' = 'tool-calls'
+  union all
+  select coalesce(item -> 'toolCall' ->> 'id', item ->> 'id'),
+         coalesce(item -> 'toolCall' -> 'function' ->> 'name', item -> 'function' ->> 'name', item ->> 'name')
+  from jsonb_array_elements(case when jsonb_typeof(p_message -> 'toolWithToolCallList') = 'array' then p_message -> 'toolWithToolCallList' end) item
+  where p_message ->> 'type' = 'tool-calls'
+$function$;
+comment on function dialer._tool_calls_of(p_message jsonb) is 'Internal: (tool_call_id, name) of every entry of a tool-calls message''s toolCallList[] and toolWithToolCallList[], in each shape VAPI documents; the id is null where the entry has none.';
+
 CREATE OR REPLACE FUNCTION dialer._tz_transitions(tz text, from_at timestamp with time zone, to_at timestamp with time zone)
  RETURNS SETOF timestamp with time zone
  LANGUAGE plpgsql
@@ -1531,6 +1802,13 @@ CREATE OR REPLACE FUNCTION dialer._utc_offset(tz text, at timestamp with time zo
 AS $function$ select (at at time zone tz) - (at at time zone 'UTC') $function$;
 comment on function dialer._utc_offset(tz text, at timestamp with time zone) is 'Internal: the UTC offset of zone tz at instant at (e.g. -05:00:00 for New York in winter).';
 
+CREATE OR REPLACE FUNCTION dialer._vapi_account_ok(tenant dialer.tenants)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$ select tenant.vapi_blocked_at is null $function$;
+comment on function dialer._vapi_account_ok(tenant dialer.tenants) is 'Internal: true unless VAPI refused the tenant''s account (tenants.vapi_blocked_at set): the tenant gate of claim_calls, due_calls, next_wake_at and why_not.';
+
 CREATE OR REPLACE FUNCTION dialer._window_closing(tz text, window_start time without time zone, window_end time without time zone, day date)
  RETURNS timestamp with time zone
  LANGUAGE sql
@@ -1564,21 +1842,11 @@ comment on function dialer._window_opening(tz text, window_start time without ti
 
 CREATE OR REPLACE FUNCTION dialer.add_dnc(p_tenant_id uuid, p_phone text, p_reason text, at timestamp with time zone, OUT phone text, OUT reason text, OUT created_at timestamp with time zone, OUT added boolean, OUT cancelled_calls integer)
  RETURNS record
- LANGUAGE plpgsql
+ LANGUAGE sql
 AS $function$
-#variable_conflict use_column
-begin
-  insert into dialer.dnc as existing (tenant_id, phone, reason, created_at)
-  values (p_tenant_id, p_phone, p_reason, at)
-  on conflict on constraint dnc_pkey do update set reason = coalesce(excluded.reason, existing.reason)
-  returning existing.phone, existing.reason, existing.created_at, (existing.xmax = 0)
-  into phone, reason, created_at, added;
-  update dialer.calls set status = 'cancelled', last_error = 'number added to do-not-call', updated_at = at
-  where calls.tenant_id = p_tenant_id and calls.phone = p_phone and calls.status = 'scheduled';
-  get diagnostics cancelled_calls = row_count;
-end
+  select phone, reason, created_at, added, cancelled_calls from dialer.opt_out(p_tenant_id, p_phone, 'api', null, at, p_reason)
 $function$;
-comment on function dialer.add_dnc(p_tenant_id uuid, p_phone text, p_reason text, at timestamp with time zone, OUT phone text, OUT reason text, OUT created_at timestamp with time zone, OUT added boolean, OUT cancelled_calls integer) is 'Adds an E.164 number to the tenant''s do-not-call list (a second add keeps the first created_at and replaces the reason when one is given) and cancels the tenant''s scheduled calls to it. Returns the entry, added (false when it was already listed) and cancelled_calls.';
+comment on function dialer.add_dnc(p_tenant_id uuid, p_phone text, p_reason text, at timestamp with time zone, OUT phone text, OUT reason text, OUT created_at timestamp with time zone, OUT added boolean, OUT cancelled_calls integer) is 'dialer.opt_out with source api: adds an E.164 number to the tenant''s do-not-call list (a second add keeps the first created_at and replaces the reason when one is given) and cancels the tenant''s pending calls to it. Returns the entry, added (false when it was already listed) and cancelled_calls.';
 
 CREATE OR REPLACE FUNCTION dialer.advance_call_status(p_call_id uuid, p_vapi_status text, at timestamp with time zone)
  RETURNS boolean
@@ -1591,6 +1859,7 @@ AS $function$
     update dialer.calls call
     set status = target.status, vapi_status = p_vapi_status, lease_expires_at = null,
         started_at = case when target.status = 'in_progress' then coalesce(call.started_at, at) else call.started_at end,
+        check_at = at + dialer.live_check_interval(), checks = 0,
         updated_at = at
     from target
     where call.id = p_call_id and target.status is not null
@@ -1600,42 +1869,66 @@ AS $function$
   )
   select exists (select 1 from moved)
 $function$;
-comment on function dialer.advance_call_status(p_call_id uuid, p_vapi_status text, at timestamp with time zone) is 'Applies a VAPI status (queued, ringing, in-progress, forwarding → queued, ringing, in_progress) if it moves the call forward from dialing/queued/ringing; never from a terminal status; sets started_at on in_progress if unset. Returns whether it moved. ''ended'' is for apply_call_result.';
+comment on function dialer.advance_call_status(p_call_id uuid, p_vapi_status text, at timestamp with time zone) is 'Applies a VAPI status (queued, ringing, in-progress, forwarding → queued, ringing, in_progress) if it moves the call forward from dialing/queued/ringing; never from a terminal status; sets started_at on in_progress if unset; the next VAPI lookup is live_check_interval() after it. Returns whether it moved. ''ended'' is for apply_call_result.';
 
 CREATE OR REPLACE FUNCTION dialer.apply_call_result(p_call_id uuid, p_ended_reason text, p_ended_at timestamp with time zone, p_outcome text DEFAULT NULL::text, p_error text DEFAULT NULL::text)
  RETURNS uuid
  LANGUAGE plpgsql
 AS $function$
 declare
-  v_outcome constant text := coalesce(p_outcome, dialer.outcome_for(p_ended_reason));
+  -- An explicit outcome that contradicts the reason's class replaces it (failed: retry_later).
+  v_class constant text := case
+    when p_outcome is null or p_outcome = dialer.class_outcome(dialer.ended_reason_class(p_ended_reason))
+      then dialer.ended_reason_class(p_ended_reason)
+    when p_outcome = 'failed' then 'retry_later'
+    else p_outcome end;
+  v_outcome constant text := dialer.class_outcome(v_class);
+  v_account constant boolean := v_class = 'account';
   v_call dialer.calls;
   v_campaign dialer.campaigns;
   v_next_id uuid;
 begin
   update dialer.calls
   set status = 'ended', outcome = v_outcome, ended_reason = p_ended_reason, ended_at = p_ended_at,
-      lease_expires_at = null, last_error = coalesce(p_error, last_error), updated_at = p_ended_at
-  where id = p_call_id and status not in ('ended', 'cancelled', 'skipped')
+      lease_expires_at = null, last_error = coalesce(p_error, last_error), updated_at = p_ended_at,
+      counts_as_attempt = not v_account, check_at = null, checks = 0
+  where id = p_call_id and status in ('dialing', 'queued', 'ringing', 'in_progress')
   returning * into v_call;
-  if not found or v_call.campaign_id is null then
+  if not found then
     return null;
+  end if;
+
+  if v_account then
+    perform dialer.block_tenant_vapi(v_call.tenant_id, 'endedReason ' || p_ended_reason, p_ended_at);
+  end if;
+
+  if v_call.campaign_id is null then
+    if v_account then
+      insert into dialer.calls (tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables,
+                                attempt, occurrence, due_at)
+      values (v_call.tenant_id, null, v_call.contact_id, v_call.phone, v_call.assistant_id, v_call.phone_number_id,
+              v_call.variables, v_call.attempt, v_call.occurrence, p_ended_at)
+      returning id into v_next_id;
+    end if;
+    return v_next_id;
   end if;
 
   -- The campaign row is locked (NO KEY UPDATE: call inserts' foreign-key checks still pass) so
   -- that ends of the same campaign decide one after the other: the last two calls ending at once
   -- would otherwise each see the other live, and the campaign would never complete.
   select * into v_campaign from dialer.campaigns where id = v_call.campaign_id for no key update;
-  if v_outcome <> 'answered'
-     and v_outcome = any(v_campaign.retry_outcomes)
-     and not dialer._is_final_reason(p_ended_reason)
-     and v_call.attempt < v_campaign.max_attempts
-     and v_campaign.status in ('active', 'paused') and v_campaign.deleted_at is null then
+  if v_campaign.status in ('active', 'paused') and v_campaign.deleted_at is null
+     and (v_account
+          or (v_class in ('no_answer', 'busy', 'voicemail', 'retry_later')
+              and v_outcome = any(v_campaign.retry_outcomes)
+              and v_call.attempt < v_campaign.max_attempts)) then
     insert into dialer.calls (tenant_id, campaign_id, contact_id, phone, variables, attempt, occurrence, due_at)
     values (v_call.tenant_id, v_call.campaign_id, v_call.contact_id, v_call.phone, v_call.variables,
-            v_call.attempt + 1, v_call.occurrence,
-            p_ended_at + coalesce((v_campaign.retry_delays ->> v_outcome)::numeric, v_campaign.retry_delay_minutes)
-                         * interval '1 minute')
-    on conflict on constraint calls_attempt_unique do nothing
+            v_call.attempt + case when v_account then 0 else 1 end, v_call.occurrence,
+            p_ended_at + case when v_account then interval '0'
+                              else coalesce((v_campaign.retry_delays ->> v_outcome)::numeric, v_campaign.retry_delay_minutes)
+                                   * interval '1 minute' end)
+    on conflict (campaign_id, contact_id, occurrence, attempt) where counts_as_attempt do nothing
     returning id into v_next_id;
   end if;
 
@@ -1645,7 +1938,44 @@ begin
   return v_next_id;
 end
 $function$;
-comment on function dialer.apply_call_result(p_call_id uuid, p_ended_reason text, p_ended_at timestamp with time zone, p_outcome text, p_error text) is 'Ends a call: status ended, outcome (p_outcome, else outcome_for(p_ended_reason)), ended_reason, ended_at, lease cleared, last_error = p_error if given. Then, for a campaign call whose outcome is in retry_outcomes, not answered, not a do-not-retry reason, below max_attempts, campaign active or paused: creates attempt + 1 of the same occurrence due at p_ended_at + retry_delays->>outcome minutes (else retry_delay_minutes) and returns its id. A once campaign with nothing scheduled or live left becomes completed. A call already ended, cancelled or skipped is left alone: returns null. Direct calls are never retried.';
+comment on function dialer.apply_call_result(p_call_id uuid, p_ended_reason text, p_ended_at timestamp with time zone, p_outcome text, p_error text) is 'Ends a live call (dialing, queued, ringing, in_progress): status ended, outcome class_outcome(ended_reason_class(p_ended_reason)); an explicit p_outcome that contradicts it replaces the class (failed: retry_later), ended_reason, ended_at, lease cleared, last_error = p_error if given. Then by the reason''s class: no_answer/busy/voicemail/retry_later with the outcome in retry_outcomes, below max_attempts, campaign active or paused: attempt + 1 of the same occurrence due at p_ended_at + retry_delays->>outcome minutes (else retry_delay_minutes); account: the tenant is stopped (block_tenant_vapi), the call does not count as an attempt (counts_as_attempt false) and a call with the same attempt number is scheduled at p_ended_at (direct calls too); answered, final: nothing. Returns the new call''s id or null. A once campaign with nothing scheduled or live left becomes completed. A call not live is left alone: returns null. Direct calls are otherwise never retried.';
+
+CREATE OR REPLACE FUNCTION dialer.apply_in_call_opt_out(p_call_id uuid, p_message jsonb, at timestamp with time zone, OUT reason text, OUT phone text, OUT added boolean, OUT cancelled_calls integer, OUT tool_calls jsonb)
+ RETURNS record
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_tenant_id uuid;
+  v_phone text;
+  v_field text;
+  v_tool text;
+begin
+  select call.tenant_id, call.phone, tenant.opt_out_structured_data_field, tenant.opt_out_tool_name
+  into v_tenant_id, v_phone, v_field, v_tool
+  from dialer.calls call join dialer.tenants tenant on tenant.id = call.tenant_id
+  where call.id = p_call_id;
+  tool_calls := '[]';
+  if not found then
+    return;
+  end if;
+  reason := dialer.opt_out_requested(p_message, v_field, v_tool);
+  if reason is null then
+    return;
+  end if;
+  select opted.phone, opted.added, opted.cancelled_calls into phone, added, cancelled_calls
+  from dialer.opt_out(v_tenant_id, v_phone, 'in-call', p_call_id, at, format('opted out during the call: %s', reason)) opted;
+  -- The audit log holds every change to the list; this one's actor is the call's webhook.
+  if added or cancelled_calls > 0 then
+    insert into dialer.audit_log (tenant_id, actor, action, entity, entity_id, details, at)
+    values (v_tenant_id, 'webhook', 'add', 'dnc', phone,
+            jsonb_build_object('source', 'in-call', 'callId', p_call_id, 'reason', reason, 'added', added, 'cancelledCalls', cancelled_calls), at);
+  end if;
+  select coalesce(jsonb_agg(jsonb_build_object('toolCallId', tool.tool_call_id, 'name', tool.name)), '[]')
+  into tool_calls
+  from dialer.opt_out_tool_calls(p_message, v_tool) tool;
+end
+$function$;
+comment on function dialer.apply_in_call_opt_out(p_call_id uuid, p_message jsonb, at timestamp with time zone, OUT reason text, OUT phone text, OUT added boolean, OUT cancelled_calls integer, OUT tool_calls jsonb) is 'Applies a VAPI webhook message about a call: when dialer.opt_out_requested says it is an opt-out (with the tenant''s opt_out_structured_data_field and opt_out_tool_name), lists the call''s number with dialer.opt_out (source in-call, source_call_id = the call) and cancels its pending calls, audited (actor webhook) when that changed anything. Returns the reason (null: not an opt-out, nothing done), the number, added, cancelled_calls, and tool_calls = [{toolCallId, name}] of the opt-out tool to answer.';
 
 CREATE OR REPLACE FUNCTION dialer.begin_dial(p_call_id uuid, at timestamp with time zone)
  RETURNS boolean
@@ -1663,6 +1993,20 @@ AS $function$
   returning id
 $function$;
 comment on function dialer.begin_dials(p_call_ids uuid[], at timestamp with time zone) is 'begin_dial for many calls at once: marks each call of p_call_ids that is dialing, not yet started and whose lease has not expired at `at` as being dialed (dial_started_at = at) and returns its id; the caller may POST to VAPI exactly the calls returned.';
+
+CREATE OR REPLACE FUNCTION dialer.block_tenant_vapi(p_tenant_id uuid, p_reason text, at timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE sql
+AS $function$
+  with blocked as (
+    update dialer.tenants
+    set vapi_blocked_at = at, vapi_blocked_reason = left(coalesce(nullif(p_reason, ''), 'VAPI refused the account'), 500)
+    where id = p_tenant_id and vapi_blocked_at is null
+    returning 1
+  )
+  select exists (select 1 from blocked)
+$function$;
+comment on function dialer.block_tenant_vapi(p_tenant_id uuid, p_reason text, at timestamp with time zone) is 'Marks the tenant''s VAPI account as refused (vapi_blocked_at = at, vapi_blocked_reason = p_reason, at most 500 characters) unless already marked; no call of the tenant is claimed until clear_tenant_vapi. Returns whether it marked it now.';
 
 CREATE OR REPLACE FUNCTION dialer.calling_allowed(p_tenant_id uuid, p_phone text, p_at timestamp with time zone, p_state text DEFAULT NULL::text, p_postal_code text DEFAULT NULL::text)
  RETURNS TABLE(allowed boolean, rule text, next_allowed_at timestamp with time zone)
@@ -1731,21 +2075,28 @@ end
 $function$;
 comment on function dialer.calling_allowed(p_tenant_id uuid, p_phone text, p_at timestamp with time zone, p_state text, p_postal_code text) is 'May the tenant call p_phone at p_at under its defaults (call type, voice, switched-off rules)? allowed; rule = the id of a rule that forbids it (''blackout:<id>'' for an emergency blackout, ''do-not-call'' for the tenant''s list), null when allowed; next_allowed_at = the earliest instant >= p_at when every rule allows it (p_at when allowed), null if never. Jurisdictions: the contact''s, the area code''s, p_state''s and p_postal_code''s (strictest wins; none: the federal pack). Zones: the contact''s, else the area code''s, else those of its jurisdictions. PD400 for a phone that is not E.164, an unknown state/province, a malformed postal code or instant; PD404 for an unknown tenant.';
 
-CREATE OR REPLACE FUNCTION dialer.calls_to_reconcile(at timestamp with time zone, stale_after interval)
- RETURNS TABLE(call_id uuid, tenant_id uuid, status text, vapi_call_id text, dial_started_at timestamp with time zone, phone text, phone_number_id text)
+CREATE OR REPLACE FUNCTION dialer.calls_to_reconcile(at timestamp with time zone)
+ RETURNS TABLE(call_id uuid, tenant_id uuid, status text, vapi_call_id text, dial_started_at timestamp with time zone, phone text, phone_number_id text, checks integer)
  LANGUAGE sql
  STABLE
 AS $function$
   select call.id, call.tenant_id, call.status, call.vapi_call_id, call.dial_started_at, call.phone,
-         coalesce(campaign.phone_number_id, call.phone_number_id)
-  from dialer.calls call
+         coalesce(campaign.phone_number_id, call.phone_number_id), call.checks
+  from (
+    -- claims that lapsed (a worker died or stalled between claim and VAPI's answer)
+    select * from dialer.calls where status = 'dialing' and lease_expires_at <= at
+    union
+    -- lookups due (calls_check_at_idx)
+    select * from dialer.calls where check_at <= at and vapi_call_id is not null
+    union
+    -- live calls never armed (tied to VAPI by a webhook before record_dials armed them)
+    select * from dialer.calls
+    where status in ('queued', 'ringing', 'in_progress') and check_at is null and updated_at <= at - dialer.live_check_interval()
+  ) call
   left join dialer.campaigns campaign on campaign.id = call.campaign_id
-  where call.status in ('dialing', 'queued', 'ringing', 'in_progress')
-    and ((call.status = 'dialing' and call.lease_expires_at <= at)
-         or (call.status in ('queued', 'ringing', 'in_progress') and call.updated_at < at - stale_after))
-  order by call.updated_at
+  order by coalesce(call.check_at, call.updated_at)
 $function$;
-comment on function dialer.calls_to_reconcile(at timestamp with time zone, stale_after interval) is 'Calls to look up on VAPI: dialing with an expired lease (a worker died or stalled mid-dial; dial_started_at null means it was never sent), and queued/ringing/in_progress not updated for longer than stale_after. phone_number_id comes from the campaign, or the call for direct calls.';
+comment on function dialer.calls_to_reconcile(at timestamp with time zone) is 'Calls to look up on VAPI at `at`: dialing with an expired lease (a worker died or stalled mid-dial; dial_started_at null means it was never sent), calls with a VAPI id whose check_at has come (live: live_check_interval() after the last news; ended: the report is missing), and live calls never armed not updated for live_check_interval(). phone_number_id comes from the campaign, or the call for direct calls; checks = lookups in a row that did not settle it.';
 
 CREATE OR REPLACE FUNCTION dialer.claim_calls(at timestamp with time zone, max integer, lease interval DEFAULT '00:05:00'::interval)
  RETURNS TABLE(call_id uuid, tenant_id uuid, campaign_id uuid, contact_id uuid, attempt integer, phone text, name text, assistant_id text, phone_number_id text, variables jsonb, lease_expires_at timestamp with time zone)
@@ -1769,11 +2120,12 @@ begin
   with candidate_tenants as materialized (
     select tenant.id
     from dialer.tenants tenant
-    where exists (select 1 from dialer.campaigns campaign
+    where dialer._vapi_account_ok(tenant) -- VAPI refused the account: nothing of it is claimed (016)
+      and (exists (select 1 from dialer.campaigns campaign
                   where campaign.tenant_id = tenant.id and campaign.status = 'active' and campaign.deleted_at is null)
        or exists (select 1 from dialer.calls call
                   where call.tenant_id = tenant.id and call.campaign_id is null
-                    and call.status = 'scheduled' and call.due_at <= at)
+                    and call.status = 'scheduled' and call.due_at <= at))
     order by tenant.id
   )
   select coalesce(array_agg(id), '{}') into claimable
@@ -1999,6 +2351,47 @@ end
 $function$;
 comment on function dialer.claim_calls(at timestamp with time zone, max integer, lease interval) is 'Atomically takes up to max calls that due_calls(at) allows, within each campaign''s max_concurrency and each tenant''s effective limit least(concurrency_limit, coalesce(vapi_concurrency_limit, concurrency_limit)) (live = dialing, queued, ringing, in_progress), at most one per number, round-robin across tenants, and within a tenant across its sources (campaigns and direct calls) in a rotation that starts after tenants.claim_cursor and moves it on: sets status dialing, claimed_at = at, lease_expires_at = at + lease. Returns what the worker needs to dial; variables = campaign.variables || contact.attributes || campaign_contacts.variables || calls.variables (later wins). Concurrent callers never get the same call (per-tenant advisory lock + FOR UPDATE SKIP LOCKED); a tenant being claimed by another transaction is skipped. Returns fewer than max only when nothing else is claimable for the tenants it locked.';
 
+CREATE OR REPLACE FUNCTION dialer.claim_forwards(at timestamp with time zone, max integer, lease interval)
+ RETURNS TABLE(id bigint, tenant_id uuid, call_id uuid, event_id bigint, type text, url text, attempts integer)
+ LANGUAGE sql
+AS $function$
+  with due as (
+    select forward.id
+      from dialer.forwards forward
+     where forward.state = 'pending' and forward.next_attempt_at <= at
+       and (forward.lease_expires_at is null or forward.lease_expires_at <= at)
+     order by forward.next_attempt_at
+     limit max
+       for update skip locked
+  )
+  update dialer.forwards forward
+     set attempts = forward.attempts + 1, lease_expires_at = at + lease, last_attempt_at = at
+    from due
+   where forward.id = due.id
+  returning forward.id, forward.tenant_id, forward.call_id, forward.event_id, forward.type, forward.url, forward.attempts
+$function$;
+comment on function dialer.claim_forwards(at timestamp with time zone, max integer, lease interval) is 'Claims up to `max` pending deliveries due at `at` (next_attempt_at <= at, no live lease), oldest first: counts the attempt and leases each until at + lease. SKIP LOCKED: concurrent workers take different rows.';
+
+CREATE OR REPLACE FUNCTION dialer.class_outcome(class text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$ select case when class in ('answered', 'no_answer', 'busy', 'voicemail') then class else 'failed' end $function$;
+comment on function dialer.class_outcome(class text) is 'The call outcome of an ended-reason class: answered, no_answer, busy, voicemail as such; retry_later, final and account → failed.';
+
+CREATE OR REPLACE FUNCTION dialer.clear_tenant_vapi(p_tenant_id uuid)
+ RETURNS boolean
+ LANGUAGE sql
+AS $function$
+  with cleared as (
+    update dialer.tenants set vapi_blocked_at = null, vapi_blocked_reason = null
+    where id = p_tenant_id and vapi_blocked_at is not null
+    returning 1
+  )
+  select exists (select 1 from cleared)
+$function$;
+comment on function dialer.clear_tenant_vapi(p_tenant_id uuid) is 'Lifts the stop block_tenant_vapi put on the tenant (PUT /v1/settings of the VAPI key or base URL, or POST /v1/settings/vapi-status/clear). Returns whether it was stopped.';
+
 CREATE OR REPLACE FUNCTION dialer.contact_jurisdictions(p_phone text, p_state text, p_postal_code text)
  RETURNS text[]
  LANGUAGE plpgsql
@@ -2050,6 +2443,81 @@ end
 $function$;
 comment on function dialer.contact_region_zones(p_phone text, p_jurisdictions text[]) is 'The zones of a number''s jurisdictions: its NANP area code''s, else the zones of its states/provinces in p_jurisdictions; ''{}'' when none.';
 
+CREATE OR REPLACE FUNCTION dialer.create_direct_call(p_tenant_id uuid, p_contact_id uuid, p_assistant_id text, p_phone_number_id text, p_variables jsonb, p_due_at timestamp with time zone)
+ RETURNS uuid
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_contact dialer.contacts;
+  v_pending uuid;
+  v_id uuid;
+begin
+  -- Locked, so two requests for the same contact cannot both pass the pending check.
+  select * into v_contact from dialer.contacts
+  where id = p_contact_id and tenant_id = p_tenant_id and deleted_at is null
+  for update;
+  if not found then
+    raise exception using errcode = 'PD404', message = 'contact not found';
+  end if;
+  if exists (select 1 from dialer.dnc where dnc.tenant_id = p_tenant_id and dnc.phone = v_contact.phone) then
+    raise exception using errcode = 'PD422', message = format('the number %s is on the do-not-call list', v_contact.phone);
+  end if;
+  select id into v_pending from dialer.calls
+  where contact_id = p_contact_id and campaign_id is null
+    and status in ('scheduled', 'dialing', 'queued', 'ringing', 'in_progress')
+  limit 1;
+  if found then
+    raise exception using errcode = 'PD409',
+      message = format('a direct call to %s is already pending or live (call %s)', v_contact.phone, v_pending);
+  end if;
+  insert into dialer.calls (tenant_id, contact_id, phone, assistant_id, phone_number_id, variables, due_at)
+  values (p_tenant_id, p_contact_id, v_contact.phone, p_assistant_id, p_phone_number_id, coalesce(p_variables, '{}'), p_due_at)
+  returning id into v_id;
+  return v_id;
+end
+$function$;
+comment on function dialer.create_direct_call(p_tenant_id uuid, p_contact_id uuid, p_assistant_id text, p_phone_number_id text, p_variables jsonb, p_due_at timestamp with time zone) is 'Schedules a direct call (no campaign) to the tenant''s contact at p_due_at with the given assistant, phone number and variables. PD404 unknown or deleted contact, PD422 number on the tenant''s do-not-call list, PD409 when the contact already has a direct call scheduled or live. Returns the call id.';
+
+CREATE OR REPLACE FUNCTION dialer.delete_campaign(p_tenant_id uuid, p_campaign_id uuid, at timestamp with time zone)
+ RETURNS integer
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_campaign dialer.campaigns := dialer._campaign_for_update(p_tenant_id, p_campaign_id);
+  v_cancelled integer;
+begin
+  if v_campaign.status = 'active' then
+    raise exception using errcode = 'PD409', message = 'pause or stop the campaign before deleting it';
+  end if;
+  update dialer.campaigns set deleted_at = at, updated_at = at where id = p_campaign_id;
+  update dialer.calls set status = 'cancelled', last_error = 'campaign deleted', updated_at = at
+  where campaign_id = p_campaign_id and status = 'scheduled';
+  get diagnostics v_cancelled = row_count;
+  return v_cancelled;
+end
+$function$;
+comment on function dialer.delete_campaign(p_tenant_id uuid, p_campaign_id uuid, at timestamp with time zone) is 'Soft-deletes the tenant''s campaign (deleted_at = at) and cancels its scheduled calls (last_error ''campaign deleted''); live calls finish. PD404 unknown or already deleted, PD409 while active. Returns the calls cancelled.';
+
+CREATE OR REPLACE FUNCTION dialer.delete_contact(p_tenant_id uuid, p_contact_id uuid, at timestamp with time zone)
+ RETURNS integer
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_cancelled integer;
+begin
+  update dialer.contacts set deleted_at = at, updated_at = at
+  where id = p_contact_id and tenant_id = p_tenant_id and deleted_at is null;
+  if not found then
+    raise exception using errcode = 'PD404', message = 'contact not found';
+  end if;
+  update dialer.calls set status = 'cancelled', last_error = 'contact deleted', updated_at = at
+  where contact_id = p_contact_id and status = 'scheduled';
+  get diagnostics v_cancelled = row_count;
+  return v_cancelled;
+end
+$function$;
+comment on function dialer.delete_contact(p_tenant_id uuid, p_contact_id uuid, at timestamp with time zone) is 'Soft-deletes the tenant''s contact (deleted_at = at) and cancels its scheduled calls (last_error ''contact deleted''); live calls finish. PD404 unknown or already deleted. Returns the calls cancelled.';
+
 CREATE OR REPLACE FUNCTION dialer.due_calls(at timestamp with time zone)
  RETURNS SETOF dialer.calls
  LANGUAGE sql
@@ -2070,6 +2538,7 @@ AS $function$
     tenant.disabled_rules || coalesce(campaign.disabled_rules, '{}'), coalesce(campaign.subject, ''),
     coalesce(contact.person_key, contact.id::text), at) gate
   where contact.deleted_at is null
+    and dialer._vapi_account_ok(tenant)
     and (call.campaign_id is null
          or (dialer._campaign_open(campaign, at)
              and call.attempt <= campaign.max_attempts
@@ -2079,7 +2548,14 @@ AS $function$
     and not gate.on_dnc and not gate.live_call and gate.dials_24h < tenant.max_calls_per_number_per_24h
     and gate.blocked_by is null
 $function$;
-comment on function dialer.due_calls(at timestamp with time zone) is 'Scheduled calls that may be dialed at `at`, before concurrency limits: due_at <= at; campaign active, not deleted, window open, window day within starts_on..ends_on and not blacked out (campaign zone), attempt <= max_attempts, and for daily/weekly the call belongs to the current occurrence; contact not deleted and its calling hours (tenant contact_hours_start/end) open in its zone, or in all its possible zones, or else the campaign zone; number not on the tenant''s dnc, under the tenant''s 24-hour cap, with no live call; no emergency blackout in force and every calling rule of its jurisdictions (or the federal pack) allowing it (_call_gate). Direct calls (campaign_id null) skip the campaign rules.';
+comment on function dialer.due_calls(at timestamp with time zone) is 'Scheduled calls that may be dialed at `at`, before concurrency limits: due_at <= at; campaign active, not deleted, window open, window day within starts_on..ends_on and not blacked out (campaign zone), attempt <= max_attempts, and for daily/weekly the call belongs to the current occurrence; contact not deleted and its calling hours (tenant contact_hours_start/end) open in its zone, or in all its possible zones, or else the campaign zone; number not on the tenant''s dnc, under the tenant''s 24-hour cap, with no live call; no emergency blackout in force and every calling rule of its jurisdictions (or the federal pack) allowing it (_call_gate). Direct calls (campaign_id null) skip the campaign rules. Nothing of a tenant whose VAPI account is stopped (tenants.vapi_blocked_at).';
+
+CREATE OR REPLACE FUNCTION dialer.ended_reason_class(reason text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$ select coalesce(dialer._ended_reason_rule(reason), 'retry_later') $function$;
+comment on function dialer.ended_reason_class(reason text) is 'The class of a VAPI endedReason: answered (customer reached; a failed transfer/forward/hook after it too), no_answer (SIP 408/480 too), busy, voicemail, retry_later (carrier, provider, VAPI-side or temporary fault), final (failed for good for this contact: misdialed, number not callable, cancelled), account (billing, credential, quota, configuration: the tenant is stopped, the attempt not used up). Unknown and null reasons: retry_later.';
 
 CREATE OR REPLACE FUNCTION dialer.fail_import(p_import_id uuid, p_error jsonb, p_at timestamp with time zone)
  RETURNS void
@@ -2116,6 +2592,35 @@ begin
 end
 $function$;
 comment on function dialer.finish_import(p_import_id uuid, p_rows integer, p_imported integer, p_duplicates integer, p_dnc integer, p_rejected integer, p_errors jsonb, p_at timestamp with time zone) is 'Stores the report of a running import (status completed) and, when its campaign is active or paused, schedules the new members with schedule_new_members. Returns the number of calls created (the caller wakes the worker when > 0).';
+
+CREATE OR REPLACE FUNCTION dialer.forward_retry_at(attempts integer, at timestamp with time zone, base interval, cap interval)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$ select at + least(cap, base * power(2, greatest(attempts, 1) - 1)::double precision) $function$;
+comment on function dialer.forward_retry_at(attempts integer, at timestamp with time zone, base interval, cap interval) is 'When a delivery that failed its `attempts`-th attempt at `at` is tried again: at + base × 2^(attempts−1), at most at + cap.';
+
+CREATE OR REPLACE FUNCTION dialer.forward_url_of(p_tenant_id uuid, p_call_id uuid)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select coalesce(
+    (select campaign.forward_url from dialer.calls call
+       join dialer.campaigns campaign on campaign.id = call.campaign_id
+      where call.id = p_call_id and call.tenant_id = p_tenant_id),
+    (select tenant.forward_url from dialer.tenants tenant where tenant.id = p_tenant_id))
+$function$;
+comment on function dialer.forward_url_of(p_tenant_id uuid, p_call_id uuid) is 'Where messages about this call are relayed: its campaign''s forward_url, else the tenant''s; null when neither is set. p_call_id may be null (a message about no known call: the tenant''s).';
+
+CREATE OR REPLACE FUNCTION dialer.forwards_claimable_at()
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select min(greatest(forward.next_attempt_at, forward.lease_expires_at)) from dialer.forwards forward where forward.state = 'pending'
+$function$;
+comment on function dialer.forwards_claimable_at() is 'The earliest instant at which a pending delivery is claimable (its next attempt, or the end of its lease), now or past included; null when none is pending.';
 
 CREATE OR REPLACE FUNCTION dialer.holidays(p_jurisdiction text, p_from date, p_to date)
  RETURNS TABLE(day date, name text, calendar text, observed boolean)
@@ -2214,12 +2719,53 @@ end
 $function$;
 comment on function dialer.import_contacts_batch(p_tenant_id uuid, p_campaign_id uuid, p_import_id uuid, p_phones text[], p_names text[], p_time_zones text[], p_possible_time_zones text[], p_time_zone_sources text[], p_variables text[], p_states text[], p_postal_codes text[], p_person_keys text[], p_at timestamp with time zone) is 'Writes one batch of an import, given as parallel arrays (element i of each is row i): phones (E.164, unique within the batch), names, time zones, possible time zones (comma-separated, empty for none), time zone sources, variables (a JSON object as text), states (US-XX / CA-XX), postal codes, person keys (null: not given; a given one replaces the contact''s, and its jurisdictions follow by trigger). Returns how many became members (imported, not on the do-not-call list), were already members (duplicates) and became members but are on the do-not-call list (dnc).';
 
+CREATE OR REPLACE FUNCTION dialer.import_dnc_batch(p_tenant_id uuid, p_phones text[], p_reasons text[], at timestamp with time zone, OUT added integer, OUT already_listed integer, OUT duplicates integer, OUT cancelled_calls integer)
+ RETURNS record
+ LANGUAGE plpgsql
+AS $function$
+begin
+  with listed as (
+    insert into dialer.dnc as existing (tenant_id, phone, reason, source, created_at)
+    select p_tenant_id, row.phone, row.reason, 'import', at
+    from unnest(p_phones, p_reasons) as row (phone, reason)
+    on conflict on constraint dnc_pkey do update set reason = coalesce(existing.reason, excluded.reason)
+    returning (existing.xmax = 0) as added, existing.source = 'import' and existing.created_at = at as this_import
+  )
+  select count(*) filter (where listed.added)::integer,
+         count(*) filter (where not listed.added and not listed.this_import)::integer,
+         count(*) filter (where not listed.added and listed.this_import)::integer
+  into added, already_listed, duplicates
+  from listed;
+  cancelled_calls := dialer._cancel_pending_calls_to(p_tenant_id, p_phones, 'number added to do-not-call', at);
+end
+$function$;
+comment on function dialer.import_dnc_batch(p_tenant_id uuid, p_phones text[], p_reasons text[], at timestamp with time zone, OUT added integer, OUT already_listed integer, OUT duplicates integer, OUT cancelled_calls integer) is 'Lists a batch of an import (parallel arrays: E.164 phones, unique within the batch, and reasons, null for none) with source import and created_at = at, and cancels the tenant''s pending calls to them. A number already listed keeps its record and only gets a reason when it had none. Returns added, already_listed (listed before this import), duplicates (listed by an earlier batch of this import: source import, created at `at`) and cancelled_calls.';
+
+CREATE OR REPLACE FUNCTION dialer.live_check_interval()
+ RETURNS interval
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$ select coalesce(nullif(current_setting('pgdialer.live_check_seconds', true), '')::numeric, 60) * interval '1 second' $function$;
+comment on function dialer.live_check_interval() is 'How long after its last news (and after each lookup) a live call is looked up on VAPI: the setting pgdialer.live_check_seconds, 60 seconds when unset.';
+
+CREATE OR REPLACE FUNCTION dialer.next_forward_at(at timestamp with time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ STABLE
+AS $function$
+  -- greatest() ignores nulls: a delivery without a lease is due at next_attempt_at.
+  select min(greatest(forward.next_attempt_at, forward.lease_expires_at))
+    from dialer.forwards forward
+   where forward.state = 'pending' and greatest(forward.next_attempt_at, forward.lease_expires_at) > at
+$function$;
+comment on function dialer.next_forward_at(at timestamp with time zone) is 'The earliest instant after `at` at which a pending delivery becomes claimable (its next attempt, or the end of its lease); null when none is pending.';
+
 CREATE OR REPLACE FUNCTION dialer.next_wake_at(at timestamp with time zone)
  RETURNS timestamp with time zone
  LANGUAGE sql
  STABLE
 AS $function$ select dialer._next_wake_at(at, null) $function$;
-comment on function dialer.next_wake_at(at timestamp with time zone) is 'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a calling rule or emergency blackout lifting, a 24-hour cap expiring, a lease expiring, the next occurrence of an active daily/weekly campaign beginning. Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker).';
+comment on function dialer.next_wake_at(at timestamp with time zone) is 'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a calling rule or emergency blackout lifting, a 24-hour cap expiring, a lease expiring, a call''s VAPI lookup falling due (calls.check_at), the next occurrence of an active daily/weekly campaign beginning, a forward delivery becoming claimable (next_forward_at). Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker). Nothing of a tenant whose VAPI account is stopped.';
 
 CREATE OR REPLACE FUNCTION dialer.next_window_open(tz text, window_start time without time zone, window_end time without time zone, days integer[], after timestamp with time zone)
  RETURNS timestamp with time zone
@@ -2271,26 +2817,141 @@ end
 $function$;
 comment on function dialer.next_window_open(tz text, window_start time without time zone, window_end time without time zone, days integer[], after timestamp with time zone) is 'after itself when window_open(...) is true then, else the earliest later instant at which it is; null when days holds no weekday 1–7. A window start in a DST gap opens at the first instant after the gap.';
 
-CREATE OR REPLACE FUNCTION dialer.outcome_for(ended_reason text)
+CREATE OR REPLACE FUNCTION dialer.note_call_details(p_call_id uuid, p_state text, p_recheck_after interval, at timestamp with time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_check_at timestamptz;
+begin
+  if p_state not in ('received', 'awaited', 'missing') then
+    raise exception 'note_call_details: p_state must be received, awaited or missing, not %', p_state using errcode = 'PD400';
+  end if;
+  update dialer.calls call
+  set details_received_at = case when p_state = 'received' then coalesce(call.details_received_at, at) else call.details_received_at end,
+      check_at = case
+        when p_state = 'received' then null
+        when p_state = 'awaited' then coalesce(call.check_at, at + p_recheck_after)
+        when call.checks + 1 >= (dialer._lookup_limits()).details_checks then null
+        else at + p_recheck_after * power(2, call.checks + 1)
+      end,
+      checks = case when p_state = 'missing' then call.checks + 1 else call.checks end
+  where call.id = p_call_id and call.status = 'ended'
+    and (p_state = 'received' or (call.details_received_at is null and call.vapi_call_id is not null))
+  returning call.check_at into v_check_at;
+  return v_check_at;
+end
+$function$;
+comment on function dialer.note_call_details(p_call_id uuid, p_state text, p_recheck_after interval, at timestamp with time zone) is 'Where an ended call''s details (transcript, recording, analysis, cost) stand. received (an end-of-call-report, or the ended Call read from VAPI): details_received_at = at, no lookup due. awaited (it ended without them, e.g. by a status-update): a lookup at at + p_recheck_after (RECONCILE_AFTER_SECONDS) unless one is armed. missing (a lookup still lacked them): checks + 1, the next lookup at at + p_recheck_after × 2^checks, none after 5 (_lookup_limits). Only for ended calls with a VAPI id whose details have not arrived; returns the new check_at.';
+
+CREATE OR REPLACE FUNCTION dialer.note_lookup(p_call_id uuid, p_result text, p_detail text, at timestamp with time zone)
+ RETURNS text
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_call dialer.calls;
+  v_limits record := dialer._lookup_limits();
+begin
+  if p_result not in ('live', 'gone', 'unresolved') then
+    raise exception 'note_lookup: p_result must be live, gone or unresolved, not %', p_result using errcode = 'PD400';
+  end if;
+  select * into v_call from dialer.calls where id = p_call_id for update;
+  if not found or v_call.status not in ('dialing', 'queued', 'ringing', 'in_progress') then
+    return 'unchanged';
+  end if;
+  if p_result = 'live' then
+    update dialer.calls set check_at = at + dialer.live_check_interval(), checks = 0 where id = p_call_id;
+    return 'waiting';
+  end if;
+  if (p_result = 'gone' and (p_detail = 'deletion-failed' or v_call.checks + 1 >= v_limits.gone_checks))
+     or (p_result = 'unresolved' and v_call.checks + 1 >= v_limits.unresolved_checks) then
+    perform dialer.apply_call_result(p_call_id, null, at, 'failed',
+      case p_result
+        when 'gone' then 'VAPI reports the call ' || coalesce(p_detail, 'not-found') || ' (' || (v_call.checks + 1) || ' lookups)'
+        else 'no VAPI lookup resolved the call in ' || (v_call.checks + 1) || ' tries: ' || coalesce(p_detail, 'unknown error')
+      end);
+    return 'ended';
+  end if;
+  update dialer.calls set check_at = at + dialer.live_check_interval(), checks = checks + 1,
+                          last_error = left(p_detail, 500)
+  where id = p_call_id;
+  return 'waiting';
+end
+$function$;
+comment on function dialer.note_lookup(p_call_id uuid, p_result text, p_detail text, at timestamp with time zone) is 'After reconciliation looked a live call up on VAPI without it ending: p_result live (VAPI knows it: next lookup in live_check_interval(), checks reset), gone (404 or status not-found / deletion-failed, p_detail the status) or unresolved (VAPI unreachable or erring, p_detail the error): checks + 1 and the next lookup in live_check_interval(), or, at deletion-failed, 3 gone or 30 unresolved lookups in a row (_lookup_limits), the call ends as failed (apply_call_result, ended_reason null, last_error saying why; retried as a failed call). Returns waiting, ended, or unchanged for a call not live.';
+
+CREATE OR REPLACE FUNCTION dialer.opt_out(p_tenant_id uuid, p_phone text, p_source text, p_call_id uuid, at timestamp with time zone, p_reason text DEFAULT NULL::text, OUT phone text, OUT source text, OUT source_call_id uuid, OUT reason text, OUT created_at timestamp with time zone, OUT added boolean, OUT cancelled_calls integer)
+ RETURNS record
+ LANGUAGE plpgsql
+AS $function$
+#variable_conflict use_column
+begin
+  if p_source is null or p_source not in ('api', 'import', 'in-call', 'admin') then
+    raise exception using errcode = 'PD400', message = format('unknown do-not-call source %L (api, import, in-call or admin)', p_source);
+  end if;
+  if (p_source = 'in-call') <> (p_call_id is not null) then
+    raise exception using errcode = 'PD400', message = 'a call id is given for an in-call opt-out, and only for one';
+  end if;
+  if p_call_id is not null
+     and not exists (select 1 from dialer.calls where calls.id = p_call_id and calls.tenant_id = p_tenant_id and calls.phone = p_phone) then
+    raise exception using errcode = 'PD400', message = 'the call is not the tenant''s call to this number';
+  end if;
+  insert into dialer.dnc as existing (tenant_id, phone, reason, source, source_call_id, created_at)
+  values (p_tenant_id, p_phone, p_reason, p_source, p_call_id, at)
+  on conflict on constraint dnc_pkey do update
+    set reason = case when excluded.source = 'api' then coalesce(excluded.reason, existing.reason)
+                      else coalesce(existing.reason, excluded.reason) end
+  returning existing.phone, existing.source, existing.source_call_id, existing.reason, existing.created_at, (existing.xmax = 0)
+  into phone, source, source_call_id, reason, created_at, added;
+  cancelled_calls := dialer._cancel_pending_calls_to(p_tenant_id, array[p_phone],
+    case p_source when 'in-call' then 'opted out during a call' else 'number added to do-not-call' end, at);
+end
+$function$;
+comment on function dialer.opt_out(p_tenant_id uuid, p_phone text, p_source text, p_call_id uuid, at timestamp with time zone, p_reason text, OUT phone text, OUT source text, OUT source_call_id uuid, OUT reason text, OUT created_at timestamp with time zone, OUT added boolean, OUT cancelled_calls integer) is 'Puts an E.164 number on the tenant''s do-not-call list from p_source (api, import, in-call with p_call_id = the tenant''s call to that number, or admin; PD400 otherwise) and cancels the tenant''s pending calls to it (scheduled, or claimed and not yet dialed). A number already listed keeps its created_at, source and source_call_id; its reason is replaced by an api listing that gives one, else only filled when missing. Returns the entry, added (false when it was already listed) and cancelled_calls.';
+
+CREATE OR REPLACE FUNCTION dialer.opt_out_requested(p_message jsonb, p_structured_data_field text, p_tool_name text)
  RETURNS text
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE
 AS $function$
   select case
-    when ended_reason = 'customer-did-not-answer' then 'no_answer'
-    when ended_reason = 'customer-busy' then 'busy'
-    when ended_reason = 'voicemail' then 'voicemail'
-    when ended_reason in ('customer-ended-call', 'assistant-ended-call', 'assistant-said-end-call-phrase',
-                          'assistant-ended-call-with-hangup-task', 'assistant-ended-call-after-message-spoken',
-                          'assistant-forwarded-call', 'silence-timed-out', 'exceeded-max-duration',
-                          'call.in-progress.twilio-completed-call', 'call.in-progress.sip-completed-call',
-                          'vonage-completed')
-      or ended_reason like 'customer-ended-call-%'
-      then 'answered'
-    else 'failed'
+    when p_message ->> 'type' = 'end-of-call-report' and p_structured_data_field is not null
+         and jsonb_typeof(p_message -> 'analysis' -> 'structuredData') = 'object'
+         and lower(p_message -> 'analysis' -> 'structuredData' #>> string_to_array(p_structured_data_field, '.')) = 'true'
+      then format('structuredData.%s is true', p_structured_data_field)
+    when p_tool_name is not null and exists (select 1 from dialer._tool_calls_of(p_message) tool_call where tool_call.name = p_tool_name)
+      then format('the assistant called %s', p_tool_name)
+    when p_message ->> 'type' = 'end-of-call-report' and p_tool_name is not null
+         and jsonb_typeof(p_message -> 'artifact' -> 'messages') = 'array'
+         and exists (
+           select 1
+           from jsonb_array_elements(p_message -> 'artifact' -> 'messages') message
+           cross join lateral jsonb_array_elements(case when jsonb_typeof(message -> 'toolCalls') = 'array' then message -> 'toolCalls' end) tool_call
+           where message ->> 'role' = 'tool_calls'
+             and coalesce(tool_call -> 'function' ->> 'name', tool_call ->> 'name') = p_tool_name)
+      then format('the assistant called %s', p_tool_name)
   end
 $function$;
-comment on function dialer.outcome_for(ended_reason text) is 'The outcome (answered | no_answer | busy | voicemail | failed) of a VAPI endedReason: customer-did-not-answer → no_answer, customer-busy → busy, voicemail → voicemail, normal endings of a connected call (customer-/assistant-ended-call…, silence-timed-out, exceeded-max-duration, …-completed-call, vonage-completed) → answered; anything else, unknown or null reasons included → failed.';
+comment on function dialer.opt_out_requested(p_message jsonb, p_structured_data_field text, p_tool_name text) is 'Why a VAPI webhook message is an opt-out, or null: an end-of-call-report whose analysis.structuredData has p_structured_data_field (dots separate nested keys) true (JSON true or the string "true", any case), or a call to the tool p_tool_name (a tool-calls message, or a tool_calls entry of the report''s artifact.messages). Either setting null disables its test.';
+
+CREATE OR REPLACE FUNCTION dialer.opt_out_tool_calls(p_message jsonb, p_tool_name text)
+ RETURNS TABLE(tool_call_id text, name text)
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  select distinct tool_call_id, name
+  from dialer._tool_calls_of(p_message)
+  where p_tool_name is not null and name = p_tool_name and tool_call_id is not null
+  order by tool_call_id
+$function$;
+comment on function dialer.opt_out_tool_calls(p_message jsonb, p_tool_name text) is 'The calls to the tool p_tool_name in a VAPI tool-calls message (toolCallList[] and toolWithToolCallList[], every shape VAPI documents) that have an id, one row per id: what to answer. Empty for other messages or a null tool name.';
+
+CREATE OR REPLACE FUNCTION dialer.outcome_for(ended_reason text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$ select dialer.class_outcome(dialer.ended_reason_class(ended_reason)) $function$;
+comment on function dialer.outcome_for(ended_reason text) is 'The outcome (answered | no_answer | busy | voicemail | failed) of a VAPI endedReason: class_outcome(ended_reason_class(ended_reason)); unknown or null reasons → failed.';
 
 CREATE OR REPLACE FUNCTION dialer.pause_campaign(p_tenant_id uuid, p_campaign_id uuid, at timestamp with time zone)
  RETURNS dialer.campaigns
@@ -2338,6 +2999,27 @@ end
 $function$;
 comment on function dialer.plan_occurrences(at timestamp with time zone) is 'For every active daily/weekly campaign: creates the attempt-1 calls of the occurrence (local date ''YYYY-MM-DD'' for daily, ISO week ''IYYY-"W"IW'' for weekly, campaign zone) that has begun by `at` and still has a window ahead, for every member not deleted and not on dnc, due at the occurrence''s first window opening; skips scheduled calls of older occurrences; completes a campaign past its ends_on with nothing live. Idempotent (unique campaign/contact/occurrence/attempt). Returns calls created.';
 
+CREATE OR REPLACE FUNCTION dialer.queue_forward(p_event_id bigint, p_url text, at timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE plpgsql
+AS $function$
+declare
+  queued boolean;
+begin
+  insert into dialer.forwards (tenant_id, call_id, event_id, mode, type, url, state, next_attempt_at, created_at)
+  select event.tenant_id, event.call_id, event.id, 'async', event.type, p_url, 'pending', at, at
+    from dialer.call_events event
+   where event.id = p_event_id and event.tenant_id is not null
+  on conflict (event_id) where mode = 'async' do nothing;
+  queued := found;
+  if queued then
+    perform pg_notify('dialer_wake', 'forward');
+  end if;
+  return queued;
+end
+$function$;
+comment on function dialer.queue_forward(p_event_id bigint, p_url text, at timestamp with time zone) is 'Queues call event p_event_id for asynchronous delivery to p_url, due at `at`; false when it was queued already (a duplicate webhook). Notifies dialer_wake (''forward'') so the worker delivers it at once.';
+
 CREATE OR REPLACE FUNCTION dialer.queue_health_at(at timestamp with time zone)
  RETURNS TABLE(queue text, ready bigint, deferred bigint, retry bigint, active bigint, completed bigint, cancelled bigint, failed bigint, failed_last_hour bigint, oldest_ready_at timestamp with time zone, oldest_ready_seconds double precision, next_start_after timestamp with time zone)
  LANGUAGE plpgsql
@@ -2383,12 +3065,50 @@ AS $function$
       vapi_status = coalesce(call.vapi_status, dialed.vapi_status),
       status = case when call.status = 'dialing' then 'queued' else call.status end,
       lease_expires_at = case when call.status = 'dialing' then null else call.lease_expires_at end,
+      check_at = case when call.status in ('dialing', 'queued', 'ringing', 'in_progress')
+                      then at + dialer.live_check_interval() else call.check_at end,
+      checks = 0,
       updated_at = at
   from unnest(p_call_ids, p_vapi_call_ids, p_vapi_statuses) as dialed(call_id, vapi_call_id, vapi_status)
   where call.id = dialed.call_id and (call.vapi_call_id is null or call.vapi_call_id = dialed.vapi_call_id)
   returning call.id
 $function$;
-comment on function dialer.record_dials(p_call_ids uuid[], p_vapi_call_ids text[], p_vapi_statuses text[], at timestamp with time zone) is 'record_dialed for many calls at once, from parallel arrays (call id, VAPI call id, VAPI status or null): stores each VAPI id (and status, if none yet), dialing → queued with the lease cleared, a status a webhook already moved further kept; returns the ids recorded (a call missing or already holding another VAPI id is not). A call id must appear once.';
+comment on function dialer.record_dials(p_call_ids uuid[], p_vapi_call_ids text[], p_vapi_statuses text[], at timestamp with time zone) is 'record_dialed for many calls at once, from parallel arrays (call id, VAPI call id, VAPI status or null): stores each VAPI id (and status, if none yet), dialing → queued with the lease cleared, the first VAPI lookup armed (check_at = at + live_check_interval()), a status a webhook already moved further kept; returns the ids recorded (a call missing or already holding another VAPI id is not). A call id must appear once.';
+
+CREATE OR REPLACE FUNCTION dialer.record_forward_attempt(p_id bigint, at timestamp with time zone, p_status integer, p_error text, p_duration_ms integer, base interval, cap interval, give_up_after interval)
+ RETURNS text
+ LANGUAGE sql
+AS $function$
+  update dialer.forwards forward
+     set state = case when p_error is null then 'delivered'
+                      when at >= forward.created_at + give_up_after then 'failed'
+                      else 'pending' end,
+         next_attempt_at = case when p_error is null or at >= forward.created_at + give_up_after then null
+                                else dialer.forward_retry_at(forward.attempts, at, base, cap) end,
+         delivered_at = case when p_error is null then at end,
+         lease_expires_at = null,
+         last_status = p_status,
+         last_error = left(p_error, 2000),
+         last_duration_ms = p_duration_ms
+   where forward.id = p_id and forward.state = 'pending'
+  returning forward.state
+$function$;
+comment on function dialer.record_forward_attempt(p_id bigint, at timestamp with time zone, p_status integer, p_error text, p_duration_ms integer, base interval, cap interval, give_up_after interval) is 'Records one delivery attempt at `at`: p_error null = delivered; otherwise pending again at forward_retry_at(attempts, at, base, cap), or failed for good once `at` is give_up_after past the delivery''s creation. Returns the new state (null when the row was not pending).';
+
+CREATE OR REPLACE FUNCTION dialer.record_sync_forward(p_event_id bigint, p_url text, at timestamp with time zone, p_status integer, p_error text, p_duration_ms integer)
+ RETURNS bigint
+ LANGUAGE sql
+AS $function$
+  insert into dialer.forwards (tenant_id, call_id, event_id, mode, type, url, state, attempts, last_attempt_at,
+                               last_status, last_error, last_duration_ms, delivered_at, created_at)
+  select event.tenant_id, event.call_id, event.id, 'sync', event.type, p_url,
+         case when p_error is null then 'delivered' else 'failed' end, 1, at,
+         p_status, left(p_error, 2000), p_duration_ms, case when p_error is null then at end, at
+    from dialer.call_events event
+   where event.id = p_event_id and event.tenant_id is not null
+  returning id
+$function$;
+comment on function dialer.record_sync_forward(p_event_id bigint, p_url text, at timestamp with time zone, p_status integer, p_error text, p_duration_ms integer) is 'Records a request-response message relayed synchronously: delivered when p_error is null (the target answered 2xx with JSON), else failed (VAPI got pgdialer''s error answer). Returns the forwards row id.';
 
 CREATE OR REPLACE FUNCTION dialer.release_call(p_call_id uuid, p_due_at timestamp with time zone, p_error text)
  RETURNS boolean
@@ -2529,6 +3249,7 @@ AS $function$
     where exists (select 1 from dialer.calls call where call.campaign_id = campaign.id and call.status = 'scheduled')
   ), tenant_state as materialized (
     select tenant.id, tenant.contact_hours_start, tenant.contact_hours_end, tenant.max_calls_per_number_per_24h as cap,
+           dialer._vapi_account_ok(tenant) as vapi_ok,
            tenant.call_type, tenant.automated_voice, tenant.disabled_rules,
            dialer._tenant_limit(tenant) - (select count(*) from dialer.calls live
                                            where live.tenant_id = tenant.id
@@ -2538,6 +3259,7 @@ AS $function$
     select call.id, call.tenant_id, call.campaign_id, call.contact_id, call.phone, call.due_at, state.campaign_row,
            tenant.contact_hours_start, tenant.contact_hours_end, tenant.cap, zones.zones, profile.*, gate.blocked_by,
            case
+             when not tenant.vapi_ok then 'VAPI account stopped'
              when (state.campaign_row).deleted_at is not null then 'campaign deleted'
              when (state.campaign_row).status <> 'active' then 'campaign ' || (state.campaign_row).status
              when state.day < (state.campaign_row).starts_on then 'before start date'
@@ -2638,7 +3360,7 @@ AS $function$
    and hours.contact_hours_start = held.contact_hours_start and hours.contact_hours_end = held.contact_hours_end
   where held.reason is not null
 $function$;
-comment on function dialer.why_not(at timestamp with time zone) is 'Every scheduled call that will not be dialed at `at`, with the first reason that holds it back, checked in this order: campaign deleted | campaign <status> (paused, draft, stopped, completed), before start date, after end date, blackout date, window closed, over max attempts, occurrence over, contact deleted, contact hours closed, do not call, a calling rule or emergency blackout (reason "<rule id>: <why>; next <local time> <zone>", or "blackout:<id>: …"), 24-hour cap, live call to the same number, campaign concurrency full, tenant concurrency full, retry not due / not due; until = when that reason stops holding where known (next campaign window on an allowed day, next common contact hours, when every calling rule allows it, cap expiry, due_at), else null. Calls not listed are being dialed now.';
+comment on function dialer.why_not(at timestamp with time zone) is 'Every scheduled call that will not be dialed at `at`, with the first reason that holds it back, checked in this order: VAPI account stopped (tenants.vapi_blocked_at; until null: until cleared), campaign deleted | campaign <status> (paused, draft, stopped, completed), before start date, after end date, blackout date, window closed, over max attempts, occurrence over, contact deleted, contact hours closed, do not call, a calling rule or emergency blackout (reason "<rule id>: <why>; next <local time> <zone>", or "blackout:<id>: …"), 24-hour cap, live call to the same number, campaign concurrency full, tenant concurrency full, retry not due / not due; until = when that reason stops holding where known (next campaign window on an allowed day, next common contact hours, when every calling rule allows it, cap expiry, due_at), else null. Calls not listed are being dialed now.';
 
 CREATE OR REPLACE FUNCTION dialer.window_open(tz text, window_start time without time zone, window_end time without time zone, days integer[], at timestamp with time zone)
  RETURNS boolean
