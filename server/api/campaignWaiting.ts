@@ -53,7 +53,7 @@ const waitingView = z.object({
 });
 
 const waitingQuery = z.object({
-  reason: z.string().max(100).optional().describe('only examples held by this reason'),
+  reason: z.string().max(300).optional().describe('only examples held by this reason'),
   limit: limitSchema(200, 20),
   cursor: cursorSchema,
 });

@@ -23,7 +23,15 @@ const phrases: Record<string, { text: string; zone: 'contact' | 'campaign' }> = 
   'occurrence over': { text: "the call's day (or week) is over", zone: 'campaign' },
   'contact deleted': { text: 'the contact is deleted', zone: 'campaign' },
   'campaign deleted': { text: 'the campaign is deleted', zone: 'campaign' },
+  'VAPI account stopped': { text: 'VAPI refused the account (see vapiStatus in the settings)', zone: 'campaign' },
 };
+
+/**
+ * A calling rule's or a blackout's reason is already a sentence with its lift time in the
+ * jurisdiction's zone (sql/024_rules.sql, _rule_reason): "us-fl.501.616: after 20:00 local; next
+ * 2026-12-02 08:00 America/New_York", "blackout:<id>: …".
+ */
+const ruleReason = /^(blackout:[^:]+|[a-z]{2}(-[a-z0-9]+)?(\.[\w-]+)*): /;
 
 /** The zone a reason's lift time is shown in: the contact's when the rule is about the contact. */
 export function zoneForReason(reason: string, zones: ZoneOf): string {
@@ -40,6 +48,7 @@ export function wallTime(instant: string, zone: string, now: Date): string {
 
 /** The sentence for one reason, with "until …" when the lift time is known. */
 export function waitingText(reason: string, until: string | null, zones: ZoneOf, now: Date): string {
+  if (ruleReason.test(reason)) return reason;
   const text = phrases[reason]?.text ?? (reason.startsWith('campaign ') ? `the campaign is ${reason.slice('campaign '.length)}` : reason);
   return until ? `${text} until ${wallTime(until, zoneForReason(reason, zones), now)}` : text;
 }
