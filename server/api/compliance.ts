@@ -6,8 +6,8 @@
 // (it may free or hold calls now). The decisions are SQL's (sql/024_rules.sql, 044).
 import type { Router } from 'express';
 import { sql, type CommonQueryMethods } from 'slonik';
-import { z as z3 } from 'zod';
-import { z } from 'zod/v4';
+import { z as z3 } from '../../db/zod.js';
+import { z } from '../zod.js';
 import type { AppContext } from '../context.js';
 import { HttpError, notFound } from '../http/errors.js';
 import { apiKeyActor, audit } from '../../db/queries/audit.js';

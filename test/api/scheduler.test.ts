@@ -32,7 +32,7 @@ t.test('GET /v1/scheduler/status: the tenant\'s numbers, its active campaigns, t
   const api = await startTestApi(t, { pool: db.pool });
   const tenant = await createTestTenant(db.pool);
   const other = await createTestTenant(db.pool);
-  await db.pool.query(sql.unsafe`update dialer.tenants set concurrency_limit = 7, contact_hours_start = '00:00', contact_hours_end = '00:00' where id = ${tenant.id}`);
+  await db.pool.query(sql.unsafe`update dialer.tenants set concurrency_limit = 7, contact_hours_start = '00:00', contact_hours_end = '00:00', disabled_rules = '{us-federal.tcpa}' where id = ${tenant.id}`);
   // An always-open active campaign with one call due, and another tenant's due call.
   const campaign = await db.pool.oneFirst(sql.unsafe`
     insert into dialer.campaigns (tenant_id, name, assistant_id, phone_number_id, time_zone, window_start, window_end, days, status)

@@ -80,6 +80,14 @@ test('an admin creates a tenant; its key signs in', async ({}, info) => {
   const key = (await page.getByRole('table', { name: 'Created tenants' }).locator('code').first().textContent())!;
   expect(key).toMatch(/^pgd_/);
   apiKey = key;
+  // The calls below run at whatever hour the suite does: this tenant switches off the calling-hour
+  // rules of its contacts (Chicago numbers: US federal, Illinois), as an operator can over the API.
+  const rules = await fetch(`${stack.url}/v1/compliance`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ disabledRules: ['us-federal.tcpa', 'us-il.prerecorded'] }),
+  });
+  expect(rules.status).toBe(200);
   await shoot('tenants', info);
 
   await page.getByRole('link', { name: 'Back to sign in' }).click();

@@ -18,20 +18,28 @@ export type TenantFixture = {
   concurrencyLimit?: number;
   maxCallsPerNumberPer24h?: number;
   contactHours?: [string, string];
+  /**
+   * Calling rules switched off. Default: with the default all-day contact hours, the federal
+   * 08:00–21:00 rule too (the +1555 test numbers have no state, so it is the only rule that
+   * applies), so a test that runs on the real clock passes at any hour of the day.
+   */
+  disabledRules?: string[];
 };
 
 export async function insertTenant(pool: DatabasePool, fixture: TenantFixture = {}): Promise<string> {
   const encrypt = (value: string | null | undefined) => (value ? encryptSecret(TEST_APP_SECRET, value) : null);
   const [hoursStart, hoursEnd] = fixture.contactHours ?? ['00:00', '00:00'];
+  const disabledRules = fixture.disabledRules ?? (fixture.contactHours ? [] : ['us-federal.tcpa']);
   return pool.oneFirst(sql.type(z.object({ id: z.string() }))`
     insert into dialer.tenants (name, vapi_api_key_encrypted, vapi_base_url, webhook_auth_type, webhook_secret_encrypted,
                                 webhook_credential_id, webhook_auth_options,
-                                concurrency_limit, max_calls_per_number_per_24h, contact_hours_start, contact_hours_end)
+                                concurrency_limit, max_calls_per_number_per_24h, contact_hours_start, contact_hours_end, disabled_rules)
     values (${fixture.name ?? 'Test tenant'}, ${encrypt(fixture.vapiKey === undefined ? 'vapi-test-key' : fixture.vapiKey)},
             ${fixture.vapiBaseUrl ?? null}, ${fixture.webhookAuthType ?? 'secret'},
             ${encrypt(fixture.webhookSecret === undefined ? 'whsec-test' : fixture.webhookSecret)},
             ${fixture.webhookCredentialId ?? null}, ${JSON.stringify(fixture.webhookAuthOptions ?? {})}::jsonb,
-            ${fixture.concurrencyLimit ?? 10}, ${fixture.maxCallsPerNumberPer24h ?? 100}, ${hoursStart}::time, ${hoursEnd}::time)
+            ${fixture.concurrencyLimit ?? 10}, ${fixture.maxCallsPerNumberPer24h ?? 100}, ${hoursStart}::time, ${hoursEnd}::time,
+            ${sql.array(disabledRules, 'text')})
     returning id`);
 }
 

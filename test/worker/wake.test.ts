@@ -110,6 +110,13 @@ t.test('the API wakes it in-process: a direct call made through the API is diale
     body: JSON.stringify({ vapi: { apiKey: 'sk_test', baseUrl: sim.url, webhookAuth: { type: 'secret', secret: 'whsec-test-123456' } }, contactHours: { start: '00:00', end: '00:00' } }),
   });
   t.equal(configured.status, 200);
+  // Dialed at any hour the suite runs: the New York number's calling-hour rules switched off.
+  const rules = await fetch(`${api.url}/v1/compliance`, {
+    method: 'PUT',
+    headers: tenant.headers(true),
+    body: JSON.stringify({ disabledRules: ['us-federal.tcpa', 'us-ny.399-z'] }),
+  });
+  t.equal(rules.status, 200);
   await waitFor(asleep, 5_000, 'the worker to sleep again');
   const sentAt = Date.now();
   const created = await fetch(`${api.url}/v1/calls`, {
