@@ -1,51 +1,79 @@
-// call_events: every authenticated webhook as received, stored once per tenant and body hash.
+// call_events: every authenticated webhook as received, stored once per tenant and body hash and
+// applied, in one statement: dialer.receive_webhook (sql/056_webhook_ingest.sql).
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from '../zod.js';
+import { callDetailsJson } from './callResults.js';
+import type { CallDetails } from '../../server/vapi/callDetails.js';
 
-export type NewCallEvent = {
+/** What the message does to its call (server/webhooks/apply.ts decides it). */
+export type WebhookEffect = {
+  /** A live VAPI status to move the call to (advance_call_status). */
+  advanceTo: string | null;
+  /** The call's end, its details, and whether they arrived (`received`) or are awaited. */
+  end: { endedReason: string | null; endedAt: Date; details: CallDetails; detailsState: 'received' | 'awaited' } | null;
+};
+
+export type ReceivedWebhook = {
   tenantId: string;
-  callId: string | null;
+  /** webhook_credential_version of the credential the request was authenticated with. */
+  credentialVersion: string;
   vapiCallId: string | null;
+  externalId: string | null;
   type: string | null;
   status: string | null;
   eventAt: string | null;
   bodySha256: Buffer;
-  payload: unknown;
+  /** The body as JSON text, without secrets; null with rawBody and error for a body that is not JSON. */
+  payloadJson: string | null;
   rawBody: string | null;
   error: string | null;
+  /** The tenant relays this type asynchronously (queued once stored, when there is a forward URL). */
+  forward: boolean;
+  effect: WebhookEffect;
+  recheckAfterSeconds: number;
+  wakeChannel: string;
+  at: Date;
 };
 
-const stored = z.object({ id: z.number(), applied_at: z.string().nullable(), inserted: z.boolean() });
-export type StoredEvent = z.infer<typeof stored>;
+const received = z.object({
+  outcome: z.enum(['stale', 'invalid', 'stored', 'duplicate', 'applied', 'failed']),
+  event_id: z.number().nullable(),
+  call_id: z.string().nullable(),
+  ended: z.boolean(),
+  ended_class: z.string().nullable(),
+  opt_out_reason: z.string().nullable(),
+  opt_out_added: z.boolean().nullable(),
+  opt_out_cancelled: z.number().nullable(),
+  tool_calls: z.array(z.object({ toolCallId: z.string(), name: z.string() })),
+  forward_queued: z.boolean(),
+  error: z.string().nullable(),
+});
+export type ReceiveOutcome = z.infer<typeof received>;
 
-/**
- * Stores the event, or finds the one already stored with the same body. `inserted` says which;
- * a duplicate whose application never completed (applied_at null) may be applied again.
- */
-export async function storeCallEvent(db: CommonQueryMethods, event: NewCallEvent): Promise<StoredEvent> {
-  const payload = event.payload === undefined ? null : JSON.stringify(event.payload);
-  const hash = sql.binary(event.bodySha256);
-  const inserted = await db.maybeOne(sql.type(stored)`
-    insert into dialer.call_events (tenant_id, call_id, vapi_call_id, type, status, event_at, body_sha256, payload, raw_body, error)
-    values (${event.tenantId}::uuid, ${event.callId}::uuid, ${event.vapiCallId}, ${event.type}, ${event.status},
-            ${event.eventAt}::timestamptz, ${hash}, ${payload}::jsonb, ${event.rawBody}, ${event.error})
-    on conflict (tenant_id, body_sha256) do nothing
-    returning id, applied_at, true as inserted`);
-  if (inserted) return inserted;
-  return db.one(sql.type(stored)`
-    select id, applied_at, false as inserted from dialer.call_events
-     where tenant_id = ${event.tenantId}::uuid and body_sha256 = ${hash}`);
-}
-
-export async function markEventApplied(db: CommonQueryMethods, eventId: number, error: string | null = null): Promise<void> {
-  await db.query(sql.unsafe`
-    update dialer.call_events set applied_at = case when ${error}::text is null then now() end, error = ${error}::text
-     where id = ${eventId}::bigint`);
-}
-
-/** Marks the event applied and, in the same statement, wakes the worker when the call ended. */
-export async function markEventAppliedAndNotify(db: CommonQueryMethods, eventId: number, channel: string, reason: string | null): Promise<void> {
-  await db.query(sql.unsafe`
-    with applied as (update dialer.call_events set applied_at = now(), error = null where id = ${eventId}::bigint returning 1)
-    select pg_notify(${channel}, ${reason}) from applied where ${reason}::text is not null`);
+export async function receiveWebhook(db: CommonQueryMethods, event: ReceivedWebhook): Promise<ReceiveOutcome> {
+  const end = event.effect.end;
+  return db.one(sql.type(received)`
+    select outcome, event_id, call_id, ended, ended_class, opt_out_reason, opt_out_added, opt_out_cancelled, tool_calls, forward_queued, error
+    from dialer.receive_webhook(
+      p_tenant_id => ${event.tenantId}::uuid,
+      p_credential_version => ${event.credentialVersion}::text,
+      p_vapi_call_id => ${event.vapiCallId}::text,
+      p_external_id => ${event.externalId}::uuid,
+      p_type => ${event.type}::text,
+      p_status => ${event.status}::text,
+      p_event_at => ${event.eventAt}::timestamptz,
+      p_body_sha256 => ${sql.binary(event.bodySha256)},
+      p_payload => ${event.payloadJson}::jsonb,
+      p_raw_body => ${event.rawBody}::text,
+      p_error => ${event.error}::text,
+      p_forward => ${event.forward}::boolean,
+      p_advance_to => ${event.effect.advanceTo}::text,
+      p_end => ${end !== null}::boolean,
+      p_ended_reason => ${end?.endedReason ?? null}::text,
+      p_ended_at => ${end ? end.endedAt.toISOString() : null}::timestamptz,
+      p_details => ${end ? callDetailsJson(end.details) : null}::jsonb,
+      p_details_state => ${end?.detailsState ?? null}::text,
+      p_recheck_after => ${`${event.recheckAfterSeconds} seconds`}::interval,
+      p_wake_channel => ${event.wakeChannel}::text,
+      at => ${event.at.toISOString()}::timestamptz)`);
 }
