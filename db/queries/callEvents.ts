@@ -1,8 +1,8 @@
 // call_events: every authenticated webhook as received, stored once per tenant and body hash and
-// applied, in one statement: dialer.receive_webhook (sql/056_webhook_ingest.sql).
+// applied by dialer.receive_webhook (sql/056_webhook_ingest.sql), many in one statement.
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from '../zod.js';
-import { callDetailsJson } from './callResults.js';
+import { isUuid } from './callResults.js';
 import type { CallDetails } from '../../server/vapi/callDetails.js';
 
 /** What the message does to its call (server/webhooks/apply.ts decides it). */
@@ -50,30 +50,55 @@ const received = z.object({
 });
 export type ReceiveOutcome = z.infer<typeof received>;
 
-export async function receiveWebhook(db: CommonQueryMethods, event: ReceivedWebhook): Promise<ReceiveOutcome> {
-  const end = event.effect.end;
-  return db.one(sql.type(received)`
-    select outcome, event_id, call_id, ended, ended_class, opt_out_reason, opt_out_added, opt_out_cancelled, tool_calls, forward_queued, error
-    from dialer.receive_webhook(
-      p_tenant_id => ${event.tenantId}::uuid,
-      p_credential_version => ${event.credentialVersion}::text,
-      p_vapi_call_id => ${event.vapiCallId}::text,
-      p_external_id => ${event.externalId}::uuid,
-      p_type => ${event.type}::text,
-      p_status => ${event.status}::text,
-      p_event_at => ${event.eventAt}::timestamptz,
-      p_body_sha256 => ${sql.binary(event.bodySha256)},
-      p_payload => ${event.payloadJson}::jsonb,
-      p_raw_body => ${event.rawBody}::text,
-      p_error => ${event.error}::text,
-      p_forward => ${event.forward}::boolean,
-      p_advance_to => ${event.effect.advanceTo}::text,
-      p_end => ${end !== null}::boolean,
-      p_ended_reason => ${end?.endedReason ?? null}::text,
-      p_ended_at => ${end ? end.endedAt.toISOString() : null}::timestamptz,
-      p_details => ${end ? callDetailsJson(end.details) : null}::jsonb,
-      p_details_state => ${end?.detailsState ?? null}::text,
-      p_recheck_after => ${`${event.recheckAfterSeconds} seconds`}::interval,
-      p_wake_channel => ${event.wakeChannel}::text,
-      at => ${event.at.toISOString()}::timestamptz)`);
+/**
+ * receive_webhook for each event, in order, in one statement: one round trip and one commit for
+ * the batch (the webhooks that arrived while the previous batch was being stored). Each event's
+ * apply is its own subtransaction inside it; should the statement itself fail, nothing of the
+ * batch is stored and the caller tries the events one by one.
+ */
+export async function receiveWebhooks(db: CommonQueryMethods, events: readonly ReceivedWebhook[]): Promise<readonly ReceiveOutcome[]> {
+  // One JSON array; each payload is spliced in as the JSON text it already is (parsed once, by
+  // Postgres), not serialised again.
+  const rows = events.map((event) => {
+    const end = event.effect.end;
+    const fields = JSON.stringify({
+      tenant_id: event.tenantId,
+      credential_version: event.credentialVersion,
+      vapi_call_id: event.vapiCallId,
+      external_id: isUuid(event.externalId) ? event.externalId : null,
+      type: event.type,
+      status: event.status,
+      event_at: event.eventAt,
+      body_sha256: event.bodySha256.toString('hex'),
+      raw_body: event.rawBody,
+      error: event.error,
+      forward: event.forward,
+      advance_to: event.effect.advanceTo,
+      ended: end !== null,
+      ended_reason: end?.endedReason ?? null,
+      ended_at: end ? end.endedAt.toISOString() : null,
+      details: end ? end.details : null,
+      details_state: end?.detailsState ?? null,
+      recheck_after: `${event.recheckAfterSeconds} seconds`,
+      wake_channel: event.wakeChannel,
+      at: event.at.toISOString(),
+    });
+    return event.payloadJson === null ? fields : `${fields.slice(0, -1)},"payload":${event.payloadJson}}`;
+  });
+  return db.any(sql.type(received)`
+    select r.outcome, r.event_id, r.call_id, r.ended, r.ended_class, r.opt_out_reason, r.opt_out_added, r.opt_out_cancelled,
+           r.tool_calls, r.forward_queued, r.error
+    from jsonb_array_elements(${`[${rows.join(',')}]`}::jsonb) with ordinality as item(value, ord)
+    cross join lateral jsonb_to_record(item.value) as w(
+           tenant_id uuid, credential_version text, vapi_call_id text, external_id uuid, type text, status text, event_at timestamptz,
+           body_sha256 text, payload jsonb, raw_body text, error text, forward boolean, advance_to text, ended boolean, ended_reason text,
+           ended_at timestamptz, details jsonb, details_state text, recheck_after interval, wake_channel text, at timestamptz)
+    cross join lateral dialer.receive_webhook(
+      p_tenant_id => w.tenant_id, p_credential_version => w.credential_version, p_vapi_call_id => w.vapi_call_id,
+      p_external_id => w.external_id, p_type => w.type, p_status => w.status, p_event_at => w.event_at,
+      p_body_sha256 => decode(w.body_sha256, 'hex'), p_payload => w.payload, p_raw_body => w.raw_body, p_error => w.error,
+      p_forward => w.forward, p_advance_to => w.advance_to, p_end => w.ended, p_ended_reason => w.ended_reason,
+      p_ended_at => w.ended_at, p_details => w.details, p_details_state => w.details_state, p_recheck_after => w.recheck_after,
+      p_wake_channel => w.wake_channel, at => w.at) r
+    order by item.ord`);
 }

@@ -1,13 +1,15 @@
 // POST /webhooks/vapi: VAPI's call events. Raw body (HMAC is verified over the exact bytes),
 // tenant from ?tenant= (the URL we give VAPI) or else from the call the message is about,
 // authenticated with that tenant's method; then stored once (call_events, deduplicated by body
-// hash) and applied, in one statement (dialer.receive_webhook, sql/056_webhook_ingest.sql): one
-// round trip and one commit, far under VAPI's 20 s (bench/REPORT.md, webhooks).
+// hash) and applied by dialer.receive_webhook (sql/056_webhook_ingest.sql). Webhooks arriving
+// while others are being stored share the next statement (one round trip, one commit), each
+// applied in its own subtransaction: far under VAPI's 20 s (bench/REPORT.md, webhooks).
 import type { Express, Request } from 'express';
 import type { AppContext } from '../context.js';
 import { HttpError, toHttpError, unauthorized } from '../http/errors.js';
 import { webhookTarget, type WebhookTarget } from '../../db/queries/webhookTarget.js';
-import { receiveWebhook, type ReceiveOutcome } from '../../db/queries/callEvents.js';
+import { receiveWebhooks, type ReceivedWebhook, type ReceiveOutcome } from '../../db/queries/callEvents.js';
+import { createBatcher } from '../worker/batcher.js';
 import { WAKE_CHANNEL } from '../worker/wake.js';
 import { isRequestMessage } from '../vapi/serverMessages.js';
 import { isAuthentic } from './authenticate.js';
@@ -33,8 +35,28 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; er
 /** receive_webhook answered stale this many times in a row (credentials changing meanwhile): refused. */
 const MAX_STALE = 3;
 
+type Received = { ok: true; value: ReceiveOutcome } | { ok: false; error: unknown };
+
 export function installWebhooks(app: Express, context: AppContext): void {
   const credentials = createCredentialCache(CREDENTIAL_TTL_MS);
+  // Two batches stored at a time (one commits while the next runs); should a batch's statement
+  // fail (a body Postgres refuses, a deadlock), its webhooks are stored one by one, so each fails
+  // or succeeds alone.
+  const receive = createBatcher<ReceivedWebhook, Received>(async (batch) => {
+    try {
+      return (await receiveWebhooks(context.pool, batch)).map((value) => ({ ok: true, value }));
+    } catch (error) {
+      if (batch.length === 1) return [{ ok: false, error }];
+      const alone: Received[] = [];
+      for (const event of batch) alone.push(await receiveWebhooks(context.pool, [event]).then(([value]) => ({ ok: true as const, value: value! }), (error: unknown) => ({ ok: false as const, error })));
+      return alone;
+    }
+  }, 64, 2);
+  const receiveOne = async (event: ReceivedWebhook): Promise<ReceiveOutcome> => {
+    const received = await receive(event);
+    if (!received.ok) throw received.error;
+    return received.value;
+  };
 
   app.post(WEBHOOK_PATH, async (request: Request, response) => {
     const receivedAt = performance.now();
@@ -85,8 +107,8 @@ export function installWebhooks(app: Express, context: AppContext): void {
     // Relay to the tenant's server: a request is posted now, while the event is stored (see forwardInbound.ts).
     const forward = forwardInbound(context, { target, tenantId, forwardMessages: current.forwardMessages, secret: current.auth.secret, message, rawBody, receivedAt, response });
     const effect = message ? webhookEffect(context.clock, message) : { advanceTo: null, end: null };
-    const receive = (credential: WebhookCredential) =>
-      receiveWebhook(context.pool, {
+    const receiveAs = (credential: WebhookCredential) =>
+      receiveOne({
         tenantId: credential.tenantId,
         credentialVersion: credential.version,
         vapiCallId: message?.vapiCallId ?? null,
@@ -105,7 +127,7 @@ export function installWebhooks(app: Express, context: AppContext): void {
         wakeChannel: WAKE_CHANNEL,
         at: context.clock.now(),
       });
-    let result: ReceiveOutcome = await receive(current);
+    let result: ReceiveOutcome = await receiveAs(current);
     // The credential changed since it was read: read it again, authenticate again, store then.
     for (let stale = 1; result.outcome === 'stale'; stale++) {
       if (stale >= MAX_STALE) throw new HttpError(503, 'unavailable', 'the tenant\'s webhook credential keeps changing; try again');
@@ -113,7 +135,7 @@ export function installWebhooks(app: Express, context: AppContext): void {
       credential = (await lookup()).credential;
       current = await authenticate();
       if (current.tenantId !== tenantId) throw unauthorized('unknown tenant');
-      result = await receive(current);
+      result = await receiveAs(current);
     }
     if (result.outcome === 'invalid') throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${parsed.ok ? '' : parsed.error}`);
     forward.stored({ eventId: result.event_id, forwardQueued: result.forward_queued });

@@ -2,7 +2,8 @@
 // (artifact/analysis first, the legacy top-level fields otherwise), a report after the 'ended'
 // status-update still fills them, the same end applied twice changes nothing, a call found only
 // by customer.externalId is tied to VAPI's id, a call's end wakes the worker (NOTIFY), and an
-// apply that fails leaves the event stored, unapplied, with its error, for a redelivery to apply.
+// apply that fails leaves the event stored, unapplied, with its error, for a redelivery to apply;
+// webhooks stored together (one statement) fail or succeed each alone.
 import t from 'tap';
 import pg from 'pg';
 import { sql } from 'slonik';
@@ -146,4 +147,18 @@ t.test('a failed apply: the event stays stored and unapplied with its error; the
   t.equal((await send()).status, 200, 'redelivered');
   t.match(await event(), { n: 1, applied: true, error: null }, 'the same event, applied now');
   t.equal((await callRowById(db.pool, callId)).status, 'ringing');
+});
+
+t.test('webhooks arriving together are stored together, and one Postgres refuses fails alone', async (t) => {
+  const calls: Awaited<ReturnType<typeof queuedCall>>[] = [];
+  for (let i = 0; i < 12; i++) calls.push(await queuedCall());
+  const send = (body: string) =>
+    fetch(`${api.url}/webhooks/vapi?tenant=${tenantId}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-vapi-secret': 'apply-secret' }, body });
+  const ringing = (vapiId: string, note = 'ok') => JSON.stringify({ message: { type: 'status-update', status: 'ringing', note, timestamp: Date.now(), call: { id: vapiId } } });
+  // JSON allows \u0000 in a string; jsonb does not: the statement storing it fails.
+  const poisoned = calls[5]!;
+  const statuses = await Promise.all(calls.map((call) => send(ringing(call.vapiId, call === poisoned ? 'nul \u0000 here' : 'ok')).then((r) => r.status)));
+  t.same(statuses.filter((status, i) => i !== 5), Array(11).fill(200), 'the others: stored and applied');
+  t.ok(statuses[5]! >= 400, `the refused one fails alone (${statuses[5]})`);
+  for (const [i, call] of calls.entries()) t.equal((await callRowById(db.pool, call.callId)).status, i === 5 ? 'queued' : 'ringing');
 });
