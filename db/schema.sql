@@ -2295,8 +2295,12 @@ begin
     call_id := v_call.id;
   end if;
 
-  insert into dialer.call_events (tenant_id, call_id, vapi_call_id, type, status, event_at, body_sha256, payload, raw_body, error)
-  values (p_tenant_id, receive_webhook.call_id, p_vapi_call_id, p_type, p_status, p_event_at, p_body_sha256, p_payload, p_raw_body, p_error)
+  -- A new event about the tenant's call is stored as applied: should the apply below fail, its
+  -- handler clears applied_at in the same transaction, so no commit ever shows an event applied
+  -- that was not (and no second row version is written for the common case).
+  insert into dialer.call_events (tenant_id, call_id, vapi_call_id, type, status, event_at, body_sha256, payload, raw_body, error, applied_at)
+  values (p_tenant_id, receive_webhook.call_id, p_vapi_call_id, p_type, p_status, p_event_at, p_body_sha256, p_payload, p_raw_body, p_error,
+          case when receive_webhook.call_id is not null and p_error is null then now() end)
   on conflict (tenant_id, body_sha256) do nothing
   returning id into event_id;
   v_inserted := found;
@@ -2355,7 +2359,9 @@ begin
     if opt_out_reason is not null and p_type = 'end-of-call-report' then
       perform dialer.apply_in_call_opt_out(call_id, v_message, at);
     end if;
-    update dialer.call_events event set applied_at = now(), error = null where event.id = receive_webhook.event_id;
+    if not v_inserted then
+      update dialer.call_events event set applied_at = now(), error = null where event.id = receive_webhook.event_id;
+    end if;
     -- A slot is free: the worker refills it now (delivered at commit).
     if ended then
       perform pg_notify(p_wake_channel, 'call-ended');
@@ -2391,6 +2397,10 @@ AS $function$
     costs = coalesce(nullif(p_details -> 'costs', 'null'), costs),
     cost_breakdown = coalesce(nullif(p_details -> 'costBreakdown', 'null'), cost_breakdown)
   where id = p_call_id
+    -- nothing to fill in (an ended status-update's details): no row version written
+    and exists (select 1 from jsonb_each(p_details) field
+                where field.key in ('startedAt', 'endedAt', 'transcript', 'recordingUrl', 'summary', 'analysis', 'cost', 'costs', 'costBreakdown')
+                  and field.value <> 'null')
 $function$;
 comment on function dialer.record_call_details(p_call_id uuid, p_details jsonb) is 'Writes what VAPI reports about a call onto its row, filling in only: startedAt, endedAt, transcript, recordingUrl, summary, analysis, cost (exact decimal), costs, costBreakdown of p_details; a missing or null field keeps what the row has.';
 

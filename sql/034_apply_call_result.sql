@@ -122,6 +122,10 @@ as $$
     costs = coalesce(nullif(p_details -> 'costs', 'null'), costs),
     cost_breakdown = coalesce(nullif(p_details -> 'costBreakdown', 'null'), cost_breakdown)
   where id = p_call_id
+    -- nothing to fill in (an ended status-update's details): no row version written
+    and exists (select 1 from jsonb_each(p_details) field
+                where field.key in ('startedAt', 'endedAt', 'transcript', 'recordingUrl', 'summary', 'analysis', 'cost', 'costs', 'costBreakdown')
+                  and field.value <> 'null')
 $$;
 comment on function dialer.record_call_details(uuid, jsonb) is
   'Writes what VAPI reports about a call onto its row, filling in only: startedAt, endedAt, transcript, recordingUrl, summary, analysis, cost (exact decimal), costs, costBreakdown of p_details; a missing or null field keeps what the row has.';

@@ -97,8 +97,12 @@ begin
     call_id := v_call.id;
   end if;
 
-  insert into dialer.call_events (tenant_id, call_id, vapi_call_id, type, status, event_at, body_sha256, payload, raw_body, error)
-  values (p_tenant_id, receive_webhook.call_id, p_vapi_call_id, p_type, p_status, p_event_at, p_body_sha256, p_payload, p_raw_body, p_error)
+  -- A new event about the tenant's call is stored as applied: should the apply below fail, its
+  -- handler clears applied_at in the same transaction, so no commit ever shows an event applied
+  -- that was not (and no second row version is written for the common case).
+  insert into dialer.call_events (tenant_id, call_id, vapi_call_id, type, status, event_at, body_sha256, payload, raw_body, error, applied_at)
+  values (p_tenant_id, receive_webhook.call_id, p_vapi_call_id, p_type, p_status, p_event_at, p_body_sha256, p_payload, p_raw_body, p_error,
+          case when receive_webhook.call_id is not null and p_error is null then now() end)
   on conflict (tenant_id, body_sha256) do nothing
   returning id into event_id;
   v_inserted := found;
@@ -157,7 +161,9 @@ begin
     if opt_out_reason is not null and p_type = 'end-of-call-report' then
       perform dialer.apply_in_call_opt_out(call_id, v_message, at);
     end if;
-    update dialer.call_events event set applied_at = now(), error = null where event.id = receive_webhook.event_id;
+    if not v_inserted then
+      update dialer.call_events event set applied_at = now(), error = null where event.id = receive_webhook.event_id;
+    end if;
     -- A slot is free: the worker refills it now (delivered at commit).
     if ended then
       perform pg_notify(p_wake_channel, 'call-ended');
