@@ -35,6 +35,9 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; er
 /** receive_webhook answered stale this many times in a row (credentials changing meanwhile): refused. */
 const MAX_STALE = 3;
 
+/** Bodies larger than this are stored in a statement of their own. */
+const ALONE_ABOVE_CHARS = 1024 * 1024;
+
 type Received = { ok: true; value: ReceiveOutcome } | { ok: false; error: unknown };
 
 export function installWebhooks(app: Express, context: AppContext): void {
@@ -53,6 +56,8 @@ export function installWebhooks(app: Express, context: AppContext): void {
     }
   }, 64, 2);
   const receiveOne = async (event: ReceivedWebhook): Promise<ReceiveOutcome> => {
+    // A large body (an hour-long call's report) goes alone: it would only slow a batch down.
+    if ((event.payloadJson?.length ?? 0) + (event.rawBody?.length ?? 0) > ALONE_ABOVE_CHARS) return (await receiveWebhooks(context.pool, [event]))[0]!;
     const received = await receive(event);
     if (!received.ok) throw received.error;
     return received.value;
