@@ -22,8 +22,13 @@ export function Calls({ callId }: { callId?: string }) {
   const campaigns = useLoad(() => get('/v1/campaigns?limit=200'));
   const params = { campaignId: filters.campaignId, status: filters.status, outcome: filters.outcome, from: instant(filters.from), to: instant(filters.to), q: filters.q.trim() };
   const key = JSON.stringify(params);
+  // The filters in force: an answer to filters since changed (a slower, earlier request) is dropped.
+  const current = useRef(key);
+  current.current = key;
   const list = useLoad(async () => {
+    const asked = key;
     const page = await get(`/v1/calls${query({ ...params, limit: 50 })}`);
+    if (current.current !== asked) return page;
     setItems(page.items);
     setCursor(page.nextCursor);
     return page;
