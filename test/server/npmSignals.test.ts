@@ -5,7 +5,7 @@
 import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '../helpers/database.js';
@@ -23,12 +23,30 @@ type Scenario = {
   graceful: RegExp;
   /** A server ends with 0; an interrupted test run honestly fails. */
   interruptedFails?: boolean;
+  /** Where npm runs (default: this checkout). */
+  cwd?: string;
 };
+
+/**
+ * A copy of the project (its node_modules linked) for a nested `npm test`: tap clears its
+ * project's .tap/coverage and .tap/processinfo when it starts, which in this checkout would pull
+ * them from under the run this test is part of.
+ */
+function projectCopy(t: Test): string {
+  const root = join(import.meta.dirname, '..', '..');
+  const copy = mkdtempSync(join(tmpdir(), 'pgdialer-project-'));
+  const skipped = new Set(['node_modules', '.git', '.data', '.tap', 'test-results', 'dist']);
+  cpSync(root, copy, { recursive: true, filter: (source) => !skipped.has(source.slice(source.lastIndexOf('/') + 1)) });
+  symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
+  t.teardown(() => rmSync(copy, { recursive: true, force: true }));
+  return copy;
+}
 
 async function sigtermToNpm(t: Test, scenario: Scenario) {
   const dir = mkdtempSync(join(tmpdir(), 'pgdialer-npm-'));
   chmodSync(dir, 0o755);
   const npm = spawn('npm', scenario.script, {
+    ...(scenario.cwd ? { cwd: scenario.cwd } : {}),
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ENV_FILE: '/dev/null', LOG_LEVEL: 'info', DATA_DIR: dir, TMPDIR: dir, PORT: '0', ...scenario.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -103,6 +121,7 @@ t.test('npm test: tap, the test files and the embedded Postgres of the run all e
   const readyFile = join(mkdtempSync(join(tmpdir(), 'pgdialer-sleeper-')), 'pid');
   const { dir } = await sigtermToNpm(t, {
     script: ['test', '--', 'test/fixtures/signalSleeper.ts'],
+    cwd: projectCopy(t),
     env: { SLEEPER_READY: readyFile, DATABASE_URL: '' },
     ready: () => (existsSync(readyFile) && readFileSync(readyFile, 'utf8') !== '' ? undefined : false),
     graceful: /tests: 0 passed, 1 failed/,
