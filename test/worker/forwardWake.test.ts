@@ -15,7 +15,8 @@ const db = await createTestDatabase(t);
 const target = await startForwardTarget(t);
 let up = false;
 target.on('/hook', () => (up ? { json: {} } : { status: 503 }));
-const RETRY_MS = 1_500;
+// Long enough that the pass after the failure (on a loaded machine) still finds the retry ahead of it.
+const RETRY_MS = 3_000;
 const worker = await startWorker({
   databaseUrl: db.url,
   pool: db.pool,
@@ -55,7 +56,7 @@ t.test('queued while asleep: delivered at once; failed: asleep until the retry, 
   await waitFor(() => {
     const until = sleepingUntil();
     return until !== undefined && Date.parse(until) <= retryAt;
-  }, 5_000, 'asleep until the retry');
+  }, 10_000, 'asleep until the retry');
   const state = { until: sleepingUntil() };
   t.ok(state.until && Math.abs(Date.parse(state.until) - retryAt) < 50, `sleeping until ${state.until}, the retry at ${new Date(retryAt).toISOString()}`);
 
