@@ -103,3 +103,29 @@ end
 $$;
 comment on function dialer.apply_call_result(uuid, text, timestamptz, text, text) is
   'Ends a live call (dialing, queued, ringing, in_progress): status ended, outcome class_outcome(ended_reason_class(p_ended_reason)); an explicit p_outcome that contradicts it replaces the class (failed: retry_later), ended_reason, ended_at, lease cleared, last_error = p_error if given. Then by the reason''s class: no_answer/busy/voicemail/retry_later with the outcome in retry_outcomes, below max_attempts, campaign active or paused: attempt + 1 of the same occurrence due at p_ended_at + retry_delays->>outcome minutes (else retry_delay_minutes); account: the tenant is stopped (block_tenant_vapi), the call does not count as an attempt (counts_as_attempt false) and a call with the same attempt number is scheduled at p_ended_at (direct calls too); answered, final: nothing. Returns the new call''s id or null. A once campaign with nothing scheduled or live left becomes completed. A call not live is left alone: returns null. Direct calls are otherwise never retried.';
+
+-- Why: what VAPI reports about a call (an end-of-call-report, or the ended Call read back by
+-- reconciliation) only fills in: a later, thinner payload never erases what an earlier one
+-- recorded. p_details is server/vapi/callDetails.ts's CallDetails as JSON; cost is the decimal
+-- of the JSON number VAPI sent, into a numeric column without scale (exact).
+create or replace function dialer.record_call_details(p_call_id uuid, p_details jsonb) returns void
+  language sql volatile
+as $$
+  update dialer.calls set
+    started_at = coalesce((p_details ->> 'startedAt')::timestamptz, started_at),
+    ended_at = coalesce((p_details ->> 'endedAt')::timestamptz, ended_at),
+    transcript = coalesce(p_details ->> 'transcript', transcript),
+    recording_url = coalesce(p_details ->> 'recordingUrl', recording_url),
+    summary = coalesce(p_details ->> 'summary', summary),
+    analysis = coalesce(nullif(p_details -> 'analysis', 'null'), analysis),
+    cost = coalesce((p_details ->> 'cost')::numeric, cost),
+    costs = coalesce(nullif(p_details -> 'costs', 'null'), costs),
+    cost_breakdown = coalesce(nullif(p_details -> 'costBreakdown', 'null'), cost_breakdown)
+  where id = p_call_id
+    -- nothing to fill in (an ended status-update's details): no row version written
+    and exists (select 1 from jsonb_each(p_details) field
+                where field.key in ('startedAt', 'endedAt', 'transcript', 'recordingUrl', 'summary', 'analysis', 'cost', 'costs', 'costBreakdown')
+                  and field.value <> 'null')
+$$;
+comment on function dialer.record_call_details(uuid, jsonb) is
+  'Writes what VAPI reports about a call onto its row, filling in only: startedAt, endedAt, transcript, recordingUrl, summary, analysis, cost (exact decimal), costs, costBreakdown of p_details; a missing or null field keeps what the row has; nothing to fill in writes nothing.';

@@ -1,51 +1,104 @@
-// call_events: every authenticated webhook as received, stored once per tenant and body hash.
+// call_events: every authenticated webhook as received, stored once per tenant and body hash and
+// applied by dialer.receive_webhook (sql/056_webhook_ingest.sql), many in one statement.
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from '../zod.js';
+import { isUuid } from './callResults.js';
+import type { CallDetails } from '../../server/vapi/callDetails.js';
 
-export type NewCallEvent = {
+/** What the message does to its call (server/webhooks/apply.ts decides it). */
+export type WebhookEffect = {
+  /** A live VAPI status to move the call to (advance_call_status). */
+  advanceTo: string | null;
+  /** The call's end, its details, and whether they arrived (`received`) or are awaited. */
+  end: { endedReason: string | null; endedAt: Date; details: CallDetails; detailsState: 'received' | 'awaited' } | null;
+};
+
+export type ReceivedWebhook = {
   tenantId: string;
-  callId: string | null;
+  /** webhook_credential_version of the credential the request was authenticated with. */
+  credentialVersion: string;
   vapiCallId: string | null;
+  externalId: string | null;
   type: string | null;
   status: string | null;
   eventAt: string | null;
   bodySha256: Buffer;
-  payload: unknown;
+  /** The body as JSON text, without secrets; null with rawBody and error for a body that is not JSON. */
+  payloadJson: string | null;
   rawBody: string | null;
   error: string | null;
+  /** The tenant relays this type asynchronously (queued once stored, when there is a forward URL). */
+  forward: boolean;
+  effect: WebhookEffect;
+  recheckAfterSeconds: number;
+  wakeChannel: string;
+  at: Date;
 };
 
-const stored = z.object({ id: z.number(), applied_at: z.string().nullable(), inserted: z.boolean() });
-export type StoredEvent = z.infer<typeof stored>;
+const received = z.object({
+  outcome: z.enum(['stale', 'invalid', 'stored', 'duplicate', 'applied', 'failed']),
+  event_id: z.number().nullable(),
+  call_id: z.string().nullable(),
+  ended: z.boolean(),
+  ended_class: z.string().nullable(),
+  opt_out_reason: z.string().nullable(),
+  opt_out_added: z.boolean().nullable(),
+  opt_out_cancelled: z.number().nullable(),
+  tool_calls: z.array(z.object({ toolCallId: z.string(), name: z.string() })),
+  forward_queued: z.boolean(),
+  error: z.string().nullable(),
+});
+export type ReceiveOutcome = z.infer<typeof received>;
 
 /**
- * Stores the event, or finds the one already stored with the same body. `inserted` says which;
- * a duplicate whose application never completed (applied_at null) may be applied again.
+ * receive_webhook for each event, in order, in one statement: one round trip and one commit for
+ * the batch (the webhooks that arrived while the previous batch was being stored). Each event's
+ * apply is its own subtransaction inside it; should the statement itself fail, nothing of the
+ * batch is stored and the caller tries the events one by one.
  */
-export async function storeCallEvent(db: CommonQueryMethods, event: NewCallEvent): Promise<StoredEvent> {
-  const payload = event.payload === undefined ? null : JSON.stringify(event.payload);
-  const hash = sql.binary(event.bodySha256);
-  const inserted = await db.maybeOne(sql.type(stored)`
-    insert into dialer.call_events (tenant_id, call_id, vapi_call_id, type, status, event_at, body_sha256, payload, raw_body, error)
-    values (${event.tenantId}::uuid, ${event.callId}::uuid, ${event.vapiCallId}, ${event.type}, ${event.status},
-            ${event.eventAt}::timestamptz, ${hash}, ${payload}::jsonb, ${event.rawBody}, ${event.error})
-    on conflict (tenant_id, body_sha256) do nothing
-    returning id, applied_at, true as inserted`);
-  if (inserted) return inserted;
-  return db.one(sql.type(stored)`
-    select id, applied_at, false as inserted from dialer.call_events
-     where tenant_id = ${event.tenantId}::uuid and body_sha256 = ${hash}`);
-}
-
-export async function markEventApplied(db: CommonQueryMethods, eventId: number, error: string | null = null): Promise<void> {
-  await db.query(sql.unsafe`
-    update dialer.call_events set applied_at = case when ${error}::text is null then now() end, error = ${error}::text
-     where id = ${eventId}::bigint`);
-}
-
-/** Marks the event applied and, in the same statement, wakes the worker when the call ended. */
-export async function markEventAppliedAndNotify(db: CommonQueryMethods, eventId: number, channel: string, reason: string | null): Promise<void> {
-  await db.query(sql.unsafe`
-    with applied as (update dialer.call_events set applied_at = now(), error = null where id = ${eventId}::bigint returning 1)
-    select pg_notify(${channel}, ${reason}) from applied where ${reason}::text is not null`);
+export async function receiveWebhooks(db: CommonQueryMethods, events: readonly ReceivedWebhook[]): Promise<readonly ReceiveOutcome[]> {
+  // One JSON array; each payload is spliced in as the JSON text it already is (parsed once, by
+  // Postgres), not serialised again.
+  const rows = events.map((event) => {
+    const end = event.effect.end;
+    const fields = JSON.stringify({
+      tenant_id: event.tenantId,
+      credential_version: event.credentialVersion,
+      vapi_call_id: event.vapiCallId,
+      external_id: isUuid(event.externalId) ? event.externalId : null,
+      type: event.type,
+      status: event.status,
+      event_at: event.eventAt,
+      body_sha256: event.bodySha256.toString('hex'),
+      raw_body: event.rawBody,
+      error: event.error,
+      forward: event.forward,
+      advance_to: event.effect.advanceTo,
+      ended: end !== null,
+      ended_reason: end?.endedReason ?? null,
+      ended_at: end ? end.endedAt.toISOString() : null,
+      details: end ? end.details : null,
+      details_state: end?.detailsState ?? null,
+      recheck_after: `${event.recheckAfterSeconds} seconds`,
+      wake_channel: event.wakeChannel,
+      at: event.at.toISOString(),
+    });
+    return event.payloadJson === null ? fields : `${fields.slice(0, -1)},"payload":${event.payloadJson}}`;
+  });
+  return db.any(sql.type(received)`
+    select r.outcome, r.event_id, r.call_id, r.ended, r.ended_class, r.opt_out_reason, r.opt_out_added, r.opt_out_cancelled,
+           r.tool_calls, r.forward_queued, r.error
+    from jsonb_array_elements(${`[${rows.join(',')}]`}::jsonb) with ordinality as item(value, ord)
+    cross join lateral jsonb_to_record(item.value) as w(
+           tenant_id uuid, credential_version text, vapi_call_id text, external_id uuid, type text, status text, event_at timestamptz,
+           body_sha256 text, payload jsonb, raw_body text, error text, forward boolean, advance_to text, ended boolean, ended_reason text,
+           ended_at timestamptz, details jsonb, details_state text, recheck_after interval, wake_channel text, at timestamptz)
+    cross join lateral dialer.receive_webhook(
+      p_tenant_id => w.tenant_id, p_credential_version => w.credential_version, p_vapi_call_id => w.vapi_call_id,
+      p_external_id => w.external_id, p_type => w.type, p_status => w.status, p_event_at => w.event_at,
+      p_body_sha256 => decode(w.body_sha256, 'hex'), p_payload => w.payload, p_raw_body => w.raw_body, p_error => w.error,
+      p_forward => w.forward, p_advance_to => w.advance_to, p_end => w.ended, p_ended_reason => w.ended_reason,
+      p_ended_at => w.ended_at, p_details => w.details, p_details_state => w.details_state, p_recheck_after => w.recheck_after,
+      p_wake_channel => w.wake_channel, at => w.at) r
+    order by item.ord`);
 }

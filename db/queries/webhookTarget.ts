@@ -1,6 +1,7 @@
 // Who a webhook is for, in one round trip: the tenant (named in ?tenant=, else the owner of the
 // call) with its webhook credential, and the call it is about (by VAPI's id, else by our id
-// sent as customer.externalId).
+// sent as customer.externalId: dialer.webhook_call), and the version of the credential
+// (dialer.webhook_credential_version: dialer.receive_webhook stores only with the current one).
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from '../zod.js';
 import { isUuid } from './callResults.js';
@@ -11,6 +12,7 @@ const target = z.object({
   webhook_secret_encrypted: z.string().nullable(),
   webhook_credential_id: z.string().nullable(),
   webhook_auth_options: z.record(z.unknown()).nullable(),
+  credential_version: z.string().nullable(),
   call_id: z.string().nullable(),
   call_tenant_id: z.string().nullable(),
   call_vapi_call_id: z.string().nullable(),
@@ -27,19 +29,13 @@ export async function webhookTarget(
   const tenantId = isUuid(lookup.tenantId) ? lookup.tenantId : null;
   const externalId = isUuid(lookup.externalId) ? lookup.externalId : null;
   return db.one(sql.type(target)`
-    with found as (
-      select id, tenant_id, vapi_call_id from (
-        select id, tenant_id, vapi_call_id, 1 as rank from dialer.calls where vapi_call_id = ${lookup.vapiCallId}::text
-        union all
-        select id, tenant_id, vapi_call_id, 2 from dialer.calls where id = ${externalId}::uuid
-      ) candidates order by rank limit 1
-    )
     select tenant.id as tenant_id, tenant.webhook_auth_type, tenant.webhook_secret_encrypted,
-           tenant.webhook_credential_id, tenant.webhook_auth_options,
+           tenant.webhook_credential_id, tenant.webhook_auth_options, 
+           case when tenant.id is not null then dialer.webhook_credential_version(tenant) end as credential_version,
            found.id as call_id, found.tenant_id as call_tenant_id, found.vapi_call_id as call_vapi_call_id,
            case when tenant.id is not null then dialer.forward_url_of(tenant.id, found.id) end as forward_url,
            tenant.forward_messages
     from (select 1) as one
-    left join found on true
+    left join dialer.webhook_call(${lookup.vapiCallId}::text, ${externalId}::uuid) found on true
     left join dialer.tenants tenant on tenant.id = coalesce(${tenantId}::uuid, found.tenant_id)`);
 }

@@ -1,12 +1,11 @@
-// Applying one stored webhook to its call. Idempotent and forward-only: the SQL functions never
-// move a status back, apply_call_result is a no-op the second time, and details only fill in.
-// Returns whether the call ended (so the worker can refill the slot at once). Nothing is read
-// from `message.call`: it is the Call as created (queued, cost 0), see server/vapi/callDetails.ts.
-import type { CommonQueryMethods } from 'slonik';
+// What one webhook does to its call, decided from the message: a live status-update moves the
+// status (advance_call_status, forward only); an `ended` one or an end-of-call-report ends the call
+// (apply_call_result, applied once) with its details (record_call_details: only fill in) and
+// where the details stand (note_call_details). The writes are dialer.receive_webhook's
+// (sql/056_webhook_ingest.sql). Nothing is read from `message.call`: it is the Call as created
+// (queued, cost 0), see server/vapi/callDetails.ts.
 import type { Clock } from '../clock.js';
-import { advanceCallStatus } from '../../db/queries/dispatch.js';
-import { recordCallDetails } from '../../db/queries/callResults.js';
-import { endCall as applyEnd, noteCallDetails, type EndedClass } from '../../db/queries/callEnd.js';
+import type { WebhookEffect } from '../../db/queries/callEvents.js';
 import { reportDetailsOf, statusUpdateDetailsOf, type CallDetails } from '../vapi/callDetails.js';
 import type { WebhookMessage } from './message.js';
 
@@ -19,41 +18,25 @@ function endedAtOnClock(clock: Clock, details: CallDetails): Date {
 }
 
 /**
- * The end, its details, and where the details stand: an end-of-call-report brings them; an
- * `ended` status-update does not, so a lookup is armed RECONCILE_AFTER_SECONDS later in case the
- * report is lost (note_call_details).
+ * The end and its details: an end-of-call-report brings them (`received`); an `ended`
+ * status-update does not (`awaited`: a lookup is armed RECONCILE_AFTER_SECONDS later in case the
+ * report is lost).
  */
-async function endCall(db: CommonQueryMethods, clock: Clock, callId: string, details: CallDetails, report: boolean, recheckAfterSeconds: number): Promise<EndedClass> {
-  const end = await applyEnd(db, callId, { endedReason: details.endedReason, endedAt: endedAtOnClock(clock, details) });
-  await recordCallDetails(db, callId, details);
-  await noteCallDetails(db, callId, report ? 'received' : 'awaited', recheckAfterSeconds, clock.now());
-  return end.endedClass;
+function endOf(clock: Clock, details: CallDetails, report: boolean): WebhookEffect['end'] {
+  return { endedReason: details.endedReason, endedAt: endedAtOnClock(clock, details), details, detailsState: report ? 'received' : 'awaited' };
 }
 
-export type WebhookEffect = { ended: boolean; endedClass?: EndedClass };
+const nothing: WebhookEffect = { advanceTo: null, end: null };
 
-export async function applyWebhook(
-  db: CommonQueryMethods,
-  clock: Clock,
-  callId: string,
-  message: WebhookMessage,
-  options: { recheckAfterSeconds: number } = { recheckAfterSeconds: 600 },
-): Promise<WebhookEffect> {
+export function webhookEffect(clock: Clock, message: WebhookMessage): WebhookEffect {
   switch (message.type) {
-    case 'status-update': {
-      if (!message.status) return { ended: false };
-      if (message.status === 'ended') {
-        const endedClass = await endCall(db, clock, callId, statusUpdateDetailsOf(message.message), false, options.recheckAfterSeconds);
-        return { ended: true, endedClass };
-      }
-      await advanceCallStatus(db, callId, message.status, clock.now());
-      return { ended: false };
-    }
-    case 'end-of-call-report': {
-      const endedClass = await endCall(db, clock, callId, reportDetailsOf(message.message), true, options.recheckAfterSeconds);
-      return { ended: true, endedClass };
-    }
+    case 'status-update':
+      if (!message.status) return nothing;
+      if (message.status === 'ended') return { advanceTo: null, end: endOf(clock, statusUpdateDetailsOf(message.message), false) };
+      return { advanceTo: message.status, end: null };
+    case 'end-of-call-report':
+      return { advanceTo: null, end: endOf(clock, reportDetailsOf(message.message), true) };
     default:
-      return { ended: false };
+      return nothing;
   }
 }

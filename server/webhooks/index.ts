@@ -1,114 +1,167 @@
 // POST /webhooks/vapi: VAPI's call events. Raw body (HMAC is verified over the exact bytes),
 // tenant from ?tenant= (the URL we give VAPI) or else from the call the message is about,
 // authenticated with that tenant's method; then stored once (call_events, deduplicated by body
-// hash) and applied inline, which is cheap: a few indexed statements, far under VAPI's 20 s.
+// hash) and applied by dialer.receive_webhook (sql/056_webhook_ingest.sql). Webhooks arriving
+// while others are being stored share the next statement (one round trip, one commit), each
+// applied in its own subtransaction: far under VAPI's 20 s (bench/REPORT.md, webhooks).
 import type { Express, Request } from 'express';
 import type { AppContext } from '../context.js';
 import { HttpError, toHttpError, unauthorized } from '../http/errors.js';
-import { decryptSecret } from '../crypto.js';
-import { webhookTarget } from '../../db/queries/webhookTarget.js';
-import { recordDialed } from '../../db/queries/dispatch.js';
-import { markEventApplied, markEventAppliedAndNotify, storeCallEvent } from '../../db/queries/callEvents.js';
+import { webhookTarget, type WebhookTarget } from '../../db/queries/webhookTarget.js';
+import { receiveWebhooks, type ReceivedWebhook, type ReceiveOutcome } from '../../db/queries/callEvents.js';
+import { createBatcher } from '../worker/batcher.js';
 import { WAKE_CHANNEL } from '../worker/wake.js';
+import { isRequestMessage } from '../vapi/serverMessages.js';
 import { isAuthentic } from './authenticate.js';
-import { readWebhookMessage } from './message.js';
-import { applyWebhook } from './apply.js';
-import { applyInCallOptOut, withInCallOptOut, type ToolCallsAnswer } from './optOut.js';
-import { redactPayload, redactText } from './redact.js';
-import { forwardInbound, type InboundForward } from './forwardInbound.js';
+import { readWebhookMessage, type WebhookMessage } from './message.js';
+import { webhookEffect } from './apply.js';
+import { optOutAnswer } from './optOut.js';
+import { redactedJson, redactText } from './redact.js';
+import { forwardInbound } from './forwardInbound.js';
 import { readWebhookBody } from './body.js';
+import { createCredentialCache, credentialOf, CREDENTIAL_TTL_MS, type WebhookCredential } from './credentials.js';
 import { events } from '../events/bus.js';
 
 export const WEBHOOK_PATH = '/webhooks/vapi';
 
-function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false; error: string } {
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
   try {
-    return { ok: true, value: JSON.parse(raw.toString('utf8')) };
+    return { ok: true, value: JSON.parse(text) };
   } catch (error) {
     return { ok: false, error: error instanceof Error ? error.message : String(error) };
   }
 }
 
+/** receive_webhook answered stale this many times in a row (credentials changing meanwhile): refused. */
+const MAX_STALE = 3;
+
+/** Bodies larger than this are stored in a statement of their own. */
+const ALONE_ABOVE_CHARS = 1024 * 1024;
+
+type Received = { ok: true; value: ReceiveOutcome } | { ok: false; error: unknown };
+
 export function installWebhooks(app: Express, context: AppContext): void {
+  const credentials = createCredentialCache(CREDENTIAL_TTL_MS);
+  // Two batches stored at a time (one commits while the next runs); should a batch's statement
+  // fail (a body Postgres refuses, a deadlock), its webhooks are stored one by one, so each fails
+  // or succeeds alone.
+  const receive = createBatcher<ReceivedWebhook, Received>(async (batch) => {
+    try {
+      return (await receiveWebhooks(context.pool, batch)).map((value) => ({ ok: true, value }));
+    } catch (error) {
+      if (batch.length === 1) return [{ ok: false, error }];
+      const alone: Received[] = [];
+      for (const event of batch) alone.push(await receiveWebhooks(context.pool, [event]).then(([value]) => ({ ok: true as const, value: value! }), (error: unknown) => ({ ok: false as const, error })));
+      return alone;
+    }
+  }, 64, 2);
+  const receiveOne = async (event: ReceivedWebhook): Promise<ReceiveOutcome> => {
+    // A large body (an hour-long call's report) goes alone: it would only slow a batch down.
+    if ((event.payloadJson?.length ?? 0) + (event.rawBody?.length ?? 0) > ALONE_ABOVE_CHARS) return (await receiveWebhooks(context.pool, [event]))[0]!;
+    const received = await receive(event);
+    if (!received.ok) throw received.error;
+    return received.value;
+  };
+
   app.post(WEBHOOK_PATH, async (request: Request, response) => {
     const receivedAt = performance.now();
     // Streamed, bounded by WEBHOOK_MAX_BYTES (413 beyond), hashed as it arrives.
     const { raw: rawBody, sha256: bodySha256 } = await readWebhookBody(request, context.config.webhookMaxBytes);
-    const parsed = parseJson(rawBody);
-    const message = parsed.ok ? readWebhookMessage(parsed.value) : null;
+    const text = rawBody.toString('utf8');
+    const parsed = parseJson(text);
+    const message: WebhookMessage | null = parsed.ok ? readWebhookMessage(parsed.value) : null;
     // A tenant that is not a UUID, or unknown, finds nothing: refused like a wrong credential.
     const tenantParam = typeof request.query.tenant === 'string' ? request.query.tenant : null;
-    const target = await webhookTarget(context.pool, {
-      tenantId: tenantParam,
-      vapiCallId: message?.vapiCallId ?? null,
-      externalId: message?.externalId ?? null,
-    });
-    if (!target.tenant_id || !target.webhook_auth_type || (tenantParam !== null && target.tenant_id !== tenantParam.toLowerCase())) {
-      throw unauthorized('unknown tenant');
-    }
-    const secret = target.webhook_secret_encrypted ? decryptSecret(context.secrets.appSecret, target.webhook_secret_encrypted) : null;
-    const auth = { type: target.webhook_auth_type, secret, credentialId: target.webhook_credential_id, options: target.webhook_auth_options ?? {} };
+    const lookup = async (): Promise<{ target: WebhookTarget; credential: WebhookCredential | null }> => {
+      const target = await webhookTarget(context.pool, { tenantId: tenantParam, vapiCallId: message?.vapiCallId ?? null, externalId: message?.externalId ?? null });
+      const credential = credentialOf(context.secrets.appSecret, target);
+      if (credential) credentials.put(credential);
+      else if (tenantParam !== null) credentials.forget(tenantParam.toLowerCase());
+      return { target, credential };
+    };
+    // The full lookup (tenant and call) when the tenant is not named, or for a request message
+    // (its relay needs the call's forward URL at once); else the tenant's credential, kept briefly.
+    const fullLookup = tenantParam === null || isRequestMessage(message?.type ?? null);
+    let target: WebhookTarget | null = null;
+    let credential: WebhookCredential | null;
+    let fresh = fullLookup;
+    if (fullLookup) ({ target, credential } = await lookup());
+    else
+      credential = await credentials.get(tenantParam.toLowerCase(), async () => {
+        fresh = true;
+        return (await lookup()).credential;
+      });
+
     // {url} in an HMAC payload format: the URL VAPI posted to, i.e. ours as given in server.url.
     const line = { method: request.method, url: `${context.config.publicUrl.replace(/\/+$/, '')}${request.originalUrl}` };
-    if (!isAuthentic(auth, request.headers, rawBody, Date.now(), line)) throw unauthorized('invalid webhook credential');
-    const tenantId = target.tenant_id;
+    const authenticate = async (): Promise<WebhookCredential> => {
+      const known = (found: WebhookCredential | null): found is WebhookCredential =>
+        found !== null && (tenantParam === null || found.tenantId === tenantParam.toLowerCase());
+      if (known(credential) && isAuthentic(credential.auth, request.headers, rawBody, Date.now(), line)) return credential;
+      // A kept credential may be older than the tenant's secret: refused only by a fresh one.
+      if (!fresh) {
+        fresh = true;
+        credential = (await lookup()).credential;
+        return authenticate();
+      }
+      throw known(credential) ? unauthorized('invalid webhook credential') : unauthorized('unknown tenant');
+    };
+    let current = await authenticate();
+
+    const tenantId = current.tenantId;
     // Relay to the tenant's server: a request is posted now, while the event is stored (see forwardInbound.ts).
-    const forward: InboundForward = forwardInbound(context, { target, tenantId, secret, message, rawBody, receivedAt, response });
-
-    // A call of another tenant is not this message's business: keep the event, apply nothing.
-    const ownCallId = target.call_id && target.call_tenant_id === tenantId ? target.call_id : null;
-    const event = await storeCallEvent(context.pool, {
-      tenantId,
-      callId: ownCallId,
-      vapiCallId: message?.vapiCallId ?? null,
-      type: message?.type ?? null,
-      status: message?.status ?? null,
-      eventAt: message?.eventAt ?? null,
-      bodySha256,
-      // Stored without secrets (server.headers, credentials, the tenant's secret): server/webhooks/redact.ts.
-      payload: parsed.ok ? redactPayload(parsed.value, secret) : undefined,
-      rawBody: parsed.ok ? null : redactText(rawBody.toString('utf8'), secret),
-      error: parsed.ok ? null : `invalid JSON: ${parsed.error}`,
-    });
-    if (!parsed.ok) throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${parsed.error}`);
-    await forward.stored(event);
-    const optOutContext = { db: context.pool, clock: context.clock, log: context.log };
-    if (event.applied_at !== null || !ownCallId || !message) {
-      // A redelivered tool call still needs its answer (the opt-out applied again changes nothing).
-      const answer = ownCallId && message ? await applyInCallOptOut(optOutContext, { eventId: event.id, callId: ownCallId, message }) : undefined;
-      await forward.answer(answer);
-      return;
-    }
-
-    let answer: ToolCallsAnswer | undefined;
-    // Stored first (committed above), then applied in one transaction: one commit instead of one
-    // per step (the commits were most of the cost, see bench/REPORT.md, webhooks). If it fails,
-    // the event stays unapplied with its error, and a redelivery (or reconciliation) finishes.
-    try {
-      const { ended, endedClass } = await context.pool.transaction(async (connection) => {
-        // Found by our id only: the worker died (or timed out) before recording VAPI's id. Tie
-        // them now, so reconciliation and later webhooks find the call by VAPI's id.
-        if (message.vapiCallId && target.call_vapi_call_id === null) {
-          await recordDialed(connection, ownCallId, message.vapiCallId, null, context.clock.now());
-        }
-        // An in-call opt-out (optOut.ts) is applied around the result.
-        const applied = await withInCallOptOut({ ...optOutContext, db: connection }, { eventId: event.id, callId: ownCallId, message }, () =>
-          applyWebhook(connection, context.clock, ownCallId, message, { recheckAfterSeconds: context.config.reconcileAfterSeconds }));
-        answer = applied.answer;
-        // A slot is free: the worker refills it now (the NOTIFY is delivered at commit).
-        await markEventAppliedAndNotify(connection, event.id, WAKE_CHANNEL, applied.result.ended ? 'call-ended' : null);
-        return applied.result;
+    const forward = forwardInbound(context, { target, tenantId, forwardMessages: current.forwardMessages, secret: current.auth.secret, message, rawBody, receivedAt, response });
+    const effect = message ? webhookEffect(context.clock, message) : { advanceTo: null, end: null };
+    const receiveAs = (credential: WebhookCredential) =>
+      receiveOne({
+        tenantId: credential.tenantId,
+        credentialVersion: credential.version,
+        vapiCallId: message?.vapiCallId ?? null,
+        externalId: message?.externalId ?? null,
+        type: message?.type ?? null,
+        status: message?.status ?? null,
+        eventAt: message?.eventAt ?? null,
+        bodySha256,
+        // Stored without secrets (server.headers, credentials, the tenant's secret): server/webhooks/redact.ts.
+        payloadJson: parsed.ok ? redactedJson(text, parsed.value, credential.auth.secret) : null,
+        rawBody: parsed.ok ? null : redactText(text, credential.auth.secret),
+        error: parsed.ok ? null : `invalid JSON: ${parsed.error}`,
+        forward: forward.forwardAsync,
+        effect,
+        recheckAfterSeconds: context.config.reconcileAfterSeconds,
+        wakeChannel: WAKE_CHANNEL,
+        at: context.clock.now(),
       });
-      if (ended) context.log.info('call.ended', { callId: ownCallId, vapiCallId: message.vapiCallId, endedReason: message.message.endedReason ?? null, via: message.type });
-      if (endedClass === 'account') context.log.warn('vapi.account_problem', { tenantId, callId: ownCallId, endedReason: message.message.endedReason ?? null });
-      if (ended || message.status) events.call(tenantId, ownCallId, ended ? 'ended' : message.status!);
-      if (ended) context.wakeWorker?.('call-ended');
-    } catch (error) {
-      context.log.error('webhook.apply_failed', { eventId: event.id, callId: ownCallId, error });
-      await markEventApplied(context.pool, event.id, error instanceof Error ? error.message : String(error)).catch(() => {});
-      throw error;
+    let result: ReceiveOutcome = await receiveAs(current);
+    // The credential changed since it was read: read it again, authenticate again, store then.
+    for (let stale = 1; result.outcome === 'stale'; stale++) {
+      if (stale >= MAX_STALE) throw new HttpError(503, 'unavailable', 'the tenant\'s webhook credential keeps changing; try again');
+      fresh = true;
+      credential = (await lookup()).credential;
+      current = await authenticate();
+      if (current.tenantId !== tenantId) throw unauthorized('unknown tenant');
+      result = await receiveAs(current);
     }
-    await forward.answer(answer);
+    if (result.outcome === 'invalid') throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${parsed.ok ? '' : parsed.error}`);
+    forward.stored({ eventId: result.event_id, forwardQueued: result.forward_queued });
+    const callId = result.call_id;
+    if (result.opt_out_reason !== null && (result.opt_out_added || (result.opt_out_cancelled ?? 0) > 0)) {
+      context.log.info('webhook.opt_out', { callId, reason: result.opt_out_reason, added: result.opt_out_added, cancelledCalls: result.opt_out_cancelled });
+    }
+    // Stored (committed), not applied: the event keeps its error, and a redelivery (or reconciliation) finishes.
+    if (result.outcome === 'failed') {
+      context.log.error('webhook.apply_failed', { eventId: result.event_id, callId, error: result.error });
+      throw new Error(`webhook not applied: ${result.error}`);
+    }
+    if (result.outcome === 'applied' && message && callId) {
+      const endedReason = message.message.endedReason ?? null;
+      if (result.ended) context.log.info('call.ended', { callId, vapiCallId: message.vapiCallId, endedReason, via: message.type });
+      if (result.ended_class === 'account') context.log.warn('vapi.account_problem', { tenantId, callId, endedReason });
+      if (result.ended || message.status) events.call(tenantId, callId, result.ended ? 'ended' : message.status!);
+      // A slot is free: the worker refills it now (the NOTIFY went out at commit too).
+      if (result.ended) context.wakeWorker?.('call-ended');
+    }
+    await forward.answer(optOutAnswer(result.tool_calls));
   });
   // One line per refused webhook, saying why (the app's error handler then answers it).
   app.use(WEBHOOK_PATH, (error: unknown, request: Request, _response: unknown, next: (error: unknown) => void) => {

@@ -1,5 +1,5 @@
-// Gathers one-item requests into batches: at most one batch is being flushed at a time, and the
-// items asked for meanwhile go together into the next one. Why: the worker's per-call SQL steps
+// Gathers one-item requests into batches: at most one batch (or `concurrency`) is being flushed
+// at a time, and the items asked for meanwhile go together into the next one. Why: the worker's per-call SQL steps
 // (begin_dial, record_dialed) cost a statement and a commit each; under load they ride one
 // statement per round trip instead, and when idle a lone item waits for nothing but its own.
 
@@ -10,15 +10,20 @@ export type Batcher<I, O> = (item: I) => Promise<O>;
  * throws, every item of that batch fails with its error. Items asked for in the same turn of the
  * event loop always share a batch.
  */
-export function createBatcher<I, O>(flush: (items: readonly I[]) => Promise<readonly O[]>, maxBatch = 500): Batcher<I, O> {
+export function createBatcher<I, O>(flush: (items: readonly I[]) => Promise<readonly O[]>, maxBatch = 500, concurrency = 1): Batcher<I, O> {
   type Waiting = { item: I; resolve: (value: O) => void; reject: (error: unknown) => void };
   let queue: Waiting[] = [];
-  let busy = false;
+  let busy = 0;
+  let scheduled = false;
 
   function kick(): void {
-    if (busy || queue.length === 0) return;
-    busy = true;
-    setImmediate(() => void run());
+    if (scheduled || busy >= concurrency || queue.length === 0) return;
+    busy++;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      void run();
+    });
   }
 
   async function run(): Promise<void> {
@@ -31,7 +36,7 @@ export function createBatcher<I, O>(flush: (items: readonly I[]) => Promise<read
     } catch (error) {
       for (const waiting of batch) waiting.reject(error);
     } finally {
-      busy = false;
+      busy--;
       kick();
     }
   }

@@ -1,7 +1,9 @@
 // What webhooks do to a call: status only moves forward, an end-of-call-report fills the details
 // (artifact/analysis first, the legacy top-level fields otherwise), a report after the 'ended'
 // status-update still fills them, the same end applied twice changes nothing, a call found only
-// by customer.externalId is tied to VAPI's id, and a call's end wakes the worker (NOTIFY).
+// by customer.externalId is tied to VAPI's id, a call's end wakes the worker (NOTIFY), and an
+// apply that fails leaves the event stored, unapplied, with its error, for a redelivery to apply;
+// webhooks stored together (one statement) fail or succeed each alone.
 import t from 'tap';
 import pg from 'pg';
 import { sql } from 'slonik';
@@ -122,4 +124,41 @@ t.test('a call\'s end wakes the worker, once per end', async (t) => {
   await status(vapiId, 'ended', { endedReason: 'assistant-ended-call' });
   await new Promise((resolve) => setTimeout(resolve, 200));
   t.same(notifications, ['call-ended'], 'in-progress wakes nobody; the end does');
+});
+
+t.test('a failed apply: the event stays stored and unapplied with its error; the redelivery applies it', async (t) => {
+  const { callId, vapiId } = await queuedCall();
+  const body = JSON.stringify({ message: { type: 'status-update', status: 'ringing', timestamp: Date.now(), call: { id: vapiId, status: 'ringing' } } });
+  const send = () =>
+    fetch(`${api.url}/webhooks/vapi?tenant=${tenantId}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-vapi-secret': 'apply-secret' }, body });
+  const event = () =>
+    db.pool.one(sql.type(z.object({ n: z.number(), applied: z.boolean(), error: z.string().nullable() }))`
+      select count(*)::int as n, bool_and(applied_at is not null) as applied, max(error) as error
+      from dialer.call_events where call_id = ${callId}::uuid`);
+  // Any failure inside the apply will do: here a constraint the status move breaks.
+  await db.pool.query(sql.unsafe`alter table dialer.calls add constraint test_refuses_ringing check (status <> 'ringing') not valid`);
+  try {
+    t.equal((await send()).status, 500, 'VAPI is told it failed');
+  } finally {
+    await db.pool.query(sql.unsafe`alter table dialer.calls drop constraint test_refuses_ringing`);
+  }
+  t.match(await event(), { n: 1, applied: false, error: /test_refuses_ringing/ }, 'stored, unapplied, with its error');
+  t.equal((await callRowById(db.pool, callId)).status, 'queued', 'nothing of the apply kept');
+  t.equal((await send()).status, 200, 'redelivered');
+  t.match(await event(), { n: 1, applied: true, error: null }, 'the same event, applied now');
+  t.equal((await callRowById(db.pool, callId)).status, 'ringing');
+});
+
+t.test('webhooks arriving together are stored together, and one Postgres refuses fails alone', async (t) => {
+  const calls: Awaited<ReturnType<typeof queuedCall>>[] = [];
+  for (let i = 0; i < 12; i++) calls.push(await queuedCall());
+  const send = (body: string) =>
+    fetch(`${api.url}/webhooks/vapi?tenant=${tenantId}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-vapi-secret': 'apply-secret' }, body });
+  const ringing = (vapiId: string, note = 'ok') => JSON.stringify({ message: { type: 'status-update', status: 'ringing', note, timestamp: Date.now(), call: { id: vapiId } } });
+  // JSON allows \u0000 in a string; jsonb does not: the statement storing it fails.
+  const poisoned = calls[5]!;
+  const statuses = await Promise.all(calls.map((call) => send(ringing(call.vapiId, call === poisoned ? 'nul \u0000 here' : 'ok')).then((r) => r.status)));
+  t.same(statuses.filter((status, i) => i !== 5), Array(11).fill(200), 'the others: stored and applied');
+  t.ok(statuses[5]! >= 400, `the refused one fails alone (${statuses[5]})`);
+  for (const [i, call] of calls.entries()) t.equal((await callRowById(db.pool, call.callId)).status, i === 5 ? 'queued' : 'ringing');
 });

@@ -1,13 +1,15 @@
 // POST /webhooks/vapi authentication and storage: each tenant method accepted, a wrong or
 // missing credential refused with nothing stored, malformed JSON stored and refused, unknown
-// calls stored, and the same body stored once.
+// calls stored, the same body stored once, and a rotated secret honoured at once although the
+// receiver keeps credentials for a while.
 import t from 'tap';
 import { createHmac } from 'node:crypto';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { createTestDatabase } from '../helpers/database.js';
 import { startTestApi } from '../helpers/api.js';
-import { eventCount, insertTenant } from '../worker/fixtures.js';
+import { eventCount, insertTenant, TEST_APP_SECRET } from '../worker/fixtures.js';
+import { encryptSecret } from '../../server/crypto.js';
 
 const db = await createTestDatabase(t);
 const api = await startTestApi(t, { pool: db.pool });
@@ -193,4 +195,20 @@ t.test('hmac credential options: algorithm, encoding, headers, prefix, payload f
     const wrongKey = testCase.headers(signWith('another-key', plan, timestamp, other), timestamp);
     t.equal((await post(tenant, other, wrongKey)).status, 401, `${testCase.name}: another key is refused`);
   }
+});
+
+t.test('a rotated secret is honoured at once: the kept credential is checked against the tenant\'s', async (t) => {
+  const tenant = await insertTenant(db.pool, { webhookAuthType: 'secret', webhookSecret: 'rotate-old-secret' });
+  t.equal((await post(tenant, body(), { 'x-vapi-secret': 'rotate-old-secret' })).status, 200, 'accepted (and the credential kept)');
+  const rotate = (secret: string) =>
+    db.pool.query(sql.unsafe`update dialer.tenants set webhook_secret_encrypted = ${encryptSecret(TEST_APP_SECRET, secret)} where id = ${tenant}::uuid`);
+  await rotate('rotate-new-secret');
+  const before = await eventCount(db.pool);
+  t.equal((await post(tenant, body(), { 'x-vapi-secret': 'rotate-old-secret' })).status, 401, 'the old secret, still kept: refused when storing');
+  t.equal(await eventCount(db.pool), before, 'nothing stored');
+  t.equal((await post(tenant, body(), { 'x-vapi-secret': 'rotate-new-secret' })).status, 200, 'the new secret: accepted');
+  await rotate('rotate-third-secret');
+  t.equal((await post(tenant, body(), { 'x-vapi-secret': 'rotate-third-secret' })).status, 200, 'a secret newer than the kept one: read again, accepted');
+  t.equal((await post(tenant, body(), { 'x-vapi-secret': 'rotate-new-secret' })).status, 401);
+  t.equal(await eventCount(db.pool), before + 2);
 });

@@ -67,3 +67,33 @@ t.test('a flush answering the wrong number of results fails its batch', async (t
   const broken = createBatcher<number, number>(async () => [1]);
   await t.rejects(Promise.all([broken(1), broken(2)]), /answered 1 results for 2 items/);
 });
+
+t.test('concurrency 2: two flushes at once, never three; the rest waits for the next', async (t) => {
+  const batches: number[][] = [];
+  let running = 0;
+  let maxRunning = 0;
+  const gates: Array<() => void> = [];
+  const echo = createBatcher<number, number>(async (items) => {
+    running++;
+    maxRunning = Math.max(maxRunning, running);
+    batches.push([...items]);
+    await new Promise<void>((resolve) => gates.push(resolve));
+    running--;
+    return items;
+  }, 500, 2);
+  const first = echo(1);
+  await tick();
+  const second = echo(2);
+  await tick();
+  const rest = [echo(3), echo(4)];
+  await tick();
+  t.same(batches, [[1], [2]], 'two flushes running, the third waiting');
+  gates.shift()!();
+  t.same(await first, 1);
+  await tick();
+  t.same(batches, [[1], [2], [3, 4]], 'what waited goes together');
+  gates.shift()!();
+  gates.shift()!();
+  t.same(await Promise.all([second, ...rest]), [2, 3, 4]);
+  t.equal(maxRunning, 2);
+});
