@@ -1871,6 +1871,18 @@ AS $function$
 $function$;
 comment on function dialer.advance_call_status(p_call_id uuid, p_vapi_status text, at timestamp with time zone) is 'Applies a VAPI status (queued, ringing, in-progress, forwarding → queued, ringing, in_progress) if it moves the call forward from dialing/queued/ringing; never from a terminal status; sets started_at on in_progress if unset; the next VAPI lookup is live_check_interval() after it. Returns whether it moved. ''ended'' is for apply_call_result.';
 
+CREATE OR REPLACE FUNCTION dialer.apply_call_object_opt_out(p_call_id uuid, p_call jsonb, at timestamp with time zone, OUT reason text, OUT added boolean, OUT cancelled_calls integer)
+ RETURNS record
+ LANGUAGE sql
+AS $function$
+  select opted.reason, opted.added, opted.cancelled_calls
+  from dialer.apply_in_call_opt_out(
+    p_call_id,
+    jsonb_build_object('type', 'end-of-call-report', 'analysis', p_call -> 'analysis', 'artifact', p_call -> 'artifact'),
+    at) opted
+$function$;
+comment on function dialer.apply_call_object_opt_out(p_call_id uuid, p_call jsonb, at timestamp with time zone, OUT reason text, OUT added boolean, OUT cancelled_calls integer) is 'Reconciliation''s in-call opt-out: apply_in_call_opt_out for a VAPI Call object read with GET /call/{id} (its analysis and artifact read as the end-of-call-report''s: structuredData, or the opt-out tool in artifact.messages). Returns the reason (null: not an opt-out), whether the number was added, and how many pending calls were cancelled.';
+
 CREATE OR REPLACE FUNCTION dialer.apply_call_result(p_call_id uuid, p_ended_reason text, p_ended_at timestamp with time zone, p_outcome text DEFAULT NULL::text, p_error text DEFAULT NULL::text)
  RETURNS uuid
  LANGUAGE plpgsql

@@ -107,3 +107,19 @@ end
 $$;
 comment on function dialer.apply_in_call_opt_out(uuid, jsonb, timestamptz) is
   'Applies a VAPI webhook message about a call: when dialer.opt_out_requested says it is an opt-out (with the tenant''s opt_out_structured_data_field and opt_out_tool_name), lists the call''s number with dialer.opt_out (source in-call, source_call_id = the call) and cancels its pending calls, audited (actor webhook) when that changed anything. Returns the reason (null: not an opt-out, nothing done), the number, added, cancelled_calls, and tool_calls = [{toolCallId, name}] of the opt-out tool to answer.';
+
+-- Why: an end-of-call-report can be lost like any webhook; reconciliation then reads the Call
+-- (GET /call/{id}), whose analysis and artifact are the report's, so an opt-out in them sticks
+-- all the same. One decision (opt_out_requested) for both: the Call is read as the report it stands for.
+create or replace function dialer.apply_call_object_opt_out(p_call_id uuid, p_call jsonb, at timestamptz,
+  out reason text, out added boolean, out cancelled_calls integer)
+  language sql volatile
+as $$
+  select opted.reason, opted.added, opted.cancelled_calls
+  from dialer.apply_in_call_opt_out(
+    p_call_id,
+    jsonb_build_object('type', 'end-of-call-report', 'analysis', p_call -> 'analysis', 'artifact', p_call -> 'artifact'),
+    at) opted
+$$;
+comment on function dialer.apply_call_object_opt_out(uuid, jsonb, timestamptz) is
+  'Reconciliation''s in-call opt-out: apply_in_call_opt_out for a VAPI Call object read with GET /call/{id} (its analysis and artifact read as the end-of-call-report''s: structuredData, or the opt-out tool in artifact.messages). Returns the reason (null: not an opt-out), whether the number was added, and how many pending calls were cancelled.';

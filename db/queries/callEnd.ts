@@ -1,7 +1,8 @@
 // The end of a call and what follows it, as the webhook receiver and reconciliation write it:
 // apply_call_result (with the class of the reason, so the caller can log an account problem),
 // where its details stand (note_call_details), and what a lookup that settled nothing means
-// (note_lookup). Rules are in sql/015, 028 and 034; these are typed wrappers.
+// (note_lookup), and an opt-out in a Call read back (apply_call_object_opt_out). Rules are in
+// sql/015, 028, 034 and 052; these are typed wrappers.
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from '../zod.js';
 
@@ -41,6 +42,15 @@ export type DetailsState = 'received' | 'awaited' | 'missing';
 export async function noteCallDetails(db: CommonQueryMethods, callId: string, state: DetailsState, recheckAfterSeconds: number, at: Date): Promise<string | null> {
   return db.oneFirst(sql.type(z.object({ check_at: z.string().nullable() }))`
     select dialer.note_call_details(${callId}::uuid, ${state}::text, ${`${recheckAfterSeconds} seconds`}::interval, ${iso(at)}::timestamptz) as check_at`);
+}
+
+export type OptOutApplied = { reason: string | null; added: boolean | null; cancelledCalls: number | null };
+
+/** apply_call_object_opt_out: an opt-out in a Call read from VAPI (its report was lost). */
+export async function applyCallObjectOptOut(db: CommonQueryMethods, callId: string, call: unknown, at: Date): Promise<OptOutApplied> {
+  const row = await db.one(sql.type(z.object({ reason: z.string().nullable(), added: z.boolean().nullable(), cancelled_calls: z.number().nullable() }))`
+    select reason, added, cancelled_calls from dialer.apply_call_object_opt_out(${callId}::uuid, ${JSON.stringify(call)}::jsonb, ${iso(at)}::timestamptz)`);
+  return { reason: row.reason, added: row.added, cancelledCalls: row.cancelled_calls };
 }
 
 export type LookupNote = 'live' | 'gone' | 'unresolved';

@@ -4,7 +4,7 @@
 // answer means is decided in SQL (note_lookup, note_call_details, apply_call_result).
 import { advanceCallStatus, callsToReconcile, releaseCall, type CallToReconcile } from '../../db/queries/dispatch.js';
 import { recordCallDetails } from '../../db/queries/callResults.js';
-import { endCall, noteCallDetails, noteLookup } from '../../db/queries/callEnd.js';
+import { applyCallObjectOptOut, endCall, noteCallDetails, noteLookup } from '../../db/queries/callEnd.js';
 import { callObjectDetailsOf } from '../vapi/callDetails.js';
 import type { VapiCall } from '../vapi/types.js';
 import type { Logger } from '../log.js';
@@ -35,15 +35,29 @@ const hasDetails = (call: VapiCall) => call.artifact !== undefined || call.analy
 
 type Deps = Pick<DialDeps, 'pool' | 'clock' | 'settings'> & { log: Logger };
 
-/** Applies an ended VAPI Call object to our row: details, result, and where the details stand. */
+/**
+ * An opt-out in the Call (its report was lost): as the receiver does, the number is listed before
+ * the result is applied and once more after it, to cancel a retry the result created.
+ */
+async function optOutOf(deps: Deps, callId: string, call: VapiCall): Promise<void> {
+  if (!hasDetails(call)) return;
+  const opted = await applyCallObjectOptOut(deps.pool, callId, call, deps.clock.now());
+  if (opted.reason !== null && (opted.added || (opted.cancelledCalls ?? 0) > 0)) {
+    deps.log.info('reconcile.opt_out', { callId, reason: opted.reason, added: opted.added, cancelledCalls: opted.cancelledCalls });
+  }
+}
+
+/** Applies an ended VAPI Call object to our row: opt-out, details, result, and where the details stand. */
 async function applyEndedCall(deps: Deps, callId: string, tenantId: string, call: VapiCall): Promise<void> {
   const details = callObjectDetailsOf(call);
+  await optOutOf(deps, callId, call);
   await recordCallDetails(deps.pool, callId, details);
   const end = await endCall(deps.pool, callId, {
     endedReason: details.endedReason,
     endedAt: details.endedAt ? new Date(details.endedAt) : deps.clock.now(),
   });
   if (end.endedClass === 'account') deps.log.warn('vapi.account_problem', { tenantId, callId, endedReason: details.endedReason });
+  if (end.nextCallId !== null) await optOutOf(deps, callId, call);
   await noteCallDetails(deps.pool, callId, hasDetails(call) ? 'received' : 'missing', deps.settings.reconcileAfterSeconds, deps.clock.now());
 }
 
@@ -76,6 +90,7 @@ async function lookUpLive(deps: DialDeps, row: CallToReconcile & { vapi_call_id:
   if (row.status === 'ended') {
     // Only the details are missing.
     if (call?.status === 'ended' && hasDetails(call)) {
+      await optOutOf(deps, row.call_id, call);
       await recordCallDetails(deps.pool, row.call_id, callObjectDetailsOf(call));
       await noteCallDetails(deps.pool, row.call_id, 'received', deps.settings.reconcileAfterSeconds, now);
       summary.details++;

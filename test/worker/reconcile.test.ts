@@ -170,3 +170,49 @@ t.test('an account-problem end found by reconciliation stops the tenant and keep
     select attempt, status from dialer.calls where tenant_id = ${tenantId} and id <> ${callId}`);
   t.same(replacement, { attempt: 1, status: 'scheduled' });
 });
+
+// A lost end-of-call-report must not lose an opt-out: the Call read back carries the same
+// analysis and artifact, so the number goes on do-not-call and the person's pending calls stop.
+const dncOf = (tenantId: string) =>
+  db.pool.any(sql.type(z.object({ phone: z.string(), source: z.string(), source_call_id: z.string().nullable() }))`
+    select phone, source, source_call_id from dialer.dnc where tenant_id = ${tenantId}`);
+const phoneOf = (callId: string) => db.pool.oneFirst(sql.type(z.object({ phone: z.string() }))`select phone from dialer.calls where id = ${callId}`);
+const pendingTo = async (tenantId: string, phone: string) => {
+  const contactId = await db.pool.oneFirst(sql.type(z.object({ id: z.string() }))`select id from dialer.contacts where tenant_id = ${tenantId} and phone = ${phone}`);
+  return insertDirectCall(db.pool, tenantId, contactId, phone, at(7200));
+};
+
+t.test('reconciliation applies an opt-out found in the Call: structured data, live call whose webhooks were lost', async (t) => {
+  const { tenantId, callId, vapiCallId } = await dialedCall();
+  const phone = await phoneOf(callId);
+  const later = await pendingTo(tenantId, phone);
+  answers.set(vapiCallId, endedCall(vapiCallId, { analysis: { summary: 'Asked not to be called.', structuredData: { optOut: true } } }));
+  await sweepAt(60);
+  t.match(await callRowById(db.pool, callId), { status: 'ended', outcome: 'answered', summary: 'Asked not to be called.' });
+  t.same(await dncOf(tenantId), [{ phone, source: 'in-call', source_call_id: callId }], 'listed, from this call');
+  t.match(await callRowById(db.pool, later), { status: 'cancelled' }, 'the pending call to the number is cancelled');
+});
+
+t.test('reconciliation applies an opt-out found in the Call: the tool in artifact.messages, report lost after the end', async (t) => {
+  const { tenantId, callId, vapiCallId } = await dialedCall();
+  await db.pool.query(sql.unsafe`update dialer.tenants set opt_out_tool_name = 'doNotCall' where id = ${tenantId}`);
+  const phone = await phoneOf(callId);
+  await endCall(db.pool, callId, { endedReason: 'customer-ended-call', endedAt: at(50) });
+  await noteCallDetails(db.pool, callId, 'awaited', RECONCILE_AFTER, at(50));
+  answers.set(vapiCallId, endedCall(vapiCallId, {
+    artifact: { transcript: 'User: stop calling me', messages: [{ role: 'tool_calls', toolCalls: [{ id: 'tc1', type: 'function', function: { name: 'doNotCall', arguments: '{}' } }] }] },
+  }));
+  await sweepAt(650);
+  t.same(await dncOf(tenantId), [{ phone, source: 'in-call', source_call_id: callId }]);
+  t.match(await db.pool.one(sql.unsafe`select details_received_at from dialer.calls where id = ${callId}`), { details_received_at: at(650).toISOString() });
+});
+
+t.test('a Call without an opt-out lists nothing', async (t) => {
+  const { tenantId, callId, vapiCallId } = await dialedCall();
+  const later = await pendingTo(tenantId, await phoneOf(callId));
+  answers.set(vapiCallId, endedCall(vapiCallId, { analysis: { summary: 'Fine.', structuredData: { optOut: false, interested: true } } }));
+  await sweepAt(60);
+  t.match(await callRowById(db.pool, callId), { status: 'ended' });
+  t.same(await dncOf(tenantId), []);
+  t.match(await callRowById(db.pool, later), { status: 'scheduled' });
+});
