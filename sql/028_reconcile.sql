@@ -93,31 +93,70 @@ comment on function dialer.note_lookup(uuid, text, text, timestamptz) is
   'After reconciliation looked a live call up on VAPI without it ending: p_result live (VAPI knows it: next lookup in live_check_interval(), checks reset), gone (404 or status not-found / deletion-failed, p_detail the status) or unresolved (VAPI unreachable or erring, p_detail the error): checks + 1 and the next lookup in live_check_interval(), or, at deletion-failed, 3 gone or 30 unresolved lookups in a row (_lookup_limits), the call ends as failed (apply_call_result, ended_reason null, last_error saying why; retried as a failed call). Returns waiting, ended, or unchanged for a call not live.';
 
 -- Why: an ended call's report may be lost like any webhook; its details are still at
--- GET /call/{id}, so the worker asks for them once the report should have come.
-create or replace function dialer.note_call_details(p_call_id uuid, p_state text, p_recheck_after interval, at timestamptz)
+-- GET /call/{id}, so the worker asks for them once the report should have come. The details
+-- themselves and where they stand are written by one UPDATE (one row version: a report is the
+-- receiver's heaviest write), with the two rules below, each written once here.
+-- Internal: whether where the details stand is noted for this call.
+create or replace function dialer._details_noted(p_state text, call dialer.calls) returns boolean
+  language sql immutable
+as $$
+  select p_state is not null and call.status = 'ended'
+         and (p_state = 'received' or (call.details_received_at is null and call.vapi_call_id is not null))
+$$;
+comment on function dialer._details_noted(text, dialer.calls) is
+  'Internal: note_call_details applies p_state only to an ended call, and (but for received) only to one with a VAPI id whose details have not arrived.';
+
+create or replace function dialer._write_call_details(p_call_id uuid, p_details jsonb, p_state text, p_recheck_after interval, at timestamptz)
 returns timestamptz
   language plpgsql volatile
 as $$
 declare
   v_check_at timestamptz;
+  v_notes boolean;
+  -- Only fill in: a later, thinner payload never erases what an earlier one recorded.
+  v_fills constant boolean := exists (
+    select 1 from jsonb_each(p_details) field
+    where field.key in ('startedAt', 'endedAt', 'transcript', 'recordingUrl', 'summary', 'analysis', 'cost', 'costs', 'costBreakdown')
+      and field.value <> 'null');
 begin
-  if p_state not in ('received', 'awaited', 'missing') then
+  if p_state is not null and p_state not in ('received', 'awaited', 'missing') then
     raise exception 'note_call_details: p_state must be received, awaited or missing, not %', p_state using errcode = 'PD400';
   end if;
+  -- The row is locked first, so where its details stand is read from its latest version.
+  select dialer._details_noted(p_state, call) into v_notes from dialer.calls call where call.id = p_call_id for update;
+  if not found then
+    return null;
+  end if;
   update dialer.calls call
-  set details_received_at = case when p_state = 'received' then coalesce(call.details_received_at, at) else call.details_received_at end,
+  set started_at = coalesce((p_details ->> 'startedAt')::timestamptz, call.started_at),
+      ended_at = coalesce((p_details ->> 'endedAt')::timestamptz, call.ended_at),
+      transcript = coalesce(p_details ->> 'transcript', call.transcript),
+      recording_url = coalesce(p_details ->> 'recordingUrl', call.recording_url),
+      summary = coalesce(p_details ->> 'summary', call.summary),
+      analysis = coalesce(nullif(p_details -> 'analysis', 'null'), call.analysis),
+      cost = coalesce((p_details ->> 'cost')::numeric, call.cost),
+      costs = coalesce(nullif(p_details -> 'costs', 'null'), call.costs),
+      cost_breakdown = coalesce(nullif(p_details -> 'costBreakdown', 'null'), call.cost_breakdown),
+      details_received_at = case when v_notes and p_state = 'received' then coalesce(call.details_received_at, at) else call.details_received_at end,
       check_at = case
+        when not v_notes then call.check_at
         when p_state = 'received' then null
         when p_state = 'awaited' then coalesce(call.check_at, at + p_recheck_after)
         when call.checks + 1 >= (dialer._lookup_limits()).details_checks then null
         else at + p_recheck_after * power(2, call.checks + 1)
       end,
-      checks = case when p_state = 'missing' then call.checks + 1 else call.checks end
-  where call.id = p_call_id and call.status = 'ended'
-    and (p_state = 'received' or (call.details_received_at is null and call.vapi_call_id is not null))
+      checks = case when v_notes and p_state = 'missing' then call.checks + 1 else call.checks end
+  where call.id = p_call_id and (v_fills or v_notes)
   returning call.check_at into v_check_at;
-  return v_check_at;
+  return case when v_notes then v_check_at end;
 end
 $$;
+comment on function dialer._write_call_details(uuid, jsonb, text, interval, timestamptz) is
+  'Internal: what record_call_details (p_details: only fills in) and note_call_details (p_state, p_recheck_after, at) write, in one UPDATE of the call; p_details ''{}'' or p_state null leaves out its part. Returns the new check_at when p_state applied, else null.';
+
+create or replace function dialer.note_call_details(p_call_id uuid, p_state text, p_recheck_after interval, at timestamptz)
+returns timestamptz
+  language sql volatile
+as $$ select dialer._write_call_details(p_call_id, '{}'::jsonb, coalesce(p_state, 'null'), p_recheck_after, at) $$;
 comment on function dialer.note_call_details(uuid, text, interval, timestamptz) is
   'Where an ended call''s details (transcript, recording, analysis, cost) stand. received (an end-of-call-report, or the ended Call read from VAPI): details_received_at = at, no lookup due. awaited (it ended without them, e.g. by a status-update): a lookup at at + p_recheck_after (RECONCILE_AFTER_SECONDS) unless one is armed. missing (a lookup still lacked them): checks + 1, the next lookup at at + p_recheck_after × 2^checks, none after 5 (_lookup_limits). Only for ended calls with a VAPI id whose details have not arrived; returns the new check_at.';

@@ -110,22 +110,6 @@ comment on function dialer.apply_call_result(uuid, text, timestamptz, text, text
 -- of the JSON number VAPI sent, into a numeric column without scale (exact).
 create or replace function dialer.record_call_details(p_call_id uuid, p_details jsonb) returns void
   language sql volatile
-as $$
-  update dialer.calls set
-    started_at = coalesce((p_details ->> 'startedAt')::timestamptz, started_at),
-    ended_at = coalesce((p_details ->> 'endedAt')::timestamptz, ended_at),
-    transcript = coalesce(p_details ->> 'transcript', transcript),
-    recording_url = coalesce(p_details ->> 'recordingUrl', recording_url),
-    summary = coalesce(p_details ->> 'summary', summary),
-    analysis = coalesce(nullif(p_details -> 'analysis', 'null'), analysis),
-    cost = coalesce((p_details ->> 'cost')::numeric, cost),
-    costs = coalesce(nullif(p_details -> 'costs', 'null'), costs),
-    cost_breakdown = coalesce(nullif(p_details -> 'costBreakdown', 'null'), cost_breakdown)
-  where id = p_call_id
-    -- nothing to fill in (an ended status-update's details): no row version written
-    and exists (select 1 from jsonb_each(p_details) field
-                where field.key in ('startedAt', 'endedAt', 'transcript', 'recordingUrl', 'summary', 'analysis', 'cost', 'costs', 'costBreakdown')
-                  and field.value <> 'null')
-$$;
+as $$ select dialer._write_call_details(p_call_id, p_details, null, null, null) $$;
 comment on function dialer.record_call_details(uuid, jsonb) is
   'Writes what VAPI reports about a call onto its row, filling in only: startedAt, endedAt, transcript, recordingUrl, summary, analysis, cost (exact decimal), costs, costBreakdown of p_details; a missing or null field keeps what the row has; nothing to fill in writes nothing.';

@@ -152,8 +152,8 @@ begin
       perform dialer.apply_call_result(p_call_id => call_id, p_ended_reason => p_ended_reason, p_ended_at => p_ended_at);
       ended := true;
       ended_class := dialer.ended_reason_class(p_ended_reason);
-      perform dialer.record_call_details(call_id, p_details);
-      perform dialer.note_call_details(call_id, p_details_state, p_recheck_after, at);
+      -- record_call_details and note_call_details, in one row version
+      perform dialer._write_call_details(call_id, coalesce(p_details, '{}'), coalesce(p_details_state, 'null'), p_recheck_after, at);
     elsif p_advance_to is not null then
       perform dialer.advance_call_status(call_id, p_advance_to, at);
     end if;
