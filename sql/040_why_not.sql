@@ -25,7 +25,7 @@ as $$
                                              and live.status in ('dialing', 'queued', 'ringing', 'in_progress')) as room
     from dialer.tenants tenant
   ), held as materialized (
-    select call.id, call.tenant_id, call.campaign_id, call.contact_id, call.phone, call.due_at, state.campaign_row,
+    select call.id, call.tenant_id, call.campaign_id, call.contact_id, call.phone, call.due_at, call.retry_step, call.attempt, state.campaign_row,
            tenant.contact_hours_start, tenant.contact_hours_end, tenant.cap, zones.zones, profile.*, gate.blocked_by,
            case
              when not tenant.vapi_ok then 'VAPI account stopped'
@@ -104,6 +104,9 @@ as $$
   )
   select held.id, held.tenant_id, held.campaign_id, held.contact_id, held.phone, held.due_at,
          case when held.reason = 'calling rule' then dialer._rule_reason(held.blocked_by, held.rule_zones, at, rule.opens_at)
+              -- Which step of the retry sequence the call waits for (035_retry_sequences.sql).
+              when held.reason = 'retry not due' and held.retry_step is not null
+                then 'retry not due: ' || dialer._retry_step_text(held.retry_step, held.attempt, (held.campaign_row).max_attempts)
               else held.reason end,
          case held.reason
            when 'calling rule' then rule.opens_at
@@ -130,4 +133,4 @@ as $$
   where held.reason is not null
 $$;
 comment on function dialer.why_not(timestamptz) is
-  'Every scheduled call that will not be dialed at `at`, with the first reason that holds it back, checked in this order: VAPI account stopped (tenants.vapi_blocked_at; until null: until cleared), campaign deleted | campaign <status> (paused, draft, stopped, completed), before start date, after end date, blackout date, window closed, over max attempts, occurrence over, contact deleted, contact hours closed, do not call, a calling rule or emergency blackout (reason "<rule id>: <why>; next <local time> <zone>", or "blackout:<id>: …"), 24-hour cap, live call to the same number, campaign concurrency full, tenant concurrency full, retry not due / not due; until = when that reason stops holding where known (next campaign window on an allowed day, next common contact hours, when every calling rule allows it, cap expiry, due_at), else null. Calls not listed are being dialed now.';
+  'Every scheduled call that will not be dialed at `at`, with the first reason that holds it back, checked in this order: VAPI account stopped (tenants.vapi_blocked_at; until null: until cleared), campaign deleted | campaign <status> (paused, draft, stopped, completed), before start date, after end date, blackout date, window closed, over max attempts, occurrence over, contact deleted, contact hours closed, do not call, a calling rule or emergency blackout (reason "<rule id>: <why>; next <local time> <zone>", or "blackout:<id>: …"), 24-hour cap, live call to the same number, campaign concurrency full, tenant concurrency full, retry not due (a call planned by a retry-sequence step: "retry not due: retry <n> of <max - 1> (sequence step <n>: <m> min after attempt <n>[, later|earlier half of the window])") / not due; until = when that reason stops holding where known (next campaign window on an allowed day, next common contact hours, when every calling rule allows it, cap expiry, due_at), else null. Calls not listed are being dialed now.';
