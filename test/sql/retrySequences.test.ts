@@ -183,6 +183,14 @@ t.test('why_not names the step a call waits for', async (t) => {
   const held = await why(third, '2026-06-11T15:00:00Z');
   t.equal(held.reason, 'retry not due: retry 2 of 3 (sequence step 2: 1440 min after attempt 2, later half of the window)');
   t.equal(iso(held.until), '2026-06-11T17:00:00.000Z');
+  t.match(await why(third, '2026-06-11T03:00:00Z'), { reason: held.reason }, 'at 23:00, window closed: still the step it waits for first');
+  await pool.query(sql.unsafe`update dialer.campaigns set status = 'paused' where id = ${s.campaignId}`);
+  t.match(await why(third, '2026-06-11T15:00:00Z'), { reason: 'campaign paused' }, 'a hold that outlasts the step comes first');
+  await pool.query(sql.unsafe`update dialer.campaigns set status = 'active' where id = ${s.campaignId}`);
+  await pool.query(sql.unsafe`insert into dialer.dnc (tenant_id, phone) values (${s.tenantId}, ${s.phone})`);
+  t.match(await why(third, '2026-06-11T15:00:00Z'), { reason: 'do not call' });
+  await pool.query(sql.unsafe`delete from dialer.dnc where tenant_id = ${s.tenantId}`);
+  t.match(await why(third, '2026-06-11T17:30:00Z').catch(() => null), null, 'due, window open: not held');
   await pool.query(sql.unsafe`update dialer.calls set status = 'in_progress' where id = ${third}`);
   const fourth = await end(third, '2026-06-11T17:02:00Z');
   t.match(await why(fourth, '2026-06-11T17:10:00Z'), { reason: 'retry not due' }, 'beyond the sequence: the plain reason');
