@@ -137,3 +137,18 @@ t.test('the waiting endpoint names the step a call waits for', async (t) => {
   const progress = await request(`${api.url}/v1/campaigns/${created.id}`, { headers: tenant.headers() });
   t.equal(progress.body.progress.waitingForRetry, 1, 'counted as waiting for a retry');
 });
+
+t.test('OpenAPI documents both fields on create, PATCH and the campaign', async (t) => {
+  const { api } = await setup(t);
+  const document = (await request(`${api.url}/openapi.json`)).body;
+  const json = (operation: any, part: 'request' | 'response') =>
+    (part === 'request' ? operation.requestBody : operation.responses[operation.responses['201'] ? '201' : '200']).content['application/json'].schema;
+  const create = document.paths['/v1/campaigns'].post;
+  const patch = document.paths['/v1/campaigns/{id}'].patch;
+  for (const [name, schema] of [['create', json(create, 'request')], ['patch', json(patch, 'request')], ['view', json(create, 'response')], ['patched view', json(patch, 'response')]] as const) {
+    t.match(schema.properties.retrySequence, { type: 'array', items: { properties: { afterMinutes: { type: 'integer', minimum: 0 } } } }, `${name}: retrySequence`);
+    t.match(JSON.stringify(schema.properties.retrySequence), /"later","earlier"/, `${name}: shiftWindow`);
+    t.match(schema.properties.attemptOverrides, { type: 'array', items: { properties: { attempt: { type: 'integer' }, voicemailMessage: { type: 'string' } } } }, `${name}: attemptOverrides`);
+  }
+  t.match(json(create, 'request').properties.retrySequence.description, /entry n is the wait before attempt n \+ 1/);
+});
