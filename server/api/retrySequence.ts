@@ -100,7 +100,8 @@ export function assertWithinMaxAttempts(
   const { maxAttempts, sequenceLength, overrideAttempts } = campaign;
   const details: ErrorDetail[] = [];
   if (sequenceLength > maxAttempts) {
-    const why = `entry n is the wait before attempt n + 1, so a campaign of ${maxAttempts} attempts takes at most ${maxAttempts} entries (only the first ${maxAttempts - 1} are ever used)`;
+    const used = maxAttempts === 1 ? 'none is ever used' : maxAttempts === 2 ? 'only the first is ever used' : `only the first ${maxAttempts - 1} are ever used`;
+    const why = `entry n is the wait before attempt n + 1, so a campaign of ${maxAttempts} attempts takes at most ${maxAttempts} entries (${used})`;
     details.push(
       given.retrySequence || !given.maxAttempts
         ? { path: 'retrySequence', message: `${sequenceLength} entries is longer than maxAttempts (${maxAttempts}): ${why}` }

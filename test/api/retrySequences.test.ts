@@ -74,7 +74,7 @@ t.test('bad input: 400 with a detail per field', async (t) => {
   t.match(negative[0]!.message, /negative/);
   await refused(
     { maxAttempts: 2, retrySequence: [{ afterMinutes: 1 }, { afterMinutes: 2 }, { afterMinutes: 3 }] },
-    [{ path: 'retrySequence', message: '3 entries is longer than maxAttempts (2): entry n is the wait before attempt n + 1, so a campaign of 2 attempts takes at most 2 entries (only the first 1 are ever used)' }],
+    [{ path: 'retrySequence', message: '3 entries is longer than maxAttempts (2): entry n is the wait before attempt n + 1, so a campaign of 2 attempts takes at most 2 entries (only the first is ever used)' }],
     'a sequence longer than maxAttempts',
   );
   await refused({ retrySequence: [{ afterMinutes: 1 }, { afterMinutes: 2 }, { afterMinutes: 3 }, { afterMinutes: 4 }] }, ['retrySequence'], 'longer than the default maxAttempts (3)');
