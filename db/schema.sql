@@ -121,6 +121,7 @@ create table dialer.calls (
   rule_set integer,
   cap_subject text,
   cap_person text,
+  retry_step jsonb,
   constraint calls_attempt_positive CHECK (attempt >= 1),
   constraint calls_campaign_fk FOREIGN KEY (campaign_id) REFERENCES dialer.campaigns(id) ON DELETE CASCADE,
   constraint calls_checks_non_negative CHECK (checks >= 0),
@@ -148,6 +149,7 @@ comment on column dialer.calls.counts_as_attempt is 'False for a call VAPI ended
 comment on column dialer.calls.check_at is 'When reconciliation next looks the call up on VAPI (live: 60 s after its last news; ended without its report: RECONCILE_AFTER_SECONDS after the end, then with backoff); null = no lookup due.';
 comment on column dialer.calls.checks is 'Lookups in a row that did not settle the call (live: VAPI did not know it or did not answer; ended: the details were still missing).';
 comment on column dialer.calls.details_received_at is 'When the end-of-call details (an end-of-call-report, or the ended Call read with GET /call/{id}) were recorded.';
+comment on column dialer.calls.retry_step is 'The retry-sequence entry that set this call''s due_at when it was planned: {step, after_minutes, shift_window}; null when the per-outcome delay (or nothing) did.';
 
 create table dialer.campaign_contacts (
   campaign_id uuid not null,
@@ -194,7 +196,10 @@ create table dialer.campaigns (
   automated_voice boolean,
   disabled_rules text[] default '{}'::text[] not null,
   subject text,
+  retry_sequence jsonb default '[]'::jsonb not null,
+  attempt_overrides jsonb default '[]'::jsonb not null,
   constraint campaigns_assistant_id_present CHECK (length(assistant_id) >= 1 AND length(assistant_id) <= 100),
+  constraint campaigns_attempt_overrides_valid CHECK (dialer._attempt_overrides_valid(attempt_overrides, max_attempts)),
   constraint campaigns_call_type_valid CHECK (call_type = ANY (ARRAY['solicitation'::text, 'informational'::text])),
   constraint campaigns_dates_ordered CHECK (ends_on >= starts_on),
   constraint campaigns_days_valid CHECK (days <@ '{1,2,3,4,5,6,7}'::integer[] AND cardinality(days) >= 1 AND cardinality(days) <= 7),
@@ -208,6 +213,12 @@ create table dialer.campaigns (
   constraint campaigns_retry_delay_range CHECK (retry_delay_minutes >= 0 AND retry_delay_minutes <= 525600),
   constraint campaigns_retry_delays_object CHECK (jsonb_typeof(retry_delays) = 'object'::text),
   constraint campaigns_retry_outcomes_valid CHECK (retry_outcomes <@ '{no_answer,busy,voicemail,failed}'::text[]),
+  constraint campaigns_retry_sequence_length CHECK (
+CASE
+    WHEN jsonb_typeof(retry_sequence) = 'array'::text THEN jsonb_array_length(retry_sequence) <= max_attempts
+    ELSE false
+END),
+  constraint campaigns_retry_sequence_valid CHECK (dialer._retry_sequence_valid(retry_sequence)),
   constraint campaigns_status_valid CHECK (status = ANY (ARRAY['draft'::text, 'active'::text, 'paused'::text, 'completed'::text, 'stopped'::text])),
   constraint campaigns_subject_length CHECK (length(subject) >= 1 AND length(subject) <= 200),
   constraint campaigns_tenant_fk FOREIGN KEY (tenant_id) REFERENCES dialer.tenants(id) ON DELETE CASCADE,
@@ -220,6 +231,8 @@ comment on column dialer.campaigns.retry_delays is 'Per-outcome retry delay in m
 comment on column dialer.campaigns.retry_outcomes is 'Outcomes that earn another attempt (until max_attempts).';
 comment on column dialer.campaigns.forward_url is 'Overrides the tenant''s forward_url for this campaign''s calls; null = the tenant''s.';
 comment on column dialer.campaigns.subject is 'What the calls are about: per-person caps ("3 per 24 h on the same subject") count the calls of every campaign of the tenant with the same subject; null = the tenant''s shared default subject.';
+comment on column dialer.campaigns.retry_sequence is 'Retry sequence: entry n (1-based) is the wait before attempt n + 1, counted from the end of attempt n: {after_minutes, shift_window: null | later | earlier}. Attempts beyond it wait retry_delays / retry_delay_minutes. At most max_attempts entries (entry max_attempts is never used). See sql/035_retry_sequences.sql.';
+comment on column dialer.campaigns.attempt_overrides is 'Per-attempt assistant overrides: [{attempt, variables?, voicemail_message?}], merged into that attempt''s assistantOverrides (variables over the campaign''s and contact''s).';
 
 create table dialer.contacts (
   id uuid default dialer._new_contact_id() not null,
@@ -559,7 +572,7 @@ create view dialer.campaign_progress as
         ), due AS (
          SELECT due_calls.campaign_id,
             count(*) AS calls
-           FROM dialer.due_calls(now()) due_calls(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at, costs, counts_as_attempt, check_at, checks, details_received_at, rule_set, cap_subject, cap_person)
+           FROM dialer.due_calls(now()) due_calls(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at, costs, counts_as_attempt, check_at, checks, details_received_at, rule_set, cap_subject, cap_person, retry_step)
           WHERE due_calls.campaign_id IS NOT NULL
           GROUP BY due_calls.campaign_id
         )
@@ -581,7 +594,7 @@ create view dialer.campaign_progress as
           WHERE held.campaign_id = campaign.id AND held.reason = 'window closed'::text), 0::numeric) AS waiting_for_window,
     COALESCE(( SELECT sum(held.calls) AS sum
            FROM held
-          WHERE held.campaign_id = campaign.id AND held.reason = 'retry not due'::text), 0::numeric) AS waiting_for_retry,
+          WHERE held.campaign_id = campaign.id AND held.reason ~~ 'retry not due%'::text), 0::numeric) AS waiting_for_retry,
     COALESCE(( SELECT sum(held.due_calls) AS sum
            FROM held
           WHERE held.campaign_id = campaign.id AND (held.reason = ANY (ARRAY['campaign concurrency full'::text, 'tenant concurrency full'::text]))), 0::numeric) AS held_by_concurrency,
@@ -680,7 +693,7 @@ create view dialer.scheduler_status as
     name,
     dialer._next_wake_at(now(), id) AS next_wake_at,
     ( SELECT count(*) AS count
-           FROM dialer.due_calls(now()) due(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at, costs, counts_as_attempt, check_at, checks, details_received_at, rule_set, cap_subject, cap_person)
+           FROM dialer.due_calls(now()) due(id, tenant_id, campaign_id, contact_id, phone, assistant_id, phone_number_id, variables, attempt, occurrence, status, outcome, due_at, claimed_at, lease_expires_at, dial_started_at, dispatch_failures, vapi_call_id, vapi_status, ended_reason, started_at, ended_at, duration_seconds, cost, cost_breakdown, transcript, recording_url, summary, analysis, last_error, created_at, updated_at, costs, counts_as_attempt, check_at, checks, details_received_at, rule_set, cap_subject, cap_person, retry_step)
           WHERE due.tenant_id = tenant.id) AS due_now,
     ( SELECT count(*) AS count
            FROM dialer.calls live
@@ -702,6 +715,35 @@ create view dialer.why_not_now as
     until
    FROM dialer.why_not(now()) why_not(call_id, tenant_id, campaign_id, contact_id, phone, due_at, reason, until);
 comment on view dialer.why_not_now is 'dialer.why_not(now()): every scheduled call not being dialed now, with the first reason holding it back and until when (where known).';
+
+CREATE OR REPLACE FUNCTION dialer._attempt_overrides_valid(overrides jsonb, max_attempts integer)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+declare
+  entry jsonb;
+  seen integer[] := '{}';
+begin
+  if jsonb_typeof(overrides) is distinct from 'array' then
+    return false;
+  end if;
+  for entry in select value from jsonb_array_elements(overrides) loop
+    if jsonb_typeof(entry) <> 'object'
+       or exists (select 1 from jsonb_object_keys(entry) key where key not in ('attempt', 'variables', 'voicemail_message'))
+       or not dialer._json_int_between(entry -> 'attempt', 1, max_attempts)
+       or (entry ->> 'attempt')::integer = any(seen)
+       or (entry ? 'variables' and jsonb_typeof(entry -> 'variables') <> 'object')
+       or (entry ? 'voicemail_message' and (jsonb_typeof(entry -> 'voicemail_message') <> 'string'
+                                            or length(entry ->> 'voicemail_message') not between 1 and 1000)) then
+      return false;
+    end if;
+    seen := seen || (entry ->> 'attempt')::integer;
+  end loop;
+  return true;
+end
+$function$;
+comment on function dialer._attempt_overrides_valid(overrides jsonb, max_attempts integer) is 'Internal (check constraint): attempt overrides are an array of objects {attempt: integer 1..max_attempts, each attempt once, variables?: object, voicemail_message?: string of 1..1000 characters}.';
 
 CREATE OR REPLACE FUNCTION dialer._calendar_days(p_rule_set integer, p_calendar text, from_day date, to_day date)
  RETURNS TABLE(day date, name text, observed boolean)
@@ -797,6 +839,31 @@ begin
 end
 $function$;
 comment on function dialer._campaign_for_update(p_tenant_id uuid, p_campaign_id uuid) is 'Internal: the tenant''s campaign row locked FOR UPDATE; raises PD404 when it does not exist, is deleted or belongs to another tenant.';
+
+CREATE OR REPLACE FUNCTION dialer._campaign_next_half_open(campaign dialer.campaigns, half text, after timestamp with time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE plpgsql
+ STABLE PARALLEL SAFE
+AS $function$
+declare
+  candidate timestamptz := after;
+  day date;
+begin
+  if campaign.starts_on is not null then
+    candidate := greatest(candidate, dialer._local_start(campaign.time_zone, campaign.starts_on + time '00:00'));
+  end if;
+  for i in 1..800 loop
+    candidate := dialer.next_window_half_open(campaign.time_zone, campaign.window_start, campaign.window_end, campaign.days, half, candidate);
+    if candidate is null then return null; end if;
+    day := dialer._campaign_day(campaign, candidate);
+    if campaign.ends_on is not null and day > campaign.ends_on then return null; end if;
+    if dialer._campaign_day_allowed(campaign, day) then return candidate; end if;
+    candidate := dialer._window_closing(campaign.time_zone, campaign.window_start, campaign.window_end, day);
+  end loop;
+  return null;
+end
+$function$;
+comment on function dialer._campaign_next_half_open(campaign dialer.campaigns, half text, after timestamp with time zone) is 'Internal: the first instant >= after in the given half of the campaign''s window on a window day within its dates and not blacked out; null if never again.';
 
 CREATE OR REPLACE FUNCTION dialer._campaign_next_open(campaign dialer.campaigns, after timestamp with time zone)
  RETURNS timestamp with time zone
@@ -1163,6 +1230,17 @@ end
 $function$;
 comment on function dialer._is_time_zone_slow(tz text) is 'Internal: true when tz is a time zone name Postgres accepts (tries it; a subtransaction per call). The fallback of _is_time_zone.';
 
+CREATE OR REPLACE FUNCTION dialer._json_int_between(value jsonb, low integer, high integer)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+begin
+  return jsonb_typeof(value) = 'number' and value::numeric between low and high and value::numeric = trunc(value::numeric);
+end
+$function$;
+comment on function dialer._json_int_between(value jsonb, low integer, high integer) is 'Internal (check constraints): value is a JSON number, whole, within [low, high].';
+
 CREATE OR REPLACE FUNCTION dialer._local_instants(tz text, local_time timestamp without time zone)
  RETURNS SETOF timestamp with time zone
  LANGUAGE sql
@@ -1460,6 +1538,73 @@ begin
 end
 $function$;
 comment on function dialer._refuse_transition(campaign dialer.campaigns, action text, allowed text) is 'Internal: raises PD409 "cannot <action> a campaign that is <status> (only when <allowed>)".';
+
+CREATE OR REPLACE FUNCTION dialer._retry_due_at(campaign dialer.campaigns, next_attempt integer, outcome text, ended_at timestamp with time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+  select case
+           when step is null
+             then ended_at + coalesce((campaign.retry_delays ->> outcome)::numeric, campaign.retry_delay_minutes) * interval '1 minute'
+           when step ->> 'shift_window' in ('later', 'earlier')
+             then coalesce(dialer._campaign_next_half_open(campaign, step ->> 'shift_window',
+                                                           ended_at + (step ->> 'after_minutes')::integer * interval '1 minute'),
+                           ended_at + (step ->> 'after_minutes')::integer * interval '1 minute')
+           else ended_at + (step ->> 'after_minutes')::integer * interval '1 minute'
+         end
+  from (select dialer._retry_step(campaign, next_attempt) as step) chosen
+$function$;
+comment on function dialer._retry_due_at(campaign dialer.campaigns, next_attempt integer, outcome text, ended_at timestamp with time zone) is 'Internal: when attempt next_attempt is due after the previous attempt ended at ended_at with outcome: with a sequence entry, ended_at + after_minutes, moved with shift_window to the first instant at or after it in that half of the window on an allowed day (unchanged when the campaign never opens again); beyond the sequence, ended_at + retry_delays->>outcome (else retry_delay_minutes) minutes.';
+
+CREATE OR REPLACE FUNCTION dialer._retry_sequence_valid(sequence jsonb)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+declare
+  entry jsonb;
+begin
+  if jsonb_typeof(sequence) is distinct from 'array' or jsonb_array_length(sequence) > 20 then
+    return false;
+  end if;
+  for entry in select value from jsonb_array_elements(sequence) loop
+    if jsonb_typeof(entry) <> 'object'
+       or exists (select 1 from jsonb_object_keys(entry) key where key not in ('after_minutes', 'shift_window'))
+       or not dialer._json_int_between(entry -> 'after_minutes', 0, 525600)
+       or coalesce(entry ->> 'shift_window', 'later') not in ('later', 'earlier') then
+      return false;
+    end if;
+  end loop;
+  return true;
+end
+$function$;
+comment on function dialer._retry_sequence_valid(sequence jsonb) is 'Internal (check constraint): a retry sequence is an array of at most 20 objects {after_minutes: integer 0..525600, shift_window?: null | ''later'' | ''earlier''}.';
+
+CREATE OR REPLACE FUNCTION dialer._retry_step(campaign dialer.campaigns, next_attempt integer)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+  select jsonb_build_object('step', next_attempt - 1, 'after_minutes', (entry ->> 'after_minutes')::integer,
+                            'shift_window', entry -> 'shift_window')
+  from (select campaign.retry_sequence -> (next_attempt - 2) as entry) step
+  where next_attempt >= 2 and entry is not null
+$function$;
+comment on function dialer._retry_step(campaign dialer.campaigns, next_attempt integer) is 'Internal: {step, after_minutes, shift_window} of the retry-sequence entry giving the wait before attempt next_attempt (entry next_attempt - 1), or null when the sequence has no such entry.';
+
+CREATE OR REPLACE FUNCTION dialer._retry_step_text(retry_step jsonb, attempt integer, max_attempts integer)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  select format('retry %s of %s (sequence step %s: %s min after attempt %s%s)',
+                attempt - 1, max_attempts - 1, retry_step ->> 'step', retry_step ->> 'after_minutes', attempt - 1,
+                case retry_step ->> 'shift_window' when 'later' then ', later half of the window'
+                                                   when 'earlier' then ', earlier half of the window' else '' end)
+  where retry_step is not null
+$function$;
+comment on function dialer._retry_step_text(retry_step jsonb, attempt integer, max_attempts integer) is 'Internal: "retry <attempt - 1> of <max_attempts - 1> (sequence step <n>: <after_minutes> min after attempt <attempt - 1>[, later|earlier half of the window])"; null without a step.';
 
 CREATE OR REPLACE FUNCTION dialer._rule_applies(rule dialer.rules, call_type text, automated boolean)
  RETURNS boolean
@@ -1841,6 +1986,31 @@ AS $function$
 $function$;
 comment on function dialer._window_day(tz text, window_start time without time zone, window_end time without time zone, at timestamp with time zone) is 'Internal: the local date (in tz) of the window instance that contains at, or of the local day of at when outside windows: the previous date for the after-midnight part of a past-midnight window.';
 
+CREATE OR REPLACE FUNCTION dialer._window_half(window_start time without time zone, window_end time without time zone, days integer[], half text)
+ RETURNS TABLE(half_start time without time zone, half_end time without time zone, half_days integer[])
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  with span as (
+    select case when window_start = window_end then interval '0' else window_start - time '00:00' end as opens,
+           case when window_start = window_end then interval '24 hours'
+                when window_start < window_end then window_end - window_start
+                else interval '24 hours' - (window_start - window_end) end as length
+  ), bounds as (
+    select case half when 'earlier' then opens else opens + length / 2 end as from_offset,
+           case half when 'earlier' then opens + length / 2 else opens + length end as to_offset
+    from span
+  )
+  select time '00:00' + (from_offset - case when from_offset >= interval '24 hours' then interval '24 hours' else interval '0' end),
+         time '00:00' + (to_offset - case when from_offset >= interval '24 hours' then interval '24 hours' else interval '0' end),
+         case when from_offset >= interval '24 hours'
+              then array(select day % 7 + 1 from unnest(days) day order by 1)
+              else days end
+  from bounds
+  where half in ('earlier', 'later')
+$function$;
+comment on function dialer._window_half(window_start time without time zone, window_end time without time zone, days integer[], half text) is 'Internal: the earlier or later half of the window [window_start, window_end) on days, split at its wall-clock midpoint, as a window (start, end, ISO weekdays); the part after midnight of a past-midnight window opens on the next weekday. A half ending at midnight has end 00:00 (a past-midnight window in window_open''s terms).';
+
 CREATE OR REPLACE FUNCTION dialer._window_opening(tz text, window_start time without time zone, window_end time without time zone, day date)
  RETURNS timestamp with time zone
  LANGUAGE sql
@@ -1991,12 +2161,13 @@ begin
           or (v_class in ('no_answer', 'busy', 'voicemail', 'retry_later')
               and v_outcome = any(v_campaign.retry_outcomes)
               and v_call.attempt < v_campaign.max_attempts)) then
-    insert into dialer.calls (tenant_id, campaign_id, contact_id, phone, variables, attempt, occurrence, due_at)
+    insert into dialer.calls (tenant_id, campaign_id, contact_id, phone, variables, attempt, occurrence, due_at, retry_step)
     values (v_call.tenant_id, v_call.campaign_id, v_call.contact_id, v_call.phone, v_call.variables,
             v_call.attempt + case when v_account then 0 else 1 end, v_call.occurrence,
-            p_ended_at + case when v_account then interval '0'
-                              else coalesce((v_campaign.retry_delays ->> v_outcome)::numeric, v_campaign.retry_delay_minutes)
-                                   * interval '1 minute' end)
+            -- The retry's delay: its sequence step or the per-outcome delay (035_retry_sequences.sql).
+            case when v_account then p_ended_at
+                 else dialer._retry_due_at(v_campaign, v_call.attempt + 1, v_outcome, p_ended_at) end,
+            case when not v_account then dialer._retry_step(v_campaign, v_call.attempt + 1) end)
     on conflict (campaign_id, contact_id, occurrence, attempt) where counts_as_attempt do nothing
     returning id into v_next_id;
   end if;
@@ -2007,7 +2178,7 @@ begin
   return v_next_id;
 end
 $function$;
-comment on function dialer.apply_call_result(p_call_id uuid, p_ended_reason text, p_ended_at timestamp with time zone, p_outcome text, p_error text) is 'Ends a live call (dialing, queued, ringing, in_progress): status ended, outcome class_outcome(ended_reason_class(p_ended_reason)); an explicit p_outcome that contradicts it replaces the class (failed: retry_later), ended_reason, ended_at, lease cleared, last_error = p_error if given. Then by the reason''s class: no_answer/busy/voicemail/retry_later with the outcome in retry_outcomes, below max_attempts, campaign active or paused: attempt + 1 of the same occurrence due at p_ended_at + retry_delays->>outcome minutes (else retry_delay_minutes); account: the tenant is stopped (block_tenant_vapi), the call does not count as an attempt (counts_as_attempt false) and a call with the same attempt number is scheduled at p_ended_at (direct calls too); answered, final: nothing. Returns the new call''s id or null. A once campaign with nothing scheduled or live left becomes completed. A call not live is left alone: returns null. Direct calls are otherwise never retried.';
+comment on function dialer.apply_call_result(p_call_id uuid, p_ended_reason text, p_ended_at timestamp with time zone, p_outcome text, p_error text) is 'Ends a live call (dialing, queued, ringing, in_progress): status ended, outcome class_outcome(ended_reason_class(p_ended_reason)); an explicit p_outcome that contradicts it replaces the class (failed: retry_later), ended_reason, ended_at, lease cleared, last_error = p_error if given. Then by the reason''s class: no_answer/busy/voicemail/retry_later with the outcome in retry_outcomes, below max_attempts, campaign active or paused: attempt + 1 of the same occurrence due at _retry_due_at (the retry_sequence entry for it, with its shift_window, recorded in retry_step; beyond the sequence p_ended_at + retry_delays->>outcome minutes, else retry_delay_minutes); account: the tenant is stopped (block_tenant_vapi), the call does not count as an attempt (counts_as_attempt false) and a call with the same attempt number is scheduled at p_ended_at (direct calls too); answered, final: nothing. Returns the new call''s id or null. A once campaign with nothing scheduled or live left becomes completed. A call not live is left alone: returns null. Direct calls are otherwise never retried.';
 
 CREATE OR REPLACE FUNCTION dialer.apply_in_call_opt_out(p_call_id uuid, p_message jsonb, at timestamp with time zone, OUT reason text, OUT phone text, OUT added boolean, OUT cancelled_calls integer, OUT tool_calls jsonb)
  RETURNS record
@@ -2045,6 +2216,19 @@ begin
 end
 $function$;
 comment on function dialer.apply_in_call_opt_out(p_call_id uuid, p_message jsonb, at timestamp with time zone, OUT reason text, OUT phone text, OUT added boolean, OUT cancelled_calls integer, OUT tool_calls jsonb) is 'Applies a VAPI webhook message about a call: when dialer.opt_out_requested says it is an opt-out (with the tenant''s opt_out_structured_data_field and opt_out_tool_name), lists the call''s number with dialer.opt_out (source in-call, source_call_id = the call) and cancels its pending calls, audited (actor webhook) when that changed anything. Returns the reason (null: not an opt-out, nothing done), the number, added, cancelled_calls, and tool_calls = [{toolCallId, name}] of the opt-out tool to answer.';
+
+CREATE OR REPLACE FUNCTION dialer.attempt_override(p_campaign_id uuid, p_attempt integer)
+ RETURNS TABLE(variables jsonb, voicemail_message text)
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select coalesce(chosen.entry -> 'variables', '{}'), chosen.entry ->> 'voicemail_message'
+  from (select (select entry
+                from dialer.campaigns campaign
+                cross join lateral jsonb_array_elements(campaign.attempt_overrides) entry
+                where campaign.id = p_campaign_id and (entry ->> 'attempt')::integer = p_attempt) as entry) chosen
+$function$;
+comment on function dialer.attempt_override(p_campaign_id uuid, p_attempt integer) is 'What attempt p_attempt of a campaign''s call adds to its assistantOverrides (campaigns.attempt_overrides): variables (merged over the claim''s variables: campaign, contact, membership, call; {} when none) and voicemail_message (assistantOverrides.voicemailMessage; null: the assistant''s own). Always one row; a direct call (null campaign) gets {} and null.';
 
 CREATE OR REPLACE FUNCTION dialer.begin_dial(p_call_id uuid, at timestamp with time zone)
  RETURNS boolean
@@ -2836,6 +3020,16 @@ CREATE OR REPLACE FUNCTION dialer.next_wake_at(at timestamp with time zone)
 AS $function$ select dialer._next_wake_at(at, null) $function$;
 comment on function dialer.next_wake_at(at timestamp with time zone) is 'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a calling rule or emergency blackout lifting, a 24-hour cap expiring, a lease expiring, a call''s VAPI lookup falling due (calls.check_at), the next occurrence of an active daily/weekly campaign beginning, a forward delivery becoming claimable (next_forward_at). Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker). Nothing of a tenant whose VAPI account is stopped.';
 
+CREATE OR REPLACE FUNCTION dialer.next_window_half_open(tz text, window_start time without time zone, window_end time without time zone, days integer[], half text, after timestamp with time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  select dialer.next_window_open(tz, part.half_start, part.half_end, part.half_days, after)
+  from dialer._window_half(window_start, window_end, days, half) part
+$function$;
+comment on function dialer.next_window_half_open(tz text, window_start time without time zone, window_end time without time zone, days integer[], half text, after timestamp with time zone) is 'The first instant >= after at which the local wall time in tz lies in the given half (''earlier'' | ''later'') of the window [window_start, window_end) of a day in days, the window split at its wall-clock midpoint (09:00-17:00 at 13:00; 22:00-02:00 at 00:00, the after-midnight half belonging to the day the window opened; all day at 12:00). DST as next_window_open. Null when days is empty or half is neither.';
+
 CREATE OR REPLACE FUNCTION dialer.next_window_open(tz text, window_start time without time zone, window_end time without time zone, days integer[], after timestamp with time zone)
  RETURNS timestamp with time zone
  LANGUAGE plpgsql
@@ -3315,6 +3509,17 @@ end
 $function$;
 comment on function dialer.resume_campaign(p_tenant_id uuid, p_campaign_id uuid, at timestamp with time zone) is 'paused → active; a recurring campaign plans its current occurrence; a once campaign with nothing left becomes completed. PD404/PD409. Returns the campaign.';
 
+CREATE OR REPLACE FUNCTION dialer.retry_due_at(p_campaign_id uuid, p_next_attempt integer, p_outcome text, p_ended_at timestamp with time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select dialer._retry_due_at(campaign, p_next_attempt, p_outcome, p_ended_at)
+  from dialer.campaigns campaign
+  where campaign.id = p_campaign_id
+$function$;
+comment on function dialer.retry_due_at(p_campaign_id uuid, p_next_attempt integer, p_outcome text, p_ended_at timestamp with time zone) is 'When attempt p_next_attempt of a campaign''s contact would be due if the previous attempt ended at p_ended_at with p_outcome (no_answer, busy, voicemail, failed): the retry-sequence entry p_next_attempt - 1 (after_minutes from the end, shift_window later|earlier: the first instant from then in that half of the window on an allowed day), else the per-outcome delay. Whether the outcome is retried at all is apply_call_result''s (retry_outcomes, max_attempts). Null for an unknown campaign.';
+
 CREATE OR REPLACE FUNCTION dialer.schedule_new_members(p_tenant_id uuid, p_campaign_id uuid, at timestamp with time zone)
  RETURNS integer
  LANGUAGE plpgsql
@@ -3448,12 +3653,18 @@ AS $function$
                                              and live.status in ('dialing', 'queued', 'ringing', 'in_progress')) as room
     from dialer.tenants tenant
   ), held as materialized (
-    select call.id, call.tenant_id, call.campaign_id, call.contact_id, call.phone, call.due_at, state.campaign_row,
+    select call.id, call.tenant_id, call.campaign_id, call.contact_id, call.phone, call.due_at, call.retry_step, call.attempt, state.campaign_row,
            tenant.contact_hours_start, tenant.contact_hours_end, tenant.cap, zones.zones, profile.*, gate.blocked_by,
            case
              when not tenant.vapi_ok then 'VAPI account stopped'
              when (state.campaign_row).deleted_at is not null then 'campaign deleted'
              when (state.campaign_row).status <> 'active' then 'campaign ' || (state.campaign_row).status
+             -- A retry planned by a sequence step waits for that step first (its due time was
+             -- chosen for the window); only the holds that outlast it are named before it.
+             when call.retry_step is not null and call.due_at > at
+                  and not coalesce(state.day > (state.campaign_row).ends_on, false)
+                  and call.attempt <= (state.campaign_row).max_attempts
+                  and contact.deleted_at is null and not gate.on_dnc then 'retry not due'
              when state.day < (state.campaign_row).starts_on then 'before start date'
              when state.day > (state.campaign_row).ends_on then 'after end date'
              when state.day = any((state.campaign_row).blackout_dates) then 'blackout date'
@@ -3527,6 +3738,9 @@ AS $function$
   )
   select held.id, held.tenant_id, held.campaign_id, held.contact_id, held.phone, held.due_at,
          case when held.reason = 'calling rule' then dialer._rule_reason(held.blocked_by, held.rule_zones, at, rule.opens_at)
+              -- Which step of the retry sequence the call waits for (035_retry_sequences.sql).
+              when held.reason = 'retry not due' and held.retry_step is not null
+                then 'retry not due: ' || dialer._retry_step_text(held.retry_step, held.attempt, (held.campaign_row).max_attempts)
               else held.reason end,
          case held.reason
            when 'calling rule' then rule.opens_at
@@ -3552,7 +3766,7 @@ AS $function$
    and hours.contact_hours_start = held.contact_hours_start and hours.contact_hours_end = held.contact_hours_end
   where held.reason is not null
 $function$;
-comment on function dialer.why_not(at timestamp with time zone) is 'Every scheduled call that will not be dialed at `at`, with the first reason that holds it back, checked in this order: VAPI account stopped (tenants.vapi_blocked_at; until null: until cleared), campaign deleted | campaign <status> (paused, draft, stopped, completed), before start date, after end date, blackout date, window closed, over max attempts, occurrence over, contact deleted, contact hours closed, do not call, a calling rule or emergency blackout (reason "<rule id>: <why>; next <local time> <zone>", or "blackout:<id>: …"), 24-hour cap, live call to the same number, campaign concurrency full, tenant concurrency full, retry not due / not due; until = when that reason stops holding where known (next campaign window on an allowed day, next common contact hours, when every calling rule allows it, cap expiry, due_at), else null. Calls not listed are being dialed now.';
+comment on function dialer.why_not(at timestamp with time zone) is 'Every scheduled call that will not be dialed at `at`, with the first reason that holds it back, checked in this order: VAPI account stopped (tenants.vapi_blocked_at; until null: until cleared), campaign deleted | campaign <status> (paused, draft, stopped, completed), before start date, after end date, blackout date, window closed, over max attempts, occurrence over, contact deleted, contact hours closed, do not call, a calling rule or emergency blackout (reason "<rule id>: <why>; next <local time> <zone>", or "blackout:<id>: …"), 24-hour cap, live call to the same number, campaign concurrency full, tenant concurrency full, retry not due / not due; a retry planned by a retry-sequence step and not yet due is named right after the campaign''s status (unless past its end date, over max attempts, contact deleted or on do not call) as "retry not due: retry <n> of <max_attempts - 1> (sequence step <n>: <m> min after attempt <n>[, later|earlier half of the window])"; until = when that reason stops holding where known (next campaign window on an allowed day, next common contact hours, when every calling rule allows it, cap expiry, due_at), else null. Calls not listed are being dialed now.';
 
 CREATE OR REPLACE FUNCTION dialer.window_open(tz text, window_start time without time zone, window_end time without time zone, days integer[], at timestamp with time zone)
  RETURNS boolean

@@ -28,7 +28,8 @@ comment on function dialer._complete_once_campaign(uuid, timestamptz) is
 -- ended_reason_class (015); this function only acts on the class:
 --   answered, final                       no new call;
 --   no_answer, busy, voicemail, retry_later  attempt + 1 when the outcome is in retry_outcomes,
---                                         below max_attempts, campaign active or paused;
+--                                         below max_attempts, campaign active or paused, due
+--                                         when _retry_due_at says (sequence step or delay);
 --   account                               the tenant is stopped (block_tenant_vapi), the call kept
 --                                         as history that does not count as an attempt, and a new
 --                                         call with the same attempt number (campaign or direct)
@@ -85,12 +86,13 @@ begin
           or (v_class in ('no_answer', 'busy', 'voicemail', 'retry_later')
               and v_outcome = any(v_campaign.retry_outcomes)
               and v_call.attempt < v_campaign.max_attempts)) then
-    insert into dialer.calls (tenant_id, campaign_id, contact_id, phone, variables, attempt, occurrence, due_at)
+    insert into dialer.calls (tenant_id, campaign_id, contact_id, phone, variables, attempt, occurrence, due_at, retry_step)
     values (v_call.tenant_id, v_call.campaign_id, v_call.contact_id, v_call.phone, v_call.variables,
             v_call.attempt + case when v_account then 0 else 1 end, v_call.occurrence,
-            p_ended_at + case when v_account then interval '0'
-                              else coalesce((v_campaign.retry_delays ->> v_outcome)::numeric, v_campaign.retry_delay_minutes)
-                                   * interval '1 minute' end)
+            -- The retry's delay: its sequence step or the per-outcome delay (035_retry_sequences.sql).
+            case when v_account then p_ended_at
+                 else dialer._retry_due_at(v_campaign, v_call.attempt + 1, v_outcome, p_ended_at) end,
+            case when not v_account then dialer._retry_step(v_campaign, v_call.attempt + 1) end)
     on conflict (campaign_id, contact_id, occurrence, attempt) where counts_as_attempt do nothing
     returning id into v_next_id;
   end if;
@@ -102,7 +104,7 @@ begin
 end
 $$;
 comment on function dialer.apply_call_result(uuid, text, timestamptz, text, text) is
-  'Ends a live call (dialing, queued, ringing, in_progress): status ended, outcome class_outcome(ended_reason_class(p_ended_reason)); an explicit p_outcome that contradicts it replaces the class (failed: retry_later), ended_reason, ended_at, lease cleared, last_error = p_error if given. Then by the reason''s class: no_answer/busy/voicemail/retry_later with the outcome in retry_outcomes, below max_attempts, campaign active or paused: attempt + 1 of the same occurrence due at p_ended_at + retry_delays->>outcome minutes (else retry_delay_minutes); account: the tenant is stopped (block_tenant_vapi), the call does not count as an attempt (counts_as_attempt false) and a call with the same attempt number is scheduled at p_ended_at (direct calls too); answered, final: nothing. Returns the new call''s id or null. A once campaign with nothing scheduled or live left becomes completed. A call not live is left alone: returns null. Direct calls are otherwise never retried.';
+  'Ends a live call (dialing, queued, ringing, in_progress): status ended, outcome class_outcome(ended_reason_class(p_ended_reason)); an explicit p_outcome that contradicts it replaces the class (failed: retry_later), ended_reason, ended_at, lease cleared, last_error = p_error if given. Then by the reason''s class: no_answer/busy/voicemail/retry_later with the outcome in retry_outcomes, below max_attempts, campaign active or paused: attempt + 1 of the same occurrence due at _retry_due_at (the retry_sequence entry for it, with its shift_window, recorded in retry_step; beyond the sequence p_ended_at + retry_delays->>outcome minutes, else retry_delay_minutes); account: the tenant is stopped (block_tenant_vapi), the call does not count as an attempt (counts_as_attempt false) and a call with the same attempt number is scheduled at p_ended_at (direct calls too); answered, final: nothing. Returns the new call''s id or null. A once campaign with nothing scheduled or live left becomes completed. A call not live is left alone: returns null. Direct calls are otherwise never retried.';
 
 -- Why: what VAPI reports about a call (an end-of-call-report, or the ended Call read back by
 -- reconciliation) only fills in: a later, thinner payload never erases what an earlier one

@@ -25,12 +25,18 @@ as $$
                                              and live.status in ('dialing', 'queued', 'ringing', 'in_progress')) as room
     from dialer.tenants tenant
   ), held as materialized (
-    select call.id, call.tenant_id, call.campaign_id, call.contact_id, call.phone, call.due_at, state.campaign_row,
+    select call.id, call.tenant_id, call.campaign_id, call.contact_id, call.phone, call.due_at, call.retry_step, call.attempt, state.campaign_row,
            tenant.contact_hours_start, tenant.contact_hours_end, tenant.cap, zones.zones, profile.*, gate.blocked_by,
            case
              when not tenant.vapi_ok then 'VAPI account stopped'
              when (state.campaign_row).deleted_at is not null then 'campaign deleted'
              when (state.campaign_row).status <> 'active' then 'campaign ' || (state.campaign_row).status
+             -- A retry planned by a sequence step waits for that step first (its due time was
+             -- chosen for the window); only the holds that outlast it are named before it.
+             when call.retry_step is not null and call.due_at > at
+                  and not coalesce(state.day > (state.campaign_row).ends_on, false)
+                  and call.attempt <= (state.campaign_row).max_attempts
+                  and contact.deleted_at is null and not gate.on_dnc then 'retry not due'
              when state.day < (state.campaign_row).starts_on then 'before start date'
              when state.day > (state.campaign_row).ends_on then 'after end date'
              when state.day = any((state.campaign_row).blackout_dates) then 'blackout date'
@@ -104,6 +110,9 @@ as $$
   )
   select held.id, held.tenant_id, held.campaign_id, held.contact_id, held.phone, held.due_at,
          case when held.reason = 'calling rule' then dialer._rule_reason(held.blocked_by, held.rule_zones, at, rule.opens_at)
+              -- Which step of the retry sequence the call waits for (035_retry_sequences.sql).
+              when held.reason = 'retry not due' and held.retry_step is not null
+                then 'retry not due: ' || dialer._retry_step_text(held.retry_step, held.attempt, (held.campaign_row).max_attempts)
               else held.reason end,
          case held.reason
            when 'calling rule' then rule.opens_at
@@ -130,4 +139,4 @@ as $$
   where held.reason is not null
 $$;
 comment on function dialer.why_not(timestamptz) is
-  'Every scheduled call that will not be dialed at `at`, with the first reason that holds it back, checked in this order: VAPI account stopped (tenants.vapi_blocked_at; until null: until cleared), campaign deleted | campaign <status> (paused, draft, stopped, completed), before start date, after end date, blackout date, window closed, over max attempts, occurrence over, contact deleted, contact hours closed, do not call, a calling rule or emergency blackout (reason "<rule id>: <why>; next <local time> <zone>", or "blackout:<id>: …"), 24-hour cap, live call to the same number, campaign concurrency full, tenant concurrency full, retry not due / not due; until = when that reason stops holding where known (next campaign window on an allowed day, next common contact hours, when every calling rule allows it, cap expiry, due_at), else null. Calls not listed are being dialed now.';
+  'Every scheduled call that will not be dialed at `at`, with the first reason that holds it back, checked in this order: VAPI account stopped (tenants.vapi_blocked_at; until null: until cleared), campaign deleted | campaign <status> (paused, draft, stopped, completed), before start date, after end date, blackout date, window closed, over max attempts, occurrence over, contact deleted, contact hours closed, do not call, a calling rule or emergency blackout (reason "<rule id>: <why>; next <local time> <zone>", or "blackout:<id>: …"), 24-hour cap, live call to the same number, campaign concurrency full, tenant concurrency full, retry not due / not due; a retry planned by a retry-sequence step and not yet due is named right after the campaign''s status (unless past its end date, over max attempts, contact deleted or on do not call) as "retry not due: retry <n> of <max_attempts - 1> (sequence step <n>: <m> min after attempt <n>[, later|earlier half of the window])"; until = when that reason stops holding where known (next campaign window on an allowed day, next common contact hours, when every calling rule allows it, cap expiry, due_at), else null. Calls not listed are being dialed now.';

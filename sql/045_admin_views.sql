@@ -20,7 +20,7 @@ create or replace view dialer.campaign_progress as
            - coalesce((select sum(due_calls) from held where held.campaign_id = campaign.id
                          and held.reason in ('campaign concurrency full', 'tenant concurrency full')), 0)) as due_now,
          coalesce((select sum(calls) from held where held.campaign_id = campaign.id and held.reason = 'window closed'), 0) as waiting_for_window,
-         coalesce((select sum(calls) from held where held.campaign_id = campaign.id and held.reason = 'retry not due'), 0) as waiting_for_retry,
+         coalesce((select sum(calls) from held where held.campaign_id = campaign.id and held.reason like 'retry not due%'), 0) as waiting_for_retry,
          coalesce((select sum(due_calls) from held where held.campaign_id = campaign.id
                      and held.reason in ('campaign concurrency full', 'tenant concurrency full')), 0) as held_by_concurrency,
          coalesce(stats.in_flight, 0) as in_flight,

@@ -19,6 +19,10 @@ export const campaignRow = z.object({
   retry_delay_minutes: z.number(),
   retry_delays: z.record(z.string(), z.number()),
   retry_outcomes: z.array(z.string()),
+  retry_sequence: z.array(z.object({ after_minutes: z.number(), shift_window: z.enum(['later', 'earlier']).nullable().optional() })),
+  attempt_overrides: z.array(
+    z.object({ attempt: z.number(), variables: z.record(z.string(), z.unknown()).optional(), voicemail_message: z.string().optional() }),
+  ),
   max_concurrency: z.number(),
   starts_on: z.string().nullable(),
   ends_on: z.string().nullable(),
@@ -36,7 +40,7 @@ export type CampaignRow = z.infer<typeof campaignRow>;
 /** The columns of campaignRow, with dates and times as text (no Date objects, no time zone games). */
 export const campaignColumns = sql.fragment`id, name, assistant_id, phone_number_id, time_zone,
   window_start::text, window_end::text, days, frequency, max_attempts, retry_delay_minutes, retry_delays,
-  retry_outcomes::text[], max_concurrency, starts_on::text, ends_on::text, blackout_dates::text[], variables,
+  retry_outcomes::text[], retry_sequence, attempt_overrides, max_concurrency, starts_on::text, ends_on::text, blackout_dates::text[], variables,
   forward_url, status, created_at, updated_at, started_at, finished_at`;
 
 export async function findCampaign(connection: CommonQueryMethods, tenantId: string, id: string, lock = false): Promise<CampaignRow | null> {

@@ -16,7 +16,12 @@ export const claimedCall = z.object({
   variables: z.record(z.unknown()).nullable(),
   lease_expires_at: z.string(),
 });
-export type ClaimedCall = z.infer<typeof claimedCall>;
+/** A claimed call with its attempt's overrides, as the worker dials it (claimCalls). */
+export const claimedDial = claimedCall.extend({
+  /** assistantOverrides.voicemailMessage for this attempt (dialer.attempt_override); null: none. */
+  voicemail_message: z.string().nullable(),
+});
+export type ClaimedCall = z.infer<typeof claimedDial>;
 
 const iso = (at: Date) => at.toISOString();
 const seconds = (value: number) => `${value} seconds`;
@@ -27,10 +32,15 @@ export async function planOccurrences(db: CommonQueryMethods, at: Date): Promise
 }
 
 export async function claimCalls(db: CommonQueryMethods, at: Date, max: number, leaseSeconds: number): Promise<readonly ClaimedCall[]> {
-  return db.any(sql.type(claimedCall)`
-    select call_id, tenant_id, campaign_id, contact_id, attempt, phone, name, assistant_id, phone_number_id,
-           variables, lease_expires_at
-    from dialer.claim_calls(${iso(at)}::timestamptz, ${max}::int, ${seconds(leaseSeconds)}::interval)`);
+  // The attempt's overrides (sql/035_retry_sequences.sql) go over the claim's variables.
+  return db.any(sql.type(claimedDial)`
+    select claimed.call_id, claimed.tenant_id, claimed.campaign_id, claimed.contact_id, claimed.attempt, claimed.phone,
+           claimed.name, claimed.assistant_id, claimed.phone_number_id,
+           coalesce(claimed.variables, '{}') || override.variables as variables, override.voicemail_message,
+           claimed.lease_expires_at
+    from dialer.claim_calls(${iso(at)}::timestamptz, ${max}::int, ${seconds(leaseSeconds)}::interval) with ordinality claimed
+    cross join lateral dialer.attempt_override(claimed.campaign_id, claimed.attempt) override
+    order by claimed.ordinality`);
 }
 
 const flag = sql.type(z.object({ ok: z.boolean().nullable() }));

@@ -2,6 +2,7 @@
 import { z } from '../zod.js';
 import { retryOutcomeNames, type CampaignRow } from '../../db/queries/campaigns.js';
 import { clockTime, hhmm, isoDate, timeZone, variables } from './schemas.js';
+import { attemptOverride, attemptOverrides, overridesFromRow, retrySequence, retryStep, sequenceFromRow } from './retrySequence.js';
 
 const retryOutcome = z.enum(retryOutcomeNames);
 const minutes = z.int().min(0).max(525_600);
@@ -34,6 +35,8 @@ const campaignFields = {
   maxAttempts: z.int().min(1).max(20),
   retryDelayMinutes: retryDelay,
   retryOutcomes: z.array(retryOutcome).max(4).describe('outcomes that earn another attempt'),
+  retrySequence,
+  attemptOverrides,
   maxConcurrency: z.int().min(1).max(10_000),
   startsOn: isoDate.nullable(),
   endsOn: isoDate.nullable(),
@@ -58,6 +61,8 @@ export const createCampaignBody = z
     maxAttempts: campaignFields.maxAttempts.default(3),
     retryDelayMinutes: campaignFields.retryDelayMinutes.default(60),
     retryOutcomes: campaignFields.retryOutcomes.optional(),
+    retrySequence: campaignFields.retrySequence.default([]),
+    attemptOverrides: campaignFields.attemptOverrides.default([]),
     maxConcurrency: campaignFields.maxConcurrency.default(5),
     startsOn: campaignFields.startsOn.optional(),
     endsOn: campaignFields.endsOn.optional(),
@@ -84,6 +89,8 @@ export const campaignView = z.object({
   maxAttempts: z.int(),
   retryDelayMinutes: retryDelay.describe('a number when every outcome waits the same; else minutes for each outcome'),
   retryOutcomes: z.array(z.string()),
+  retrySequence: z.array(retryStep.extend({ shiftWindow: retryStep.shape.shiftWindow.unwrap() })).describe(retrySequence.description ?? ''),
+  attemptOverrides: z.array(attemptOverride).describe(attemptOverrides.description ?? ''),
   maxConcurrency: z.int(),
   startsOn: z.string().nullable(),
   endsOn: z.string().nullable(),
@@ -114,6 +121,8 @@ export function toCampaignView(row: CampaignRow): CampaignView {
       ? Object.fromEntries(retryOutcomeNames.map((outcome) => [outcome, row.retry_delays[outcome] ?? row.retry_delay_minutes]))
       : row.retry_delay_minutes,
     retryOutcomes: row.retry_outcomes,
+    retrySequence: sequenceFromRow(row.retry_sequence),
+    attemptOverrides: overridesFromRow(row.attempt_overrides),
     maxConcurrency: row.max_concurrency,
     startsOn: row.starts_on,
     endsOn: row.ends_on,

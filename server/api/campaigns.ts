@@ -21,6 +21,7 @@ import {
   toCampaignView,
   type CampaignInput,
 } from './campaignSchemas.js';
+import { assertWithinMaxAttempts, overridesToRow, sequenceToRow } from './retrySequence.js';
 
 const z3Count = z3.object({ count: z3.number() });
 
@@ -48,6 +49,8 @@ function assignments(input: CampaignInput): [string, SqlFragment][] {
     add('retry_delays', sql.fragment`${sql.jsonb(input.retryDelayMinutes)}`);
   }
   if (input.retryOutcomes !== undefined) add('retry_outcomes', sql.fragment`${sql.array([...new Set(input.retryOutcomes)], 'text')}`);
+  if (input.retrySequence !== undefined) add('retry_sequence', sql.fragment`${sql.jsonb(sequenceToRow(input.retrySequence))}`);
+  if (input.attemptOverrides !== undefined) add('attempt_overrides', sql.fragment`${sql.jsonb(JSON.parse(JSON.stringify(overridesToRow(input.attemptOverrides))))}`);
   if (input.maxConcurrency !== undefined) add('max_concurrency', sql.fragment`${input.maxConcurrency}`);
   if (input.startsOn !== undefined) add('starts_on', sql.fragment`${input.startsOn}::date`);
   if (input.endsOn !== undefined) add('ends_on', sql.fragment`${input.endsOn}::date`);
@@ -109,6 +112,10 @@ export function installCampaignRoutes(router: Router, context: AppContext): void
     },
     async ({ body }, _request, response) => {
       const caller = callerOf(response);
+      assertWithinMaxAttempts(
+        { maxAttempts: body.maxAttempts, sequenceLength: body.retrySequence.length, overrideAttempts: body.attemptOverrides.map((o) => o.attempt) },
+        { maxAttempts: true, retrySequence: true, attemptOverrides: true },
+      );
       const columns = assignments(body);
       const row = await context.pool.transaction(async (connection) => {
         const created = await connection.one(sql.type(campaignRow)`
@@ -185,6 +192,15 @@ export function installCampaignRoutes(router: Router, context: AppContext): void
         const current = await findCampaign(connection, caller.tenantId, params.id, true);
         if (!current) throw notFound('campaign');
         if (!editableStatuses.includes(current.status)) throw conflict(`a campaign can be changed only while draft or paused (it is ${current.status})`);
+        // The sequence and the overrides must fit maxAttempts as the campaign will be after the change.
+        assertWithinMaxAttempts(
+          {
+            maxAttempts: body.maxAttempts ?? current.max_attempts,
+            sequenceLength: (body.retrySequence ?? current.retry_sequence).length,
+            overrideAttempts: body.attemptOverrides?.map((o) => o.attempt) ?? current.attempt_overrides.map((o) => o.attempt),
+          },
+          { maxAttempts: body.maxAttempts !== undefined, retrySequence: body.retrySequence !== undefined, attemptOverrides: body.attemptOverrides !== undefined },
+        );
         const updated = await connection.one(sql.type(campaignRow)`
           update dialer.campaigns
           set ${sql.join([...columns.map(([column, value]) => sql.fragment`${sql.identifier([column])} = ${value}`), sql.fragment`updated_at = now()`], sql.fragment`, `)}

@@ -46,9 +46,19 @@ export function wallTime(instant: string, zone: string, now: Date): string {
   return `${at.toFormat(soon ? 'HH:mm' : 'ccc d LLL HH:mm')} ${zone}`;
 }
 
+/**
+ * A retry planned by a step of the campaign's retry sequence (sql/040_why_not.sql): "retry not
+ * due: retry 2 of 3 (sequence step 2: 120 min after attempt 2, later half of the window)".
+ */
+const sequenceReason = 'retry not due: ';
+
 /** The sentence for one reason, with "until …" when the lift time is known. */
 export function waitingText(reason: string, until: string | null, zones: ZoneOf, now: Date): string {
   if (ruleReason.test(reason)) return reason;
+  if (reason.startsWith(sequenceReason)) {
+    const step = `waiting for ${reason.slice(sequenceReason.length)}`;
+    return until ? `${step}, due at ${wallTime(until, zones.campaign, now)}` : step;
+  }
   const text = phrases[reason]?.text ?? (reason.startsWith('campaign ') ? `the campaign is ${reason.slice('campaign '.length)}` : reason);
   return until ? `${text} until ${wallTime(until, zoneForReason(reason, zones), now)}` : text;
 }

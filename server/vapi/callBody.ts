@@ -14,6 +14,8 @@ export type DialTarget = {
   assistantId: string;
   phoneNumberId: string;
   variables: Record<string, unknown>;
+  /** This attempt's voicemail message (campaign attemptOverrides); undefined: the assistant's own. */
+  voicemailMessage?: string;
 };
 
 /** VAPI limits customer.name to 40 characters. */
@@ -66,6 +68,7 @@ export function createCallBody(
     },
     assistantOverrides: {
       variableValues: target.variables,
+      ...(target.voicemailMessage ? { voicemailMessage: target.voicemailMessage } : {}),
       server: { ...webhookServer(publicUrl, target.tenantId, auth), timeoutSeconds: messaging.serverTimeoutSeconds },
       // Always explicit: without it VAPI sends its default list, per-turn messages included.
       serverMessages: serverMessagesFor(messaging.forwarding, { optOutTool: messaging.optOutTool ?? false }),

@@ -33,6 +33,7 @@ export type CreateCallBody = {
   customer: { number: string; name?: string; externalId: string };
   assistantOverrides: {
     variableValues: Record<string, unknown>;
+    voicemailMessage?: string;
     server: VapiServer & { url: string };
     serverMessages?: Vapi.AssistantOverridesServerMessagesItem[];
   };

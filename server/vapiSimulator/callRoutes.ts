@@ -66,6 +66,7 @@ export function createCall(state: SimulatorState, apiKey: string, body: unknown)
     assistantId: request.assistantId,
     phoneNumberId: call.phoneNumberId,
     variableValues: request.assistantOverrides?.variableValues,
+    voicemailMessage: request.assistantOverrides?.voicemailMessage,
     attemptForNumber,
     outcome: full ? 'failed' : (plan.outcome ?? outcomeOf(plan.endedReason)),
     endedReason: plan.endedReason,

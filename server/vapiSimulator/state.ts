@@ -39,6 +39,8 @@ export type Dial = {
   assistantId: string | undefined;
   phoneNumberId: string;
   variableValues: Record<string, unknown> | undefined;
+  /** assistantOverrides.voicemailMessage as received. */
+  voicemailMessage: string | undefined;
   attemptForNumber: number;
   /** What the simulator decided will happen (the project derives its own outcome from endedReason). */
   outcome: Outcome;

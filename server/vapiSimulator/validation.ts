@@ -77,6 +77,9 @@ function checkOverrides(overrides: unknown, messages: string[]): void {
   if (overrides.variableValues !== undefined && !isObject(overrides.variableValues)) {
     messages.push('assistantOverrides.variableValues must be an object');
   }
+  if (overrides.voicemailMessage !== undefined && (typeof overrides.voicemailMessage !== 'string' || overrides.voicemailMessage.length > 1000)) {
+    messages.push('assistantOverrides.voicemailMessage must be a string of at most 1000 characters');
+  }
   if (overrides.serverMessages !== undefined) {
     if (!Array.isArray(overrides.serverMessages) || overrides.serverMessages.some((m) => typeof m !== 'string')) {
       messages.push('assistantOverrides.serverMessages must be an array of strings');

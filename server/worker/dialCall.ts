@@ -89,6 +89,7 @@ export async function dialCall(deps: DialDeps, claim: ClaimedCall): Promise<Dial
       assistantId: claim.assistant_id,
       phoneNumberId: claim.phone_number_id,
       variables: claim.variables ?? {},
+      ...(claim.voicemail_message ? { voicemailMessage: claim.voicemail_message } : {}),
     },
     deps.publicUrl,
     tenant.webhookAuth,

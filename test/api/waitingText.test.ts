@@ -13,3 +13,9 @@ t.equal(waitingText('VAPI account stopped', null, zones, now), 'VAPI refused the
 const rule = 'us-fl.501.616: after 20:00 local; next 2026-12-02 08:00 America/New_York';
 t.equal(waitingText(rule, '2026-12-02T13:00:00Z', zones, now), rule, 'a rule names its own lift time: no second "until"');
 t.equal(waitingText('blackout:42: hurricane; next 2026-12-03 00:00 America/Chicago', null, zones, now), 'blackout:42: hurricane; next 2026-12-03 00:00 America/Chicago');
+
+// A retry planned by a sequence step says which step, due at the campaign's wall time.
+const step = 'retry not due: retry 2 of 3 (sequence step 2: 120 min after attempt 2, later half of the window)';
+t.equal(waitingText(step, '2026-12-02T18:00:00Z', zones, now), 'waiting for retry 2 of 3 (sequence step 2: 120 min after attempt 2, later half of the window), due at 13:00 America/New_York');
+t.equal(waitingText(step, '2026-12-04T18:00:00Z', zones, now), 'waiting for retry 2 of 3 (sequence step 2: 120 min after attempt 2, later half of the window), due at Fri 4 Dec 13:00 America/New_York');
+t.equal(waitingText('retry not due', '2026-12-02T18:00:00Z', zones, now), 'waiting for the retry delay until 13:00 America/New_York', 'beyond the sequence');

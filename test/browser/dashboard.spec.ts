@@ -237,6 +237,23 @@ test('a change made elsewhere (another client of the API) shows within 1 s, with
   await expect(heading).toContainText('stopped', { timeout: 1_000 });
 });
 
+test('the campaign page shows its retry sequence and per-attempt overrides', async () => {
+  const headers = { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' };
+  const created = await fetch(`${stack.url}/v1/campaigns`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      name: 'Sequenced', assistantId: 'a', phoneNumberId: 'p', timeZone: 'America/New_York', window: { start: '09:00', end: '17:00' },
+      maxAttempts: 4, retrySequence: [{ afterMinutes: 120 }, { afterMinutes: 1440, shiftWindow: 'later' }],
+      attemptOverrides: [{ attempt: 4, voicemailMessage: 'Please call us back.' }],
+    }),
+  }).then((response) => response.json());
+  await page.goto(`${stack.url}/#/campaigns/${created.id}`);
+  await expect(page.getByLabel('Retry sequence')).toHaveText(
+    'attempt 2: 120 min after attempt 1 · attempt 3: 1440 min after attempt 2, later half of the window · attempts 4+: the retry delay · attempt 4 adds a voicemail message',
+  );
+});
+
 test('a call opened: transcript as turns, a recording player, the timeline', async ({}, info) => {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Calls' }).click();
   await page.getByLabel('Outcome').selectOption('answered');

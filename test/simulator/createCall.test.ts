@@ -84,6 +84,7 @@ t.test('validation answers NestJS-style 400s, one message per problem', async (t
     ['unknown customer field', callBody({ customer: { number: '+15550100001', phone: '+15550100001' } }), ['customer.property phone should not exist']],
     ['bad server url', callBody({ assistantOverrides: { server: { url: 'not a url' } } }), ['assistantOverrides.server.url must be a URL address']],
     ['body not an object', [] as unknown as Record<string, unknown>, ['body must be an object']],
+    ['voicemailMessage not a string', callBody({ assistantOverrides: { voicemailMessage: 42 } }), ['assistantOverrides.voicemailMessage must be a string of at most 1000 characters']],
   ];
   for (const [label, body, messages] of cases) {
     const answer = await post(sim.url, body);
@@ -92,6 +93,8 @@ t.test('validation answers NestJS-style 400s, one message per problem', async (t
   }
   t.equal((await post(sim.url, callBody({ name: 'n'.repeat(40), customer: { number: '+15550100001', externalId: 'x'.repeat(40) } }))).status, 201, '40 characters pass');
   t.equal(sim.dials().length, 1, 'no invalid request created a call');
+  t.equal((await post(sim.url, callBody({ assistantOverrides: { voicemailMessage: 'Please call back.' } }))).status, 201);
+  t.same(sim.dials().map((dial) => dial.voicemailMessage), [undefined, 'Please call back.'], 'the voicemail message is recorded as received');
 });
 
 t.test('every CreateCallDto field is accepted (VAPI\'s OpenAPI of 2026-08-19), and comes back on the Call', async (t) => {

@@ -15,6 +15,26 @@ export function contactParts(progress: any) {
   ];
 }
 
+/**
+ * The campaign's retry sequence and per-attempt overrides in words, e.g. "attempt 2: 120 min
+ * after attempt 1 · attempt 3: 1440 min after attempt 2, later half of the window".
+ */
+export function retryPlanText(campaign: any): string[] {
+  const steps: any[] = campaign.retrySequence ?? [];
+  const lines = steps
+    .slice(0, Math.max(0, campaign.maxAttempts - 1))
+    .map((step, i) => `attempt ${i + 2}: ${step.afterMinutes} min after attempt ${i + 1}${step.shiftWindow ? `, ${step.shiftWindow} half of the window` : ''}`);
+  if (steps.length > 0 && steps.length < campaign.maxAttempts - 1) lines.push(`attempts ${steps.length + 2}+: the retry delay`);
+  for (const override of campaign.attemptOverrides ?? []) {
+    const parts = [
+      override.voicemailMessage ? 'a voicemail message' : null,
+      override.variables ? `variables ${Object.keys(override.variables).join(', ')}` : null,
+    ].filter(Boolean);
+    if (parts.length > 0) lines.push(`attempt ${override.attempt} adds ${parts.join(' and ')}`);
+  }
+  return lines;
+}
+
 const actions: Record<string, { action: string; label: string; question: string }[]> = {
   draft: [{ action: 'start', label: 'Start', question: 'Start the campaign? Its contacts are called inside its window.' }],
   active: [
@@ -103,6 +123,11 @@ export function CampaignPage({ id }: { id: string }) {
         {c.timeZone} · {c.window.start}–{c.window.end} · days {c.days.join(', ')} · {c.frequency} · up to {c.maxAttempts} attempts · {c.maxConcurrency} at once
         {c.nextWindowOpen && ` · window next open ${fmt.time(c.nextWindowOpen)}`}
       </p>
+      {retryPlanText(c).length > 0 && (
+        <p class="muted" aria-label="Retry sequence">
+          {retryPlanText(c).join(' · ')}
+        </p>
+      )}
 
       <h2>Contacts</h2>
       <ProgressBar label="Contacts progress" parts={contactParts(p)} total={p.byContact?.contacts ?? p.contacts} />
