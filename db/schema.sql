@@ -840,33 +840,15 @@ end
 $function$;
 comment on function dialer._campaign_for_update(p_tenant_id uuid, p_campaign_id uuid) is 'Internal: the tenant''s campaign row locked FOR UPDATE; raises PD404 when it does not exist, is deleted or belongs to another tenant.';
 
-CREATE OR REPLACE FUNCTION dialer._campaign_next_half_open(campaign dialer.campaigns, half text, after timestamp with time zone)
- RETURNS timestamp with time zone
- LANGUAGE plpgsql
- STABLE PARALLEL SAFE
-AS $function$
-declare
-  candidate timestamptz := after;
-  day date;
-begin
-  if campaign.starts_on is not null then
-    candidate := greatest(candidate, dialer._local_start(campaign.time_zone, campaign.starts_on + time '00:00'));
-  end if;
-  for i in 1..800 loop
-    candidate := dialer.next_window_half_open(campaign.time_zone, campaign.window_start, campaign.window_end, campaign.days, half, candidate);
-    if candidate is null then return null; end if;
-    day := dialer._campaign_day(campaign, candidate);
-    if campaign.ends_on is not null and day > campaign.ends_on then return null; end if;
-    if dialer._campaign_day_allowed(campaign, day) then return candidate; end if;
-    candidate := dialer._window_closing(campaign.time_zone, campaign.window_start, campaign.window_end, day);
-  end loop;
-  return null;
-end
-$function$;
-comment on function dialer._campaign_next_half_open(campaign dialer.campaigns, half text, after timestamp with time zone) is 'Internal: the first instant >= after in the given half of the campaign''s window on a window day within its dates and not blacked out; null if never again.';
-
 CREATE OR REPLACE FUNCTION dialer._campaign_next_open(campaign dialer.campaigns, after timestamp with time zone)
  RETURNS timestamp with time zone
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$ select dialer._campaign_next_open_in(campaign, null, after) $function$;
+comment on function dialer._campaign_next_open(campaign dialer.campaigns, after timestamp with time zone) is 'Internal: the earliest instant >= after at which the campaign window is open on a day within its dates and not blacked out (status ignored); null if never again.';
+
+CREATE OR REPLACE FUNCTION dialer._campaign_next_open_in(campaign dialer.campaigns, half text, after timestamp with time zone)
+ RETURNS timestamp with time zone
  LANGUAGE plpgsql
  STABLE PARALLEL SAFE
 AS $function$
@@ -878,7 +860,9 @@ begin
     candidate := greatest(candidate, dialer._local_start(campaign.time_zone, campaign.starts_on + time '00:00'));
   end if;
   for i in 1..800 loop
-    candidate := dialer.next_window_open(campaign.time_zone, campaign.window_start, campaign.window_end, campaign.days, candidate);
+    candidate := case when half is null
+                      then dialer.next_window_open(campaign.time_zone, campaign.window_start, campaign.window_end, campaign.days, candidate)
+                      else dialer.next_window_half_open(campaign.time_zone, campaign.window_start, campaign.window_end, campaign.days, half, candidate) end;
     if candidate is null then return null; end if;
     day := dialer._campaign_day(campaign, candidate);
     if campaign.ends_on is not null and day > campaign.ends_on then return null; end if;
@@ -888,7 +872,7 @@ begin
   return null;
 end
 $function$;
-comment on function dialer._campaign_next_open(campaign dialer.campaigns, after timestamp with time zone) is 'Internal: the earliest instant >= after at which the campaign window is open on a day within its dates and not blacked out (status ignored); null if never again.';
+comment on function dialer._campaign_next_open_in(campaign dialer.campaigns, half text, after timestamp with time zone) is 'Internal: the earliest instant >= after at which the campaign window (half null), or its earlier or later half (next_window_half_open), is open on a day within its dates and not blacked out (status ignored); null if never again.';
 
 CREATE OR REPLACE FUNCTION dialer._campaign_open(campaign dialer.campaigns, at timestamp with time zone)
  RETURNS boolean
@@ -1548,7 +1532,7 @@ AS $function$
            when step is null
              then ended_at + coalesce((campaign.retry_delays ->> outcome)::numeric, campaign.retry_delay_minutes) * interval '1 minute'
            when step ->> 'shift_window' in ('later', 'earlier')
-             then coalesce(dialer._campaign_next_half_open(campaign, step ->> 'shift_window',
+             then coalesce(dialer._campaign_next_open_in(campaign, step ->> 'shift_window',
                                                            ended_at + (step ->> 'after_minutes')::integer * interval '1 minute'),
                            ended_at + (step ->> 'after_minutes')::integer * interval '1 minute')
            else ended_at + (step ->> 'after_minutes')::integer * interval '1 minute'

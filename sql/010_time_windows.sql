@@ -190,3 +190,45 @@ end
 $$;
 comment on function dialer.next_window_open(text, time, time, integer[], timestamptz) is
   'after itself when window_open(...) is true then, else the earliest later instant at which it is; null when days holds no weekday 1–7. A window start in a DST gap opens at the first instant after the gap.';
+
+-- Window halves, for retry sequences' shift_window (sql/035_retry_sequences.sql): each day's window
+-- split at its wall-clock midpoint.
+
+-- Internal: one half of a window as a window of its own (start, end, the ISO weekdays it opens
+-- on). The half of a past-midnight window that starts after midnight opens on the next weekday.
+create or replace function dialer._window_half(window_start time, window_end time, days integer[], half text)
+returns table(half_start time, half_end time, half_days integer[])
+  language sql immutable parallel safe
+as $$
+  with span as (
+    select case when window_start = window_end then interval '0' else window_start - time '00:00' end as opens,
+           case when window_start = window_end then interval '24 hours'
+                when window_start < window_end then window_end - window_start
+                else interval '24 hours' - (window_start - window_end) end as length
+  ), bounds as (
+    select case half when 'earlier' then opens else opens + length / 2 end as from_offset,
+           case half when 'earlier' then opens + length / 2 else opens + length end as to_offset
+    from span
+  )
+  select time '00:00' + (from_offset - case when from_offset >= interval '24 hours' then interval '24 hours' else interval '0' end),
+         time '00:00' + (to_offset - case when from_offset >= interval '24 hours' then interval '24 hours' else interval '0' end),
+         case when from_offset >= interval '24 hours'
+              then array(select day % 7 + 1 from unnest(days) day order by 1)
+              else days end
+  from bounds
+  where half in ('earlier', 'later')
+$$;
+comment on function dialer._window_half(time, time, integer[], text) is
+  'Internal: the earlier or later half of the window [window_start, window_end) on days, split at its wall-clock midpoint, as a window (start, end, ISO weekdays); the part after midnight of a past-midnight window opens on the next weekday. A half ending at midnight has end 00:00 (a past-midnight window in window_open''s terms).';
+
+-- Why: "later" and "earlier" need the same instants window_open and next_window_open give for a
+-- whole window, DST days and past-midnight windows included; both are asked of the half as a window.
+create or replace function dialer.next_window_half_open(tz text, window_start time, window_end time, days integer[],
+                                                        half text, after timestamptz) returns timestamptz
+  language sql immutable parallel safe
+as $$
+  select dialer.next_window_open(tz, part.half_start, part.half_end, part.half_days, after)
+  from dialer._window_half(window_start, window_end, days, half) part
+$$;
+comment on function dialer.next_window_half_open(text, time, time, integer[], text, timestamptz) is
+  'The first instant >= after at which the local wall time in tz lies in the given half (''earlier'' | ''later'') of the window [window_start, window_end) of a day in days, the window split at its wall-clock midpoint (09:00-17:00 at 13:00; 22:00-02:00 at 00:00, the after-midnight half belonging to the day the window opened; all day at 12:00). DST as next_window_open. Null when days is empty or half is neither.';

@@ -58,10 +58,11 @@ $$;
 comment on function dialer._occurrence_current(dialer.campaigns, text, timestamptz) is
   'Internal: true for once campaigns, else when occurrence is the campaign''s occurrence (local day or ISO week) at `at`.';
 
--- Internal: the earliest instant at or after `after` at which the campaign's window is open on an
--- allowed day (status is not considered); null when that never happens again (past ends_on, or
--- nothing within about two years).
-create or replace function dialer._campaign_next_open(campaign dialer.campaigns, after timestamptz) returns timestamptz
+-- Internal: the earliest instant at or after `after` at which the campaign's window (or one half
+-- of it) is open on an allowed day (status is not considered); null when that never happens again
+-- (past ends_on, or nothing within about two years). The window day is the whole window's, so a
+-- blackout Friday also blocks the after-midnight half of Friday's window.
+create or replace function dialer._campaign_next_open_in(campaign dialer.campaigns, half text, after timestamptz) returns timestamptz
   language plpgsql stable parallel safe
 as $$
 declare
@@ -72,7 +73,9 @@ begin
     candidate := greatest(candidate, dialer._local_start(campaign.time_zone, campaign.starts_on + time '00:00'));
   end if;
   for i in 1..800 loop
-    candidate := dialer.next_window_open(campaign.time_zone, campaign.window_start, campaign.window_end, campaign.days, candidate);
+    candidate := case when half is null
+                      then dialer.next_window_open(campaign.time_zone, campaign.window_start, campaign.window_end, campaign.days, candidate)
+                      else dialer.next_window_half_open(campaign.time_zone, campaign.window_start, campaign.window_end, campaign.days, half, candidate) end;
     if candidate is null then return null; end if;
     day := dialer._campaign_day(campaign, candidate);
     if campaign.ends_on is not null and day > campaign.ends_on then return null; end if;
@@ -82,5 +85,11 @@ begin
   return null;
 end
 $$;
+comment on function dialer._campaign_next_open_in(dialer.campaigns, text, timestamptz) is
+  'Internal: the earliest instant >= after at which the campaign window (half null), or its earlier or later half (next_window_half_open), is open on a day within its dates and not blacked out (status ignored); null if never again.';
+
+create or replace function dialer._campaign_next_open(campaign dialer.campaigns, after timestamptz) returns timestamptz
+  language sql stable parallel safe
+as $$ select dialer._campaign_next_open_in(campaign, null, after) $$;
 comment on function dialer._campaign_next_open(dialer.campaigns, timestamptz) is
   'Internal: the earliest instant >= after at which the campaign window is open on a day within its dates and not blacked out (status ignored); null if never again.';

@@ -19,71 +19,6 @@
 -- The due time is only a proposal: the due gate (contact hours, calling rules, caps, concurrency)
 -- still decides when the call is dialed.
 
--- Internal: one half of a window as a window of its own (start, end, the ISO weekdays it opens
--- on). The half of a past-midnight window that starts after midnight opens on the next weekday.
-create or replace function dialer._window_half(window_start time, window_end time, days integer[], half text)
-returns table(half_start time, half_end time, half_days integer[])
-  language sql immutable parallel safe
-as $$
-  with span as (
-    select case when window_start = window_end then interval '0' else window_start - time '00:00' end as opens,
-           case when window_start = window_end then interval '24 hours'
-                when window_start < window_end then window_end - window_start
-                else interval '24 hours' - (window_start - window_end) end as length
-  ), bounds as (
-    select case half when 'earlier' then opens else opens + length / 2 end as from_offset,
-           case half when 'earlier' then opens + length / 2 else opens + length end as to_offset
-    from span
-  )
-  select time '00:00' + (from_offset - case when from_offset >= interval '24 hours' then interval '24 hours' else interval '0' end),
-         time '00:00' + (to_offset - case when from_offset >= interval '24 hours' then interval '24 hours' else interval '0' end),
-         case when from_offset >= interval '24 hours'
-              then array(select day % 7 + 1 from unnest(days) day order by 1)
-              else days end
-  from bounds
-  where half in ('earlier', 'later')
-$$;
-comment on function dialer._window_half(time, time, integer[], text) is
-  'Internal: the earlier or later half of the window [window_start, window_end) on days, split at its wall-clock midpoint, as a window (start, end, ISO weekdays); the part after midnight of a past-midnight window opens on the next weekday. A half ending at midnight has end 00:00 (a past-midnight window in window_open''s terms).';
-
--- Why: "later" and "earlier" need the same instants window_open and next_window_open give for a
--- whole window, DST days and past-midnight windows included; both are asked of the half as a window.
-create or replace function dialer.next_window_half_open(tz text, window_start time, window_end time, days integer[],
-                                                        half text, after timestamptz) returns timestamptz
-  language sql immutable parallel safe
-as $$
-  select dialer.next_window_open(tz, part.half_start, part.half_end, part.half_days, after)
-  from dialer._window_half(window_start, window_end, days, half) part
-$$;
-comment on function dialer.next_window_half_open(text, time, time, integer[], text, timestamptz) is
-  'The first instant >= after at which the local wall time in tz lies in the given half (''earlier'' | ''later'') of the window [window_start, window_end) of a day in days, the window split at its wall-clock midpoint (09:00-17:00 at 13:00; 22:00-02:00 at 00:00, the after-midnight half belonging to the day the window opened; all day at 12:00). DST as next_window_open. Null when days is empty or half is neither.';
-
--- Internal: next_window_half_open on a day the campaign may call (its dates and blackouts): the
--- window day is the whole window's, so a blackout Friday also blocks the after-midnight half.
-create or replace function dialer._campaign_next_half_open(campaign dialer.campaigns, half text, after timestamptz) returns timestamptz
-  language plpgsql stable parallel safe
-as $$
-declare
-  candidate timestamptz := after;
-  day date;
-begin
-  if campaign.starts_on is not null then
-    candidate := greatest(candidate, dialer._local_start(campaign.time_zone, campaign.starts_on + time '00:00'));
-  end if;
-  for i in 1..800 loop
-    candidate := dialer.next_window_half_open(campaign.time_zone, campaign.window_start, campaign.window_end, campaign.days, half, candidate);
-    if candidate is null then return null; end if;
-    day := dialer._campaign_day(campaign, candidate);
-    if campaign.ends_on is not null and day > campaign.ends_on then return null; end if;
-    if dialer._campaign_day_allowed(campaign, day) then return candidate; end if;
-    candidate := dialer._window_closing(campaign.time_zone, campaign.window_start, campaign.window_end, day);
-  end loop;
-  return null;
-end
-$$;
-comment on function dialer._campaign_next_half_open(dialer.campaigns, text, timestamptz) is
-  'Internal: the first instant >= after in the given half of the campaign''s window on a window day within its dates and not blacked out; null if never again.';
-
 -- Internal: the sequence entry that sets the wait before attempt next_attempt (entry
 -- next_attempt - 1), with its step number; null when the sequence does not reach it.
 create or replace function dialer._retry_step(campaign dialer.campaigns, next_attempt integer) returns jsonb
@@ -106,7 +41,7 @@ as $$
            when step is null
              then ended_at + coalesce((campaign.retry_delays ->> outcome)::numeric, campaign.retry_delay_minutes) * interval '1 minute'
            when step ->> 'shift_window' in ('later', 'earlier')
-             then coalesce(dialer._campaign_next_half_open(campaign, step ->> 'shift_window',
+             then coalesce(dialer._campaign_next_open_in(campaign, step ->> 'shift_window',
                                                            ended_at + (step ->> 'after_minutes')::integer * interval '1 minute'),
                            ended_at + (step ->> 'after_minutes')::integer * interval '1 minute')
            else ended_at + (step ->> 'after_minutes')::integer * interval '1 minute'
