@@ -35,6 +35,7 @@ as $$
 declare
   claimable uuid[];
   chosen uuid[];
+  chosen_numbers text[];
   served_tenants uuid[];
   served_sources uuid[];
   truncated boolean;
@@ -141,6 +142,7 @@ begin
                                       and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))) end as room
         ) room
         where room.room > 0
+          and dialer._caller_pool_open(walk.campaign_id, at) -- a pool whose every number is held waits (033)
           and case when walk.campaign_id is null
                    then exists (select 1 from dialer.calls call
                                 where call.tenant_id = budget.tenant_id and call.campaign_id is null
@@ -239,7 +241,12 @@ begin
     scale := scale * 4;
   end loop;
 
-  -- 3. Take them, and move each served tenant's rotation on.
+  -- 3. The caller number of each (033: local presence, limits); one left without stays scheduled.
+  select coalesce(array_agg(choice.call_id order by choice.position), '{}'), coalesce(array_agg(choice.phone_number_id order by choice.position), '{}')
+  into chosen, chosen_numbers
+  from dialer.choose_caller_numbers(chosen, at) with ordinality as choice(call_id, phone_number_id, position);
+
+  -- 4. Take them, and move each served tenant's rotation on.
   update dialer.tenants tenant
   set claim_cursor = served.source_id
   from unnest(served_tenants, served_sources) as served(tenant_id, source_id)
@@ -254,6 +261,7 @@ begin
   ), claimed as (
     update dialer.calls call
     set status = 'dialing', claimed_at = at, lease_expires_at = at + lease, updated_at = at,
+        phone_number_id = chosen_numbers[array_position(chosen, call.id)],
         -- What decided the call, and the keys its dial counts under for per-person caps.
         rule_set = (select dialer._current_rule_set()),
         cap_subject = coalesce((select campaign.subject from dialer.campaigns campaign where campaign.id = call.campaign_id), ''),
@@ -266,7 +274,7 @@ begin
   select claimed.id, claimed.tenant_id, claimed.campaign_id, claimed.contact_id, claimed.attempt, claimed.phone,
          contact.name,
          coalesce(campaign.assistant_id, claimed.assistant_id),
-         coalesce(campaign.phone_number_id, claimed.phone_number_id),
+         coalesce(claimed.phone_number_id, campaign.phone_number_id),
          coalesce(campaign.variables, '{}') || contact.attributes || coalesce(membership.variables, '{}') || claimed.variables,
          claimed.lease_expires_at
   from claimed
@@ -275,6 +283,8 @@ begin
   left join dialer.campaign_contacts membership
     on membership.campaign_id = claimed.campaign_id and membership.contact_id = claimed.contact_id
   order by array_position(chosen, claimed.id);
+
+  perform dialer._count_caller_number_claims(chosen, at);
 end
 $$;
 comment on function dialer.claim_calls(timestamptz, integer, interval) is

@@ -50,6 +50,7 @@ declare
   v_call dialer.calls;
   v_campaign dialer.campaigns;
   v_next_id uuid;
+  v_number_limited boolean;
 begin
   update dialer.calls
   set status = 'ended', outcome = v_outcome, ended_reason = p_ended_reason, ended_at = p_ended_at,
@@ -60,6 +61,8 @@ begin
   if not found then
     return null;
   end if;
+  -- The caller number's rest and unanswered count (033); true: VAPI's daily limit for the number.
+  v_number_limited := dialer._note_caller_number_result(v_call, v_class, p_ended_reason, p_ended_at);
 
   if v_account then
     perform dialer.block_tenant_vapi(v_call.tenant_id, 'endedReason ' || p_ended_reason, p_ended_at);
@@ -80,7 +83,8 @@ begin
   -- that ends of the same campaign decide one after the other: the last two calls ending at once
   -- would otherwise each see the other live, and the campaign would never complete.
   select * into v_campaign from dialer.campaigns where id = v_call.campaign_id for no key update;
-  if v_campaign.status in ('active', 'paused') and v_campaign.deleted_at is null
+  v_next_id := dialer._retry_on_another_number(v_call, v_campaign, v_number_limited, p_ended_at); -- same attempt (033)
+  if v_next_id is null and v_campaign.status in ('active', 'paused') and v_campaign.deleted_at is null
      and (v_account
           or (v_class in ('no_answer', 'busy', 'voicemail', 'retry_later')
               and v_outcome = any(v_campaign.retry_outcomes)
