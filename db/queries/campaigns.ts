@@ -10,6 +10,7 @@ export const campaignRow = z.object({
   name: z.string(),
   assistant_id: z.string(),
   phone_number_id: z.string(),
+  phone_number_ids: z.array(z.string()),
   time_zone: z.string(),
   window_start: z.string(),
   window_end: z.string(),
@@ -37,7 +38,7 @@ export type CampaignRow = z.infer<typeof campaignRow>;
 export const campaignColumns = sql.fragment`id, name, assistant_id, phone_number_id, time_zone,
   window_start::text, window_end::text, days, frequency, max_attempts, retry_delay_minutes, retry_delays,
   retry_outcomes::text[], max_concurrency, starts_on::text, ends_on::text, blackout_dates::text[], variables,
-  forward_url, status, created_at, updated_at, started_at, finished_at`;
+  forward_url, status, created_at, updated_at, started_at, finished_at, phone_number_ids`;
 
 export async function findCampaign(connection: CommonQueryMethods, tenantId: string, id: string, lock = false): Promise<CampaignRow | null> {
   return connection.maybeOne(sql.type(campaignRow)`

@@ -49,6 +49,8 @@ export function wallTime(instant: string, zone: string, now: Date): string {
 /** The sentence for one reason, with "until …" when the lift time is known. */
 export function waitingText(reason: string, until: string | null, zones: ZoneOf, now: Date): string {
   if (ruleReason.test(reason)) return reason;
+  // A held caller-number pool's reason carries its lift time in the number's zone (sql/033).
+  if (reason.startsWith('every caller number ')) return reason;
   const text = phrases[reason]?.text ?? (reason.startsWith('campaign ') ? `the campaign is ${reason.slice('campaign '.length)}` : reason);
   return until ? `${text} until ${wallTime(until, zoneForReason(reason, zones), now)}` : text;
 }
