@@ -378,6 +378,7 @@ create table dialer.phone_numbers (
   number text not null,
   area_code text,
   jurisdictions text[] default '{}'::text[] not null,
+  state text,
   country text,
   country_calling_code text,
   time_zone text not null,
@@ -851,17 +852,32 @@ comment on function dialer._caller_number_used_today(number dialer.phone_numbers
 
 CREATE OR REPLACE FUNCTION dialer._caller_pool_open(p_campaign_id uuid, at timestamp with time zone)
  RETURNS boolean
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE
 AS $function$
-  select p_campaign_id is null
-      or not exists (select 1 from dialer.campaigns campaign join dialer.phone_numbers pn
-                       on pn.tenant_id = campaign.tenant_id and pn.vapi_phone_number_id = any(campaign.phone_number_ids)
-                     where campaign.id = p_campaign_id)
-      or exists (select 1 from dialer.campaigns campaign join dialer.phone_numbers pn
-                   on pn.tenant_id = campaign.tenant_id and pn.vapi_phone_number_id = any(campaign.phone_number_ids)
-                 cross join lateral dialer.caller_number_hold(pn, dialer._caller_number_live(pn.tenant_id, pn.vapi_phone_number_id), at) state
-                 where campaign.id = p_campaign_id and state.hold is null)
+declare
+  v_tenant uuid;
+  v_ids text[];
+  v_id text;
+  v_number dialer.phone_numbers;
+  v_registered boolean := false;
+begin
+  if p_campaign_id is null then
+    return true;
+  end if;
+  select campaign.tenant_id, campaign.phone_number_ids into v_tenant, v_ids from dialer.campaigns campaign where campaign.id = p_campaign_id;
+  foreach v_id in array coalesce(v_ids, '{}') loop
+    select * into v_number from dialer.phone_numbers pn where pn.tenant_id = v_tenant and pn.vapi_phone_number_id = v_id;
+    if found then
+      v_registered := true;
+      if (select state.hold from dialer.caller_number_hold(v_number,
+            case when v_number.max_concurrent_calls is null then 0 else dialer._caller_number_live(v_tenant, v_id) end, at) state) is null then
+        return true;
+      end if;
+    end if;
+  end loop;
+  return not v_registered;
+end
 $function$;
 comment on function dialer._caller_pool_open(p_campaign_id uuid, at timestamp with time zone) is 'Internal: true for direct calls (null), a campaign with no registered number in its pool, or one with a usable number (caller_number_hold) at `at`.';
 
@@ -1582,6 +1598,8 @@ AS $function$
 begin
   new.area_code := case when new.number ~ '^\+1[2-9][0-9]{9}$' then substr(new.number, 3, 3) end;
   new.jurisdictions := dialer.contact_jurisdictions(new.number, null, null);
+  -- Its state/province for local presence: the first, for the rare area codes of two.
+  new.state := (select code from unnest(new.jurisdictions) code where code like '__-__' order by code limit 1);
   new.country := coalesce(new.country, (select left(code, 2) from unnest(new.jurisdictions) code limit 1));
   new.country_calling_code := coalesce(new.country_calling_code,
                                        case when new.number like '+1%' then '1' end);
@@ -1589,7 +1607,7 @@ begin
   return new;
 end
 $function$;
-comment on function dialer._phone_numbers_derive() is 'Internal: trigger setting phone_numbers.area_code (NANP), jurisdictions (contact_jurisdictions), country and calling code when not given, and time_zone when null (the first zone of its area code or states, else UTC).';
+comment on function dialer._phone_numbers_derive() is 'Internal: trigger setting phone_numbers.area_code (NANP), jurisdictions (contact_jurisdictions), state (the first state/province of them), country and calling code when not given, and time_zone when null (the first zone of its area code or states, else UTC).';
 
 CREATE OR REPLACE FUNCTION dialer._plan_occurrence(campaign dialer.campaigns, at timestamp with time zone)
  RETURNS integer
@@ -2255,7 +2273,8 @@ AS $function$
          used.today,
          greatest(case when number.rested_until > at then number.rested_until end,
                   case when used.today >= number.max_calls_per_day then dialer._local_day_end(number.time_zone, at) end)
-  from (select dialer._caller_number_used_today(number, at) as today) used
+  -- OFFSET 0: the local date is computed once per number, not at every use of it once inlined.
+  from (select dialer._caller_number_used_today(number, at) as today offset 0) used
 $function$;
 comment on function dialer.caller_number_hold(number dialer.phone_numbers, live integer, at timestamp with time zone) is 'A registered number at `at` with `live` live calls on it: hold = resting | daily limit | concurrent calls | null (usable), checked in that order; room = calls it may still take (null: no limit; 0 when held); used_today = calls claimed since its local midnight (time_zone); free_at = when a rest or daily limit ends (the later of both; null when only concurrency holds it, or nothing).';
 
@@ -2387,55 +2406,84 @@ CREATE OR REPLACE FUNCTION dialer.choose_caller_numbers(p_call_ids uuid[], at ti
 AS $function$
 #variable_conflict use_column
 declare
-  n_id text[]; n_area text[]; n_state text[]; n_country text[]; n_calling text[]; n_room integer[]; n_used integer[];
+  n_id text[]; n_country text[]; n_calling text[]; n_room integer[]; n_used integer[]; n_used0 integer[];
   c_id uuid[]; c_first integer[]; c_last integer[]; m_num integer[];
+  b_num integer[]; b_slice jsonb;
   this record;
+  v_slice jsonb; v_state text; v_countries text[]; v_prefixes text[];
   k integer; i integer; best integer; best_tier integer; tier integer;
 begin
-  with pools as materialized (
+  with chosen as materialized (
+    select call.campaign_id, call.tenant_id, call.phone, contact.jurisdictions
+    from dialer.calls call join dialer.contacts contact on contact.id = call.contact_id
+    where call.id = any(p_call_ids) and call.campaign_id is not null
+  ), pools as materialized (
     select campaign.id as campaign_id, campaign.tenant_id, member.vapi_id, member.position
     from dialer.campaigns campaign
     cross join unnest(campaign.phone_number_ids) with ordinality as member(vapi_id, position)
-    where campaign.id in (select call.campaign_id from dialer.calls call where call.id = any(p_call_ids))
-  ), numbers as materialized (
-    select pn as number, row_number() over (order by pn.tenant_id, pn.vapi_phone_number_id)::integer as n
-    from dialer.phone_numbers pn
-    where (pn.tenant_id, pn.vapi_phone_number_id) in (select tenant_id, vapi_id from pools)
-  ), live as (
+    where campaign.id in (select campaign_id from chosen)
+  ), live as materialized (
     select call.tenant_id, call.phone_number_id, count(*)::integer as live
     from dialer.calls call
     where call.status in ('dialing', 'queued', 'ringing', 'in_progress') and call.phone_number_id is not null
       and call.tenant_id in (select tenant_id from pools)
-      and call.phone_number_id in (select (number).vapi_phone_number_id from numbers)
+      and call.phone_number_id in (select vapi_id from pools)
     group by 1, 2
+  ), numbers as materialized (
+    -- Each distinct registered number once (pools may share numbers: one probe each), with its
+    -- state (narrow rows: only what the choice reads), numbered n.
+    select pn.tenant_id, pn.vapi_phone_number_id as id, pn.area_code, pn.state, pn.country,
+           pn.country_calling_code as calling, state.room, state.used_today, (row_number() over ())::integer as n
+    from (select distinct tenant_id, vapi_id from pools) wanted
+    join dialer.phone_numbers pn on pn.tenant_id = wanted.tenant_id and pn.vapi_phone_number_id = wanted.vapi_id
+    left join live on live.tenant_id = pn.tenant_id and live.phone_number_id = pn.vapi_phone_number_id
+    cross join lateral dialer.caller_number_hold(pn, coalesce(live.live, 0), at) state
+  ), numbered as materialized (
+    -- Registered pool members.
+    select pools.campaign_id, pools.position, numbers.*
+    from pools join numbers on numbers.tenant_id = pools.tenant_id and numbers.id = pools.vapi_id
   ), states as (
-    select numbers.n, (numbers.number).vapi_phone_number_id as id, (numbers.number).area_code,
-           (select code from unnest((numbers.number).jurisdictions) code where code like '__-__' order by code limit 1) as state,
-           (numbers.number).country, (numbers.number).country_calling_code as calling, state.room, state.used_today
-    from numbers
-    left join live on live.tenant_id = (numbers.number).tenant_id and live.phone_number_id = (numbers.number).vapi_phone_number_id
-    cross join lateral dialer.caller_number_hold(numbers.number, coalesce(live.live, 0), at) state
+    select n, id, country, calling, room, used_today from numbers
   ), ordered as (
-    -- Each campaign's registered members in pool order: a slice c_first..c_last of m_num.
-    select pools.campaign_id, numbers.n, row_number() over (order by pools.campaign_id, pools.position)::integer as slot
-    from pools
-    join numbers on (numbers.number).tenant_id = pools.tenant_id and (numbers.number).vapi_phone_number_id = pools.vapi_id
+    -- Each campaign's pool by use today, then pool order: the walk can stop early (see below).
+    select numbered.campaign_id, numbered.n, row_number() over (order by numbered.campaign_id, numbered.used_today, numbered.position)::integer as slot
+    from numbered
   ), slices as (
     select campaign_id, min(slot) as first, max(slot) as last from ordered group by campaign_id
+  ), local_keys as (
+    -- The (campaign, area code) and (campaign, state) the contacts have, with the pool numbers
+    -- that share them, in pool order.
+    select distinct chosen.campaign_id, 'a:' || substr(chosen.phone, 3, 3) as key
+    from chosen where chosen.phone ~ '^\+1[2-9][0-9]{9}$'
+    union
+    select distinct chosen.campaign_id, 's:' || code
+    from chosen cross join unnest(chosen.jurisdictions) code where code like '__-__'
+  ), local_members as (
+    select local_keys.campaign_id, local_keys.key, numbered.n, numbered.position
+    from local_keys join numbered on numbered.campaign_id = local_keys.campaign_id
+                                 and local_keys.key = 'a:' || numbered.area_code
+    union all
+    select local_keys.campaign_id, local_keys.key, numbered.n, numbered.position
+    from local_keys join numbered on numbered.campaign_id = local_keys.campaign_id and local_keys.key = 's:' || numbered.state
+  ), local_ordered as (
+    select campaign_id, key, n, row_number() over (order by campaign_id, key, position)::integer as slot from local_members
   )
-  select (select array_agg(id order by n) from states), (select array_agg(area_code order by n) from states),
-         (select array_agg(state order by n) from states), (select array_agg(country order by n) from states),
+  select (select array_agg(id order by n) from states), (select array_agg(country order by n) from states),
          (select array_agg(calling order by n) from states), (select array_agg(room order by n) from states),
          (select array_agg(used_today order by n) from states),
          (select array_agg(n order by slot) from ordered),
          (select array_agg(campaign_id order by campaign_id) from slices),
          (select array_agg(first order by campaign_id) from slices),
-         (select array_agg(last order by campaign_id) from slices)
-  into n_id, n_area, n_state, n_country, n_calling, n_room, n_used, m_num, c_id, c_first, c_last;
+         (select array_agg(last order by campaign_id) from slices),
+         (select array_agg(n order by slot) from local_ordered),
+         (select jsonb_object_agg(campaign_id || key, jsonb_build_array(first, last))
+          from (select campaign_id, key, min(slot) as first, max(slot) as last from local_ordered group by 1, 2) local_slices)
+  into n_id, n_country, n_calling, n_room, n_used, m_num, c_id, c_first, c_last, b_num, b_slice;
+  n_used0 := n_used;
 
   for this in
     select call.id, call.campaign_id, call.phone_number_id as own_number, campaign.phone_number_id as campaign_number, call.phone,
-           case when call.phone ~ '^\+1[2-9][0-9]{9}$' then substr(call.phone, 3, 3) end as area, contact.jurisdictions
+           contact.jurisdictions
     from unnest(p_call_ids) with ordinality as chosen(id, position)
     join dialer.calls call on call.id = chosen.id
     join dialer.contacts contact on contact.id = call.contact_id
@@ -2443,30 +2491,56 @@ begin
     order by chosen.position
   loop
     call_id := this.id;
-    k := case when this.campaign_id is not null then array_position(c_id, this.campaign_id) end;
     if this.campaign_id is null then
       phone_number_id := this.own_number;         -- a direct call keeps the number it was given
       return next;
       continue;
-    elsif k is null then
+    end if;
+    k := array_position(c_id, this.campaign_id);
+    if k is null then
       phone_number_id := this.campaign_number;    -- no registered number in the pool: no limits
       return next;
       continue;
     end if;
     best := null;
-    for slot in c_first[k] .. c_last[k] loop
-      i := m_num[slot];
-      continue when n_room[i] <= 0;
-      tier := case when n_area[i] = this.area then 0
-                   when n_state[i] = any(this.jurisdictions) then 1
-                   when n_country[i] = any(this.jurisdictions)
-                        or (n_calling[i] <> '1' and this.phone like '+' || n_calling[i] || '%') then 2
-                   else 3 end;
-      if best is null or tier < best_tier or (tier = best_tier and n_used[i] < n_used[best]) then
-        best := i;
-        best_tier := tier;
-      end if;
-    end loop;
+    best_tier := null;
+    -- Same area code, else same state/province: the least used of those with room.
+    v_slice := case when this.phone ~ '^\+1[2-9][0-9]{9}$' then b_slice -> (this.campaign_id || 'a:' || substr(this.phone, 3, 3)) end;
+    if v_slice is not null then
+      for slot in (v_slice ->> 0)::integer .. (v_slice ->> 1)::integer loop
+        i := b_num[slot];
+        if (n_room[i] > 0 or n_room[i] is null) and (best is null or n_used[i] < n_used[best]) then best := i; end if;
+      end loop;
+    end if;
+    if best is null then
+      foreach v_state in array this.jurisdictions loop
+        continue when v_state not like '__-__';
+        v_slice := b_slice -> (this.campaign_id || 's:' || v_state);
+        continue when v_slice is null;
+        for slot in (v_slice ->> 0)::integer .. (v_slice ->> 1)::integer loop
+          i := b_num[slot];
+          if (n_room[i] > 0 or n_room[i] is null) and (best is null or n_used[i] < n_used[best]) then best := i; end if;
+        end loop;
+      end loop;
+    end if;
+    if best is null then
+      -- Same country (US/CA by jurisdiction, elsewhere by calling code), else any. The pool is
+      -- walked by use today as it was before this claim (n_used0): a number's use only grows
+      -- in the claim, so once a number used more than the best same-country one is reached,
+      -- none after it can be better.
+      v_countries := array(select code from unnest(this.jurisdictions) code where code like '__');
+      v_prefixes := array[substr(this.phone, 2, 1), substr(this.phone, 2, 2), substr(this.phone, 2, 3)];
+      for slot in c_first[k] .. c_last[k] loop
+        i := m_num[slot];
+        exit when best_tier = 2 and n_used0[i] > n_used[best];
+        continue when n_room[i] <= 0;
+        tier := case when n_country[i] = any(v_countries) or (n_calling[i] <> '1' and n_calling[i] = any(v_prefixes)) then 2 else 3 end;
+        if best is null or tier < best_tier or (tier = best_tier and n_used[i] < n_used[best]) then
+          best := i;
+          best_tier := tier;
+        end if;
+      end loop;
+    end if;
     continue when best is null;                   -- every number of its pool is held: it waits
     n_room[best] := n_room[best] - 1;
     n_used[best] := n_used[best] + 1;

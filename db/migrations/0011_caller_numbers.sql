@@ -12,6 +12,7 @@ create table dialer.phone_numbers (
   -- sql/024_jurisdictions.sql): NANP area code, candidate jurisdictions and their zones.
   area_code text,
   jurisdictions text[] not null default '{}',
+  state text,
   country text,
   country_calling_code text,
   time_zone text not null,
