@@ -645,7 +645,7 @@ create view dialer.campaign_progress as
            FROM due
           WHERE due.campaign_id = campaign.id), 0::bigint)::numeric - COALESCE(( SELECT sum(held.due_calls) AS sum
            FROM held
-          WHERE held.campaign_id = campaign.id AND (held.reason = ANY (ARRAY['campaign concurrency full'::text, 'tenant concurrency full'::text]))), 0::numeric)) AS due_now,
+          WHERE held.campaign_id = campaign.id AND ((held.reason = ANY (ARRAY['campaign concurrency full'::text, 'tenant concurrency full'::text])) OR held.reason ~~ 'every caller number %'::text)), 0::numeric)) AS due_now,
     COALESCE(( SELECT sum(held.calls) AS sum
            FROM held
           WHERE held.campaign_id = campaign.id AND held.reason = 'window closed'::text), 0::numeric) AS waiting_for_window,
@@ -670,7 +670,10 @@ create view dialer.campaign_progress as
     COALESCE(people.in_flight, 0::bigint) AS contacts_in_flight,
     COALESCE(people.waiting, 0::bigint) AS contacts_waiting,
     COALESCE(people.not_reached, 0::bigint) AS contacts_not_reached,
-    COALESCE(people.not_started, 0::bigint) AS contacts_not_started
+    COALESCE(people.not_started, 0::bigint) AS contacts_not_started,
+    COALESCE(( SELECT sum(held.due_calls) AS sum
+           FROM held
+          WHERE held.campaign_id = campaign.id AND held.reason ~~ 'every caller number %'::text), 0::numeric) AS held_by_caller_numbers
    FROM dialer.campaigns campaign
      LEFT JOIN LATERAL ( SELECT count(*) FILTER (WHERE member.answered) AS reached,
             count(*) FILTER (WHERE NOT member.answered AND member.live) AS in_flight,
@@ -696,7 +699,7 @@ create view dialer.campaign_progress as
            FROM dialer.calls call
           WHERE call.campaign_id = campaign.id) stats ON true
   WHERE campaign.deleted_at IS NULL;
-comment on view dialer.campaign_progress is 'Per campaign (not deleted): members (contacts), pending (scheduled calls), due_now (dialable now with a free slot), waiting_for_window, waiting_for_retry, held_by_concurrency (due but no free slot), in_flight (dialing/queued/ringing/in_progress), ended calls by outcome, total_cost (USD), next_window_open (active campaigns: next instant the window is open on an allowed day; now() when open); per member contact, each in exactly one: contacts_reached (an answered call), contacts_in_flight (a live call), contacts_waiting (a scheduled call), contacts_not_reached (calls, all final, none answered), contacts_not_started (no call yet). due_now is never negative: held_by_concurrency counts only calls already due. Uses due_calls(now()) and why_not(now()).';
+comment on view dialer.campaign_progress is 'Per campaign (not deleted): members (contacts), pending (scheduled calls), due_now (dialable now with a free slot), waiting_for_window, waiting_for_retry, held_by_concurrency (due but no free slot), in_flight (dialing/queued/ringing/in_progress), ended calls by outcome, total_cost (USD), next_window_open (active campaigns: next instant the window is open on an allowed day; now() when open); per member contact, each in exactly one: contacts_reached (an answered call), contacts_in_flight (a live call), contacts_waiting (a scheduled call), contacts_not_reached (calls, all final, none answered), contacts_not_started (no call yet); held_by_caller_numbers (due, but every caller number of the pool held: caller_numbers_wait; not in due_now). due_now is never negative: held_by_concurrency counts only calls already due. Uses due_calls(now()) and why_not(now()).';
 
 create view dialer.ended_reasons as
  SELECT reason,

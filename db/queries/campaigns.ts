@@ -67,13 +67,15 @@ const progressRow = z.object({
   contacts_waiting: z.number(),
   contacts_not_reached: z.number(),
   contacts_not_started: z.number(),
+  held_by_caller_numbers: z.number(),
 });
 export type CampaignProgressRow = z.infer<typeof progressRow>;
 
 const progressColumns = sql.fragment`contacts::int, pending::int, due_now::int, waiting_for_window::int, waiting_for_retry::int,
            held_by_concurrency::int, in_flight::int, answered::int, no_answer::int, busy::int,
            voicemail::int, failed::int, total_cost::float8, next_window_open,
-           contacts_reached::int, contacts_in_flight::int, contacts_waiting::int, contacts_not_reached::int, contacts_not_started::int`;
+           contacts_reached::int, contacts_in_flight::int, contacts_waiting::int, contacts_not_reached::int, contacts_not_started::int,
+           held_by_caller_numbers::int`;
 
 /**
  * The tenant's active and paused campaigns' lines of dialer.campaign_progress, those named, and

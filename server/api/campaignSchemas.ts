@@ -151,6 +151,7 @@ export const campaignProgressView = z.object({
   waitingForWindow: z.int(),
   waitingForRetry: z.int(),
   heldByConcurrency: z.int(),
+  heldByCallerNumbers: z.int().describe('due, but every caller number of the pool is at a limit or resting'),
   inFlight: z.int(),
   answered: z.int(),
   noAnswer: z.int(),

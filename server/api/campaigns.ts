@@ -71,6 +71,7 @@ export const progressOf = (row: NonNullable<Awaited<ReturnType<typeof campaignPr
   waitingForWindow: row.waiting_for_window,
   waitingForRetry: row.waiting_for_retry,
   heldByConcurrency: row.held_by_concurrency,
+  heldByCallerNumbers: row.held_by_caller_numbers,
   inFlight: row.in_flight,
   answered: row.answered,
   noAnswer: row.no_answer,

@@ -118,4 +118,5 @@ t.test('campaign pools: both forms agree; calls show the number; removal 409 whi
 
   const progress = await call('GET', `/v1/campaigns/${id}`);
   t.same(progress.body.callerNumbers.map((n: { inFlight: number }) => n.inFlight), [1, 1]);
+  t.match(progress.body.progress, { heldByCallerNumbers: 1, dueNow: 0, inFlight: 2 }, 'the third call waits for a number');
 });
