@@ -169,8 +169,12 @@ export async function checkPool(connection: CommonQueryMethods, tenantId: string
   const registered = new Set(await connection.anyFirst(sql.type(z3.object({ id: z3.string() }))`
     select vapi_phone_number_id as id from dialer.phone_numbers
     where tenant_id = ${tenantId} and vapi_phone_number_id = any(${sql.array(ids, 'text')})`));
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
   const details = ids.flatMap((id, index) =>
-    registered.has(id) ? [] : [{ path: `phoneNumberIds.${index}`, message: `"${id}" is not a registered phone number (POST /v1/phone-numbers)` }]);
+    registered.has(id)
+      ? []
+      : [{ path: `phoneNumberIds.${index}`,
+           message: uuid.test(id) ? `"${id}" is not a registered phone number (POST /v1/phone-numbers)` : `"${id}" is not a VAPI phone number id (a UUID, lowercase) of a registered number` }]);
   if (details.length) throw new HttpError(400, 'validation_error', 'the request is not valid', details);
 }
 

@@ -68,6 +68,7 @@ t.test('bad input: 400 with details per field', async (t) => {
   const unregistered = await call('POST', '/v1/campaigns', campaign({ phoneNumberIds: [A, B, 'pn_x'] }));
   t.equal(unregistered.status, 400);
   t.same(unregistered.body.error.details.map((d: { path: string }) => d.path), ['phoneNumberIds.1', 'phoneNumberIds.2']);
+  t.match(unregistered.body.error.details, [{ message: /not a registered phone number/ }, { message: /not a VAPI phone number id/ }]);
   const repeated = await call('POST', '/v1/campaigns', campaign({ phoneNumberIds: [A, A] }));
   t.match(repeated.body.error.details, [{ path: 'phoneNumberIds', message: /repeat/ }]);
   const disagree = await call('POST', '/v1/campaigns', campaign({ phoneNumberId: B, phoneNumberIds: [A] }));
