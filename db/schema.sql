@@ -855,6 +855,20 @@ comment on function dialer._caller_number_used_today(number dialer.phone_numbers
 
 CREATE OR REPLACE FUNCTION dialer._caller_pool_open(p_campaign_id uuid, at timestamp with time zone)
  RETURNS boolean
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select p_campaign_id is null
+      or not exists (select 1 from dialer.campaigns campaign
+                     join dialer.phone_numbers pn
+                       on pn.tenant_id = campaign.tenant_id and pn.vapi_phone_number_id = any(campaign.phone_number_ids)
+                     where campaign.id = p_campaign_id)
+      or dialer._caller_pool_usable(p_campaign_id, at)
+$function$;
+comment on function dialer._caller_pool_open(p_campaign_id uuid, at timestamp with time zone) is 'Internal: true for direct calls (null), a campaign with no registered number in its pool, or one with a usable number (caller_number_hold) at `at`.';
+
+CREATE OR REPLACE FUNCTION dialer._caller_pool_usable(p_campaign_id uuid, at timestamp with time zone)
+ RETURNS boolean
  LANGUAGE plpgsql
  STABLE
 AS $function$
@@ -863,26 +877,19 @@ declare
   v_ids text[];
   v_id text;
   v_number dialer.phone_numbers;
-  v_registered boolean := false;
 begin
-  if p_campaign_id is null then
-    return true;
-  end if;
   select campaign.tenant_id, campaign.phone_number_ids into v_tenant, v_ids from dialer.campaigns campaign where campaign.id = p_campaign_id;
   foreach v_id in array coalesce(v_ids, '{}') loop
     select * into v_number from dialer.phone_numbers pn where pn.tenant_id = v_tenant and pn.vapi_phone_number_id = v_id;
-    if found then
-      v_registered := true;
-      if (select state.hold from dialer.caller_number_hold(v_number,
-            case when v_number.max_concurrent_calls is null then 0 else dialer._caller_number_live(v_tenant, v_id) end, at) state) is null then
-        return true;
-      end if;
+    if found and (select state.hold from dialer.caller_number_hold(v_number,
+                    case when v_number.max_concurrent_calls is null then 0 else dialer._caller_number_live(v_tenant, v_id) end, at) state) is null then
+      return true;
     end if;
   end loop;
-  return not v_registered;
+  return false;
 end
 $function$;
-comment on function dialer._caller_pool_open(p_campaign_id uuid, at timestamp with time zone) is 'Internal: true for direct calls (null), a campaign with no registered number in its pool, or one with a usable number (caller_number_hold) at `at`.';
+comment on function dialer._caller_pool_usable(p_campaign_id uuid, at timestamp with time zone) is 'Internal: whether some registered number of the campaign''s pool is usable at `at` (caller_number_hold), walking the pool in order.';
 
 CREATE OR REPLACE FUNCTION dialer._campaign_day(campaign dialer.campaigns, at timestamp with time zone)
  RETURNS date
@@ -2410,21 +2417,42 @@ AS $function$
 #variable_conflict use_column
 declare
   n_id text[]; n_country text[]; n_calling text[]; n_room integer[]; n_used integer[]; n_used0 integer[];
-  c_id uuid[]; c_first integer[]; c_last integer[]; m_num integer[];
+  c_id uuid[]; c_pool integer[]; p_slice jsonb; v_pool jsonb; m_num integer[];
   b_num integer[]; b_slice jsonb;
   this record;
   v_slice jsonb; v_state text; v_countries text[]; v_prefixes text[];
   k integer; i integer; best integer; best_tier integer; tier integer;
 begin
+  -- No registered number in these calls' pools (the common case of one unregistered number): each
+  -- call keeps its own number (direct) or gets its campaign's, in one statement.
+  if not exists (select 1 from dialer.campaigns campaign
+                 join dialer.phone_numbers pn
+                   on pn.tenant_id = campaign.tenant_id and pn.vapi_phone_number_id = any(campaign.phone_number_ids)
+                 where campaign.id in (select call.campaign_id from dialer.calls call where call.id = any(p_call_ids))) then
+    return query
+      select call.id, coalesce(campaign.phone_number_id, call.phone_number_id)
+      from unnest(p_call_ids) with ordinality as chosen(id, position)
+      join dialer.calls call on call.id = chosen.id
+      left join dialer.campaigns campaign on campaign.id = call.campaign_id
+      order by chosen.position;
+    return;
+  end if;
+
   with chosen as materialized (
     select call.campaign_id, call.tenant_id, call.phone, contact.jurisdictions
     from dialer.calls call join dialer.contacts contact on contact.id = call.contact_id
     where call.id = any(p_call_ids) and call.campaign_id is not null
+  ), campaign_pools as materialized (
+    -- Campaigns with the same pool (a tenant's numbers used by all its campaigns) share it: each
+    -- distinct pool is read once, numbered p (ranked, not joined on the arrays).
+    select campaign.id as campaign_id, campaign.tenant_id, campaign.phone_number_ids as ids,
+           (dense_rank() over (order by campaign.tenant_id, campaign.phone_number_ids))::integer as p
+    from dialer.campaigns campaign where campaign.id in (select campaign_id from chosen)
+  ), pool_sets as materialized (
+    select distinct on (p) p, tenant_id, ids from campaign_pools order by p
   ), pools as materialized (
-    select campaign.id as campaign_id, campaign.tenant_id, member.vapi_id, member.position
-    from dialer.campaigns campaign
-    cross join unnest(campaign.phone_number_ids) with ordinality as member(vapi_id, position)
-    where campaign.id in (select campaign_id from chosen)
+    select pool_sets.p, pool_sets.tenant_id, member.vapi_id, member.position
+    from pool_sets cross join unnest(pool_sets.ids) with ordinality as member(vapi_id, position)
   ), live as materialized (
     select call.tenant_id, call.phone_number_id, count(*)::integer as live
     from dialer.calls call
@@ -2433,7 +2461,7 @@ begin
       and call.phone_number_id in (select vapi_id from pools)
     group by 1, 2
   ), numbers as materialized (
-    -- Each distinct registered number once (pools may share numbers: one probe each), with its
+    -- Each distinct registered number once (pools may share numbers: one read each), with its
     -- state (narrow rows: only what the choice reads), numbered n.
     select pn.tenant_id, pn.vapi_phone_number_id as id, pn.area_code, pn.state, pn.country,
            pn.country_calling_code as calling, state.room, state.used_today, (row_number() over ())::integer as n
@@ -2443,45 +2471,43 @@ begin
     cross join lateral dialer.caller_number_hold(pn, coalesce(live.live, 0), at) state
   ), numbered as materialized (
     -- Registered pool members.
-    select pools.campaign_id, pools.position, numbers.*
+    select pools.p, pools.position, numbers.n, numbers.area_code, numbers.state, numbers.used_today
     from pools join numbers on numbers.tenant_id = pools.tenant_id and numbers.id = pools.vapi_id
-  ), states as (
-    select n, id, country, calling, room, used_today from numbers
   ), ordered as (
-    -- Each campaign's pool by use today, then pool order: the walk can stop early (see below).
-    select numbered.campaign_id, numbered.n, row_number() over (order by numbered.campaign_id, numbered.used_today, numbered.position)::integer as slot
+    -- Each pool by use today, then pool order: the walk can stop early (see below).
+    select numbered.p, numbered.n, row_number() over (order by numbered.p, numbered.used_today, numbered.position)::integer as slot
     from numbered
-  ), slices as (
-    select campaign_id, min(slot) as first, max(slot) as last from ordered group by campaign_id
+  ), chosen_pools as (
+    select chosen.phone, chosen.jurisdictions, campaign_pools.p
+    from chosen join campaign_pools on campaign_pools.campaign_id = chosen.campaign_id
   ), local_keys as (
-    -- The (campaign, area code) and (campaign, state) the contacts have, with the pool numbers
-    -- that share them, in pool order.
-    select distinct chosen.campaign_id, 'a:' || substr(chosen.phone, 3, 3) as key
-    from chosen where chosen.phone ~ '^\+1[2-9][0-9]{9}$'
+    -- The (pool, area code) and (pool, state) the contacts have, with the pool numbers that share
+    -- them, in pool order.
+    select distinct p, 'a:' || substr(phone, 3, 3) as key from chosen_pools where phone ~ '^\+1[2-9][0-9]{9}$'
     union
-    select distinct chosen.campaign_id, 's:' || code
-    from chosen cross join unnest(chosen.jurisdictions) code where code like '__-__'
+    select distinct p, 's:' || code from chosen_pools cross join unnest(jurisdictions) code where code like '__-__'
   ), local_members as (
-    select local_keys.campaign_id, local_keys.key, numbered.n, numbered.position
-    from local_keys join numbered on numbered.campaign_id = local_keys.campaign_id
-                                 and local_keys.key = 'a:' || numbered.area_code
-    union all
-    select local_keys.campaign_id, local_keys.key, numbered.n, numbered.position
-    from local_keys join numbered on numbered.campaign_id = local_keys.campaign_id and local_keys.key = 's:' || numbered.state
+    -- A lookup in a jsonb set per member (its keys are searched, not scanned): a join here was
+    -- planned as a nested loop over every pair, its CTEs' sizes being unknown to the planner.
+    select numbered.p, member_key.key, numbered.n, numbered.position
+    from numbered
+    cross join lateral (values ('a:' || numbered.area_code), ('s:' || numbered.state)) as member_key(key)
+    where (select jsonb_object_agg(local_keys.p || '|' || local_keys.key, true) from local_keys) ? (numbered.p || '|' || member_key.key)
   ), local_ordered as (
-    select campaign_id, key, n, row_number() over (order by campaign_id, key, position)::integer as slot from local_members
+    select p, key, n, row_number() over (order by p, key, position)::integer as slot from local_members
   )
-  select (select array_agg(id order by n) from states), (select array_agg(country order by n) from states),
-         (select array_agg(calling order by n) from states), (select array_agg(room order by n) from states),
-         (select array_agg(used_today order by n) from states),
+  select (select array_agg(id order by n) from numbers), (select array_agg(country order by n) from numbers),
+         (select array_agg(calling order by n) from numbers), (select array_agg(room order by n) from numbers),
+         (select array_agg(used_today order by n) from numbers),
          (select array_agg(n order by slot) from ordered),
-         (select array_agg(campaign_id order by campaign_id) from slices),
-         (select array_agg(first order by campaign_id) from slices),
-         (select array_agg(last order by campaign_id) from slices),
+         (select jsonb_object_agg(p::text, jsonb_build_array(first, last))
+          from (select p, min(slot) as first, max(slot) as last from ordered group by p) pool_slices),
+         (select array_agg(campaign_pools.campaign_id order by campaign_pools.campaign_id) from campaign_pools),
+         (select array_agg(campaign_pools.p order by campaign_pools.campaign_id) from campaign_pools),
          (select array_agg(n order by slot) from local_ordered),
-         (select jsonb_object_agg(campaign_id || key, jsonb_build_array(first, last))
-          from (select campaign_id, key, min(slot) as first, max(slot) as last from local_ordered group by 1, 2) local_slices)
-  into n_id, n_country, n_calling, n_room, n_used, m_num, c_id, c_first, c_last, b_num, b_slice;
+         (select jsonb_object_agg(p || '|' || key, jsonb_build_array(first, last))
+          from (select p, key, min(slot) as first, max(slot) as last from local_ordered group by 1, 2) local_slices)
+  into n_id, n_country, n_calling, n_room, n_used, m_num, p_slice, c_id, c_pool, b_num, b_slice;
   n_used0 := n_used;
 
   for this in
@@ -2499,8 +2525,9 @@ begin
       return next;
       continue;
     end if;
-    k := array_position(c_id, this.campaign_id);
-    if k is null then
+    k := c_pool[array_position(c_id, this.campaign_id)];
+    v_pool := p_slice -> k::text;
+    if v_pool is null then
       phone_number_id := this.campaign_number;    -- no registered number in the pool: no limits
       return next;
       continue;
@@ -2508,7 +2535,7 @@ begin
     best := null;
     best_tier := null;
     -- Same area code, else same state/province: the least used of those with room.
-    v_slice := case when this.phone ~ '^\+1[2-9][0-9]{9}$' then b_slice -> (this.campaign_id || 'a:' || substr(this.phone, 3, 3)) end;
+    v_slice := case when this.phone ~ '^\+1[2-9][0-9]{9}$' then b_slice -> (k || '|a:' || substr(this.phone, 3, 3)) end;
     if v_slice is not null then
       for slot in (v_slice ->> 0)::integer .. (v_slice ->> 1)::integer loop
         i := b_num[slot];
@@ -2518,7 +2545,7 @@ begin
     if best is null then
       foreach v_state in array this.jurisdictions loop
         continue when v_state not like '__-__';
-        v_slice := b_slice -> (this.campaign_id || 's:' || v_state);
+        v_slice := b_slice -> (k || '|s:' || v_state);
         continue when v_slice is null;
         for slot in (v_slice ->> 0)::integer .. (v_slice ->> 1)::integer loop
           i := b_num[slot];
@@ -2533,7 +2560,7 @@ begin
       -- none after it can be better.
       v_countries := array(select code from unnest(this.jurisdictions) code where code like '__');
       v_prefixes := array[substr(this.phone, 2, 1), substr(this.phone, 2, 2), substr(this.phone, 2, 3)];
-      for slot in c_first[k] .. c_last[k] loop
+      for slot in (v_pool ->> 0)::integer .. (v_pool ->> 1)::integer loop
         i := m_num[slot];
         exit when best_tier = 2 and n_used0[i] > n_used[best];
         continue when n_room[i] <= 0;
