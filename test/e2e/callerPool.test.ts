@@ -79,6 +79,6 @@ t.test('local number first; its daily limit rests it; the same attempt again fro
   t.equal(new Date(String(rest.rested_until)).toISOString(), '2026-06-11T04:00:00.000Z', 'rested until midnight in Miami');
   const progress = await db.pool.any(sql.unsafe`
     select phone_number_id, calls::int, answered::int from dialer.caller_number_progress where campaign_id = ${campaignId} order by phone_number_id`);
-  t.same(progress, [{ phone_number_id: DALLAS, calls: CONTACTS, answered: CONTACTS }, { phone_number_id: MIAMI, calls: 0, answered: 0 }],
+  t.same(progress, [{ phone_number_id: MIAMI, calls: 0, answered: 0 }, { phone_number_id: DALLAS, calls: CONTACTS, answered: CONTACTS }],
          'per number: the refused calls are not counted as attempts');
 });
