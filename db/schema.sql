@@ -196,6 +196,7 @@ create table dialer.campaigns (
   automated_voice boolean,
   disabled_rules text[] default '{}'::text[] not null,
   subject text,
+  phone_number_ids text[] not null,
   retry_sequence jsonb default '[]'::jsonb not null,
   attempt_overrides jsonb default '[]'::jsonb not null,
   constraint campaigns_assistant_id_present CHECK (length(assistant_id) >= 1 AND length(assistant_id) <= 100),
@@ -210,6 +211,8 @@ create table dialer.campaigns (
   constraint campaigns_name_length CHECK (length(name) >= 1 AND length(name) <= 200),
   constraint campaigns_phone_number_id_present CHECK (length(phone_number_id) >= 1 AND length(phone_number_id) <= 100),
   constraint campaigns_pkey PRIMARY KEY (id),
+  constraint campaigns_pool_first CHECK (phone_number_ids[1] = phone_number_id),
+  constraint campaigns_pool_size CHECK (cardinality(phone_number_ids) >= 1 AND cardinality(phone_number_ids) <= 500),
   constraint campaigns_retry_delay_range CHECK (retry_delay_minutes >= 0 AND retry_delay_minutes <= 525600),
   constraint campaigns_retry_delays_object CHECK (jsonb_typeof(retry_delays) = 'object'::text),
   constraint campaigns_retry_outcomes_valid CHECK (retry_outcomes <@ '{no_answer,busy,voicemail,failed}'::text[]),
@@ -231,6 +234,7 @@ comment on column dialer.campaigns.retry_delays is 'Per-outcome retry delay in m
 comment on column dialer.campaigns.retry_outcomes is 'Outcomes that earn another attempt (until max_attempts).';
 comment on column dialer.campaigns.forward_url is 'Overrides the tenant''s forward_url for this campaign''s calls; null = the tenant''s.';
 comment on column dialer.campaigns.subject is 'What the calls are about: per-person caps ("3 per 24 h on the same subject") count the calls of every campaign of the tenant with the same subject; null = the tenant''s shared default subject.';
+comment on column dialer.campaigns.phone_number_ids is 'The caller numbers the campaign may call from (phone_number_id is the first). Registered numbers (dialer.phone_numbers) are chosen by local presence and limits; a campaign whose only number is unregistered calls from it without limits.';
 comment on column dialer.campaigns.retry_sequence is 'Retry sequence: entry n (1-based) is the wait before attempt n + 1, counted from the end of attempt n: {after_minutes, shift_window: null | later | earlier}. Attempts beyond it wait retry_delays / retry_delay_minutes. At most max_attempts entries (entry max_attempts is never used). See sql/035_retry_sequences.sql.';
 comment on column dialer.campaigns.attempt_overrides is 'Per-attempt assistant overrides: [{attempt, variables?, voicemail_message?}], merged into that attempt''s assistantOverrides (variables over the campaign''s and contact''s).';
 
@@ -381,6 +385,49 @@ create table dialer.jurisdictions (
 );
 comment on table dialer.jurisdictions is 'Reference: US, CA and their states/provinces (ISO 3166-2 codes) with the zones their area codes are in.';
 
+create table dialer.phone_numbers (
+  tenant_id uuid not null,
+  vapi_phone_number_id text not null,
+  number text not null,
+  area_code text,
+  jurisdictions text[] default '{}'::text[] not null,
+  state text,
+  country text,
+  country_calling_code text,
+  time_zone text not null,
+  label text,
+  max_concurrent_calls integer,
+  max_calls_per_day integer,
+  rest_after_unanswered integer,
+  rest_minutes integer default 1440 not null,
+  consecutive_unanswered integer default 0 not null,
+  calls_today integer default 0 not null,
+  calls_day date,
+  rested_until timestamp with time zone,
+  rest_reason text,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint phone_numbers_calling_code_format CHECK (country_calling_code ~ '^[1-9][0-9]{0,2}$'::text),
+  constraint phone_numbers_calls_today_non_negative CHECK (calls_today >= 0),
+  constraint phone_numbers_country_format CHECK (country ~ '^[A-Z]{2}$'::text),
+  constraint phone_numbers_label_length CHECK (length(label) >= 1 AND length(label) <= 200),
+  constraint phone_numbers_max_concurrent_range CHECK (max_concurrent_calls >= 1 AND max_concurrent_calls <= 10000),
+  constraint phone_numbers_max_per_day_range CHECK (max_calls_per_day >= 1 AND max_calls_per_day <= 1000000),
+  constraint phone_numbers_number_e164 CHECK (number ~ '^\+[1-9][0-9]{6,14}$'::text),
+  constraint phone_numbers_number_unique UNIQUE (tenant_id, number),
+  constraint phone_numbers_pkey PRIMARY KEY (tenant_id, vapi_phone_number_id),
+  constraint phone_numbers_rest_after_range CHECK (rest_after_unanswered >= 1 AND rest_after_unanswered <= 1000),
+  constraint phone_numbers_rest_minutes_range CHECK (rest_minutes >= 1 AND rest_minutes <= 525600),
+  constraint phone_numbers_rest_reason_length CHECK (length(rest_reason) <= 500),
+  constraint phone_numbers_tenant_fk FOREIGN KEY (tenant_id) REFERENCES dialer.tenants(id) ON DELETE CASCADE,
+  constraint phone_numbers_time_zone_valid CHECK (dialer._is_time_zone(time_zone)),
+  constraint phone_numbers_unanswered_non_negative CHECK (consecutive_unanswered >= 0),
+  constraint phone_numbers_vapi_id_uuid CHECK (vapi_phone_number_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'::text)
+);
+comment on table dialer.phone_numbers is 'A tenant''s registry of caller numbers (VAPI phone numbers): E.164 number, derived area code / jurisdictions / country, the zone its local day is counted in, optional limits (max concurrent calls, max calls per local day, rest after N consecutive unanswered calls for rest_minutes), and its rest (rested_until, rest_reason).';
+comment on column dialer.phone_numbers.time_zone is 'The zone of the number''s local day (max_calls_per_day counts calls claimed since local midnight here, and a daily-limit rest ends at the next one): given, else the first zone of its area code, else UTC.';
+comment on column dialer.phone_numbers.consecutive_unanswered is 'Calls in a row that ended no_answer or busy (answered or voicemail resets it); at rest_after_unanswered the number rests for rest_minutes.';
+
 create table dialer.postal_letters (
   letter text not null,
   jurisdictions text[] not null,
@@ -513,7 +560,9 @@ CREATE INDEX calls_check_at_idx ON dialer.calls USING btree (check_at) WHERE (ch
 CREATE INDEX calls_contact_idx ON dialer.calls USING btree (contact_id);
 CREATE INDEX calls_live_campaign_idx ON dialer.calls USING btree (campaign_id) WHERE (status = ANY (ARRAY['dialing'::text, 'queued'::text, 'ringing'::text, 'in_progress'::text]));
 CREATE INDEX calls_live_idx ON dialer.calls USING btree (tenant_id, phone) WHERE (status = ANY (ARRAY['dialing'::text, 'queued'::text, 'ringing'::text, 'in_progress'::text]));
+CREATE INDEX calls_number_claimed_idx ON dialer.calls USING btree (tenant_id, phone_number_id, claimed_at) WHERE ((phone_number_id IS NOT NULL) AND (claimed_at IS NOT NULL));
 CREATE INDEX calls_number_dialed_idx ON dialer.calls USING btree (tenant_id, phone, dial_started_at) WHERE (dial_started_at IS NOT NULL);
+CREATE INDEX calls_number_live_idx ON dialer.calls USING btree (tenant_id, phone_number_id) WHERE ((phone_number_id IS NOT NULL) AND (status = ANY (ARRAY['dialing'::text, 'queued'::text, 'ringing'::text, 'in_progress'::text])));
 CREATE INDEX calls_person_claimed_idx ON dialer.calls USING btree (tenant_id, cap_subject, cap_person, claimed_at) WHERE ((cap_person IS NOT NULL) AND (claimed_at IS NOT NULL));
 CREATE INDEX calls_scheduled_campaign_due_idx ON dialer.calls USING btree (campaign_id, due_at) WHERE (status = 'scheduled'::text);
 CREATE INDEX calls_scheduled_direct_due_idx ON dialer.calls USING btree (tenant_id, due_at) WHERE ((status = 'scheduled'::text) AND (campaign_id IS NULL));
@@ -532,7 +581,9 @@ CREATE INDEX forwards_tenant_idx ON dialer.forwards USING btree (tenant_id, id);
 CREATE INDEX imports_campaign_idx ON dialer.imports USING btree (campaign_id);
 CREATE INDEX rules_jurisdiction_idx ON dialer.rules USING btree (rule_set, jurisdiction);
 
+CREATE TRIGGER campaigns_pool_in_step BEFORE INSERT OR UPDATE OF phone_number_id, phone_number_ids ON dialer.campaigns FOR EACH ROW EXECUTE FUNCTION dialer._campaigns_pool_in_step();
 CREATE TRIGGER contacts_jurisdictions BEFORE INSERT OR UPDATE OF phone, state, postal_code ON dialer.contacts FOR EACH ROW EXECUTE FUNCTION dialer._contacts_set_jurisdictions();
+CREATE TRIGGER phone_numbers_derive BEFORE INSERT OR UPDATE OF number, time_zone, country ON dialer.phone_numbers FOR EACH ROW EXECUTE FUNCTION dialer._phone_numbers_derive();
 
 create view dialer.call_history as
  SELECT call.id AS call_id,
@@ -559,6 +610,25 @@ create view dialer.call_history as
      JOIN dialer.contacts contact ON contact.id = call.contact_id
      LEFT JOIN dialer.campaigns campaign ON campaign.id = call.campaign_id;
 comment on view dialer.call_history is 'Every call with its contact''s name and phone and its campaign''s name (null for direct calls): status, outcome, ended_reason, attempt, occurrence, due/dial/start/end times, duration_seconds, cost (USD), VAPI id, last error.';
+
+create view dialer.caller_number_progress as
+ SELECT call.tenant_id,
+    call.campaign_id,
+    call.phone_number_id,
+    pn.number,
+    count(*) FILTER (WHERE call.status = 'ended'::text AND call.counts_as_attempt) AS calls,
+    count(*) FILTER (WHERE call.outcome = 'answered'::text) AS answered,
+    count(*) FILTER (WHERE call.outcome = 'no_answer'::text) AS no_answer,
+    count(*) FILTER (WHERE call.outcome = 'busy'::text) AS busy,
+    count(*) FILTER (WHERE call.outcome = 'voicemail'::text) AS voicemail,
+    count(*) FILTER (WHERE call.outcome = 'failed'::text) AS failed,
+    count(*) FILTER (WHERE call.status = ANY (ARRAY['dialing'::text, 'queued'::text, 'ringing'::text, 'in_progress'::text])) AS in_flight,
+    round(count(*) FILTER (WHERE call.outcome = 'answered'::text)::numeric / NULLIF(count(*) FILTER (WHERE call.status = 'ended'::text AND call.counts_as_attempt), 0)::numeric, 4) AS answer_rate
+   FROM dialer.calls call
+     LEFT JOIN dialer.phone_numbers pn ON pn.tenant_id = call.tenant_id AND pn.vapi_phone_number_id = call.phone_number_id
+  WHERE call.phone_number_id IS NOT NULL AND (call.status <> ALL (ARRAY['scheduled'::text, 'cancelled'::text, 'skipped'::text]))
+  GROUP BY call.tenant_id, call.campaign_id, call.phone_number_id, pn.number;
+comment on view dialer.caller_number_progress is 'Per campaign (null: direct calls) and caller number the calls were placed from: calls ended that count as attempts, answered, no_answer, busy, voicemail, failed, in_flight, answer_rate = answered / calls (null before any). number is null for an unregistered number.';
 
 create view dialer.campaign_progress as
  WITH held AS (
@@ -588,7 +658,7 @@ create view dialer.campaign_progress as
            FROM due
           WHERE due.campaign_id = campaign.id), 0::bigint)::numeric - COALESCE(( SELECT sum(held.due_calls) AS sum
            FROM held
-          WHERE held.campaign_id = campaign.id AND (held.reason = ANY (ARRAY['campaign concurrency full'::text, 'tenant concurrency full'::text]))), 0::numeric)) AS due_now,
+          WHERE held.campaign_id = campaign.id AND ((held.reason = ANY (ARRAY['campaign concurrency full'::text, 'tenant concurrency full'::text])) OR held.reason ~~ 'every caller number %'::text)), 0::numeric)) AS due_now,
     COALESCE(( SELECT sum(held.calls) AS sum
            FROM held
           WHERE held.campaign_id = campaign.id AND held.reason = 'window closed'::text), 0::numeric) AS waiting_for_window,
@@ -613,7 +683,10 @@ create view dialer.campaign_progress as
     COALESCE(people.in_flight, 0::bigint) AS contacts_in_flight,
     COALESCE(people.waiting, 0::bigint) AS contacts_waiting,
     COALESCE(people.not_reached, 0::bigint) AS contacts_not_reached,
-    COALESCE(people.not_started, 0::bigint) AS contacts_not_started
+    COALESCE(people.not_started, 0::bigint) AS contacts_not_started,
+    COALESCE(( SELECT sum(held.due_calls) AS sum
+           FROM held
+          WHERE held.campaign_id = campaign.id AND held.reason ~~ 'every caller number %'::text), 0::numeric) AS held_by_caller_numbers
    FROM dialer.campaigns campaign
      LEFT JOIN LATERAL ( SELECT count(*) FILTER (WHERE member.answered) AS reached,
             count(*) FILTER (WHERE NOT member.answered AND member.live) AS in_flight,
@@ -639,7 +712,7 @@ create view dialer.campaign_progress as
            FROM dialer.calls call
           WHERE call.campaign_id = campaign.id) stats ON true
   WHERE campaign.deleted_at IS NULL;
-comment on view dialer.campaign_progress is 'Per campaign (not deleted): members (contacts), pending (scheduled calls), due_now (dialable now with a free slot), waiting_for_window, waiting_for_retry, held_by_concurrency (due but no free slot), in_flight (dialing/queued/ringing/in_progress), ended calls by outcome, total_cost (USD), next_window_open (active campaigns: next instant the window is open on an allowed day; now() when open); per member contact, each in exactly one: contacts_reached (an answered call), contacts_in_flight (a live call), contacts_waiting (a scheduled call), contacts_not_reached (calls, all final, none answered), contacts_not_started (no call yet). due_now is never negative: held_by_concurrency counts only calls already due. Uses due_calls(now()) and why_not(now()).';
+comment on view dialer.campaign_progress is 'Per campaign (not deleted): members (contacts), pending (scheduled calls), due_now (dialable now with a free slot), waiting_for_window, waiting_for_retry, held_by_concurrency (due but no free slot), in_flight (dialing/queued/ringing/in_progress), ended calls by outcome, total_cost (USD), next_window_open (active campaigns: next instant the window is open on an allowed day; now() when open); per member contact, each in exactly one: contacts_reached (an answered call), contacts_in_flight (a live call), contacts_waiting (a scheduled call), contacts_not_reached (calls, all final, none answered), contacts_not_started (no call yet); held_by_caller_numbers (due, but every caller number of the pool held: caller_numbers_wait; not in due_now). due_now is never negative: held_by_concurrency counts only calls already due. Uses due_calls(now()) and why_not(now()).';
 
 create view dialer.ended_reasons as
  SELECT reason,
@@ -804,6 +877,62 @@ AS $function$
 $function$;
 comment on function dialer._call_gate(p_tenant_id uuid, p_phone text, p_jurisdictions text[], p_zones text[], p_call_type text, p_automated boolean, p_disabled_rules text[], p_subject text, p_person text, at timestamp with time zone) is 'Internal: the per-number and per-person rules of the due gate, written once: on_dnc, live_call, dials_24h (calls started in the 24 h up to at), blocked_by (an emergency blackout ''blackout:<id>'' in force for a candidate jurisdiction, else the first rule of the rule set in force that forbids the call: outside its windows in a zone of p_zones, or its cap reached, per number or per person p_person and subject p_subject; null when allowed). Inlined by the planner: each column is an index probe per call.';
 
+CREATE OR REPLACE FUNCTION dialer._caller_number_live(tenant_id uuid, vapi_phone_number_id text)
+ RETURNS integer
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select count(*)::integer from dialer.calls live
+  where live.tenant_id = $1 and live.phone_number_id = $2
+    and live.status in ('dialing', 'queued', 'ringing', 'in_progress')
+$function$;
+comment on function dialer._caller_number_live(tenant_id uuid, vapi_phone_number_id text) is 'Internal: live calls (dialing, queued, ringing, in_progress) placed from the number.';
+
+CREATE OR REPLACE FUNCTION dialer._caller_number_used_today(number dialer.phone_numbers, at timestamp with time zone)
+ RETURNS integer
+ LANGUAGE sql
+ STABLE
+AS $function$ select case when number.calls_day = (at at time zone number.time_zone)::date then number.calls_today else 0 end $function$;
+comment on function dialer._caller_number_used_today(number dialer.phone_numbers, at timestamp with time zone) is 'Internal: calls claimed on the number since its local midnight (time_zone) at `at`; 0 when its counter is of another day.';
+
+CREATE OR REPLACE FUNCTION dialer._caller_pool_open(p_campaign_id uuid, at timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select p_campaign_id is null
+      or not exists (select 1 from dialer.campaigns campaign
+                     join dialer.phone_numbers pn
+                       on pn.tenant_id = campaign.tenant_id and pn.vapi_phone_number_id = any(campaign.phone_number_ids)
+                     where campaign.id = p_campaign_id)
+      or dialer._caller_pool_usable(p_campaign_id, at)
+$function$;
+comment on function dialer._caller_pool_open(p_campaign_id uuid, at timestamp with time zone) is 'Internal: true for direct calls (null), a campaign with no registered number in its pool, or one with a usable number (caller_number_hold) at `at`.';
+
+CREATE OR REPLACE FUNCTION dialer._caller_pool_usable(p_campaign_id uuid, at timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+declare
+  v_tenant uuid;
+  v_ids text[];
+  v_id text;
+  v_number dialer.phone_numbers;
+begin
+  select campaign.tenant_id, campaign.phone_number_ids into v_tenant, v_ids from dialer.campaigns campaign where campaign.id = p_campaign_id;
+  foreach v_id in array coalesce(v_ids, '{}') loop
+    select * into v_number from dialer.phone_numbers pn where pn.tenant_id = v_tenant and pn.vapi_phone_number_id = v_id;
+    if found and (select state.hold from dialer.caller_number_hold(v_number,
+                    case when v_number.max_concurrent_calls is null then 0 else dialer._caller_number_live(v_tenant, v_id) end, at) state) is null then
+      return true;
+    end if;
+  end loop;
+  return false;
+end
+$function$;
+comment on function dialer._caller_pool_usable(p_campaign_id uuid, at timestamp with time zone) is 'Internal: whether some registered number of the campaign''s pool is usable at `at` (caller_number_hold), walking the pool in order.';
+
 CREATE OR REPLACE FUNCTION dialer._campaign_day(campaign dialer.campaigns, at timestamp with time zone)
  RETURNS date
  LANGUAGE sql
@@ -884,6 +1013,26 @@ AS $function$
      and dialer._campaign_day_allowed(campaign, dialer._campaign_day(campaign, at))
 $function$;
 comment on function dialer._campaign_open(campaign dialer.campaigns, at timestamp with time zone) is 'Internal: the campaign may dial at `at`: active, not deleted, window open, window day within its dates and not a blackout date.';
+
+CREATE OR REPLACE FUNCTION dialer._campaigns_pool_in_step()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+begin
+  if tg_op = 'INSERT' then
+    if new.phone_number_ids is null or cardinality(new.phone_number_ids) = 0 then
+      new.phone_number_ids := array[new.phone_number_id];
+    end if;
+    new.phone_number_id := new.phone_number_ids[1];
+  elsif new.phone_number_ids is distinct from old.phone_number_ids then
+    new.phone_number_id := new.phone_number_ids[1];
+  elsif new.phone_number_id is distinct from old.phone_number_id then
+    new.phone_number_ids := array[new.phone_number_id];
+  end if;
+  return new;
+end
+$function$;
+comment on function dialer._campaigns_pool_in_step() is 'Internal: trigger keeping campaigns.phone_number_id = phone_number_ids[1]: a new pool sets the first number; a new phone_number_id alone makes it the one-number pool.';
 
 CREATE OR REPLACE FUNCTION dialer._cancel_pending_calls_to(p_tenant_id uuid, p_phones text[], p_reason text, at timestamp with time zone)
  RETURNS integer
@@ -975,6 +1124,21 @@ begin
 end
 $function$;
 comment on function dialer._contacts_set_jurisdictions() is 'Internal: trigger setting contacts.jurisdictions and region_zones from phone, state and postal_code.';
+
+CREATE OR REPLACE FUNCTION dialer._count_caller_number_claims(p_call_ids uuid[], at timestamp with time zone)
+ RETURNS void
+ LANGUAGE sql
+AS $function$
+  update dialer.phone_numbers pn
+  set calls_today = dialer._caller_number_used_today(pn, at) + used.calls,
+      calls_day = (at at time zone pn.time_zone)::date
+  from (select call.tenant_id, call.phone_number_id, count(*)::integer as calls
+        from dialer.calls call
+        where call.id = any(p_call_ids) and call.status = 'dialing' and call.claimed_at = at and call.phone_number_id is not null
+        group by 1, 2) used
+  where pn.tenant_id = used.tenant_id and pn.vapi_phone_number_id = used.phone_number_id
+$function$;
+comment on function dialer._count_caller_number_claims(p_call_ids uuid[], at timestamp with time zone) is 'Internal: adds the calls just claimed (dialing, claimed_at = at) to their registered numbers'' calls_today, restarting it on a new local day.';
 
 CREATE OR REPLACE FUNCTION dialer._current_rule_set()
  RETURNS integer
@@ -1225,6 +1389,13 @@ end
 $function$;
 comment on function dialer._json_int_between(value jsonb, low integer, high integer) is 'Internal (check constraints): value is a JSON number, whole, within [low, high].';
 
+CREATE OR REPLACE FUNCTION dialer._local_day_end(tz text, at timestamp with time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE STRICT
+AS $function$ select dialer._local_start(tz, ((at at time zone tz)::date + 1) + time '00:00') $function$;
+comment on function dialer._local_day_end(tz text, at timestamp with time zone) is 'Internal: the next local midnight in tz after at (the start of the next local day; DST-safe).';
+
 CREATE OR REPLACE FUNCTION dialer._local_instants(tz text, local_time timestamp without time zone)
  RETURNS SETOF timestamp with time zone
  LANGUAGE sql
@@ -1372,6 +1543,12 @@ AS $function$
     cross join lateral (select dialer._rule_cap_frees_at(rule, capped.tenant_id, capped.phone, capped.subject, capped.person, at) as at_instant
                         offset 0) frees
     union all
+    -- a caller number's rest or daily limit ending, for an open campaign whose whole pool is held (033)
+    select numbers.until
+    from pending_campaigns pending
+    cross join lateral dialer.caller_numbers_wait(pending.campaign_row, at) numbers
+    where pending.open
+    union all
     -- a lease expiring (the call goes to reconciliation)
     select min(call.lease_expires_at)
     from dialer.calls call
@@ -1405,6 +1582,48 @@ AS $function$
   select min(due_at) from wakes where due_at > at
 $function$;
 comment on function dialer._next_wake_at(at timestamp with time zone, p_tenant_id uuid) is 'Internal: next_wake_at restricted to one tenant (p_tenant_id), or all when null.';
+
+CREATE OR REPLACE FUNCTION dialer._note_caller_number_result(p_call dialer.calls, p_class text, p_ended_reason text, at timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_number dialer.phone_numbers;
+begin
+  if p_call.phone_number_id is null then
+    return false;
+  end if;
+  select * into v_number from dialer.phone_numbers
+  where tenant_id = p_call.tenant_id and vapi_phone_number_id = p_call.phone_number_id
+  for update;
+  if not found then
+    return false;
+  end if;
+  if p_ended_reason = 'call.start.error-vapi-number-outbound-daily-limit' then
+    update dialer.phone_numbers
+    set rested_until = greatest(rested_until, dialer._local_day_end(time_zone, at)),
+        rest_reason = 'VAPI outbound daily limit (' || p_ended_reason || ')'
+    where tenant_id = v_number.tenant_id and vapi_phone_number_id = v_number.vapi_phone_number_id;
+    return true;
+  elsif p_class in ('no_answer', 'busy') then
+    if v_number.rest_after_unanswered is not null and v_number.consecutive_unanswered + 1 >= v_number.rest_after_unanswered then
+      update dialer.phone_numbers
+      set consecutive_unanswered = 0,
+          rested_until = greatest(rested_until, at + rest_minutes * interval '1 minute'),
+          rest_reason = format('%s unanswered calls in a row', v_number.consecutive_unanswered + 1)
+      where tenant_id = v_number.tenant_id and vapi_phone_number_id = v_number.vapi_phone_number_id;
+    else
+      update dialer.phone_numbers set consecutive_unanswered = consecutive_unanswered + 1
+      where tenant_id = v_number.tenant_id and vapi_phone_number_id = v_number.vapi_phone_number_id;
+    end if;
+  elsif p_class in ('answered', 'voicemail') and v_number.consecutive_unanswered > 0 then
+    update dialer.phone_numbers set consecutive_unanswered = 0
+    where tenant_id = v_number.tenant_id and vapi_phone_number_id = v_number.vapi_phone_number_id;
+  end if;
+  return false;
+end
+$function$;
+comment on function dialer._note_caller_number_result(p_call dialer.calls, p_class text, p_ended_reason text, at timestamp with time zone) is 'Internal: a registered number''s bookkeeping at a call''s end: VAPI''s call.start.error-vapi-number-outbound-daily-limit rests it until its next local midnight (returns true); no_answer/busy count consecutive_unanswered and at rest_after_unanswered rest it for rest_minutes (counter back to 0); answered/voicemail reset the counter.';
 
 CREATE OR REPLACE FUNCTION dialer._observed_day(day date, observed text)
  RETURNS date
@@ -1453,6 +1672,24 @@ AS $function$
            else 'once' end
 $function$;
 comment on function dialer._occurrence_label(campaign dialer.campaigns, day date) is 'Internal: the occurrence a window day belongs to: ''YYYY-MM-DD'' for daily, ISO week ''IYYY-"W"IW'' for weekly, ''once'' otherwise.';
+
+CREATE OR REPLACE FUNCTION dialer._phone_numbers_derive()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+begin
+  new.area_code := case when new.number ~ '^\+1[2-9][0-9]{9}$' then substr(new.number, 3, 3) end;
+  new.jurisdictions := dialer.contact_jurisdictions(new.number, null, null);
+  -- Its state/province for local presence: the first, for the rare area codes of two.
+  new.state := (select code from unnest(new.jurisdictions) code where code like '__-__' order by code limit 1);
+  new.country := coalesce(new.country, (select left(code, 2) from unnest(new.jurisdictions) code limit 1));
+  new.country_calling_code := coalesce(new.country_calling_code,
+                                       case when new.number like '+1%' then '1' end);
+  new.time_zone := coalesce(new.time_zone, (dialer.contact_region_zones(new.number, new.jurisdictions))[1], 'UTC');
+  return new;
+end
+$function$;
+comment on function dialer._phone_numbers_derive() is 'Internal: trigger setting phone_numbers.area_code (NANP), jurisdictions (contact_jurisdictions), state (the first state/province of them), country and calling code when not given, and time_zone when null (the first zone of its area code or states, else UTC).';
 
 CREATE OR REPLACE FUNCTION dialer._plan_occurrence(campaign dialer.campaigns, at timestamp with time zone)
  RETURNS integer
@@ -1540,6 +1777,26 @@ AS $function$
   from (select dialer._retry_step(campaign, next_attempt) as step) chosen
 $function$;
 comment on function dialer._retry_due_at(campaign dialer.campaigns, next_attempt integer, outcome text, ended_at timestamp with time zone) is 'Internal: when attempt next_attempt is due after the previous attempt ended at ended_at with outcome: with a sequence entry, ended_at + after_minutes, moved with shift_window to the first instant at or after it in that half of the window on an allowed day (unchanged when the campaign never opens again); beyond the sequence, ended_at + retry_delays->>outcome (else retry_delay_minutes) minutes.';
+
+CREATE OR REPLACE FUNCTION dialer._retry_on_another_number(p_call dialer.calls, p_campaign dialer.campaigns, p_number_limited boolean, at timestamp with time zone)
+ RETURNS uuid
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_next_id uuid;
+begin
+  if not p_number_limited or p_campaign.id is null or p_campaign.status not in ('active', 'paused') or p_campaign.deleted_at is not null then
+    return null;
+  end if;
+  update dialer.calls set counts_as_attempt = false where id = p_call.id;
+  insert into dialer.calls (tenant_id, campaign_id, contact_id, phone, variables, attempt, occurrence, due_at)
+  values (p_call.tenant_id, p_call.campaign_id, p_call.contact_id, p_call.phone, p_call.variables, p_call.attempt, p_call.occurrence, at)
+  on conflict (campaign_id, contact_id, occurrence, attempt) where counts_as_attempt do nothing
+  returning id into v_next_id;
+  return v_next_id;
+end
+$function$;
+comment on function dialer._retry_on_another_number(p_call dialer.calls, p_campaign dialer.campaigns, p_number_limited boolean, at timestamp with time zone) is 'Internal: when p_number_limited (the number hit VAPI''s daily limit) and the campaign is active or paused: the ended call stops counting as an attempt and a call with the same attempt number is scheduled at `at`; returns its id, else null.';
 
 CREATE OR REPLACE FUNCTION dialer._retry_sequence_valid(sequence jsonb)
  RETURNS boolean
@@ -2110,6 +2367,7 @@ declare
   v_call dialer.calls;
   v_campaign dialer.campaigns;
   v_next_id uuid;
+  v_number_limited boolean;
 begin
   update dialer.calls
   set status = 'ended', outcome = v_outcome, ended_reason = p_ended_reason, ended_at = p_ended_at,
@@ -2120,6 +2378,8 @@ begin
   if not found then
     return null;
   end if;
+  -- The caller number's rest and unanswered count (033); true: VAPI's daily limit for the number.
+  v_number_limited := dialer._note_caller_number_result(v_call, v_class, p_ended_reason, p_ended_at);
 
   if v_account then
     perform dialer.block_tenant_vapi(v_call.tenant_id, 'endedReason ' || p_ended_reason, p_ended_at);
@@ -2140,7 +2400,8 @@ begin
   -- that ends of the same campaign decide one after the other: the last two calls ending at once
   -- would otherwise each see the other live, and the campaign would never complete.
   select * into v_campaign from dialer.campaigns where id = v_call.campaign_id for no key update;
-  if v_campaign.status in ('active', 'paused') and v_campaign.deleted_at is null
+  v_next_id := dialer._retry_on_another_number(v_call, v_campaign, v_number_limited, p_ended_at); -- same attempt (033)
+  if v_next_id is null and v_campaign.status in ('active', 'paused') and v_campaign.deleted_at is null
      and (v_account
           or (v_class in ('no_answer', 'busy', 'voicemail', 'retry_later')
               and v_outcome = any(v_campaign.retry_outcomes)
@@ -2162,7 +2423,7 @@ begin
   return v_next_id;
 end
 $function$;
-comment on function dialer.apply_call_result(p_call_id uuid, p_ended_reason text, p_ended_at timestamp with time zone, p_outcome text, p_error text) is 'Ends a live call (dialing, queued, ringing, in_progress): status ended, outcome class_outcome(ended_reason_class(p_ended_reason)); an explicit p_outcome that contradicts it replaces the class (failed: retry_later), ended_reason, ended_at, lease cleared, last_error = p_error if given. Then by the reason''s class: no_answer/busy/voicemail/retry_later with the outcome in retry_outcomes, below max_attempts, campaign active or paused: attempt + 1 of the same occurrence due at _retry_due_at (the retry_sequence entry for it, with its shift_window, recorded in retry_step; beyond the sequence p_ended_at + retry_delays->>outcome minutes, else retry_delay_minutes); account: the tenant is stopped (block_tenant_vapi), the call does not count as an attempt (counts_as_attempt false) and a call with the same attempt number is scheduled at p_ended_at (direct calls too); answered, final: nothing. Returns the new call''s id or null. A once campaign with nothing scheduled or live left becomes completed. A call not live is left alone: returns null. Direct calls are otherwise never retried.';
+comment on function dialer.apply_call_result(p_call_id uuid, p_ended_reason text, p_ended_at timestamp with time zone, p_outcome text, p_error text) is 'Ends a live call (dialing, queued, ringing, in_progress): status ended, outcome class_outcome(ended_reason_class(p_ended_reason)); an explicit p_outcome that contradicts it replaces the class (failed: retry_later), ended_reason, ended_at, lease cleared, last_error = p_error if given. Then by the reason''s class: no_answer/busy/voicemail/retry_later with the outcome in retry_outcomes, below max_attempts, campaign active or paused: attempt + 1 of the same occurrence due at _retry_due_at (the retry_sequence entry for it, with its shift_window, recorded in retry_step; beyond the sequence p_ended_at + retry_delays->>outcome minutes, else retry_delay_minutes); account: the tenant is stopped (block_tenant_vapi), the call does not count as an attempt (counts_as_attempt false) and a call with the same attempt number is scheduled at p_ended_at (direct calls too); answered, final: nothing. Returns the new call''s id or null. A once campaign with nothing scheduled or live left becomes completed. A call not live is left alone: returns null. Direct calls are otherwise never retried. A registered caller number''s bookkeeping comes first (_note_caller_number_result, 033): VAPI''s call.start.error-vapi-number-outbound-daily-limit rests it until its local midnight and, campaign active or paused, the call stops counting as an attempt and the same attempt is scheduled at p_ended_at (another number is chosen at claim).';
 
 CREATE OR REPLACE FUNCTION dialer.apply_in_call_opt_out(p_call_id uuid, p_message jsonb, at timestamp with time zone, OUT reason text, OUT phone text, OUT added boolean, OUT cancelled_calls integer, OUT tool_calls jsonb)
  RETURNS record
@@ -2245,6 +2506,57 @@ AS $function$
 $function$;
 comment on function dialer.block_tenant_vapi(p_tenant_id uuid, p_reason text, at timestamp with time zone) is 'Marks the tenant''s VAPI account as refused (vapi_blocked_at = at, vapi_blocked_reason = p_reason, at most 500 characters) unless already marked; no call of the tenant is claimed until clear_tenant_vapi. Returns whether it marked it now.';
 
+CREATE OR REPLACE FUNCTION dialer.caller_number_hold(number dialer.phone_numbers, live integer, at timestamp with time zone)
+ RETURNS TABLE(hold text, room integer, used_today integer, free_at timestamp with time zone)
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select case when number.rested_until > at then 'resting'
+              when used.today >= number.max_calls_per_day then 'daily limit'
+              when live >= number.max_concurrent_calls then 'concurrent calls' end,
+         case when number.rested_until > at then 0
+              when least(number.max_calls_per_day - used.today, number.max_concurrent_calls - live) is null then null
+              else greatest(0, least(number.max_calls_per_day - used.today, number.max_concurrent_calls - live)) end,
+         used.today,
+         greatest(case when number.rested_until > at then number.rested_until end,
+                  case when used.today >= number.max_calls_per_day then dialer._local_day_end(number.time_zone, at) end)
+  -- OFFSET 0: the local date is computed once per number, not at every use of it once inlined.
+  from (select dialer._caller_number_used_today(number, at) as today offset 0) used
+$function$;
+comment on function dialer.caller_number_hold(number dialer.phone_numbers, live integer, at timestamp with time zone) is 'A registered number at `at` with `live` live calls on it: hold = resting | daily limit | concurrent calls | null (usable), checked in that order; room = calls it may still take (null: no limit; 0 when held); used_today = calls claimed since its local midnight (time_zone); free_at = when a rest or daily limit ends (the later of both; null when only concurrency holds it, or nothing).';
+
+CREATE OR REPLACE FUNCTION dialer.caller_numbers_wait(p_campaign dialer.campaigns, at timestamp with time zone)
+ RETURNS TABLE(reason text, until timestamp with time zone)
+ LANGUAGE sql
+ STABLE
+AS $function$
+  with held as (
+    select pn.time_zone, state.hold, state.free_at
+    from dialer.phone_numbers pn
+    cross join lateral dialer.caller_number_hold(pn, dialer._caller_number_live(pn.tenant_id, pn.vapi_phone_number_id), at) state
+    where pn.tenant_id = p_campaign.tenant_id and pn.vapi_phone_number_id = any(p_campaign.phone_number_ids)
+  ), summary as (
+    select count(*) as numbers, count(*) filter (where hold is null) as usable,
+           array_agg(distinct hold order by hold) as holds
+    from held
+  ), first_free as (
+    select time_zone, free_at from held where free_at is not null order by free_at limit 1
+  )
+  select 'every caller number '
+         || case when summary.holds = '{daily limit}' then 'at its daily limit'
+                 when summary.holds = '{resting}' then 'resting'
+                 when summary.holds = '{concurrent calls}' then 'at its concurrent-call limit'
+                 else 'at a limit (' || array_to_string(summary.holds, ', ') || ')' end
+         || coalesce(' until ' || to_char(first_free.free_at at time zone first_free.time_zone,
+                                           case when first_free.free_at < at + interval '1 day' then 'HH24:MI' else 'YYYY-MM-DD HH24:MI' end)
+                     || ' ' || first_free.time_zone, ''),
+         first_free.free_at
+  from summary
+  left join first_free on true
+  where summary.numbers > 0 and summary.usable = 0
+$function$;
+comment on function dialer.caller_numbers_wait(p_campaign dialer.campaigns, at timestamp with time zone) is 'One row when every registered number of the campaign''s pool is held at `at` (caller_number_hold): reason "every caller number at its daily limit | resting | at its concurrent-call limit | at a limit (…)" with " until HH24:MI <zone>" (a date too when over a day away) of the earliest rest or daily limit to end, and until = that instant (null when only concurrency holds: a call''s end frees it). No row when some number is usable or the pool has no registered number (unlimited).';
+
 CREATE OR REPLACE FUNCTION dialer.calling_allowed(p_tenant_id uuid, p_phone text, p_at timestamp with time zone, p_state text DEFAULT NULL::text, p_postal_code text DEFAULT NULL::text)
  RETURNS TABLE(allowed boolean, rule text, next_allowed_at timestamp with time zone)
  LANGUAGE plpgsql
@@ -2318,7 +2630,7 @@ CREATE OR REPLACE FUNCTION dialer.calls_to_reconcile(at timestamp with time zone
  STABLE
 AS $function$
   select call.id, call.tenant_id, call.status, call.vapi_call_id, call.dial_started_at, call.phone,
-         coalesce(campaign.phone_number_id, call.phone_number_id), call.checks
+         coalesce(call.phone_number_id, campaign.phone_number_id), call.checks
   from (
     -- claims that lapsed (a worker died or stalled between claim and VAPI's answer)
     select * from dialer.calls where status = 'dialing' and lease_expires_at <= at
@@ -2333,7 +2645,178 @@ AS $function$
   left join dialer.campaigns campaign on campaign.id = call.campaign_id
   order by coalesce(call.check_at, call.updated_at)
 $function$;
-comment on function dialer.calls_to_reconcile(at timestamp with time zone) is 'Calls to look up on VAPI at `at`: dialing with an expired lease (a worker died or stalled mid-dial; dial_started_at null means it was never sent), calls with a VAPI id whose check_at has come (live: live_check_interval() after the last news; ended: the report is missing), and live calls never armed not updated for live_check_interval(). phone_number_id comes from the campaign, or the call for direct calls; checks = lookups in a row that did not settle it.';
+comment on function dialer.calls_to_reconcile(at timestamp with time zone) is 'Calls to look up on VAPI at `at`: dialing with an expired lease (a worker died or stalled mid-dial; dial_started_at null means it was never sent), calls with a VAPI id whose check_at has come (live: live_check_interval() after the last news; ended: the report is missing), and live calls never armed not updated for live_check_interval(). phone_number_id is the call''s (chosen at claim, or given to a direct call), else the campaign''s; checks = lookups in a row that did not settle it.';
+
+CREATE OR REPLACE FUNCTION dialer.choose_caller_numbers(p_call_ids uuid[], at timestamp with time zone)
+ RETURNS TABLE(call_id uuid, phone_number_id text)
+ LANGUAGE plpgsql
+AS $function$
+#variable_conflict use_column
+declare
+  n_id text[]; n_country text[]; n_calling text[]; n_room integer[]; n_used integer[]; n_used0 integer[];
+  c_id uuid[]; c_pool integer[]; p_slice jsonb; v_pool jsonb; m_num integer[];
+  b_num integer[]; b_slice jsonb;
+  this record;
+  v_slice jsonb; v_state text; v_countries text[]; v_prefixes text[];
+  k integer; i integer; best integer; best_tier integer; tier integer;
+begin
+  -- No registered number in these calls' pools (the common case of one unregistered number): each
+  -- call keeps its own number (direct) or gets its campaign's, in one statement.
+  if not exists (select 1 from dialer.campaigns campaign
+                 join dialer.phone_numbers pn
+                   on pn.tenant_id = campaign.tenant_id and pn.vapi_phone_number_id = any(campaign.phone_number_ids)
+                 where campaign.id in (select call.campaign_id from dialer.calls call where call.id = any(p_call_ids))) then
+    return query
+      select call.id, coalesce(campaign.phone_number_id, call.phone_number_id)
+      from unnest(p_call_ids) with ordinality as chosen(id, position)
+      join dialer.calls call on call.id = chosen.id
+      left join dialer.campaigns campaign on campaign.id = call.campaign_id
+      order by chosen.position;
+    return;
+  end if;
+
+  with chosen as materialized (
+    select call.campaign_id, call.tenant_id, call.phone, contact.jurisdictions
+    from dialer.calls call join dialer.contacts contact on contact.id = call.contact_id
+    where call.id = any(p_call_ids) and call.campaign_id is not null
+  ), campaign_pools as materialized (
+    -- Campaigns with the same pool (a tenant's numbers used by all its campaigns) share it: each
+    -- distinct pool is read once, numbered p (ranked, not joined on the arrays).
+    select campaign.id as campaign_id, campaign.tenant_id, campaign.phone_number_ids as ids,
+           (dense_rank() over (order by campaign.tenant_id, campaign.phone_number_ids))::integer as p
+    from dialer.campaigns campaign where campaign.id in (select campaign_id from chosen)
+  ), pool_sets as materialized (
+    select distinct on (p) p, tenant_id, ids from campaign_pools order by p
+  ), pools as materialized (
+    select pool_sets.p, pool_sets.tenant_id, member.vapi_id, member.position
+    from pool_sets cross join unnest(pool_sets.ids) with ordinality as member(vapi_id, position)
+  ), live as materialized (
+    select call.tenant_id, call.phone_number_id, count(*)::integer as live
+    from dialer.calls call
+    where call.status in ('dialing', 'queued', 'ringing', 'in_progress') and call.phone_number_id is not null
+      and call.tenant_id in (select tenant_id from pools)
+      and call.phone_number_id in (select vapi_id from pools)
+    group by 1, 2
+  ), numbers as materialized (
+    -- Each distinct registered number once (pools may share numbers: one read each), with its
+    -- state (narrow rows: only what the choice reads), numbered n.
+    select pn.tenant_id, pn.vapi_phone_number_id as id, pn.area_code, pn.state, pn.country,
+           pn.country_calling_code as calling, state.room, state.used_today, (row_number() over ())::integer as n
+    from (select distinct tenant_id, vapi_id from pools) wanted
+    join dialer.phone_numbers pn on pn.tenant_id = wanted.tenant_id and pn.vapi_phone_number_id = wanted.vapi_id
+    left join live on live.tenant_id = pn.tenant_id and live.phone_number_id = pn.vapi_phone_number_id
+    cross join lateral dialer.caller_number_hold(pn, coalesce(live.live, 0), at) state
+  ), numbered as materialized (
+    -- Registered pool members.
+    select pools.p, pools.position, numbers.n, numbers.area_code, numbers.state, numbers.used_today
+    from pools join numbers on numbers.tenant_id = pools.tenant_id and numbers.id = pools.vapi_id
+  ), ordered as (
+    -- Each pool by use today, then pool order: the walk can stop early (see below).
+    select numbered.p, numbered.n, row_number() over (order by numbered.p, numbered.used_today, numbered.position)::integer as slot
+    from numbered
+  ), chosen_pools as (
+    select chosen.phone, chosen.jurisdictions, campaign_pools.p
+    from chosen join campaign_pools on campaign_pools.campaign_id = chosen.campaign_id
+  ), local_keys as (
+    -- The (pool, area code) and (pool, state) the contacts have, with the pool numbers that share
+    -- them, in pool order.
+    select distinct p, 'a:' || substr(phone, 3, 3) as key from chosen_pools where phone ~ '^\+1[2-9][0-9]{9}$'
+    union
+    select distinct p, 's:' || code from chosen_pools cross join unnest(jurisdictions) code where code like '__-__'
+  ), local_members as (
+    -- A lookup in a jsonb set per member (its keys are searched, not scanned): a join here was
+    -- planned as a nested loop over every pair, its CTEs' sizes being unknown to the planner.
+    select numbered.p, member_key.key, numbered.n, numbered.position
+    from numbered
+    cross join lateral (values ('a:' || numbered.area_code), ('s:' || numbered.state)) as member_key(key)
+    where (select jsonb_object_agg(local_keys.p || '|' || local_keys.key, true) from local_keys) ? (numbered.p || '|' || member_key.key)
+  ), local_ordered as (
+    select p, key, n, row_number() over (order by p, key, position)::integer as slot from local_members
+  )
+  select (select array_agg(id order by n) from numbers), (select array_agg(country order by n) from numbers),
+         (select array_agg(calling order by n) from numbers), (select array_agg(room order by n) from numbers),
+         (select array_agg(used_today order by n) from numbers),
+         (select array_agg(n order by slot) from ordered),
+         (select jsonb_object_agg(p::text, jsonb_build_array(first, last))
+          from (select p, min(slot) as first, max(slot) as last from ordered group by p) pool_slices),
+         (select array_agg(campaign_pools.campaign_id order by campaign_pools.campaign_id) from campaign_pools),
+         (select array_agg(campaign_pools.p order by campaign_pools.campaign_id) from campaign_pools),
+         (select array_agg(n order by slot) from local_ordered),
+         (select jsonb_object_agg(p || '|' || key, jsonb_build_array(first, last))
+          from (select p, key, min(slot) as first, max(slot) as last from local_ordered group by 1, 2) local_slices)
+  into n_id, n_country, n_calling, n_room, n_used, m_num, p_slice, c_id, c_pool, b_num, b_slice;
+  n_used0 := n_used;
+
+  for this in
+    select call.id, call.campaign_id, call.phone_number_id as own_number, campaign.phone_number_id as campaign_number, call.phone,
+           contact.jurisdictions
+    from unnest(p_call_ids) with ordinality as chosen(id, position)
+    join dialer.calls call on call.id = chosen.id
+    join dialer.contacts contact on contact.id = call.contact_id
+    left join dialer.campaigns campaign on campaign.id = call.campaign_id
+    order by chosen.position
+  loop
+    call_id := this.id;
+    if this.campaign_id is null then
+      phone_number_id := this.own_number;         -- a direct call keeps the number it was given
+      return next;
+      continue;
+    end if;
+    k := c_pool[array_position(c_id, this.campaign_id)];
+    v_pool := p_slice -> k::text;
+    if v_pool is null then
+      phone_number_id := this.campaign_number;    -- no registered number in the pool: no limits
+      return next;
+      continue;
+    end if;
+    best := null;
+    best_tier := null;
+    -- Same area code, else same state/province: the least used of those with room.
+    v_slice := case when this.phone ~ '^\+1[2-9][0-9]{9}$' then b_slice -> (k || '|a:' || substr(this.phone, 3, 3)) end;
+    if v_slice is not null then
+      for slot in (v_slice ->> 0)::integer .. (v_slice ->> 1)::integer loop
+        i := b_num[slot];
+        if (n_room[i] > 0 or n_room[i] is null) and (best is null or n_used[i] < n_used[best]) then best := i; end if;
+      end loop;
+    end if;
+    if best is null then
+      foreach v_state in array this.jurisdictions loop
+        continue when v_state not like '__-__';
+        v_slice := b_slice -> (k || '|s:' || v_state);
+        continue when v_slice is null;
+        for slot in (v_slice ->> 0)::integer .. (v_slice ->> 1)::integer loop
+          i := b_num[slot];
+          if (n_room[i] > 0 or n_room[i] is null) and (best is null or n_used[i] < n_used[best]) then best := i; end if;
+        end loop;
+      end loop;
+    end if;
+    if best is null then
+      -- Same country (US/CA by jurisdiction, elsewhere by calling code), else any. The pool is
+      -- walked by use today as it was before this claim (n_used0): a number's use only grows
+      -- in the claim, so once a number used more than the best same-country one is reached,
+      -- none after it can be better.
+      v_countries := array(select code from unnest(this.jurisdictions) code where code like '__');
+      v_prefixes := array[substr(this.phone, 2, 1), substr(this.phone, 2, 2), substr(this.phone, 2, 3)];
+      for slot in (v_pool ->> 0)::integer .. (v_pool ->> 1)::integer loop
+        i := m_num[slot];
+        exit when best_tier = 2 and n_used0[i] > n_used[best];
+        continue when n_room[i] <= 0;
+        tier := case when n_country[i] = any(v_countries) or (n_calling[i] <> '1' and n_calling[i] = any(v_prefixes)) then 2 else 3 end;
+        if best is null or tier < best_tier or (tier = best_tier and n_used[i] < n_used[best]) then
+          best := i;
+          best_tier := tier;
+        end if;
+      end loop;
+    end if;
+    continue when best is null;                   -- every number of its pool is held: it waits
+    n_room[best] := n_room[best] - 1;
+    n_used[best] := n_used[best] + 1;
+    phone_number_id := n_id[best];
+    return next;
+  end loop;
+end
+$function$;
+comment on function dialer.choose_caller_numbers(p_call_ids uuid[], at timestamp with time zone) is 'For calls about to be claimed, in the order given: the number each is placed from. Direct calls keep their own; a campaign call whose pool has no registered number gets phone_number_id (no limits); otherwise the registered pool number that caller_number_hold allows with the best local presence (same area code as the contact, else same state/province, else same country, else any), then the least used today, then pool order, counting the calls given before it in the same call. A call whose every pool number is held is left out (it stays scheduled).';
 
 CREATE OR REPLACE FUNCTION dialer.claim_calls(at timestamp with time zone, max integer, lease interval DEFAULT '00:05:00'::interval)
  RETURNS TABLE(call_id uuid, tenant_id uuid, campaign_id uuid, contact_id uuid, attempt integer, phone text, name text, assistant_id text, phone_number_id text, variables jsonb, lease_expires_at timestamp with time zone)
@@ -2344,6 +2827,7 @@ AS $function$
 declare
   claimable uuid[];
   chosen uuid[];
+  chosen_numbers text[];
   served_tenants uuid[];
   served_sources uuid[];
   truncated boolean;
@@ -2450,6 +2934,7 @@ begin
                                       and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))) end as room
         ) room
         where room.room > 0
+          and dialer._caller_pool_open(walk.campaign_id, at) -- a pool whose every number is held waits (033)
           and case when walk.campaign_id is null
                    then exists (select 1 from dialer.calls call
                                 where call.tenant_id = budget.tenant_id and call.campaign_id is null
@@ -2548,7 +3033,12 @@ begin
     scale := scale * 4;
   end loop;
 
-  -- 3. Take them, and move each served tenant's rotation on.
+  -- 3. The caller number of each (033: local presence, limits); one left without stays scheduled.
+  select coalesce(array_agg(choice.call_id order by choice.position), '{}'), coalesce(array_agg(choice.phone_number_id order by choice.position), '{}')
+  into chosen, chosen_numbers
+  from dialer.choose_caller_numbers(chosen, at) with ordinality as choice(call_id, phone_number_id, position);
+
+  -- 4. Take them, and move each served tenant's rotation on.
   update dialer.tenants tenant
   set claim_cursor = served.source_id
   from unnest(served_tenants, served_sources) as served(tenant_id, source_id)
@@ -2563,6 +3053,7 @@ begin
   ), claimed as (
     update dialer.calls call
     set status = 'dialing', claimed_at = at, lease_expires_at = at + lease, updated_at = at,
+        phone_number_id = chosen_numbers[array_position(chosen, call.id)],
         -- What decided the call, and the keys its dial counts under for per-person caps.
         rule_set = (select dialer._current_rule_set()),
         cap_subject = coalesce((select campaign.subject from dialer.campaigns campaign where campaign.id = call.campaign_id), ''),
@@ -2575,7 +3066,7 @@ begin
   select claimed.id, claimed.tenant_id, claimed.campaign_id, claimed.contact_id, claimed.attempt, claimed.phone,
          contact.name,
          coalesce(campaign.assistant_id, claimed.assistant_id),
-         coalesce(campaign.phone_number_id, claimed.phone_number_id),
+         coalesce(claimed.phone_number_id, campaign.phone_number_id),
          coalesce(campaign.variables, '{}') || contact.attributes || coalesce(membership.variables, '{}') || claimed.variables,
          claimed.lease_expires_at
   from claimed
@@ -2584,9 +3075,11 @@ begin
   left join dialer.campaign_contacts membership
     on membership.campaign_id = claimed.campaign_id and membership.contact_id = claimed.contact_id
   order by array_position(chosen, claimed.id);
+
+  perform dialer._count_caller_number_claims(chosen, at);
 end
 $function$;
-comment on function dialer.claim_calls(at timestamp with time zone, max integer, lease interval) is 'Atomically takes up to max calls that due_calls(at) allows, within each campaign''s max_concurrency and each tenant''s effective limit least(concurrency_limit, coalesce(vapi_concurrency_limit, concurrency_limit)) (live = dialing, queued, ringing, in_progress), at most one per number, round-robin across tenants, and within a tenant across its sources (campaigns and direct calls) in a rotation that starts after tenants.claim_cursor and moves it on: sets status dialing, claimed_at = at, lease_expires_at = at + lease. Returns what the worker needs to dial; variables = campaign.variables || contact.attributes || campaign_contacts.variables || calls.variables (later wins). Concurrent callers never get the same call (per-tenant advisory lock + FOR UPDATE SKIP LOCKED); a tenant being claimed by another transaction is skipped. Returns fewer than max only when nothing else is claimable for the tenants it locked.';
+comment on function dialer.claim_calls(at timestamp with time zone, max integer, lease interval) is 'Atomically takes up to max calls that due_calls(at) allows, within each campaign''s max_concurrency and each tenant''s effective limit least(concurrency_limit, coalesce(vapi_concurrency_limit, concurrency_limit)) (live = dialing, queued, ringing, in_progress), at most one per number, round-robin across tenants, and within a tenant across its sources (campaigns and direct calls) in a rotation that starts after tenants.claim_cursor and moves it on: sets status dialing, claimed_at = at, lease_expires_at = at + lease. phone_number_id = the caller number choose_caller_numbers picked (033: local presence, then least used today, numbers at a limit skipped; recorded on the call), a source whose whole pool is held is skipped and a call left without a number stays scheduled. Returns what the worker needs to dial; variables = campaign.variables || contact.attributes || campaign_contacts.variables || calls.variables (later wins). Concurrent callers never get the same call (per-tenant advisory lock + FOR UPDATE SKIP LOCKED); a tenant being claimed by another transaction is skipped. Returns fewer than max only when nothing else is claimable for the tenants it locked.';
 
 CREATE OR REPLACE FUNCTION dialer.claim_forwards(at timestamp with time zone, max integer, lease interval)
  RETURNS TABLE(id bigint, tenant_id uuid, call_id uuid, event_id bigint, type text, url text, attempts integer)
@@ -2714,6 +3207,36 @@ begin
 end
 $function$;
 comment on function dialer.create_direct_call(p_tenant_id uuid, p_contact_id uuid, p_assistant_id text, p_phone_number_id text, p_variables jsonb, p_due_at timestamp with time zone) is 'Schedules a direct call (no campaign) to the tenant''s contact at p_due_at with the given assistant, phone number and variables. PD404 unknown or deleted contact, PD422 number on the tenant''s do-not-call list, PD409 when the contact already has a direct call scheduled or live. Returns the call id.';
+
+CREATE OR REPLACE FUNCTION dialer.delete_caller_number(p_tenant_id uuid, p_vapi_phone_number_id text, at timestamp with time zone)
+ RETURNS integer
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_live integer;
+  v_pools integer;
+begin
+  -- Taken blocking (not try): a claim in progress for the tenant finishes first, so no call it
+  -- places from this number goes live after the check.
+  perform pg_advisory_xact_lock(1885823025, hashtext(p_tenant_id::text));
+  perform 1 from dialer.phone_numbers
+  where tenant_id = p_tenant_id and vapi_phone_number_id = lower(p_vapi_phone_number_id) for update;
+  if not found then
+    raise exception 'phone number not found' using errcode = 'PD404';
+  end if;
+  v_live := dialer._caller_number_live(p_tenant_id, lower(p_vapi_phone_number_id));
+  if v_live > 0 then
+    raise exception 'the number has % live call(s); remove it once they end', v_live using errcode = 'PD409';
+  end if;
+  update dialer.campaigns
+  set phone_number_ids = array_remove(phone_number_ids, lower(p_vapi_phone_number_id)), updated_at = at
+  where tenant_id = p_tenant_id and lower(p_vapi_phone_number_id) = any(phone_number_ids) and cardinality(phone_number_ids) > 1;
+  get diagnostics v_pools = row_count;
+  delete from dialer.phone_numbers where tenant_id = p_tenant_id and vapi_phone_number_id = lower(p_vapi_phone_number_id);
+  return v_pools;
+end
+$function$;
+comment on function dialer.delete_caller_number(p_tenant_id uuid, p_vapi_phone_number_id text, at timestamp with time zone) is 'Removes a registered number: PD404 unknown, PD409 while a live call (dialing, queued, ringing, in_progress) uses it. It leaves every pool of two or more numbers (a campaign whose only number it is keeps it, as an unregistered number without limits); scheduled calls get another number when claimed. Serialised with the tenant''s claims. Returns the pools changed.';
 
 CREATE OR REPLACE FUNCTION dialer.delete_campaign(p_tenant_id uuid, p_campaign_id uuid, at timestamp with time zone)
  RETURNS integer
@@ -3002,7 +3525,7 @@ CREATE OR REPLACE FUNCTION dialer.next_wake_at(at timestamp with time zone)
  LANGUAGE sql
  STABLE
 AS $function$ select dialer._next_wake_at(at, null) $function$;
-comment on function dialer.next_wake_at(at timestamp with time zone) is 'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a calling rule or emergency blackout lifting, a 24-hour cap expiring, a lease expiring, a call''s VAPI lookup falling due (calls.check_at), the next occurrence of an active daily/weekly campaign beginning, a forward delivery becoming claimable (next_forward_at). Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker). Nothing of a tenant whose VAPI account is stopped.';
+comment on function dialer.next_wake_at(at timestamp with time zone) is 'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a calling rule or emergency blackout lifting, a 24-hour cap expiring, a caller number''s rest or daily limit ending when a campaign''s whole pool is held (caller_numbers_wait), a lease expiring, a call''s VAPI lookup falling due (calls.check_at), the next occurrence of an active daily/weekly campaign beginning, a forward delivery becoming claimable (next_forward_at). Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker). Nothing of a tenant whose VAPI account is stopped.';
 
 CREATE OR REPLACE FUNCTION dialer.next_window_half_open(tz text, window_start time without time zone, window_end time without time zone, days integer[], half text, after timestamp with time zone)
  RETURNS timestamp with time zone
@@ -3472,6 +3995,29 @@ AS $function$
 $function$;
 comment on function dialer.release_call(p_call_id uuid, p_due_at timestamp with time zone, p_error text) is 'Puts a claimed call whose dial surely did not reach VAPI back to scheduled at p_due_at: lease and dial_started_at cleared, dispatch_failures + 1, last_error = p_error. Only from dialing without a VAPI id; returns whether it did.';
 
+CREATE OR REPLACE FUNCTION dialer.rest_caller_number(p_tenant_id uuid, p_vapi_phone_number_id text, p_until timestamp with time zone, p_reason text, at timestamp with time zone)
+ RETURNS dialer.phone_numbers
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_number dialer.phone_numbers;
+begin
+  if p_until is not null and p_until <= at then
+    raise exception 'until must be later than now' using errcode = 'PD400', column = 'until';
+  end if;
+  update dialer.phone_numbers
+  set rested_until = p_until, rest_reason = case when p_until is null then null else p_reason end,
+      consecutive_unanswered = 0, updated_at = at
+  where tenant_id = p_tenant_id and vapi_phone_number_id = lower(p_vapi_phone_number_id)
+  returning * into v_number;
+  if not found then
+    raise exception 'phone number not found' using errcode = 'PD404';
+  end if;
+  return v_number;
+end
+$function$;
+comment on function dialer.rest_caller_number(p_tenant_id uuid, p_vapi_phone_number_id text, p_until timestamp with time zone, p_reason text, at timestamp with time zone) is 'Rests a registered number until p_until with p_reason (its calls go to other pool numbers meanwhile), or lifts its rest when p_until is null; resets its unanswered count. PD400 (column until) when p_until is not after at; PD404 unknown number.';
+
 CREATE OR REPLACE FUNCTION dialer.resume_campaign(p_tenant_id uuid, p_campaign_id uuid, at timestamp with time zone)
  RETURNS dialer.campaigns
  LANGUAGE plpgsql
@@ -3625,8 +4171,10 @@ AS $function$
            dialer._campaign_day(campaign, at) as day,
            dialer._occurrence_label(campaign, dialer._campaign_day(campaign, at)) as occurrence,
            (select count(*) from dialer.calls live
-            where live.campaign_id = campaign.id and live.status in ('dialing', 'queued', 'ringing', 'in_progress')) as live
+            where live.campaign_id = campaign.id and live.status in ('dialing', 'queued', 'ringing', 'in_progress')) as live,
+           numbers.reason as numbers_reason, numbers.until as numbers_until -- every pool number held (033)
     from dialer.campaigns campaign
+    left join lateral dialer.caller_numbers_wait(campaign, at) numbers on true
     where exists (select 1 from dialer.calls call where call.campaign_id = campaign.id and call.status = 'scheduled')
   ), tenant_state as materialized (
     select tenant.id, tenant.contact_hours_start, tenant.contact_hours_end, tenant.max_calls_per_number_per_24h as cap,
@@ -3638,6 +4186,7 @@ AS $function$
     from dialer.tenants tenant
   ), held as materialized (
     select call.id, call.tenant_id, call.campaign_id, call.contact_id, call.phone, call.due_at, call.retry_step, call.attempt, state.campaign_row,
+           state.numbers_reason, state.numbers_until,
            tenant.contact_hours_start, tenant.contact_hours_end, tenant.cap, zones.zones, profile.*, gate.blocked_by,
            case
              when not tenant.vapi_ok then 'VAPI account stopped'
@@ -3663,6 +4212,7 @@ AS $function$
              when gate.live_call then 'live call to the same number'
              when state.live >= (state.campaign_row).max_concurrency then 'campaign concurrency full'
              when tenant.room <= 0 then 'tenant concurrency full'
+             when state.numbers_reason is not null then 'caller numbers'
              when call.due_at > at and call.attempt > 1 then 'retry not due'
              when call.due_at > at then 'not due'
            end as reason
@@ -3725,6 +4275,7 @@ AS $function$
               -- Which step of the retry sequence the call waits for (035_retry_sequences.sql).
               when held.reason = 'retry not due' and held.retry_step is not null
                 then 'retry not due: ' || dialer._retry_step_text(held.retry_step, held.attempt, (held.campaign_row).max_attempts)
+              when held.reason = 'caller numbers' then held.numbers_reason
               else held.reason end,
          case held.reason
            when 'calling rule' then rule.opens_at
@@ -3733,6 +4284,7 @@ AS $function$
            when 'window closed' then schedule.opens_at
            when 'contact hours closed' then hours.opens_at
            when '24-hour cap' then dialer._cap_frees_at(held.tenant_id, held.phone, held.cap, at)
+           when 'caller numbers' then held.numbers_until
            when 'retry not due' then held.due_at
            when 'not due' then held.due_at
          end
@@ -3750,7 +4302,7 @@ AS $function$
    and hours.contact_hours_start = held.contact_hours_start and hours.contact_hours_end = held.contact_hours_end
   where held.reason is not null
 $function$;
-comment on function dialer.why_not(at timestamp with time zone) is 'Every scheduled call that will not be dialed at `at`, with the first reason that holds it back, checked in this order: VAPI account stopped (tenants.vapi_blocked_at; until null: until cleared), campaign deleted | campaign <status> (paused, draft, stopped, completed), before start date, after end date, blackout date, window closed, over max attempts, occurrence over, contact deleted, contact hours closed, do not call, a calling rule or emergency blackout (reason "<rule id>: <why>; next <local time> <zone>", or "blackout:<id>: …"), 24-hour cap, live call to the same number, campaign concurrency full, tenant concurrency full, retry not due / not due; a retry planned by a retry-sequence step and not yet due is named right after the campaign''s status (unless past its end date, over max attempts, contact deleted or on do not call) as "retry not due: retry <n> of <max_attempts - 1> (sequence step <n>: <m> min after attempt <n>[, later|earlier half of the window])"; until = when that reason stops holding where known (next campaign window on an allowed day, next common contact hours, when every calling rule allows it, cap expiry, due_at), else null. Calls not listed are being dialed now.';
+comment on function dialer.why_not(at timestamp with time zone) is 'Every scheduled call that will not be dialed at `at`, with the first reason that holds it back, checked in this order: VAPI account stopped (tenants.vapi_blocked_at; until null: until cleared), campaign deleted | campaign <status> (paused, draft, stopped, completed), before start date, after end date, blackout date, window closed, over max attempts, occurrence over, contact deleted, contact hours closed, do not call, a calling rule or emergency blackout (reason "<rule id>: <why>; next <local time> <zone>", or "blackout:<id>: …"), 24-hour cap, live call to the same number, campaign concurrency full, tenant concurrency full, every caller number of the pool held (caller_numbers_wait: "every caller number at its daily limit until 00:00 America/New_York", …), retry not due / not due; a retry planned by a retry-sequence step and not yet due is named right after the campaign''s status (unless past its end date, over max attempts, contact deleted or on do not call) as "retry not due: retry <n> of <max_attempts - 1> (sequence step <n>: <m> min after attempt <n>[, later|earlier half of the window])"; until = when that reason stops holding where known (next campaign window on an allowed day, next common contact hours, when every calling rule allows it, cap expiry, due_at), else null. Calls not listed are being dialed now.';
 
 CREATE OR REPLACE FUNCTION dialer.window_open(tz text, window_start time without time zone, window_end time without time zone, days integer[], at timestamp with time zone)
  RETURNS boolean

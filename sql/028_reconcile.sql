@@ -36,7 +36,7 @@ returns table(call_id uuid, tenant_id uuid, status text, vapi_call_id text, dial
   language sql stable
 as $$
   select call.id, call.tenant_id, call.status, call.vapi_call_id, call.dial_started_at, call.phone,
-         coalesce(campaign.phone_number_id, call.phone_number_id), call.checks
+         coalesce(call.phone_number_id, campaign.phone_number_id), call.checks
   from (
     -- claims that lapsed (a worker died or stalled between claim and VAPI's answer)
     select * from dialer.calls where status = 'dialing' and lease_expires_at <= at
@@ -52,7 +52,7 @@ as $$
   order by coalesce(call.check_at, call.updated_at)
 $$;
 comment on function dialer.calls_to_reconcile(timestamptz) is
-  'Calls to look up on VAPI at `at`: dialing with an expired lease (a worker died or stalled mid-dial; dial_started_at null means it was never sent), calls with a VAPI id whose check_at has come (live: live_check_interval() after the last news; ended: the report is missing), and live calls never armed not updated for live_check_interval(). phone_number_id comes from the campaign, or the call for direct calls; checks = lookups in a row that did not settle it.';
+  'Calls to look up on VAPI at `at`: dialing with an expired lease (a worker died or stalled mid-dial; dial_started_at null means it was never sent), calls with a VAPI id whose check_at has come (live: live_check_interval() after the last news; ended: the report is missing), and live calls never armed not updated for live_check_interval(). phone_number_id is the call''s (chosen at claim, or given to a direct call), else the campaign''s; checks = lookups in a row that did not settle it.';
 
 -- Why: what a lookup that did not end the call means, decided once: the next lookup, or the end
 -- of a call no lookup will ever settle (so its slot is not held forever).

@@ -35,6 +35,7 @@ as $$
 declare
   claimable uuid[];
   chosen uuid[];
+  chosen_numbers text[];
   served_tenants uuid[];
   served_sources uuid[];
   truncated boolean;
@@ -141,6 +142,7 @@ begin
                                       and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))) end as room
         ) room
         where room.room > 0
+          and dialer._caller_pool_open(walk.campaign_id, at) -- a pool whose every number is held waits (033)
           and case when walk.campaign_id is null
                    then exists (select 1 from dialer.calls call
                                 where call.tenant_id = budget.tenant_id and call.campaign_id is null
@@ -239,7 +241,12 @@ begin
     scale := scale * 4;
   end loop;
 
-  -- 3. Take them, and move each served tenant's rotation on.
+  -- 3. The caller number of each (033: local presence, limits); one left without stays scheduled.
+  select coalesce(array_agg(choice.call_id order by choice.position), '{}'), coalesce(array_agg(choice.phone_number_id order by choice.position), '{}')
+  into chosen, chosen_numbers
+  from dialer.choose_caller_numbers(chosen, at) with ordinality as choice(call_id, phone_number_id, position);
+
+  -- 4. Take them, and move each served tenant's rotation on.
   update dialer.tenants tenant
   set claim_cursor = served.source_id
   from unnest(served_tenants, served_sources) as served(tenant_id, source_id)
@@ -254,6 +261,7 @@ begin
   ), claimed as (
     update dialer.calls call
     set status = 'dialing', claimed_at = at, lease_expires_at = at + lease, updated_at = at,
+        phone_number_id = chosen_numbers[array_position(chosen, call.id)],
         -- What decided the call, and the keys its dial counts under for per-person caps.
         rule_set = (select dialer._current_rule_set()),
         cap_subject = coalesce((select campaign.subject from dialer.campaigns campaign where campaign.id = call.campaign_id), ''),
@@ -266,7 +274,7 @@ begin
   select claimed.id, claimed.tenant_id, claimed.campaign_id, claimed.contact_id, claimed.attempt, claimed.phone,
          contact.name,
          coalesce(campaign.assistant_id, claimed.assistant_id),
-         coalesce(campaign.phone_number_id, claimed.phone_number_id),
+         coalesce(claimed.phone_number_id, campaign.phone_number_id),
          coalesce(campaign.variables, '{}') || contact.attributes || coalesce(membership.variables, '{}') || claimed.variables,
          claimed.lease_expires_at
   from claimed
@@ -275,7 +283,9 @@ begin
   left join dialer.campaign_contacts membership
     on membership.campaign_id = claimed.campaign_id and membership.contact_id = claimed.contact_id
   order by array_position(chosen, claimed.id);
+
+  perform dialer._count_caller_number_claims(chosen, at);
 end
 $$;
 comment on function dialer.claim_calls(timestamptz, integer, interval) is
-  'Atomically takes up to max calls that due_calls(at) allows, within each campaign''s max_concurrency and each tenant''s effective limit least(concurrency_limit, coalesce(vapi_concurrency_limit, concurrency_limit)) (live = dialing, queued, ringing, in_progress), at most one per number, round-robin across tenants, and within a tenant across its sources (campaigns and direct calls) in a rotation that starts after tenants.claim_cursor and moves it on: sets status dialing, claimed_at = at, lease_expires_at = at + lease. Returns what the worker needs to dial; variables = campaign.variables || contact.attributes || campaign_contacts.variables || calls.variables (later wins). Concurrent callers never get the same call (per-tenant advisory lock + FOR UPDATE SKIP LOCKED); a tenant being claimed by another transaction is skipped. Returns fewer than max only when nothing else is claimable for the tenants it locked.';
+  'Atomically takes up to max calls that due_calls(at) allows, within each campaign''s max_concurrency and each tenant''s effective limit least(concurrency_limit, coalesce(vapi_concurrency_limit, concurrency_limit)) (live = dialing, queued, ringing, in_progress), at most one per number, round-robin across tenants, and within a tenant across its sources (campaigns and direct calls) in a rotation that starts after tenants.claim_cursor and moves it on: sets status dialing, claimed_at = at, lease_expires_at = at + lease. phone_number_id = the caller number choose_caller_numbers picked (033: local presence, then least used today, numbers at a limit skipped; recorded on the call), a source whose whole pool is held is skipped and a call left without a number stays scheduled. Returns what the worker needs to dial; variables = campaign.variables || contact.attributes || campaign_contacts.variables || calls.variables (later wins). Concurrent callers never get the same call (per-tenant advisory lock + FOR UPDATE SKIP LOCKED); a tenant being claimed by another transaction is skipped. Returns fewer than max only when nothing else is claimable for the tenants it locked.';

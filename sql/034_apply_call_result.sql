@@ -51,6 +51,7 @@ declare
   v_call dialer.calls;
   v_campaign dialer.campaigns;
   v_next_id uuid;
+  v_number_limited boolean;
 begin
   update dialer.calls
   set status = 'ended', outcome = v_outcome, ended_reason = p_ended_reason, ended_at = p_ended_at,
@@ -61,6 +62,8 @@ begin
   if not found then
     return null;
   end if;
+  -- The caller number's rest and unanswered count (033); true: VAPI's daily limit for the number.
+  v_number_limited := dialer._note_caller_number_result(v_call, v_class, p_ended_reason, p_ended_at);
 
   if v_account then
     perform dialer.block_tenant_vapi(v_call.tenant_id, 'endedReason ' || p_ended_reason, p_ended_at);
@@ -81,7 +84,8 @@ begin
   -- that ends of the same campaign decide one after the other: the last two calls ending at once
   -- would otherwise each see the other live, and the campaign would never complete.
   select * into v_campaign from dialer.campaigns where id = v_call.campaign_id for no key update;
-  if v_campaign.status in ('active', 'paused') and v_campaign.deleted_at is null
+  v_next_id := dialer._retry_on_another_number(v_call, v_campaign, v_number_limited, p_ended_at); -- same attempt (033)
+  if v_next_id is null and v_campaign.status in ('active', 'paused') and v_campaign.deleted_at is null
      and (v_account
           or (v_class in ('no_answer', 'busy', 'voicemail', 'retry_later')
               and v_outcome = any(v_campaign.retry_outcomes)
@@ -104,7 +108,7 @@ begin
 end
 $$;
 comment on function dialer.apply_call_result(uuid, text, timestamptz, text, text) is
-  'Ends a live call (dialing, queued, ringing, in_progress): status ended, outcome class_outcome(ended_reason_class(p_ended_reason)); an explicit p_outcome that contradicts it replaces the class (failed: retry_later), ended_reason, ended_at, lease cleared, last_error = p_error if given. Then by the reason''s class: no_answer/busy/voicemail/retry_later with the outcome in retry_outcomes, below max_attempts, campaign active or paused: attempt + 1 of the same occurrence due at _retry_due_at (the retry_sequence entry for it, with its shift_window, recorded in retry_step; beyond the sequence p_ended_at + retry_delays->>outcome minutes, else retry_delay_minutes); account: the tenant is stopped (block_tenant_vapi), the call does not count as an attempt (counts_as_attempt false) and a call with the same attempt number is scheduled at p_ended_at (direct calls too); answered, final: nothing. Returns the new call''s id or null. A once campaign with nothing scheduled or live left becomes completed. A call not live is left alone: returns null. Direct calls are otherwise never retried.';
+  'Ends a live call (dialing, queued, ringing, in_progress): status ended, outcome class_outcome(ended_reason_class(p_ended_reason)); an explicit p_outcome that contradicts it replaces the class (failed: retry_later), ended_reason, ended_at, lease cleared, last_error = p_error if given. Then by the reason''s class: no_answer/busy/voicemail/retry_later with the outcome in retry_outcomes, below max_attempts, campaign active or paused: attempt + 1 of the same occurrence due at _retry_due_at (the retry_sequence entry for it, with its shift_window, recorded in retry_step; beyond the sequence p_ended_at + retry_delays->>outcome minutes, else retry_delay_minutes); account: the tenant is stopped (block_tenant_vapi), the call does not count as an attempt (counts_as_attempt false) and a call with the same attempt number is scheduled at p_ended_at (direct calls too); answered, final: nothing. Returns the new call''s id or null. A once campaign with nothing scheduled or live left becomes completed. A call not live is left alone: returns null. Direct calls are otherwise never retried. A registered caller number''s bookkeeping comes first (_note_caller_number_result, 033): VAPI''s call.start.error-vapi-number-outbound-daily-limit rests it until its local midnight and, campaign active or paused, the call stops counting as an attempt and the same attempt is scheduled at p_ended_at (another number is chosen at claim).';
 
 -- Why: what VAPI reports about a call (an end-of-call-report, or the ended Call read back by
 -- reconciliation) only fills in: a later, thinner payload never erases what an earlier one

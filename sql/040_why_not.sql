@@ -13,8 +13,10 @@ as $$
            dialer._campaign_day(campaign, at) as day,
            dialer._occurrence_label(campaign, dialer._campaign_day(campaign, at)) as occurrence,
            (select count(*) from dialer.calls live
-            where live.campaign_id = campaign.id and live.status in ('dialing', 'queued', 'ringing', 'in_progress')) as live
+            where live.campaign_id = campaign.id and live.status in ('dialing', 'queued', 'ringing', 'in_progress')) as live,
+           numbers.reason as numbers_reason, numbers.until as numbers_until -- every pool number held (033)
     from dialer.campaigns campaign
+    left join lateral dialer.caller_numbers_wait(campaign, at) numbers on true
     where exists (select 1 from dialer.calls call where call.campaign_id = campaign.id and call.status = 'scheduled')
   ), tenant_state as materialized (
     select tenant.id, tenant.contact_hours_start, tenant.contact_hours_end, tenant.max_calls_per_number_per_24h as cap,
@@ -26,6 +28,7 @@ as $$
     from dialer.tenants tenant
   ), held as materialized (
     select call.id, call.tenant_id, call.campaign_id, call.contact_id, call.phone, call.due_at, call.retry_step, call.attempt, state.campaign_row,
+           state.numbers_reason, state.numbers_until,
            tenant.contact_hours_start, tenant.contact_hours_end, tenant.cap, zones.zones, profile.*, gate.blocked_by,
            case
              when not tenant.vapi_ok then 'VAPI account stopped'
@@ -51,6 +54,7 @@ as $$
              when gate.live_call then 'live call to the same number'
              when state.live >= (state.campaign_row).max_concurrency then 'campaign concurrency full'
              when tenant.room <= 0 then 'tenant concurrency full'
+             when state.numbers_reason is not null then 'caller numbers'
              when call.due_at > at and call.attempt > 1 then 'retry not due'
              when call.due_at > at then 'not due'
            end as reason
@@ -113,6 +117,7 @@ as $$
               -- Which step of the retry sequence the call waits for (035_retry_sequences.sql).
               when held.reason = 'retry not due' and held.retry_step is not null
                 then 'retry not due: ' || dialer._retry_step_text(held.retry_step, held.attempt, (held.campaign_row).max_attempts)
+              when held.reason = 'caller numbers' then held.numbers_reason
               else held.reason end,
          case held.reason
            when 'calling rule' then rule.opens_at
@@ -121,6 +126,7 @@ as $$
            when 'window closed' then schedule.opens_at
            when 'contact hours closed' then hours.opens_at
            when '24-hour cap' then dialer._cap_frees_at(held.tenant_id, held.phone, held.cap, at)
+           when 'caller numbers' then held.numbers_until
            when 'retry not due' then held.due_at
            when 'not due' then held.due_at
          end
@@ -139,4 +145,4 @@ as $$
   where held.reason is not null
 $$;
 comment on function dialer.why_not(timestamptz) is
-  'Every scheduled call that will not be dialed at `at`, with the first reason that holds it back, checked in this order: VAPI account stopped (tenants.vapi_blocked_at; until null: until cleared), campaign deleted | campaign <status> (paused, draft, stopped, completed), before start date, after end date, blackout date, window closed, over max attempts, occurrence over, contact deleted, contact hours closed, do not call, a calling rule or emergency blackout (reason "<rule id>: <why>; next <local time> <zone>", or "blackout:<id>: …"), 24-hour cap, live call to the same number, campaign concurrency full, tenant concurrency full, retry not due / not due; a retry planned by a retry-sequence step and not yet due is named right after the campaign''s status (unless past its end date, over max attempts, contact deleted or on do not call) as "retry not due: retry <n> of <max_attempts - 1> (sequence step <n>: <m> min after attempt <n>[, later|earlier half of the window])"; until = when that reason stops holding where known (next campaign window on an allowed day, next common contact hours, when every calling rule allows it, cap expiry, due_at), else null. Calls not listed are being dialed now.';
+  'Every scheduled call that will not be dialed at `at`, with the first reason that holds it back, checked in this order: VAPI account stopped (tenants.vapi_blocked_at; until null: until cleared), campaign deleted | campaign <status> (paused, draft, stopped, completed), before start date, after end date, blackout date, window closed, over max attempts, occurrence over, contact deleted, contact hours closed, do not call, a calling rule or emergency blackout (reason "<rule id>: <why>; next <local time> <zone>", or "blackout:<id>: …"), 24-hour cap, live call to the same number, campaign concurrency full, tenant concurrency full, every caller number of the pool held (caller_numbers_wait: "every caller number at its daily limit until 00:00 America/New_York", …), retry not due / not due; a retry planned by a retry-sequence step and not yet due is named right after the campaign''s status (unless past its end date, over max attempts, contact deleted or on do not call) as "retry not due: retry <n> of <max_attempts - 1> (sequence step <n>: <m> min after attempt <n>[, later|earlier half of the window])"; until = when that reason stops holding where known (next campaign window on an allowed day, next common contact hours, when every calling rule allows it, cap expiry, due_at), else null. Calls not listed are being dialed now.';

@@ -92,6 +92,12 @@ as $$
     cross join lateral (select dialer._rule_cap_frees_at(rule, capped.tenant_id, capped.phone, capped.subject, capped.person, at) as at_instant
                         offset 0) frees
     union all
+    -- a caller number's rest or daily limit ending, for an open campaign whose whole pool is held (033)
+    select numbers.until
+    from pending_campaigns pending
+    cross join lateral dialer.caller_numbers_wait(pending.campaign_row, at) numbers
+    where pending.open
+    union all
     -- a lease expiring (the call goes to reconciliation)
     select min(call.lease_expires_at)
     from dialer.calls call
@@ -133,4 +139,4 @@ create or replace function dialer.next_wake_at(at timestamptz) returns timestamp
   language sql stable
 as $$ select dialer._next_wake_at(at, null) $$;
 comment on function dialer.next_wake_at(timestamptz) is
-  'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a calling rule or emergency blackout lifting, a 24-hour cap expiring, a lease expiring, a call''s VAPI lookup falling due (calls.check_at), the next occurrence of an active daily/weekly campaign beginning, a forward delivery becoming claimable (next_forward_at). Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker). Nothing of a tenant whose VAPI account is stopped.';
+  'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a calling rule or emergency blackout lifting, a 24-hour cap expiring, a caller number''s rest or daily limit ending when a campaign''s whole pool is held (caller_numbers_wait), a lease expiring, a call''s VAPI lookup falling due (calls.check_at), the next occurrence of an active daily/weekly campaign beginning, a forward delivery becoming claimable (next_forward_at). Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker). Nothing of a tenant whose VAPI account is stopped.';

@@ -18,7 +18,8 @@ create or replace view dialer.campaign_progress as
          coalesce(stats.pending, 0) as pending,
          greatest(0, coalesce((select calls from due where due.campaign_id = campaign.id), 0)
            - coalesce((select sum(due_calls) from held where held.campaign_id = campaign.id
-                         and held.reason in ('campaign concurrency full', 'tenant concurrency full')), 0)) as due_now,
+                         and (held.reason in ('campaign concurrency full', 'tenant concurrency full')
+                              or held.reason like 'every caller number %')), 0)) as due_now,
          coalesce((select sum(calls) from held where held.campaign_id = campaign.id and held.reason = 'window closed'), 0) as waiting_for_window,
          coalesce((select sum(calls) from held where held.campaign_id = campaign.id and held.reason like 'retry not due%'), 0) as waiting_for_retry,
          coalesce((select sum(due_calls) from held where held.campaign_id = campaign.id
@@ -32,7 +33,10 @@ create or replace view dialer.campaign_progress as
          coalesce(people.in_flight, 0) as contacts_in_flight,
          coalesce(people.waiting, 0) as contacts_waiting,
          coalesce(people.not_reached, 0) as contacts_not_reached,
-         coalesce(people.not_started, 0) as contacts_not_started
+         coalesce(people.not_started, 0) as contacts_not_started,
+         -- Due, but every caller number of the pool is at a limit or resting (033).
+         coalesce((select sum(due_calls) from held where held.campaign_id = campaign.id
+                     and held.reason like 'every caller number %'), 0) as held_by_caller_numbers
   from dialer.campaigns campaign
   -- Per contact (member), not per call: each member in exactly one of these, in this order.
   left join lateral (
@@ -66,7 +70,7 @@ create or replace view dialer.campaign_progress as
   ) stats on true
   where campaign.deleted_at is null;
 comment on view dialer.campaign_progress is
-  'Per campaign (not deleted): members (contacts), pending (scheduled calls), due_now (dialable now with a free slot), waiting_for_window, waiting_for_retry, held_by_concurrency (due but no free slot), in_flight (dialing/queued/ringing/in_progress), ended calls by outcome, total_cost (USD), next_window_open (active campaigns: next instant the window is open on an allowed day; now() when open); per member contact, each in exactly one: contacts_reached (an answered call), contacts_in_flight (a live call), contacts_waiting (a scheduled call), contacts_not_reached (calls, all final, none answered), contacts_not_started (no call yet). due_now is never negative: held_by_concurrency counts only calls already due. Uses due_calls(now()) and why_not(now()).';
+  'Per campaign (not deleted): members (contacts), pending (scheduled calls), due_now (dialable now with a free slot), waiting_for_window, waiting_for_retry, held_by_concurrency (due but no free slot), in_flight (dialing/queued/ringing/in_progress), ended calls by outcome, total_cost (USD), next_window_open (active campaigns: next instant the window is open on an allowed day; now() when open); per member contact, each in exactly one: contacts_reached (an answered call), contacts_in_flight (a live call), contacts_waiting (a scheduled call), contacts_not_reached (calls, all final, none answered), contacts_not_started (no call yet); held_by_caller_numbers (due, but every caller number of the pool held: caller_numbers_wait; not in due_now). due_now is never negative: held_by_concurrency counts only calls already due. Uses due_calls(now()) and why_not(now()).';
 
 -- Why: the call log in one readable relation.
 create or replace view dialer.call_history as

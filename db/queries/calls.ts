@@ -28,6 +28,8 @@ export const callRow = z.object({
   vapi_call_id: z.string().nullable(),
   last_error: z.string().nullable(),
   created_at: z.string(),
+  /** the caller number the call was placed from (chosen at claim; a direct call's own) */
+  phone_number_id: z.string().nullable(),
   /** created_at with its microseconds: the keyset cursor */
   sort_at: z.string(),
 });
@@ -37,7 +39,7 @@ const listColumns = sql.fragment`call.id, call.campaign_id, campaign.name as cam
   contact.name as contact_name, call.phone, call.status, call.outcome, call.ended_reason, call.attempt,
   call.occurrence, call.due_at, call.dial_started_at, call.started_at, call.ended_at,
   call.duration_seconds::float8 as duration_seconds, call.cost::float8 as cost, call.vapi_call_id,
-  call.last_error, call.created_at, ${exactInstant(['call', 'created_at'])} as sort_at`;
+  call.last_error, call.created_at, coalesce(call.phone_number_id, case when cardinality(campaign.phone_number_ids) = 1 then campaign.phone_number_id end) as phone_number_id, ${exactInstant(['call', 'created_at'])} as sort_at`;
 
 export type CallFilters = {
   campaignId?: string;
@@ -87,7 +89,6 @@ export async function listCalls(connection: CommonQueryMethods, tenantId: string
 
 export const callDetailRow = callRow.extend({
   assistant_id: z.string().nullable(),
-  phone_number_id: z.string().nullable(),
   variables: z.record(z.unknown()),
   vapi_status: z.string().nullable(),
   transcript: z.string().nullable(),
@@ -101,8 +102,7 @@ export const callDetailRow = callRow.extend({
 
 export async function findCall(connection: CommonQueryMethods, tenantId: string, id: string) {
   return connection.maybeOne(sql.type(callDetailRow)`
-    select ${listColumns}, coalesce(call.assistant_id, campaign.assistant_id) as assistant_id,
-           coalesce(call.phone_number_id, campaign.phone_number_id) as phone_number_id, call.variables,
+    select ${listColumns}, coalesce(call.assistant_id, campaign.assistant_id) as assistant_id, call.variables,
            call.vapi_status, call.transcript, call.recording_url, call.summary, call.analysis,
            call.costs, call.cost_breakdown, call.updated_at
     from dialer.calls call

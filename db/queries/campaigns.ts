@@ -10,6 +10,7 @@ export const campaignRow = z.object({
   name: z.string(),
   assistant_id: z.string(),
   phone_number_id: z.string(),
+  phone_number_ids: z.array(z.string()),
   time_zone: z.string(),
   window_start: z.string(),
   window_end: z.string(),
@@ -41,7 +42,7 @@ export type CampaignRow = z.infer<typeof campaignRow>;
 export const campaignColumns = sql.fragment`id, name, assistant_id, phone_number_id, time_zone,
   window_start::text, window_end::text, days, frequency, max_attempts, retry_delay_minutes, retry_delays,
   retry_outcomes::text[], retry_sequence, attempt_overrides, max_concurrency, starts_on::text, ends_on::text, blackout_dates::text[], variables,
-  forward_url, status, created_at, updated_at, started_at, finished_at`;
+  forward_url, status, created_at, updated_at, started_at, finished_at, phone_number_ids`;
 
 export async function findCampaign(connection: CommonQueryMethods, tenantId: string, id: string, lock = false): Promise<CampaignRow | null> {
   return connection.maybeOne(sql.type(campaignRow)`
@@ -70,13 +71,15 @@ const progressRow = z.object({
   contacts_waiting: z.number(),
   contacts_not_reached: z.number(),
   contacts_not_started: z.number(),
+  held_by_caller_numbers: z.number(),
 });
 export type CampaignProgressRow = z.infer<typeof progressRow>;
 
 const progressColumns = sql.fragment`contacts::int, pending::int, due_now::int, waiting_for_window::int, waiting_for_retry::int,
            held_by_concurrency::int, in_flight::int, answered::int, no_answer::int, busy::int,
            voicemail::int, failed::int, total_cost::float8, next_window_open,
-           contacts_reached::int, contacts_in_flight::int, contacts_waiting::int, contacts_not_reached::int, contacts_not_started::int`;
+           contacts_reached::int, contacts_in_flight::int, contacts_waiting::int, contacts_not_reached::int, contacts_not_started::int,
+           held_by_caller_numbers::int`;
 
 /**
  * The tenant's active and paused campaigns' lines of dialer.campaign_progress, those named, and

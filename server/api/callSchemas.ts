@@ -54,6 +54,7 @@ export const callView = z.object({
   vapiCallId: z.string().nullable(),
   lastError: z.string().nullable(),
   createdAt: z.string(),
+  phoneNumberId: z.string().nullable().describe("the VAPI phone number id the call is placed from: chosen when claimed (a campaign with one number: that one; a pool: null until claimed); a direct call's own"),
 });
 export type CallView = z.infer<typeof callView>;
 
@@ -78,6 +79,7 @@ export const toCallView = (row: CallRow): CallView => ({
   vapiCallId: row.vapi_call_id,
   lastError: row.last_error,
   createdAt: row.created_at,
+  phoneNumberId: row.phone_number_id,
 });
 
 export const forwardView = z.object({
@@ -106,7 +108,6 @@ export const callEventView = z.object({
 
 export const callDetailView = callView.extend({
   assistantId: z.string().nullable(),
-  phoneNumberId: z.string().nullable(),
   variables: z.record(z.string(), z.unknown()),
   vapiStatus: z.string().nullable(),
   transcript: z.string().nullable(),

@@ -26,7 +26,6 @@ export async function callDetail(connection: CommonQueryMethods, tenantId: strin
   return {
     ...toCallView(row),
     assistantId: row.assistant_id,
-    phoneNumberId: row.phone_number_id,
     variables: row.variables,
     vapiStatus: row.vapi_status,
     transcript: row.transcript,

@@ -20,7 +20,13 @@ export const retryDelay = z
 const campaignFields = {
   name: z.string().trim().min(1).max(200),
   assistantId: z.string().trim().min(1).max(100).describe('VAPI assistant id'),
-  phoneNumberId: z.string().trim().min(1).max(100).describe('VAPI phone number id'),
+  phoneNumberId: z.string().trim().min(1).max(100).describe('VAPI phone number id (the one-number form of phoneNumberIds: setting it alone makes it the whole pool)'),
+  phoneNumberIds: z
+    .array(z.string().trim().min(1).max(100))
+    .min(1)
+    .max(500)
+    .refine((ids) => new Set(ids).size === ids.length, 'phoneNumberIds must not repeat')
+    .describe('caller numbers (VAPI phone number ids) the campaign may call from; two or more must be registered (POST /v1/phone-numbers); each call gets one by local presence, then the least used today'),
   timeZone,
   window: z
     .object({ start: clockTime, end: clockTime })
@@ -52,10 +58,16 @@ const campaignFields = {
 const datesOrdered = (value: { startsOn?: string | null; endsOn?: string | null }) =>
   !value.startsOn || !value.endsOn || value.endsOn >= value.startsOn;
 const datesMessage = { message: 'endsOn must not be before startsOn', path: ['endsOn'] };
+// The pool and its one-number form agree when both are given.
+const poolAgrees = (value: { phoneNumberId?: string; phoneNumberIds?: string[] }) =>
+  !value.phoneNumberId || !value.phoneNumberIds || value.phoneNumberIds[0] === value.phoneNumberId;
+const poolMessage = { message: 'phoneNumberId must be the first of phoneNumberIds', path: ['phoneNumberId'] };
 
 export const createCampaignBody = z
   .object({
     ...campaignFields,
+    phoneNumberId: campaignFields.phoneNumberId.optional(),
+    phoneNumberIds: campaignFields.phoneNumberIds.optional(),
     days: campaignFields.days.default([1, 2, 3, 4, 5]),
     frequency: campaignFields.frequency.default('once'),
     maxAttempts: campaignFields.maxAttempts.default(3),
@@ -71,9 +83,11 @@ export const createCampaignBody = z
     forwardUrl: campaignFields.forwardUrl.optional(),
   })
   .strict()
-  .refine(datesOrdered, datesMessage);
+  .refine(datesOrdered, datesMessage)
+  .refine((value) => value.phoneNumberId !== undefined || value.phoneNumberIds !== undefined, { message: 'give phoneNumberId or phoneNumberIds', path: ['phoneNumberId'] })
+  .refine(poolAgrees, poolMessage);
 
-export const patchCampaignBody = z.object(campaignFields).partial().strict().refine(datesOrdered, datesMessage);
+export const patchCampaignBody = z.object(campaignFields).partial().strict().refine(datesOrdered, datesMessage).refine(poolAgrees, poolMessage);
 
 export type CampaignInput = z.output<typeof patchCampaignBody>;
 
@@ -81,7 +95,8 @@ export const campaignView = z.object({
   id: z.uuid(),
   name: z.string(),
   assistantId: z.string(),
-  phoneNumberId: z.string(),
+  phoneNumberId: z.string().describe('the first of phoneNumberIds'),
+  phoneNumberIds: z.array(z.string()),
   timeZone: z.string(),
   window: z.object({ start: z.string(), end: z.string() }),
   days: z.array(z.int()),
@@ -112,6 +127,7 @@ export function toCampaignView(row: CampaignRow): CampaignView {
     name: row.name,
     assistantId: row.assistant_id,
     phoneNumberId: row.phone_number_id,
+    phoneNumberIds: row.phone_number_ids,
     timeZone: row.time_zone,
     window: { start: hhmm(row.window_start), end: hhmm(row.window_end) },
     days: row.days,
@@ -144,6 +160,7 @@ export const campaignProgressView = z.object({
   waitingForWindow: z.int(),
   waitingForRetry: z.int(),
   heldByConcurrency: z.int(),
+  heldByCallerNumbers: z.int().describe('due, but every caller number of the pool is at a limit or resting'),
   inFlight: z.int(),
   answered: z.int(),
   noAnswer: z.int(),

@@ -13,6 +13,7 @@ import { callerOf } from './auth.js';
 import { idParams } from './schemas.js';
 import { cursorSchema, decodeCursor, limitSchema, page, pageOf } from './pagination.js';
 import { route } from './route.js';
+import { checkPool } from './phoneNumbers.js';
 import {
   campaignProgressView,
   campaignView,
@@ -33,7 +34,13 @@ function assignments(input: CampaignInput): [string, SqlFragment][] {
   const add = (column: string, value: SqlFragment) => out.push([column, value]);
   if (input.name !== undefined) add('name', sql.fragment`${input.name}`);
   if (input.assistantId !== undefined) add('assistant_id', sql.fragment`${input.assistantId}`);
-  if (input.phoneNumberId !== undefined) add('phone_number_id', sql.fragment`${input.phoneNumberId}`);
+  if (input.phoneNumberIds !== undefined) {
+    add('phone_number_id', sql.fragment`${input.phoneNumberIds[0]!}`);
+    add('phone_number_ids', sql.fragment`${sql.array(input.phoneNumberIds, 'text')}`);
+  } else if (input.phoneNumberId !== undefined) {
+    add('phone_number_id', sql.fragment`${input.phoneNumberId}`);
+    add('phone_number_ids', sql.fragment`${sql.array([input.phoneNumberId], 'text')}`);
+  }
   if (input.timeZone !== undefined) add('time_zone', sql.fragment`${input.timeZone}`);
   if (input.window !== undefined) {
     add('window_start', sql.fragment`${input.window.start}::time`);
@@ -67,6 +74,7 @@ export const progressOf = (row: NonNullable<Awaited<ReturnType<typeof campaignPr
   waitingForWindow: row.waiting_for_window,
   waitingForRetry: row.waiting_for_retry,
   heldByConcurrency: row.held_by_concurrency,
+  heldByCallerNumbers: row.held_by_caller_numbers,
   inFlight: row.in_flight,
   answered: row.answered,
   noAnswer: row.no_answer,
@@ -84,8 +92,26 @@ export const progressOf = (row: NonNullable<Awaited<ReturnType<typeof campaignPr
   },
 });
 
+const callerNumberProgress = z.object({
+  phoneNumberId: z.string(),
+  number: z.string().nullable().describe('null for an unregistered number'),
+  calls: z.int().describe('ended calls that count as attempts'),
+  answered: z.int(),
+  noAnswer: z.int(),
+  busy: z.int(),
+  voicemail: z.int(),
+  failed: z.int(),
+  inFlight: z.int(),
+  answerRate: z.number().nullable().describe('answered / calls; null before any'),
+});
+const callerNumberRow = z3.object({
+  phone_number_id: z3.string(), number: z3.string().nullable(), calls: z3.number(), answered: z3.number(), no_answer: z3.number(),
+  busy: z3.number(), voicemail: z3.number(), failed: z3.number(), in_flight: z3.number(), answer_rate: z3.number().nullable(),
+});
+
 const campaignDetail = campaignView.extend({
   progress: campaignProgressView,
+  callerNumbers: z.array(callerNumberProgress).describe('per caller number the calls were placed from (dialer.caller_number_progress): a flagged number shows a low answer rate'),
   nextWindowOpen: z.string().nullable().describe('when the campaign\'s window next opens on an allowed day (null: never again)'),
 });
 
@@ -118,6 +144,7 @@ export function installCampaignRoutes(router: Router, context: AppContext): void
       );
       const columns = assignments(body);
       const row = await context.pool.transaction(async (connection) => {
+        if (body.phoneNumberIds) await checkPool(connection, caller.tenantId, body.phoneNumberIds);
         const created = await connection.one(sql.type(campaignRow)`
           insert into dialer.campaigns (tenant_id, ${sql.join(columns.map(([column]) => sql.identifier([column])), sql.fragment`, `)})
           values (${caller.tenantId}, ${sql.join(columns.map(([, value]) => value), sql.fragment`, `)})
@@ -169,7 +196,16 @@ export function installCampaignRoutes(router: Router, context: AppContext): void
       if (!row) throw notFound('campaign');
       const progress = await campaignProgress(context.pool, caller.tenantId, params.id);
       if (!progress) throw notFound('campaign');
-      return { body: { ...toCampaignView(row), progress: progressOf(progress), nextWindowOpen: progress.next_window_open } };
+      const numbers = await context.pool.any(sql.type(callerNumberRow)`
+        select phone_number_id, number, calls, answered, no_answer, busy, voicemail, failed, in_flight, answer_rate::float8 as answer_rate
+        from dialer.caller_number_progress
+        where tenant_id = ${caller.tenantId} and campaign_id = ${params.id}
+        order by calls desc, phone_number_id`);
+      const callerNumbers = numbers.map((n) => ({
+        phoneNumberId: n.phone_number_id, number: n.number, calls: n.calls, answered: n.answered, noAnswer: n.no_answer, busy: n.busy,
+        voicemail: n.voicemail, failed: n.failed, inFlight: n.in_flight, answerRate: n.answer_rate,
+      }));
+      return { body: { ...toCampaignView(row), progress: progressOf(progress), callerNumbers, nextWindowOpen: progress.next_window_open } };
     },
   );
 
@@ -201,6 +237,7 @@ export function installCampaignRoutes(router: Router, context: AppContext): void
           },
           { maxAttempts: body.maxAttempts !== undefined, retrySequence: body.retrySequence !== undefined, attemptOverrides: body.attemptOverrides !== undefined },
         );
+        if (body.phoneNumberIds) await checkPool(connection, caller.tenantId, body.phoneNumberIds);
         const updated = await connection.one(sql.type(campaignRow)`
           update dialer.campaigns
           set ${sql.join([...columns.map(([column, value]) => sql.fragment`${sql.identifier([column])} = ${value}`), sql.fragment`updated_at = now()`], sql.fragment`, `)}

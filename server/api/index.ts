@@ -22,6 +22,7 @@ import { installEventRoutes } from '../events/stream.js';
 import { installCallStatsRoutes } from './callStats.js';
 import { installAdminTickRoutes } from './adminTick.js';
 import { installComplianceRoutes } from './compliance.js';
+import { installPhoneNumberRoutes } from './phoneNumbers.js';
 
 export type RouteInstaller = (router: Router, context: AppContext) => void;
 
@@ -30,7 +31,7 @@ const publicRoutes: RouteInstaller[] = [installTenantRoutes, installAdminTickRou
 
 /** Routes of one tenant: the caller is in response.locals (see auth.ts callerOf). */
 const tenantRoutes: RouteInstaller[] = [installApiKeyRoutes, installSettingsRoutes, installCampaignRoutes, installCampaignLifecycleRoutes, installDncRoutes, installDncCsvRoutes, installCallRoutes, installDirectCallRoutes, installSchedulerRoutes, installContactRoutes, installImportRoutes, installCampaignWaitingRoutes, installCallStatsRoutes, installEventRoutes,
-  installComplianceRoutes];
+  installComplianceRoutes, installPhoneNumberRoutes];
 
 export function installApi(app: Express, context: AppContext): void {
   installApiDocs(app);

@@ -59,6 +59,8 @@ export function waitingText(reason: string, until: string | null, zones: ZoneOf,
     const step = `waiting for ${reason.slice(sequenceReason.length)}`;
     return until ? `${step}, due at ${wallTime(until, zones.campaign, now)}` : step;
   }
+  // A held caller-number pool's reason carries its lift time in the number's zone (sql/033).
+  if (reason.startsWith('every caller number ')) return reason;
   const text = phrases[reason]?.text ?? (reason.startsWith('campaign ') ? `the campaign is ${reason.slice('campaign '.length)}` : reason);
   return until ? `${text} until ${wallTime(until, zoneForReason(reason, zones), now)}` : text;
 }

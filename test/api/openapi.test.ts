@@ -52,7 +52,9 @@ t.test('GET /openapi.json is OpenAPI 3.1 and documents every /v1 route Express h
     t.ok(document.paths[path], `${path} is in the document`);
   }
   const create = document.paths['/v1/campaigns'].post;
-  t.match(create.requestBody.content['application/json'].schema, { type: 'object', required: ['name', 'assistantId', 'phoneNumberId', 'timeZone', 'window'] });
+  // phoneNumberId or phoneNumberIds (the pool): either is enough, so neither is required alone.
+  t.match(create.requestBody.content['application/json'].schema, { type: 'object', required: ['name', 'assistantId', 'timeZone', 'window'],
+                                                                    properties: { phoneNumberId: {}, phoneNumberIds: { type: 'array' } } });
   t.match(create.responses, { 201: { content: { 'application/json': { schema: { type: 'object' } } } }, 400: {}, 401: {}, 415: {} });
   t.same(document.paths['/v1/tenants'].post.security, [{ adminToken: [] }]);
   const list = document.paths['/v1/calls'].get.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`);

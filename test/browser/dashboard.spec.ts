@@ -259,8 +259,13 @@ test('a call opened: transcript as turns, a recording player, the timeline', asy
   await page.getByLabel('Outcome').selectOption('answered');
   const table = page.getByRole('table', { name: 'Calls' });
   await expect(table.getByRole('row').nth(1)).toContainText('answered');
+  // The number the call was placed from (the campaign's one, unregistered: its VAPI id), in the
+  // list and in the call.
+  await expect(table.getByRole('columnheader', { name: 'Caller number' })).toBeVisible();
+  await expect(table.getByRole('row').nth(1)).toContainText('pn_browser');
   await table.getByRole('row').nth(1).getByRole('link').click();
   const drawer = page.getByRole('dialog', { name: /Call to/ });
+  await expect(drawer.getByRole('definition').filter({ hasText: 'pn_browser' })).toBeVisible();
   await expect(drawer.getByRole('list', { name: 'Transcript' }).getByRole('listitem').first()).toBeVisible();
   expect(await drawer.getByRole('list', { name: 'Transcript' }).getByRole('listitem').count()).toBeGreaterThan(1);
   await expect(drawer.getByLabel('Call recording')).toHaveAttribute('src', /^https?:\/\//);

@@ -4,6 +4,7 @@ import { navigate } from '../router';
 import { useLiveReload } from '../live';
 import { Badge, ErrorBox, Field, fmt, Select, useLoad } from '../ui';
 import { CallTable } from './CampaignPage';
+import { useCallerNumbers } from '../callerNumbers';
 
 const statusOptions: [string, string][] = [['', 'Any'], ...['scheduled', 'dialing', 'queued', 'ringing', 'in_progress', 'ended', 'cancelled', 'skipped'].map((s): [string, string] => [s, s.replace('_', ' ')])];
 const outcomeOptions: [string, string][] = [['', 'Any'], ...['answered', 'no_answer', 'busy', 'voicemail', 'failed'].map((s): [string, string] => [s, s.replace('_', ' ')])];
@@ -87,6 +88,7 @@ export function turnsOf(transcript: string | null): { speaker: string; text: str
 
 export function CallDrawer({ id, onClose }: { id: string; onClose: () => void }) {
   const call = useLoad(() => get(`/v1/calls/${id}`), [id]);
+  const callerNumber = useCallerNumbers();
   useLiveReload(call.reload, (event) => event.type === 'call' && event.callId === id, 300);
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
@@ -110,6 +112,8 @@ export function CallDrawer({ id, onClose }: { id: string; onClose: () => void })
           <dl class="facts">
             <dt>Phone</dt>
             <dd>{c.phone}</dd>
+            <dt>Caller number</dt>
+            <dd>{callerNumber(c.phoneNumberId)}</dd>
             <dt>Campaign</dt>
             <dd>{c.campaignName ? <a href={`#/campaigns/${c.campaignId}`}>{c.campaignName}</a> : 'direct call'}</dd>
             <dt>Attempt</dt>

@@ -13,6 +13,8 @@ type Form = {
   name: string;
   assistantId: string;
   phoneNumberId: string;
+  /** More caller numbers of the pool (registered VAPI ids), comma-separated; empty: one number. */
+  morePhoneNumberIds: string;
   timeZone: string;
   windowStart: string;
   windowEnd: string;
@@ -33,6 +35,7 @@ const blank: Form = {
   name: '',
   assistantId: '',
   phoneNumberId: '',
+  morePhoneNumberIds: '',
   timeZone: 'America/New_York',
   windowStart: '09:00',
   windowEnd: '17:00',
@@ -56,6 +59,7 @@ function fromCampaign(c: any): Form {
     name: c.name,
     assistantId: c.assistantId,
     phoneNumberId: c.phoneNumberId,
+    morePhoneNumberIds: (c.phoneNumberIds ?? []).slice(1).join(', '),
     timeZone: c.timeZone,
     windowStart: c.window.start,
     windowEnd: c.window.end,
@@ -73,6 +77,8 @@ function fromCampaign(c: any): Form {
   };
 }
 
+const pool = (form: Form) => [form.phoneNumberId.trim(), ...form.morePhoneNumberIds.split(/[\s,]+/).filter(Boolean)];
+
 const number = (text: string) => (text.trim() === '' || Number.isNaN(Number(text)) ? text : Number(text));
 
 function bodyOf(form: Form, editing: boolean) {
@@ -80,7 +86,8 @@ function bodyOf(form: Form, editing: boolean) {
   return {
     name: form.name,
     assistantId: form.assistantId,
-    phoneNumberId: form.phoneNumberId,
+    // A pool is sent whole (saving the form never shrinks it); one number as phoneNumberId.
+    ...(pool(form).length > 1 ? { phoneNumberIds: pool(form) } : { phoneNumberId: form.phoneNumberId }),
     timeZone: form.timeZone,
     window: { start: form.windowStart, end: form.windowEnd },
     days: form.days,
@@ -123,7 +130,7 @@ export function CampaignForm({ id }: { id?: string }) {
         // Paths such as days.2 or blackoutDates.0 belong to their list's field.
         const grouped: Record<string, string> = {};
         for (const [path, message] of Object.entries(fields)) {
-          const key = /^(days|blackoutDates|retryOutcomes|variables)\b/.exec(path)?.[1] ?? (path.startsWith('retryDelayMinutes') ? 'retryDelayMinutes' : path);
+          const key = /^(days|blackoutDates|retryOutcomes|variables|phoneNumberIds)\b/.exec(path)?.[1] ?? (path.startsWith('retryDelayMinutes') ? 'retryDelayMinutes' : path);
           grouped[key] ??= message;
         }
         setErrors(grouped);
@@ -144,6 +151,13 @@ export function CampaignForm({ id }: { id?: string }) {
           <Field label="Name" value={form.name} onInput={set('name')} error={err('name')} required />
           <Field label="VAPI assistant id" value={form.assistantId} onInput={set('assistantId')} error={err('assistantId')} required />
           <Field label="VAPI phone number id" value={form.phoneNumberId} onInput={set('phoneNumberId')} error={err('phoneNumberId')} required />
+          <Field
+            label="More caller numbers"
+            value={form.morePhoneNumberIds}
+            onInput={set('morePhoneNumberIds')}
+            error={err('phoneNumberIds')}
+            hint="registered VAPI phone number ids, comma-separated: each call gets a local, least-used one"
+          />
         </fieldset>
         <fieldset>
           <legend>When to call</legend>
@@ -264,4 +278,4 @@ export function CampaignForm({ id }: { id?: string }) {
   );
 }
 
-const fieldPaths = ['name', 'assistantId', 'phoneNumberId', 'timeZone', 'window', 'window.start', 'window.end', 'days', 'startsOn', 'endsOn', 'blackoutDates', 'frequency', 'maxAttempts', 'maxConcurrency', 'retryDelayMinutes', 'variables'];
+const fieldPaths = ['name', 'assistantId', 'phoneNumberId', 'phoneNumberIds', 'timeZone', 'window', 'window.start', 'window.end', 'days', 'startsOn', 'endsOn', 'blackoutDates', 'frequency', 'maxAttempts', 'maxConcurrency', 'retryDelayMinutes', 'variables'];

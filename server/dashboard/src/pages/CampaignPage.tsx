@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, get, query } from '../api';
 import { useLive, useLiveReload } from '../live';
 import { Badge, Confirm, ErrorBox, fmt, ProgressBar, useLoad } from '../ui';
+import { useCallerNumbers } from '../callerNumbers';
 
 /** The per-contact split of a campaign's members, for the progress bar. */
 export function contactParts(progress: any) {
@@ -192,6 +193,7 @@ export function CampaignPage({ id }: { id: string }) {
 }
 
 export function CallTable({ calls, label, onOpen }: { calls: any[]; label: string; onOpen?: (id: string) => void }) {
+  const callerNumber = useCallerNumbers();
   return (
     <div class="table-wrap">
       <table aria-label={label}>
@@ -199,6 +201,7 @@ export function CallTable({ calls, label, onOpen }: { calls: any[]; label: strin
           <tr>
             <th>Contact</th>
             <th>Phone</th>
+            <th>Caller number</th>
             <th>Status</th>
             <th>Outcome</th>
             <th>Attempt</th>
@@ -215,6 +218,7 @@ export function CallTable({ calls, label, onOpen }: { calls: any[]; label: strin
                 </a>
               </td>
               <td>{call.phone}</td>
+              <td>{callerNumber(call.phoneNumberId)}</td>
               <td>
                 <Badge value={call.status} />
               </td>
@@ -228,7 +232,7 @@ export function CallTable({ calls, label, onOpen }: { calls: any[]; label: strin
           ))}
           {calls.length === 0 && (
             <tr>
-              <td colSpan={7} class="muted">
+              <td colSpan={8} class="muted">
                 No calls yet.
               </td>
             </tr>
