@@ -42,9 +42,11 @@ type Received = { ok: true; value: ReceiveOutcome } | { ok: false; error: unknow
 
 export function installWebhooks(app: Express, context: AppContext): void {
   const credentials = createCredentialCache(CREDENTIAL_TTL_MS);
-  // Two batches stored at a time (one commits while the next runs); should a batch's statement
-  // fail (a body Postgres refuses, a deadlock), its webhooks are stored one by one, so each fails
-  // or succeeds alone.
+  // Two batches of at most eight stored at a time: a batch's webhooks run one after the other in
+  // one backend, so a batch of all that wait would leave the other slot (and core) idle
+  // (bench/REPORT.md, webhooks: 21 % of bare with batches of 64, 28 % with 8). Should a batch's
+  // statement fail (a body Postgres refuses, a deadlock), its webhooks are stored one by one, so
+  // each fails or succeeds alone.
   const receive = createBatcher<ReceivedWebhook, Received>(async (batch) => {
     try {
       return (await receiveWebhooks(context.pool, batch)).map((value) => ({ ok: true, value }));
@@ -54,7 +56,7 @@ export function installWebhooks(app: Express, context: AppContext): void {
       for (const event of batch) alone.push(await receiveWebhooks(context.pool, [event]).then(([value]) => ({ ok: true as const, value: value! }), (error: unknown) => ({ ok: false as const, error })));
       return alone;
     }
-  }, 64, 2);
+  }, 8, 2);
   const receiveOne = async (event: ReceivedWebhook): Promise<ReceiveOutcome> => {
     // A large body (an hour-long call's report) goes alone: it would only slow a batch down.
     if ((event.payloadJson?.length ?? 0) + (event.rawBody?.length ?? 0) > ALONE_ABOVE_CHARS) return (await receiveWebhooks(context.pool, [event]))[0]!;
