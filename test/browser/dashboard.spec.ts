@@ -135,13 +135,16 @@ test('a campaign created through the form; a refused field is shown next to it',
   await form.getByLabel('Window end').fill('00:00');
   for (const day of ['Saturday', 'Sunday']) await form.getByRole('checkbox', { name: day }).check();
   await form.getByLabel('Max attempts').fill('1');
+  await form.getByLabel('Retry sequence').fill('120, soon');
   await form.getByRole('button', { name: 'Create campaign' }).click();
-  // The API's 400 detail for timeZone, inline, and the field marked invalid.
+  // The API's 400 details for timeZone and the sequence, inline, and the fields marked invalid.
   await expect(form.getByLabel('Time zone')).toHaveAttribute('aria-invalid', 'true');
   await expect(form.getByRole('alert').filter({ hasText: 'not an IANA time zone' })).toBeVisible();
+  await expect(form.getByLabel('Retry sequence')).toHaveAttribute('aria-invalid', 'true');
   await shoot('campaign-form', info);
 
   await form.getByLabel('Time zone').fill('America/Chicago');
+  await form.getByLabel('Retry sequence').fill('');
   await form.getByRole('button', { name: 'Create campaign' }).click();
   await expect(page.getByRole('heading', { name: /Flu shot reminders/ })).toBeVisible();
   await expect(page.getByRole('heading', { name: /Flu shot reminders/ })).toContainText('draft');
@@ -251,6 +254,16 @@ test('the campaign page shows its retry sequence and per-attempt overrides', asy
   await page.goto(`${stack.url}/#/campaigns/${created.id}`);
   await expect(page.getByLabel('Retry sequence')).toHaveText(
     'attempt 2: 120 min after attempt 1 · attempt 3: 1440 min after attempt 2, later half of the window · attempts 4+: the retry delay · attempt 4 adds a voicemail message',
+  );
+
+  // Edited in the form: the sequence in words, the overrides kept (the form does not edit them).
+  await page.goto(`${stack.url}/#/campaigns/${created.id}/edit`);
+  const form = page.getByRole('form', { name: 'Edit campaign' });
+  await expect(form.getByLabel('Retry sequence')).toHaveValue('120, 1440 later');
+  await form.getByLabel('Retry sequence').fill('60, 30 earlier, 15');
+  await form.getByRole('button', { name: /Save/ }).click();
+  await expect(page.getByLabel('Retry sequence')).toHaveText(
+    'attempt 2: 60 min after attempt 1 · attempt 3: 30 min after attempt 2, earlier half of the window · attempt 4: 15 min after attempt 3 · attempt 4 adds a voicemail message',
   );
 });
 

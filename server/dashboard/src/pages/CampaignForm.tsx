@@ -24,6 +24,8 @@ type Form = {
   retryDelay: string;
   perOutcome: Record<string, string>;
   retryOutcomes: string[];
+  /** The retry sequence in words: "120, 1440 later" (minutes before each next attempt, optionally a half of the window). */
+  retrySequence: string;
   maxConcurrency: string;
   startsOn: string;
   endsOn: string;
@@ -45,6 +47,7 @@ const blank: Form = {
   retryDelay: '60',
   perOutcome: {},
   retryOutcomes: ['no_answer', 'busy', 'voicemail', 'failed'],
+  retrySequence: '',
   maxConcurrency: '5',
   startsOn: '',
   endsOn: '',
@@ -69,6 +72,7 @@ function fromCampaign(c: any): Form {
     retryDelay: typeof c.retryDelayMinutes === 'number' ? String(c.retryDelayMinutes) : '60',
     perOutcome,
     retryOutcomes: c.retryOutcomes,
+    retrySequence: (c.retrySequence ?? []).map((step: any) => [step.afterMinutes, step.shiftWindow].filter((part) => part != null).join(' ')).join(', '),
     maxConcurrency: String(c.maxConcurrency),
     startsOn: c.startsOn ?? '',
     endsOn: c.endsOn ?? '',
@@ -80,6 +84,17 @@ function fromCampaign(c: any): Form {
 const pool = (form: Form) => [form.phoneNumberId.trim(), ...form.morePhoneNumberIds.split(/[\s,]+/).filter(Boolean)];
 
 const number = (text: string) => (text.trim() === '' || Number.isNaN(Number(text)) ? text : Number(text));
+
+/** "120, 1440 later" → [{afterMinutes: 120}, {afterMinutes: 1440, shiftWindow: 'later'}]; the API judges each entry. */
+const sequenceOf = (text: string) =>
+  text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const [minutes = '', shift] = entry.split(/\s+/);
+      return { afterMinutes: number(minutes), ...(shift ? { shiftWindow: shift } : {}) };
+    });
 
 function bodyOf(form: Form, editing: boolean) {
   const perOutcome = Object.fromEntries(Object.entries(form.perOutcome).filter(([, v]) => v.trim() !== '').map(([k, v]) => [k, number(v)]));
@@ -95,6 +110,7 @@ function bodyOf(form: Form, editing: boolean) {
     maxAttempts: number(form.maxAttempts),
     retryDelayMinutes: Object.keys(perOutcome).length > 0 ? perOutcome : number(form.retryDelay),
     retryOutcomes: form.retryOutcomes,
+    retrySequence: sequenceOf(form.retrySequence),
     maxConcurrency: number(form.maxConcurrency),
     ...(form.startsOn || editing ? { startsOn: form.startsOn || null } : {}),
     ...(form.endsOn || editing ? { endsOn: form.endsOn || null } : {}),
@@ -130,7 +146,7 @@ export function CampaignForm({ id }: { id?: string }) {
         // Paths such as days.2 or blackoutDates.0 belong to their list's field.
         const grouped: Record<string, string> = {};
         for (const [path, message] of Object.entries(fields)) {
-          const key = /^(days|blackoutDates|retryOutcomes|variables|phoneNumberIds)\b/.exec(path)?.[1] ?? (path.startsWith('retryDelayMinutes') ? 'retryDelayMinutes' : path);
+          const key = /^(days|blackoutDates|retryOutcomes|retrySequence|variables|phoneNumberIds)\b/.exec(path)?.[1] ?? (path.startsWith('retryDelayMinutes') ? 'retryDelayMinutes' : path);
           grouped[key] ??= message;
         }
         setErrors(grouped);
@@ -232,6 +248,13 @@ export function CampaignForm({ id }: { id?: string }) {
             <Field label="Max concurrent calls" type="number" min={1} value={form.maxConcurrency} onInput={set('maxConcurrency')} error={err('maxConcurrency')} />
           </div>
           <Field label="Retry delay (minutes)" type="number" min={0} value={form.retryDelay} onInput={set('retryDelay')} error={err('retryDelayMinutes')} hint="for every outcome, unless set per outcome below" />
+          <Field
+            label="Retry sequence"
+            value={form.retrySequence}
+            onInput={set('retrySequence')}
+            error={err('retrySequence')}
+            hint="minutes before attempt 2, 3, …, comma-separated, each optionally 'later' or 'earlier' (that half of the window), e.g. 120, 1440 later; empty: the retry delay"
+          />
           <fieldset>
             <legend>Retry these outcomes, after (minutes)</legend>
             {retryOutcomes.map((outcome) => (
@@ -278,4 +301,4 @@ export function CampaignForm({ id }: { id?: string }) {
   );
 }
 
-const fieldPaths = ['name', 'assistantId', 'phoneNumberId', 'phoneNumberIds', 'timeZone', 'window', 'window.start', 'window.end', 'days', 'startsOn', 'endsOn', 'blackoutDates', 'frequency', 'maxAttempts', 'maxConcurrency', 'retryDelayMinutes', 'variables'];
+const fieldPaths = ['name', 'assistantId', 'phoneNumberId', 'phoneNumberIds', 'timeZone', 'window', 'window.start', 'window.end', 'days', 'startsOn', 'endsOn', 'blackoutDates', 'frequency', 'maxAttempts', 'maxConcurrency', 'retryDelayMinutes', 'retrySequence', 'variables'];
