@@ -2261,53 +2261,6 @@ AS $function$
 $function$;
 comment on function dialer._window_opening(tz text, window_start time without time zone, window_end time without time zone, day date) is 'Internal: the first instant of the window of local day `day` (its start, or midnight for an all-day window), whether or not day is a scheduled day.';
 
-CREATE OR REPLACE FUNCTION dialer._write_call_details(p_call_id uuid, p_details jsonb, p_state text, p_recheck_after interval, at timestamp with time zone)
- RETURNS timestamp with time zone
- LANGUAGE plpgsql
-AS $function$
-declare
-  v_check_at timestamptz;
-  v_notes boolean;
-  -- Only fill in: a later, thinner payload never erases what an earlier one recorded.
-  v_fills constant boolean := exists (
-    select 1 from jsonb_each(p_details) field
-    where field.key in ('startedAt', 'endedAt', 'transcript', 'recordingUrl', 'summary', 'analysis', 'cost', 'costs', 'costBreakdown')
-      and field.value <> 'null');
-begin
-  if p_state is not null and p_state not in ('received', 'awaited', 'missing') then
-    raise exception 'note_call_details: p_state must be received, awaited or missing, not %', p_state using errcode = 'PD400';
-  end if;
-  -- The row is locked first, so where its details stand is read from its latest version.
-  select dialer._details_noted(p_state, call) into v_notes from dialer.calls call where call.id = p_call_id for update;
-  if not found then
-    return null;
-  end if;
-  update dialer.calls call
-  set started_at = coalesce((p_details ->> 'startedAt')::timestamptz, call.started_at),
-      ended_at = coalesce((p_details ->> 'endedAt')::timestamptz, call.ended_at),
-      transcript = coalesce(p_details ->> 'transcript', call.transcript),
-      recording_url = coalesce(p_details ->> 'recordingUrl', call.recording_url),
-      summary = coalesce(p_details ->> 'summary', call.summary),
-      analysis = coalesce(nullif(p_details -> 'analysis', 'null'), call.analysis),
-      cost = coalesce((p_details ->> 'cost')::numeric, call.cost),
-      costs = coalesce(nullif(p_details -> 'costs', 'null'), call.costs),
-      cost_breakdown = coalesce(nullif(p_details -> 'costBreakdown', 'null'), call.cost_breakdown),
-      details_received_at = case when v_notes and p_state = 'received' then coalesce(call.details_received_at, at) else call.details_received_at end,
-      check_at = case
-        when not v_notes then call.check_at
-        when p_state = 'received' then null
-        when p_state = 'awaited' then coalesce(call.check_at, at + p_recheck_after)
-        when call.checks + 1 >= (dialer._lookup_limits()).details_checks then null
-        else at + p_recheck_after * power(2, call.checks + 1)
-      end,
-      checks = case when v_notes and p_state = 'missing' then call.checks + 1 else call.checks end
-  where call.id = p_call_id and (v_fills or v_notes)
-  returning call.check_at into v_check_at;
-  return case when v_notes then v_check_at end;
-end
-$function$;
-comment on function dialer._write_call_details(p_call_id uuid, p_details jsonb, p_state text, p_recheck_after interval, at timestamp with time zone) is 'Internal: what record_call_details (p_details: only fills in) and note_call_details (p_state, p_recheck_after, at) write, in one UPDATE of the call; p_details ''{}'' or p_state null leaves out its part. Returns the new check_at when p_state applied, else null.';
-
 CREATE OR REPLACE FUNCTION dialer.add_dnc(p_tenant_id uuid, p_phone text, p_reason text, at timestamp with time zone, OUT phone text, OUT reason text, OUT created_at timestamp with time zone, OUT added boolean, OUT cancelled_calls integer)
  RETURNS record
  LANGUAGE sql
@@ -3590,7 +3543,7 @@ comment on function dialer.next_window_open(tz text, window_start time without t
 CREATE OR REPLACE FUNCTION dialer.note_call_details(p_call_id uuid, p_state text, p_recheck_after interval, at timestamp with time zone)
  RETURNS timestamp with time zone
  LANGUAGE sql
-AS $function$ select dialer._write_call_details(p_call_id, '{}'::jsonb, coalesce(p_state, 'null'), p_recheck_after, at) $function$;
+AS $function$ select dialer.record_call_details(p_call_id, '{}'::jsonb, coalesce(p_state, 'null'), p_recheck_after, at) $function$;
 comment on function dialer.note_call_details(p_call_id uuid, p_state text, p_recheck_after interval, at timestamp with time zone) is 'Where an ended call''s details (transcript, recording, analysis, cost) stand. received (an end-of-call-report, or the ended Call read from VAPI): details_received_at = at, no lookup due. awaited (it ended without them, e.g. by a status-update): a lookup at at + p_recheck_after (RECONCILE_AFTER_SECONDS) unless one is armed. missing (a lookup still lacked them): checks + 1, the next lookup at at + p_recheck_after × 2^checks, none after 5 (_lookup_limits). Only for ended calls with a VAPI id whose details have not arrived; returns the new check_at.';
 
 CREATE OR REPLACE FUNCTION dialer.note_lookup(p_call_id uuid, p_result text, p_detail text, at timestamp with time zone)
@@ -3883,7 +3836,7 @@ begin
       ended := true;
       ended_class := dialer.ended_reason_class(p_ended_reason);
       -- record_call_details and note_call_details, in one row version
-      perform dialer._write_call_details(call_id, coalesce(p_details, '{}'), coalesce(p_details_state, 'null'), p_recheck_after, at);
+      perform dialer.record_call_details(call_id, coalesce(p_details, '{}'), coalesce(p_details_state, 'null'), p_recheck_after, at);
     elsif p_advance_to is not null then
       perform dialer.advance_call_status(call_id, p_advance_to, at);
     end if;
@@ -3917,8 +3870,55 @@ comment on function dialer.receive_webhook(p_tenant_id uuid, p_credential_versio
 CREATE OR REPLACE FUNCTION dialer.record_call_details(p_call_id uuid, p_details jsonb)
  RETURNS void
  LANGUAGE sql
-AS $function$ select dialer._write_call_details(p_call_id, p_details, null, null, null) $function$;
+AS $function$ select dialer.record_call_details(p_call_id, p_details, null, null, null) $function$;
 comment on function dialer.record_call_details(p_call_id uuid, p_details jsonb) is 'Writes what VAPI reports about a call onto its row, filling in only: startedAt, endedAt, transcript, recordingUrl, summary, analysis, cost (exact decimal), costs, costBreakdown of p_details; a missing or null field keeps what the row has; nothing to fill in writes nothing.';
+
+CREATE OR REPLACE FUNCTION dialer.record_call_details(p_call_id uuid, p_details jsonb, p_state text, p_recheck_after interval, at timestamp with time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE plpgsql
+AS $function$
+declare
+  v_check_at timestamptz;
+  v_notes boolean;
+  -- Only fill in: a later, thinner payload never erases what an earlier one recorded.
+  v_fills constant boolean := exists (
+    select 1 from jsonb_each(p_details) field
+    where field.key in ('startedAt', 'endedAt', 'transcript', 'recordingUrl', 'summary', 'analysis', 'cost', 'costs', 'costBreakdown')
+      and field.value <> 'null');
+begin
+  if p_state is not null and p_state not in ('received', 'awaited', 'missing') then
+    raise exception 'note_call_details: p_state must be received, awaited or missing, not %', p_state using errcode = 'PD400';
+  end if;
+  -- The row is locked first, so where its details stand is read from its latest version.
+  select dialer._details_noted(p_state, call) into v_notes from dialer.calls call where call.id = p_call_id for update;
+  if not found then
+    return null;
+  end if;
+  update dialer.calls call
+  set started_at = coalesce((p_details ->> 'startedAt')::timestamptz, call.started_at),
+      ended_at = coalesce((p_details ->> 'endedAt')::timestamptz, call.ended_at),
+      transcript = coalesce(p_details ->> 'transcript', call.transcript),
+      recording_url = coalesce(p_details ->> 'recordingUrl', call.recording_url),
+      summary = coalesce(p_details ->> 'summary', call.summary),
+      analysis = coalesce(nullif(p_details -> 'analysis', 'null'), call.analysis),
+      cost = coalesce((p_details ->> 'cost')::numeric, call.cost),
+      costs = coalesce(nullif(p_details -> 'costs', 'null'), call.costs),
+      cost_breakdown = coalesce(nullif(p_details -> 'costBreakdown', 'null'), call.cost_breakdown),
+      details_received_at = case when v_notes and p_state = 'received' then coalesce(call.details_received_at, at) else call.details_received_at end,
+      check_at = case
+        when not v_notes then call.check_at
+        when p_state = 'received' then null
+        when p_state = 'awaited' then coalesce(call.check_at, at + p_recheck_after)
+        when call.checks + 1 >= (dialer._lookup_limits()).details_checks then null
+        else at + p_recheck_after * power(2, call.checks + 1)
+      end,
+      checks = case when v_notes and p_state = 'missing' then call.checks + 1 else call.checks end
+  where call.id = p_call_id and (v_fills or v_notes)
+  returning call.check_at into v_check_at;
+  return case when v_notes then v_check_at end;
+end
+$function$;
+comment on function dialer.record_call_details(p_call_id uuid, p_details jsonb, p_state text, p_recheck_after interval, at timestamp with time zone) is 'What VAPI reports about a call and where its details stand, in one UPDATE (one row version): p_details fills in only (startedAt, endedAt, transcript, recordingUrl, summary, analysis, cost exact, costs, costBreakdown; a missing or null field keeps what the row has), and p_state (received, awaited, missing) with p_recheck_after and at as note_call_details. p_details ''{}'' or p_state null leaves out its part. Returns the new check_at when p_state applied, else null.';
 
 CREATE OR REPLACE FUNCTION dialer.record_dialed(p_call_id uuid, p_vapi_call_id text, p_vapi_status text, at timestamp with time zone)
  RETURNS boolean

@@ -106,7 +106,9 @@ $$;
 comment on function dialer._details_noted(text, dialer.calls) is
   'Internal: note_call_details applies p_state only to an ended call, and (but for received) only to one with a VAPI id whose details have not arrived.';
 
-create or replace function dialer._write_call_details(p_call_id uuid, p_details jsonb, p_state text, p_recheck_after interval, at timestamptz)
+-- Why: a report and its state are the receiver's heaviest write; the two-argument form (034) and
+-- note_call_details are this with one part left out.
+create or replace function dialer.record_call_details(p_call_id uuid, p_details jsonb, p_state text, p_recheck_after interval, at timestamptz)
 returns timestamptz
   language plpgsql volatile
 as $$
@@ -151,12 +153,12 @@ begin
   return case when v_notes then v_check_at end;
 end
 $$;
-comment on function dialer._write_call_details(uuid, jsonb, text, interval, timestamptz) is
-  'Internal: what record_call_details (p_details: only fills in) and note_call_details (p_state, p_recheck_after, at) write, in one UPDATE of the call; p_details ''{}'' or p_state null leaves out its part. Returns the new check_at when p_state applied, else null.';
+comment on function dialer.record_call_details(uuid, jsonb, text, interval, timestamptz) is
+  'What VAPI reports about a call and where its details stand, in one UPDATE (one row version): p_details fills in only (startedAt, endedAt, transcript, recordingUrl, summary, analysis, cost exact, costs, costBreakdown; a missing or null field keeps what the row has), and p_state (received, awaited, missing) with p_recheck_after and at as note_call_details. p_details ''{}'' or p_state null leaves out its part. Returns the new check_at when p_state applied, else null.';
 
 create or replace function dialer.note_call_details(p_call_id uuid, p_state text, p_recheck_after interval, at timestamptz)
 returns timestamptz
   language sql volatile
-as $$ select dialer._write_call_details(p_call_id, '{}'::jsonb, coalesce(p_state, 'null'), p_recheck_after, at) $$;
+as $$ select dialer.record_call_details(p_call_id, '{}'::jsonb, coalesce(p_state, 'null'), p_recheck_after, at) $$;
 comment on function dialer.note_call_details(uuid, text, interval, timestamptz) is
   'Where an ended call''s details (transcript, recording, analysis, cost) stand. received (an end-of-call-report, or the ended Call read from VAPI): details_received_at = at, no lookup due. awaited (it ended without them, e.g. by a status-update): a lookup at at + p_recheck_after (RECONCILE_AFTER_SECONDS) unless one is armed. missing (a lookup still lacked them): checks + 1, the next lookup at at + p_recheck_after × 2^checks, none after 5 (_lookup_limits). Only for ended calls with a VAPI id whose details have not arrived; returns the new check_at.';

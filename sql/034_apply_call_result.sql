@@ -116,6 +116,6 @@ comment on function dialer.apply_call_result(uuid, text, timestamptz, text, text
 -- of the JSON number VAPI sent, into a numeric column without scale (exact).
 create or replace function dialer.record_call_details(p_call_id uuid, p_details jsonb) returns void
   language sql volatile
-as $$ select dialer._write_call_details(p_call_id, p_details, null, null, null) $$;
+as $$ select dialer.record_call_details(p_call_id, p_details, null, null, null) $$;
 comment on function dialer.record_call_details(uuid, jsonb) is
   'Writes what VAPI reports about a call onto its row, filling in only: startedAt, endedAt, transcript, recordingUrl, summary, analysis, cost (exact decimal), costs, costBreakdown of p_details; a missing or null field keeps what the row has; nothing to fill in writes nothing.';

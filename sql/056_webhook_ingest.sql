@@ -153,7 +153,7 @@ begin
       ended := true;
       ended_class := dialer.ended_reason_class(p_ended_reason);
       -- record_call_details and note_call_details, in one row version
-      perform dialer._write_call_details(call_id, coalesce(p_details, '{}'), coalesce(p_details_state, 'null'), p_recheck_after, at);
+      perform dialer.record_call_details(call_id, coalesce(p_details, '{}'), coalesce(p_details_state, 'null'), p_recheck_after, at);
     elsif p_advance_to is not null then
       perform dialer.advance_call_status(call_id, p_advance_to, at);
     end if;

@@ -15,6 +15,21 @@ export function callDetailsJson(details: CallDetails): string {
   return JSON.stringify(details);
 }
 
-export async function recordCallDetails(db: CommonQueryMethods, callId: string, details: CallDetails): Promise<void> {
-  await db.query(sql.unsafe`select dialer.record_call_details(${callId}::uuid, ${callDetailsJson(details)}::jsonb)`);
+/**
+ * record_call_details; with `noted`, where the details stand too (note_call_details' rule), in the
+ * same row version.
+ */
+export async function recordCallDetails(
+  db: CommonQueryMethods,
+  callId: string,
+  details: CallDetails,
+  noted?: { state: 'received' | 'missing'; recheckAfterSeconds: number; at: Date },
+): Promise<void> {
+  if (!noted) {
+    await db.query(sql.unsafe`select dialer.record_call_details(${callId}::uuid, ${callDetailsJson(details)}::jsonb)`);
+    return;
+  }
+  await db.query(sql.unsafe`
+    select dialer.record_call_details(${callId}::uuid, ${callDetailsJson(details)}::jsonb, ${noted.state}::text,
+                                      ${`${noted.recheckAfterSeconds} seconds`}::interval, ${noted.at.toISOString()}::timestamptz)`);
 }

@@ -51,14 +51,17 @@ async function optOutOf(deps: Deps, callId: string, call: VapiCall): Promise<voi
 async function applyEndedCall(deps: Deps, callId: string, tenantId: string, call: VapiCall): Promise<void> {
   const details = callObjectDetailsOf(call);
   await optOutOf(deps, callId, call);
-  await recordCallDetails(deps.pool, callId, details);
   const end = await endCall(deps.pool, callId, {
     endedReason: details.endedReason,
     endedAt: details.endedAt ? new Date(details.endedAt) : deps.clock.now(),
   });
   if (end.endedClass === 'account') deps.log.warn('vapi.account_problem', { tenantId, callId, endedReason: details.endedReason });
   if (end.nextCallId !== null) await optOutOf(deps, callId, call);
-  await noteCallDetails(deps.pool, callId, hasDetails(call) ? 'received' : 'missing', deps.settings.reconcileAfterSeconds, deps.clock.now());
+  await recordCallDetails(deps.pool, callId, details, {
+    state: hasDetails(call) ? 'received' : 'missing',
+    recheckAfterSeconds: deps.settings.reconcileAfterSeconds,
+    at: deps.clock.now(),
+  });
 }
 
 /** Applies a VAPI Call object to our row: details and result when ended, else its status. */
@@ -91,8 +94,7 @@ async function lookUpLive(deps: DialDeps, row: CallToReconcile & { vapi_call_id:
     // Only the details are missing.
     if (call?.status === 'ended' && hasDetails(call)) {
       await optOutOf(deps, row.call_id, call);
-      await recordCallDetails(deps.pool, row.call_id, callObjectDetailsOf(call));
-      await noteCallDetails(deps.pool, row.call_id, 'received', deps.settings.reconcileAfterSeconds, now);
+      await recordCallDetails(deps.pool, row.call_id, callObjectDetailsOf(call), { state: 'received', recheckAfterSeconds: deps.settings.reconcileAfterSeconds, at: now });
       summary.details++;
     } else {
       await noteCallDetails(deps.pool, row.call_id, 'missing', deps.settings.reconcileAfterSeconds, now);
