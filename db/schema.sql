@@ -80,6 +80,32 @@ create table dialer.call_events (
 );
 comment on table dialer.call_events is 'Every webhook as received (append-only, deduplicated by body hash per tenant).';
 
+create table dialer.caller_pool_numbers (
+  pool_id bigint not null,
+  position integer not null,
+  tenant_id uuid not null,
+  vapi_phone_number_id text not null,
+  area_code text,
+  state text,
+  country_key text,
+  used_today integer not null,
+  constraint caller_pool_numbers_pkey PRIMARY KEY (pool_id, "position"),
+  constraint caller_pool_numbers_pool_id_fkey FOREIGN KEY (pool_id) REFERENCES dialer.caller_pools(id) ON DELETE CASCADE,
+  constraint caller_pool_numbers_tenant_id_vapi_phone_number_id_fkey FOREIGN KEY (tenant_id, vapi_phone_number_id) REFERENCES dialer.phone_numbers(tenant_id, vapi_phone_number_id) ON DELETE CASCADE
+);
+comment on table dialer.caller_pool_numbers is 'The registered numbers of each caller pool, at their position in it, with the number''s area code, state and country key (for local presence) and used_today (a copy of phone_numbers.calls_today), indexed so the claim reads a pool''s least-used numbers of a place without reading the pool. Kept by triggers (sql/033_caller_numbers.sql).';
+
+create table dialer.caller_pools (
+  id bigint generated always as identity not null,
+  tenant_id uuid not null,
+  phone_number_ids text[] not null,
+  numbers_digest text not null,
+  constraint caller_pools_numbers_key UNIQUE (tenant_id, numbers_digest),
+  constraint caller_pools_pkey PRIMARY KEY (id),
+  constraint caller_pools_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES dialer.tenants(id) ON DELETE CASCADE
+);
+comment on table dialer.caller_pools is 'The distinct caller-number pools of a tenant (campaigns.phone_number_ids): campaigns with the same numbers in the same order share one. Kept by the triggers of sql/033_caller_numbers.sql; a pool no campaign uses is removed.';
+
 create table dialer.calls (
   id uuid default gen_random_uuid() not null,
   tenant_id uuid not null,
@@ -199,9 +225,11 @@ create table dialer.campaigns (
   phone_number_ids text[] not null,
   retry_sequence jsonb default '[]'::jsonb not null,
   attempt_overrides jsonb default '[]'::jsonb not null,
+  caller_pool_id bigint,
   constraint campaigns_assistant_id_present CHECK (length(assistant_id) >= 1 AND length(assistant_id) <= 100),
   constraint campaigns_attempt_overrides_valid CHECK (dialer._attempt_overrides_valid(attempt_overrides, max_attempts)),
   constraint campaigns_call_type_valid CHECK (call_type = ANY (ARRAY['solicitation'::text, 'informational'::text])),
+  constraint campaigns_caller_pool_id_fkey FOREIGN KEY (caller_pool_id) REFERENCES dialer.caller_pools(id),
   constraint campaigns_dates_ordered CHECK (ends_on >= starts_on),
   constraint campaigns_days_valid CHECK (days <@ '{1,2,3,4,5,6,7}'::integer[] AND cardinality(days) >= 1 AND cardinality(days) <= 7),
   constraint campaigns_forward_url_http CHECK (forward_url ~ '^https?://'::text AND length(forward_url) <= 2000),
@@ -237,6 +265,7 @@ comment on column dialer.campaigns.subject is 'What the calls are about: per-per
 comment on column dialer.campaigns.phone_number_ids is 'The caller numbers the campaign may call from (phone_number_id is the first). Registered numbers (dialer.phone_numbers) are chosen by local presence and limits; a campaign whose only number is unregistered calls from it without limits.';
 comment on column dialer.campaigns.retry_sequence is 'Retry sequence: entry n (1-based) is the wait before attempt n + 1, counted from the end of attempt n: {after_minutes, shift_window: null | later | earlier}. Attempts beyond it wait retry_delays / retry_delay_minutes. At most max_attempts entries (entry max_attempts is never used). See sql/035_retry_sequences.sql.';
 comment on column dialer.campaigns.attempt_overrides is 'Per-attempt assistant overrides: [{attempt, variables?, voicemail_message?}], merged into that attempt''s assistantOverrides (variables over the campaign''s and contact''s).';
+comment on column dialer.campaigns.caller_pool_id is 'The campaign''s pool (caller_pools) for phone_number_ids, set by trigger.';
 
 create table dialer.contacts (
   id uuid default dialer._new_contact_id() not null,
@@ -407,6 +436,7 @@ create table dialer.phone_numbers (
   rest_reason text,
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
+  calls_day_ends timestamp with time zone,
   constraint phone_numbers_calling_code_format CHECK (country_calling_code ~ '^[1-9][0-9]{0,2}$'::text),
   constraint phone_numbers_calls_today_non_negative CHECK (calls_today >= 0),
   constraint phone_numbers_country_format CHECK (country ~ '^[A-Z]{2}$'::text),
@@ -420,13 +450,13 @@ create table dialer.phone_numbers (
   constraint phone_numbers_rest_minutes_range CHECK (rest_minutes >= 1 AND rest_minutes <= 525600),
   constraint phone_numbers_rest_reason_length CHECK (length(rest_reason) <= 500),
   constraint phone_numbers_tenant_fk FOREIGN KEY (tenant_id) REFERENCES dialer.tenants(id) ON DELETE CASCADE,
-  constraint phone_numbers_time_zone_valid CHECK (dialer._is_time_zone(time_zone)),
   constraint phone_numbers_unanswered_non_negative CHECK (consecutive_unanswered >= 0),
   constraint phone_numbers_vapi_id_uuid CHECK (vapi_phone_number_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'::text)
 );
 comment on table dialer.phone_numbers is 'A tenant''s registry of caller numbers (VAPI phone numbers): E.164 number, derived area code / jurisdictions / country, the zone its local day is counted in, optional limits (max concurrent calls, max calls per local day, rest after N consecutive unanswered calls for rest_minutes), and its rest (rested_until, rest_reason).';
 comment on column dialer.phone_numbers.time_zone is 'The zone of the number''s local day (max_calls_per_day counts calls claimed since local midnight here, and a daily-limit rest ends at the next one): given, else the first zone of its area code, else UTC.';
 comment on column dialer.phone_numbers.consecutive_unanswered is 'Calls in a row that ended no_answer or busy (answered or voicemail resets it); at rest_after_unanswered the number rests for rest_minutes.';
+comment on column dialer.phone_numbers.calls_day_ends is 'The next local midnight (time_zone) after calls_day, when calls_today stops counting; null when it counts no day. Set by trigger.';
 
 create table dialer.postal_letters (
   letter text not null,
@@ -555,6 +585,11 @@ CREATE INDEX blackouts_tenant_jurisdiction_idx ON dialer.blackouts USING btree (
 CREATE INDEX call_events_call_idx ON dialer.call_events USING btree (call_id, id);
 CREATE UNIQUE INDEX call_events_dedupe_idx ON dialer.call_events USING btree (tenant_id, body_sha256) NULLS NOT DISTINCT;
 CREATE INDEX call_events_vapi_call_idx ON dialer.call_events USING btree (vapi_call_id);
+CREATE INDEX caller_pool_numbers_area_idx ON dialer.caller_pool_numbers USING btree (pool_id, area_code, used_today, "position") WHERE (area_code IS NOT NULL);
+CREATE INDEX caller_pool_numbers_country_idx ON dialer.caller_pool_numbers USING btree (pool_id, country_key, used_today, "position") WHERE (country_key IS NOT NULL);
+CREATE INDEX caller_pool_numbers_number_idx ON dialer.caller_pool_numbers USING btree (tenant_id, vapi_phone_number_id);
+CREATE INDEX caller_pool_numbers_state_idx ON dialer.caller_pool_numbers USING btree (pool_id, state, used_today, "position") WHERE (state IS NOT NULL);
+CREATE INDEX caller_pool_numbers_use_idx ON dialer.caller_pool_numbers USING btree (pool_id, used_today, "position");
 CREATE UNIQUE INDEX calls_attempt_unique ON dialer.calls USING btree (campaign_id, contact_id, occurrence, attempt) WHERE counts_as_attempt;
 CREATE INDEX calls_check_at_idx ON dialer.calls USING btree (check_at) WHERE (check_at IS NOT NULL);
 CREATE INDEX calls_contact_idx ON dialer.calls USING btree (contact_id);
@@ -570,6 +605,7 @@ CREATE INDEX calls_scheduled_due_idx ON dialer.calls USING btree (due_at) WHERE 
 CREATE INDEX calls_tenant_created_idx ON dialer.calls USING btree (tenant_id, created_at DESC, id DESC);
 CREATE UNIQUE INDEX calls_vapi_call_id_unique ON dialer.calls USING btree (vapi_call_id) WHERE (vapi_call_id IS NOT NULL);
 CREATE INDEX campaign_contacts_contact_idx ON dialer.campaign_contacts USING btree (contact_id);
+CREATE INDEX campaigns_caller_pool_idx ON dialer.campaigns USING btree (caller_pool_id);
 CREATE INDEX campaigns_rotation_idx ON dialer.campaigns USING btree (tenant_id, id) WHERE ((status = 'active'::text) AND (deleted_at IS NULL));
 CREATE INDEX campaigns_tenant_status_idx ON dialer.campaigns USING btree (tenant_id, status) WHERE (deleted_at IS NULL);
 CREATE INDEX dnc_source_call_idx ON dialer.dnc USING btree (source_call_id) WHERE (source_call_id IS NOT NULL);
@@ -579,11 +615,16 @@ CREATE INDEX forwards_call_idx ON dialer.forwards USING btree (call_id, id);
 CREATE INDEX forwards_pending_idx ON dialer.forwards USING btree (next_attempt_at) WHERE (state = 'pending'::text);
 CREATE INDEX forwards_tenant_idx ON dialer.forwards USING btree (tenant_id, id);
 CREATE INDEX imports_campaign_idx ON dialer.imports USING btree (campaign_id);
+CREATE INDEX phone_numbers_day_ends_idx ON dialer.phone_numbers USING btree (tenant_id, calls_day_ends);
 CREATE INDEX rules_jurisdiction_idx ON dialer.rules USING btree (rule_set, jurisdiction);
 
 CREATE TRIGGER campaigns_pool_in_step BEFORE INSERT OR UPDATE OF phone_number_id, phone_number_ids ON dialer.campaigns FOR EACH ROW EXECUTE FUNCTION dialer._campaigns_pool_in_step();
+CREATE TRIGGER campaigns_pool_unused_removed AFTER UPDATE ON dialer.campaigns FOR EACH ROW WHEN (old.caller_pool_id IS DISTINCT FROM new.caller_pool_id AND old.caller_pool_id IS NOT NULL) EXECUTE FUNCTION dialer._caller_pools_unused_removed();
+CREATE TRIGGER campaigns_pool_unused_removed_at_delete AFTER DELETE ON dialer.campaigns FOR EACH ROW WHEN (old.caller_pool_id IS NOT NULL) EXECUTE FUNCTION dialer._caller_pools_unused_removed();
 CREATE TRIGGER contacts_jurisdictions BEFORE INSERT OR UPDATE OF phone, state, postal_code ON dialer.contacts FOR EACH ROW EXECUTE FUNCTION dialer._contacts_set_jurisdictions();
+CREATE TRIGGER phone_numbers_copy_to_pools AFTER UPDATE ON dialer.phone_numbers REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION dialer._phone_numbers_copy_to_pools();
 CREATE TRIGGER phone_numbers_derive BEFORE INSERT OR UPDATE OF number, time_zone, country ON dialer.phone_numbers FOR EACH ROW EXECUTE FUNCTION dialer._phone_numbers_derive();
+CREATE TRIGGER phone_numbers_join_pools AFTER INSERT ON dialer.phone_numbers REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION dialer._phone_numbers_join_pools();
 
 create view dialer.call_history as
  SELECT call.id AS call_id,
@@ -629,6 +670,20 @@ create view dialer.caller_number_progress as
   WHERE call.phone_number_id IS NOT NULL AND (call.status <> ALL (ARRAY['scheduled'::text, 'cancelled'::text, 'skipped'::text]))
   GROUP BY call.tenant_id, call.campaign_id, call.phone_number_id, pn.number;
 comment on view dialer.caller_number_progress is 'Per campaign (null: direct calls) and caller number the calls were placed from: calls ended that count as attempts, answered, no_answer, busy, voicemail, failed, in_flight, answer_rate = answered / calls (null before any). number is null for an unregistered number.';
+
+create view dialer.caller_pool_number_rows as
+ SELECT pool.id AS pool_id,
+    member."position"::integer AS "position",
+    pn.tenant_id,
+    pn.vapi_phone_number_id,
+    pn.area_code,
+    pn.state,
+    dialer._caller_country_key(pn.country, pn.country_calling_code) AS country_key,
+    pn.calls_today AS used_today
+   FROM dialer.caller_pools pool
+     CROSS JOIN LATERAL unnest(pool.phone_number_ids) WITH ORDINALITY member(vapi_id, "position")
+     JOIN dialer.phone_numbers pn ON pn.tenant_id = pool.tenant_id AND pn.vapi_phone_number_id = member.vapi_id;
+comment on view dialer.caller_pool_number_rows is 'The rows dialer.caller_pool_numbers must hold: every registered number of each pool with its position, area code, state, same-country key (_caller_country_key) and used_today = phone_numbers.calls_today. A test compares the two.';
 
 create view dialer.campaign_progress as
  WITH held AS (
@@ -877,61 +932,153 @@ AS $function$
 $function$;
 comment on function dialer._call_gate(p_tenant_id uuid, p_phone text, p_jurisdictions text[], p_zones text[], p_call_type text, p_automated boolean, p_disabled_rules text[], p_subject text, p_person text, at timestamp with time zone) is 'Internal: the per-number and per-person rules of the due gate, written once: on_dnc, live_call, dials_24h (calls started in the 24 h up to at), blocked_by (an emergency blackout ''blackout:<id>'' in force for a candidate jurisdiction, else the first rule of the rule set in force that forbids the call: outside its windows in a zone of p_zones, or its cap reached, per number or per person p_person and subject p_subject; null when allowed). Inlined by the planner: each column is an index probe per call.';
 
+CREATE OR REPLACE FUNCTION dialer._caller_country_key(country text, country_calling_code text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$ select case when coalesce(country_calling_code, '1') = '1' then country else '+' || country_calling_code end $function$;
+comment on function dialer._caller_country_key(country text, country_calling_code text) is 'Internal: a number''s same-country key: its country (US, CA, …) for the NANP calling code 1, else ''+'' || its calling code.';
+
+CREATE OR REPLACE FUNCTION dialer._caller_local_keys(phone text, jurisdictions text[])
+ RETURNS text[]
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+declare
+  keys text[] := '{}';
+  code text;
+begin
+  if phone ~ '^\+1[2-9][0-9]{9}$' then
+    keys := array['a:' || substr(phone, 3, 3)];
+  end if;
+  foreach code in array coalesce(jurisdictions, '{}') loop
+    if code like '__-__' then keys := keys || ('s:' || code); end if;
+  end loop;
+  foreach code in array coalesce(jurisdictions, '{}') loop
+    if code like '__' and not ('c:' || code) = any(keys) then keys := keys || ('c:' || code); end if;
+  end loop;
+  if phone !~ '^\+1' then
+    -- Calling codes are one to three digits and none starts with another: one of these matches.
+    keys := keys || ('c:+' || substr(phone, 2, 1)) || ('c:+' || substr(phone, 2, 2)) || ('c:+' || substr(phone, 2, 3));
+  end if;
+  return keys || '*'::text;
+end
+$function$;
+comment on function dialer._caller_local_keys(phone text, jurisdictions text[]) is 'Internal: a contact''s caller-number lookup keys in the order of local presence: a:<area code> for a NANP number, s:<state/province> for each of its jurisdictions, c:<country key> for each country among them (and c:+<1–3 digit prefix> for a number outside NANP, matching a pool number''s calling code), then * (any).';
+
 CREATE OR REPLACE FUNCTION dialer._caller_number_live(tenant_id uuid, vapi_phone_number_id text)
  RETURNS integer
  LANGUAGE sql
  STABLE
+AS $function$ select calls from dialer._caller_number_live_calls($1, $2) $function$;
+comment on function dialer._caller_number_live(tenant_id uuid, vapi_phone_number_id text) is 'Internal: live calls placed from the number (_caller_number_live_calls), as a value.';
+
+CREATE OR REPLACE FUNCTION dialer._caller_number_live_calls(p_tenant_id uuid, p_vapi_phone_number_id text)
+ RETURNS TABLE(calls integer)
+ LANGUAGE sql
+ STABLE
 AS $function$
   select count(*)::integer from dialer.calls live
-  where live.tenant_id = $1 and live.phone_number_id = $2
+  where live.tenant_id = p_tenant_id and live.phone_number_id = p_vapi_phone_number_id
     and live.status in ('dialing', 'queued', 'ringing', 'in_progress')
 $function$;
-comment on function dialer._caller_number_live(tenant_id uuid, vapi_phone_number_id text) is 'Internal: live calls (dialing, queued, ringing, in_progress) placed from the number.';
+comment on function dialer._caller_number_live_calls(p_tenant_id uuid, p_vapi_phone_number_id text) is 'Internal: one row, calls = live calls (dialing, queued, ringing, in_progress) placed from the number.';
 
 CREATE OR REPLACE FUNCTION dialer._caller_number_used_today(number dialer.phone_numbers, at timestamp with time zone)
  RETURNS integer
  LANGUAGE sql
  STABLE
-AS $function$ select case when number.calls_day = (at at time zone number.time_zone)::date then number.calls_today else 0 end $function$;
-comment on function dialer._caller_number_used_today(number dialer.phone_numbers, at timestamp with time zone) is 'Internal: calls claimed on the number since its local midnight (time_zone) at `at`; 0 when its counter is of another day.';
+AS $function$ select case when number.calls_day_ends > at then number.calls_today else 0 end $function$;
+comment on function dialer._caller_number_used_today(number dialer.phone_numbers, at timestamp with time zone) is 'Internal: calls claimed on the number since its local midnight (time_zone) at `at`: calls_today until calls_day_ends (the local midnight after calls_day), then 0.';
 
-CREATE OR REPLACE FUNCTION dialer._caller_pool_open(p_campaign_id uuid, at timestamp with time zone)
- RETURNS boolean
+CREATE OR REPLACE FUNCTION dialer._caller_pool_least_used(p_pool_id bigint, p_key text, p_k integer, at timestamp with time zone)
+ RETURNS TABLE(tenant_id uuid, vapi_phone_number_id text, pool_position integer, room integer, used_today integer)
  LANGUAGE sql
  STABLE
 AS $function$
-  select p_campaign_id is null
-      or not exists (select 1 from dialer.campaigns campaign
-                     join dialer.phone_numbers pn
-                       on pn.tenant_id = campaign.tenant_id and pn.vapi_phone_number_id = any(campaign.phone_number_ids)
-                     where campaign.id = p_campaign_id)
-      or dialer._caller_pool_usable(p_campaign_id, at)
+  select member.tenant_id, member.vapi_phone_number_id, member.position, state.room, state.used_today
+  from (select * from (select m.* from dialer.caller_pool_numbers m
+                       where left(p_key, 2) = 'a:' and m.pool_id = p_pool_id and m.area_code = substr(p_key, 3)
+                       order by m.used_today, m.position) area
+        union all
+        select * from (select m.* from dialer.caller_pool_numbers m
+                       where left(p_key, 2) = 's:' and m.pool_id = p_pool_id and m.state = substr(p_key, 3)
+                       order by m.used_today, m.position) state
+        union all
+        select * from (select m.* from dialer.caller_pool_numbers m
+                       where left(p_key, 2) = 'c:' and m.pool_id = p_pool_id and m.country_key = substr(p_key, 3)
+                       order by m.used_today, m.position) country
+        union all
+        select * from (select m.* from dialer.caller_pool_numbers m
+                       where p_key = '*' and m.pool_id = p_pool_id
+                       order by m.used_today, m.position) anywhere) member
+  join dialer.phone_numbers pn on pn.tenant_id = member.tenant_id and pn.vapi_phone_number_id = member.vapi_phone_number_id
+  cross join lateral dialer._caller_number_live_calls(pn.tenant_id, pn.vapi_phone_number_id) live
+  cross join lateral dialer.caller_number_hold(pn, live.calls, at) state
+  where state.hold is null
+  order by member.used_today, member.position
+  limit p_k
 $function$;
-comment on function dialer._caller_pool_open(p_campaign_id uuid, at timestamp with time zone) is 'Internal: true for direct calls (null), a campaign with no registered number in its pool, or one with a usable number (caller_number_hold) at `at`.';
+comment on function dialer._caller_pool_least_used(p_pool_id bigint, p_key text, p_k integer, at timestamp with time zone) is 'Internal: up to p_k usable numbers (caller_number_hold) of pool p_pool_id matching p_key (a:<area code>, s:<state>, c:<country key>, * any), least used today first, then pool order, with room (null: no limit) and used_today.';
 
-CREATE OR REPLACE FUNCTION dialer._caller_pool_usable(p_campaign_id uuid, at timestamp with time zone)
- RETURNS boolean
+CREATE OR REPLACE FUNCTION dialer._caller_pool_of(p_tenant_id uuid, p_ids text[])
+ RETURNS bigint
  LANGUAGE plpgsql
- STABLE
 AS $function$
 declare
-  v_tenant uuid;
-  v_ids text[];
-  v_id text;
-  v_number dialer.phone_numbers;
+  v_id bigint;
 begin
-  select campaign.tenant_id, campaign.phone_number_ids into v_tenant, v_ids from dialer.campaigns campaign where campaign.id = p_campaign_id;
-  foreach v_id in array coalesce(v_ids, '{}') loop
-    select * into v_number from dialer.phone_numbers pn where pn.tenant_id = v_tenant and pn.vapi_phone_number_id = v_id;
-    if found and (select state.hold from dialer.caller_number_hold(v_number,
-                    case when v_number.max_concurrent_calls is null then 0 else dialer._caller_number_live(v_tenant, v_id) end, at) state) is null then
-      return true;
-    end if;
-  end loop;
-  return false;
+  select id into v_id from dialer.caller_pools
+  where tenant_id = p_tenant_id and numbers_digest = md5(array_to_string(p_ids, ',')) and phone_number_ids = p_ids;
+  if found then
+    return v_id;
+  end if;
+  insert into dialer.caller_pools (tenant_id, phone_number_ids, numbers_digest)
+  values (p_tenant_id, p_ids, md5(array_to_string(p_ids, ',')))
+  on conflict (tenant_id, numbers_digest) do nothing
+  returning id into v_id;
+  if v_id is null then                             -- made meanwhile by another transaction
+    select id into v_id from dialer.caller_pools
+    where tenant_id = p_tenant_id and numbers_digest = md5(array_to_string(p_ids, ','));
+    return v_id;
+  end if;
+  insert into dialer.caller_pool_numbers (pool_id, position, tenant_id, vapi_phone_number_id, area_code, state, country_key, used_today)
+  select pool_id, position, tenant_id, vapi_phone_number_id, area_code, state, country_key, used_today
+  from dialer.caller_pool_number_rows where pool_id = v_id;
+  return v_id;
 end
 $function$;
-comment on function dialer._caller_pool_usable(p_campaign_id uuid, at timestamp with time zone) is 'Internal: whether some registered number of the campaign''s pool is usable at `at` (caller_number_hold), walking the pool in order.';
+comment on function dialer._caller_pool_of(p_tenant_id uuid, p_ids text[]) is 'Internal: the id of the tenant''s caller_pools row for these numbers in this order, inserting it and its registered numbers (caller_pool_number_rows) when new.';
+
+CREATE OR REPLACE FUNCTION dialer._caller_pool_open(p_pool_id bigint, at timestamp with time zone)
+ RETURNS TABLE(open boolean)
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select p_pool_id is null
+      or not exists (select 1 from dialer.caller_pool_numbers member where member.pool_id = p_pool_id)
+      or exists (select 1
+                 from dialer.caller_pool_numbers member
+                 join dialer.phone_numbers pn
+                   on pn.tenant_id = member.tenant_id and pn.vapi_phone_number_id = member.vapi_phone_number_id
+                 cross join lateral dialer._caller_number_live_calls(pn.tenant_id, pn.vapi_phone_number_id) live
+                 cross join lateral dialer.caller_number_hold(pn, live.calls, at) state
+                 where member.pool_id = p_pool_id and state.hold is null)
+$function$;
+comment on function dialer._caller_pool_open(p_pool_id bigint, at timestamp with time zone) is 'Internal: one row, open = true for direct calls (null pool), a pool with no registered number, or one with a usable number (caller_number_hold) at `at`.';
+
+CREATE OR REPLACE FUNCTION dialer._caller_pools_unused_removed()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+begin
+  delete from dialer.caller_pools pool
+  where pool.id = old.caller_pool_id
+    and not exists (select 1 from dialer.campaigns campaign where campaign.caller_pool_id = pool.id);
+  return null;
+end
+$function$;
+comment on function dialer._caller_pools_unused_removed() is 'Internal: trigger removing a campaign''s former caller_pools row when no campaign uses it any more.';
 
 CREATE OR REPLACE FUNCTION dialer._campaign_day(campaign dialer.campaigns, at timestamp with time zone)
  RETURNS date
@@ -1029,10 +1176,13 @@ begin
   elsif new.phone_number_id is distinct from old.phone_number_id then
     new.phone_number_ids := array[new.phone_number_id];
   end if;
+  if tg_op = 'INSERT' or new.phone_number_ids is distinct from old.phone_number_ids or new.caller_pool_id is null then
+    new.caller_pool_id := dialer._caller_pool_of(new.tenant_id, new.phone_number_ids);
+  end if;
   return new;
 end
 $function$;
-comment on function dialer._campaigns_pool_in_step() is 'Internal: trigger keeping campaigns.phone_number_id = phone_number_ids[1]: a new pool sets the first number; a new phone_number_id alone makes it the one-number pool.';
+comment on function dialer._campaigns_pool_in_step() is 'Internal: trigger keeping campaigns.phone_number_id = phone_number_ids[1] (a new pool sets the first number; a new phone_number_id alone makes it the one-number pool) and caller_pool_id the pool of phone_number_ids (_caller_pool_of).';
 
 CREATE OR REPLACE FUNCTION dialer._cancel_pending_calls_to(p_tenant_id uuid, p_phones text[], p_reason text, at timestamp with time zone)
  RETURNS integer
@@ -1131,14 +1281,16 @@ CREATE OR REPLACE FUNCTION dialer._count_caller_number_claims(p_call_ids uuid[],
 AS $function$
   update dialer.phone_numbers pn
   set calls_today = dialer._caller_number_used_today(pn, at) + used.calls,
-      calls_day = (at at time zone pn.time_zone)::date
+      calls_day = (at at time zone pn.time_zone)::date,
+      calls_day_ends = case when pn.calls_day = (at at time zone pn.time_zone)::date and pn.calls_day_ends is not null
+                            then pn.calls_day_ends else dialer._local_day_end(pn.time_zone, at) end
   from (select call.tenant_id, call.phone_number_id, count(*)::integer as calls
         from dialer.calls call
         where call.id = any(p_call_ids) and call.status = 'dialing' and call.claimed_at = at and call.phone_number_id is not null
         group by 1, 2) used
   where pn.tenant_id = used.tenant_id and pn.vapi_phone_number_id = used.phone_number_id
 $function$;
-comment on function dialer._count_caller_number_claims(p_call_ids uuid[], at timestamp with time zone) is 'Internal: adds the calls just claimed (dialing, claimed_at = at) to their registered numbers'' calls_today, restarting it on a new local day.';
+comment on function dialer._count_caller_number_claims(p_call_ids uuid[], at timestamp with time zone) is 'Internal: adds the calls just claimed (dialing, claimed_at = at) to their registered numbers'' calls_today, restarting it on a new local day (calls_day, and calls_day_ends its next local midnight); the trigger copies it to caller_pool_numbers.';
 
 CREATE OR REPLACE FUNCTION dialer._current_rule_set()
  RETURNS integer
@@ -1673,6 +1825,25 @@ AS $function$
 $function$;
 comment on function dialer._occurrence_label(campaign dialer.campaigns, day date) is 'Internal: the occurrence a window day belongs to: ''YYYY-MM-DD'' for daily, ISO week ''IYYY-"W"IW'' for weekly, ''once'' otherwise.';
 
+CREATE OR REPLACE FUNCTION dialer._phone_numbers_copy_to_pools()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+begin
+  update dialer.caller_pool_numbers member
+  set area_code = changed.area_code, state = changed.state,
+      country_key = dialer._caller_country_key(changed.country, changed.country_calling_code),
+      used_today = changed.calls_today
+  from changed
+  where member.tenant_id = changed.tenant_id and member.vapi_phone_number_id = changed.vapi_phone_number_id
+    and (member.used_today, member.area_code, member.state, member.country_key)
+        is distinct from (changed.calls_today, changed.area_code, changed.state,
+                          dialer._caller_country_key(changed.country, changed.country_calling_code));
+  return null;
+end
+$function$;
+comment on function dialer._phone_numbers_copy_to_pools() is 'Internal: statement trigger copying calls_today, area_code, state and country key of updated phone_numbers to their caller_pool_numbers rows where they differ.';
+
 CREATE OR REPLACE FUNCTION dialer._phone_numbers_derive()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -1686,10 +1857,31 @@ begin
   new.country_calling_code := coalesce(new.country_calling_code,
                                        case when new.number like '+1%' then '1' end);
   new.time_zone := coalesce(new.time_zone, (dialer.contact_region_zones(new.number, new.jurisdictions))[1], 'UTC');
+  if not dialer._is_time_zone(new.time_zone) then
+    raise exception 'time_zone % is not a time zone', new.time_zone
+      using errcode = 'check_violation', constraint = 'phone_numbers_time_zone_valid', table = 'phone_numbers', schema = 'dialer';
+  end if;
+  new.calls_day_ends := case when new.calls_day is not null then dialer._local_start(new.time_zone, (new.calls_day + 1) + time '00:00') end;
   return new;
 end
 $function$;
-comment on function dialer._phone_numbers_derive() is 'Internal: trigger setting phone_numbers.area_code (NANP), jurisdictions (contact_jurisdictions), state (the first state/province of them), country and calling code when not given, and time_zone when null (the first zone of its area code or states, else UTC).';
+comment on function dialer._phone_numbers_derive() is 'Internal: trigger setting phone_numbers.area_code (NANP), jurisdictions (contact_jurisdictions), state (the first state/province of them), country and calling code when not given, time_zone when null (the first zone of its area code or states, else UTC; refused with check_violation phone_numbers_time_zone_valid when not a zone), and calls_day_ends (the local midnight after calls_day).';
+
+CREATE OR REPLACE FUNCTION dialer._phone_numbers_join_pools()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+begin
+  insert into dialer.caller_pool_numbers (pool_id, position, tenant_id, vapi_phone_number_id, area_code, state, country_key, used_today)
+  select rows.pool_id, rows.position, rows.tenant_id, rows.vapi_phone_number_id, rows.area_code, rows.state, rows.country_key, rows.used_today
+  from added
+  join dialer.caller_pool_number_rows rows
+    on rows.tenant_id = added.tenant_id and rows.vapi_phone_number_id = added.vapi_phone_number_id
+  on conflict do nothing;
+  return null;
+end
+$function$;
+comment on function dialer._phone_numbers_join_pools() is 'Internal: statement trigger adding newly registered numbers to the caller_pool_numbers of the pools that list them.';
 
 CREATE OR REPLACE FUNCTION dialer._plan_occurrence(campaign dialer.campaigns, at timestamp with time zone)
  RETURNS integer
@@ -2473,8 +2665,7 @@ AS $function$
          used.today,
          greatest(case when number.rested_until > at then number.rested_until end,
                   case when used.today >= number.max_calls_per_day then dialer._local_day_end(number.time_zone, at) end)
-  -- OFFSET 0: the local date is computed once per number, not at every use of it once inlined.
-  from (select dialer._caller_number_used_today(number, at) as today offset 0) used
+  from (select dialer._caller_number_used_today(number, at) as today) used
 $function$;
 comment on function dialer.caller_number_hold(number dialer.phone_numbers, live integer, at timestamp with time zone) is 'A registered number at `at` with `live` live calls on it: hold = resting | daily limit | concurrent calls | null (usable), checked in that order; room = calls it may still take (null: no limit; 0 when held); used_today = calls claimed since its local midnight (time_zone); free_at = when a rest or daily limit ends (the later of both; null when only concurrency holds it, or nothing).';
 
@@ -2603,22 +2794,28 @@ comment on function dialer.calls_to_reconcile(at timestamp with time zone) is 'C
 CREATE OR REPLACE FUNCTION dialer.choose_caller_numbers(p_call_ids uuid[], at timestamp with time zone)
  RETURNS TABLE(call_id uuid, phone_number_id text)
  LANGUAGE plpgsql
+ SET plan_cache_mode TO 'force_generic_plan'
 AS $function$
 #variable_conflict use_column
 declare
-  n_id text[]; n_country text[]; n_calling text[]; n_room integer[]; n_used integer[]; n_used0 integer[];
-  c_id uuid[]; c_pool integer[]; p_slice jsonb; v_pool jsonb; m_num integer[];
-  b_num integer[]; b_slice jsonb;
-  this record;
-  v_slice jsonb; v_state text; v_countries text[]; v_prefixes text[];
-  k integer; i integer; best integer; best_tier integer; tier integer;
+  -- The calls, in claim order: id, whether a campaign call, the number it would otherwise use,
+  -- its pool (null: no registered number in it) and its keys (c_keys[c_first[c] .. c_last[c]]).
+  c_id uuid[]; c_campaign boolean[]; c_number text[]; c_pool bigint[]; c_keys text[]; c_first integer[]; c_last integer[];
+  -- Each candidate number n: id, room and use as the claim leaves them, use before the claim.
+  n_id text[]; n_room integer[]; n_used integer[]; n_used0 integer[];
+  -- The candidate lists one after the other (number, pool position); '<pool>|<key>' -> [first, last, k].
+  s_num integer[]; s_pos integer[]; slices jsonb;
+  chosen_ids uuid[]; chosen_numbers text[];
+  pass integer := 1;
+  uncertain boolean;
+  v_key text; v_tier text; v_slice jsonb; best integer; best_pos integer; i integer; c integer; untaken boolean;
 begin
   -- No registered number in these calls' pools (the common case of one unregistered number): each
   -- call keeps its own number (direct) or gets its campaign's, in one statement.
-  if not exists (select 1 from dialer.campaigns campaign
-                 join dialer.phone_numbers pn
-                   on pn.tenant_id = campaign.tenant_id and pn.vapi_phone_number_id = any(campaign.phone_number_ids)
-                 where campaign.id in (select call.campaign_id from dialer.calls call where call.id = any(p_call_ids))) then
+  if not exists (select 1 from dialer.calls call
+                 join dialer.campaigns campaign on campaign.id = call.campaign_id
+                 join dialer.caller_pool_numbers member on member.pool_id = campaign.caller_pool_id
+                 where call.id = any(p_call_ids)) then
     return query
       select call.id, coalesce(campaign.phone_number_id, call.phone_number_id)
       from unnest(p_call_ids) with ordinality as chosen(id, position)
@@ -2628,148 +2825,108 @@ begin
     return;
   end if;
 
-  with chosen as materialized (
-    select call.campaign_id, call.tenant_id, call.phone, contact.jurisdictions
-    from dialer.calls call join dialer.contacts contact on contact.id = call.contact_id
-    where call.id = any(p_call_ids) and call.campaign_id is not null
-  ), campaign_pools as materialized (
-    -- Campaigns with the same pool (a tenant's numbers used by all its campaigns) share it: each
-    -- distinct pool is read once, numbered p (ranked, not joined on the arrays).
-    select campaign.id as campaign_id, campaign.tenant_id, campaign.phone_number_ids as ids,
-           (dense_rank() over (order by campaign.tenant_id, campaign.phone_number_ids))::integer as p
-    from dialer.campaigns campaign where campaign.id in (select campaign_id from chosen)
-  ), pool_sets as materialized (
-    select distinct on (p) p, tenant_id, ids from campaign_pools order by p
-  ), pools as materialized (
-    select pool_sets.p, pool_sets.tenant_id, member.vapi_id, member.position
-    from pool_sets cross join unnest(pool_sets.ids) with ordinality as member(vapi_id, position)
-  ), live as materialized (
-    select call.tenant_id, call.phone_number_id, count(*)::integer as live
-    from dialer.calls call
-    where call.status in ('dialing', 'queued', 'ringing', 'in_progress') and call.phone_number_id is not null
-      and call.tenant_id in (select tenant_id from pools)
-      and call.phone_number_id in (select vapi_id from pools)
-    group by 1, 2
-  ), numbers as materialized (
-    -- Each distinct registered number once (pools may share numbers: one read each), with its
-    -- state (narrow rows: only what the choice reads), numbered n.
-    select pn.tenant_id, pn.vapi_phone_number_id as id, pn.area_code, pn.state, pn.country,
-           pn.country_calling_code as calling, state.room, state.used_today, (row_number() over ())::integer as n
-    from (select distinct tenant_id, vapi_id from pools) wanted
-    join dialer.phone_numbers pn on pn.tenant_id = wanted.tenant_id and pn.vapi_phone_number_id = wanted.vapi_id
-    left join live on live.tenant_id = pn.tenant_id and live.phone_number_id = pn.vapi_phone_number_id
-    cross join lateral dialer.caller_number_hold(pn, coalesce(live.live, 0), at) state
-  ), numbered as materialized (
-    -- Registered pool members.
-    select pools.p, pools.position, numbers.n, numbers.area_code, numbers.state, numbers.used_today
-    from pools join numbers on numbers.tenant_id = pools.tenant_id and numbers.id = pools.vapi_id
-  ), ordered as (
-    -- Each pool by use today, then pool order: the walk can stop early (see below).
-    select numbered.p, numbered.n, row_number() over (order by numbered.p, numbered.used_today, numbered.position)::integer as slot
-    from numbered
-  ), chosen_pools as (
-    select chosen.phone, chosen.jurisdictions, campaign_pools.p
-    from chosen join campaign_pools on campaign_pools.campaign_id = chosen.campaign_id
-  ), local_keys as (
-    -- The (pool, area code) and (pool, state) the contacts have, with the pool numbers that share
-    -- them, in pool order.
-    select distinct p, 'a:' || substr(phone, 3, 3) as key from chosen_pools where phone ~ '^\+1[2-9][0-9]{9}$'
-    union
-    select distinct p, 's:' || code from chosen_pools cross join unnest(jurisdictions) code where code like '__-__'
-  ), local_members as (
-    -- A lookup in a jsonb set per member (its keys are searched, not scanned): a join here was
-    -- planned as a nested loop over every pair, its CTEs' sizes being unknown to the planner.
-    select numbered.p, member_key.key, numbered.n, numbered.position
-    from numbered
-    cross join lateral (values ('a:' || numbered.area_code), ('s:' || numbered.state)) as member_key(key)
-    where (select jsonb_object_agg(local_keys.p || '|' || local_keys.key, true) from local_keys) ? (numbered.p || '|' || member_key.key)
-  ), local_ordered as (
-    select p, key, n, row_number() over (order by p, key, position)::integer as slot from local_members
-  )
-  select (select array_agg(id order by n) from numbers), (select array_agg(country order by n) from numbers),
-         (select array_agg(calling order by n) from numbers), (select array_agg(room order by n) from numbers),
-         (select array_agg(used_today order by n) from numbers),
-         (select array_agg(n order by slot) from ordered),
-         (select jsonb_object_agg(p::text, jsonb_build_array(first, last))
-          from (select p, min(slot) as first, max(slot) as last from ordered group by p) pool_slices),
-         (select array_agg(campaign_pools.campaign_id order by campaign_pools.campaign_id) from campaign_pools),
-         (select array_agg(campaign_pools.p order by campaign_pools.campaign_id) from campaign_pools),
-         (select array_agg(n order by slot) from local_ordered),
-         (select jsonb_object_agg(p || '|' || key, jsonb_build_array(first, last))
-          from (select p, key, min(slot) as first, max(slot) as last from local_ordered group by 1, 2) local_slices)
-  into n_id, n_country, n_calling, n_room, n_used, m_num, p_slice, c_id, c_pool, b_num, b_slice;
-  n_used0 := n_used;
+  -- A counter whose local day ended restarts, so the copies in caller_pool_numbers order by
+  -- today's use (the trigger copies the new counts).
+  update dialer.phone_numbers pn
+  set calls_today = 0, calls_day = null, calls_day_ends = null
+  where pn.tenant_id in (select call.tenant_id from dialer.calls call where call.id = any(p_call_ids))
+    and pn.calls_day_ends <= at;
 
-  for this in
-    select call.id, call.campaign_id, call.phone_number_id as own_number, campaign.phone_number_id as campaign_number, call.phone,
-           contact.jurisdictions
-    from unnest(p_call_ids) with ordinality as chosen(id, position)
-    join dialer.calls call on call.id = chosen.id
-    join dialer.contacts contact on contact.id = call.contact_id
-    left join dialer.campaigns campaign on campaign.id = call.campaign_id
-    order by chosen.position
   loop
-    call_id := this.id;
-    if this.campaign_id is null then
-      phone_number_id := this.own_number;         -- a direct call keeps the number it was given
-      return next;
-      continue;
-    end if;
-    k := c_pool[array_position(c_id, this.campaign_id)];
-    v_pool := p_slice -> k::text;
-    if v_pool is null then
-      phone_number_id := this.campaign_number;    -- no registered number in the pool: no limits
-      return next;
-      continue;
-    end if;
-    best := null;
-    best_tier := null;
-    -- Same area code, else same state/province: the least used of those with room.
-    v_slice := case when this.phone ~ '^\+1[2-9][0-9]{9}$' then b_slice -> (k || '|a:' || substr(this.phone, 3, 3)) end;
-    if v_slice is not null then
-      for slot in (v_slice ->> 0)::integer .. (v_slice ->> 1)::integer loop
-        i := b_num[slot];
-        if (n_room[i] > 0 or n_room[i] is null) and (best is null or n_used[i] < n_used[best]) then best := i; end if;
-      end loop;
-    end if;
-    if best is null then
-      foreach v_state in array this.jurisdictions loop
-        continue when v_state not like '__-__';
-        v_slice := b_slice -> (k || '|s:' || v_state);
+    with input as materialized (
+      select chosen.position::integer as c, call.id, call.campaign_id, call.tenant_id,
+             coalesce(campaign.phone_number_id, call.phone_number_id) as number,
+             case when exists (select 1 from dialer.caller_pool_numbers member where member.pool_id = campaign.caller_pool_id)
+                  then campaign.caller_pool_id end as pool_id,
+             case when campaign.id is not null then dialer._caller_local_keys(call.phone, contact.jurisdictions) else '{}' end as keys
+      from unnest(p_call_ids) with ordinality as chosen(id, position)
+      join dialer.calls call on call.id = chosen.id
+      join dialer.contacts contact on contact.id = call.contact_id
+      left join dialer.campaigns campaign on campaign.id = call.campaign_id
+    ), ranked as (
+      select input.*, sum(cardinality(keys)) over (order by c) as keys_through,
+             row_number() over (partition by case when pass = 1 then pool_id::text else tenant_id::text end order by c)::integer as k
+      from input
+    ), lookups as (
+      select ranked.pool_id, key, max(ranked.k)::integer as k
+      from ranked cross join unnest(ranked.keys) key
+      where ranked.pool_id is not null
+      group by 1, 2
+    ), found as materialized (
+      select lookups.pool_id, lookups.key, lookups.k, pick.*,
+             row_number() over (order by lookups.pool_id, lookups.key, pick.used_today, pick.pool_position)::integer as slot
+      from lookups
+      cross join lateral dialer._caller_pool_least_used(lookups.pool_id, lookups.key, lookups.k, at) pick
+    ), numbers as materialized (
+      select distinct on (tenant_id, vapi_phone_number_id) tenant_id, vapi_phone_number_id, room, used_today,
+             dense_rank() over (order by tenant_id, vapi_phone_number_id)::integer as n
+      from found order by tenant_id, vapi_phone_number_id
+    )
+    select (select array_agg(id order by c) from ranked), (select array_agg(campaign_id is not null order by c) from ranked),
+           (select array_agg(number order by c) from ranked), (select array_agg(pool_id order by c) from ranked),
+           (select array_agg(key order by c, ordinality) from ranked cross join unnest(keys) with ordinality key),
+           (select array_agg((keys_through - cardinality(keys) + 1)::integer order by c) from ranked),
+           (select array_agg(keys_through::integer order by c) from ranked),
+           (select array_agg(vapi_phone_number_id order by n) from numbers),
+           (select array_agg(room order by n) from numbers),
+           (select array_agg(used_today order by n) from numbers),
+           (select array_agg(numbers.n order by found.slot) from found join numbers using (tenant_id, vapi_phone_number_id)),
+           (select array_agg(found.pool_position order by found.slot) from found),
+           (select jsonb_object_agg(pool_id || '|' || key, jsonb_build_array(first, last, k))
+            from (select pool_id, key, min(slot) as first, max(slot) as last, min(k) as k from found group by 1, 2) lists)
+    into c_id, c_campaign, c_number, c_pool, c_keys, c_first, c_last, n_id, n_room, n_used, s_num, s_pos, slices;
+    n_used0 := n_used;
+    chosen_ids := '{}';
+    chosen_numbers := '{}';
+    uncertain := false;
+
+    <<calls>>
+    for c in 1 .. coalesce(cardinality(c_id), 0) loop
+      if not c_campaign[c] or c_pool[c] is null then
+        -- A direct call keeps the number it was given; a pool with no registered number has no limits.
+        chosen_ids := chosen_ids || c_id[c];
+        chosen_numbers := chosen_numbers || c_number[c];
+        continue;
+      end if;
+      -- The keys in order; within a tier (a, s, c, *), the least used with room, then pool order.
+      best := null;
+      v_tier := null;
+      for key_index in c_first[c] .. c_last[c] loop
+        v_key := c_keys[key_index];
+        exit when best is not null and left(v_key, 1) <> v_tier;
+        v_tier := left(v_key, 1);
+        v_slice := slices -> (c_pool[c] || '|' || v_key);
         continue when v_slice is null;
+        untaken := false;
         for slot in (v_slice ->> 0)::integer .. (v_slice ->> 1)::integer loop
-          i := b_num[slot];
-          if (n_room[i] > 0 or n_room[i] is null) and (best is null or n_used[i] < n_used[best]) then best := i; end if;
+          i := s_num[slot];
+          untaken := untaken or n_used[i] = n_used0[i];
+          if (n_room[i] > 0 or n_room[i] is null)
+             and (best is null or n_used[i] < n_used[best] or (n_used[i] = n_used[best] and s_pos[slot] < best_pos)) then
+            best := i;
+            best_pos := s_pos[slot];
+          end if;
         end loop;
-      end loop;
-    end if;
-    if best is null then
-      -- Same country (US/CA by jurisdiction, elsewhere by calling code), else any. The pool is
-      -- walked by use today as it was before this claim (n_used0): a number's use only grows
-      -- in the claim, so once a number used more than the best same-country one is reached,
-      -- none after it can be better.
-      v_countries := array(select code from unnest(this.jurisdictions) code where code like '__');
-      v_prefixes := array[substr(this.phone, 2, 1), substr(this.phone, 2, 2), substr(this.phone, 2, 3)];
-      for slot in (v_pool ->> 0)::integer .. (v_pool ->> 1)::integer loop
-        i := m_num[slot];
-        exit when best_tier = 2 and n_used0[i] > n_used[best];
-        continue when n_room[i] <= 0;
-        tier := case when n_country[i] = any(v_countries) or (n_calling[i] <> '1' and n_calling[i] = any(v_prefixes)) then 2 else 3 end;
-        if best is null or tier < best_tier or (tier = best_tier and n_used[i] < n_used[best]) then
-          best := i;
-          best_tier := tier;
+        -- A full list whose every number was taken may hide a better one after it.
+        if not untaken and (v_slice ->> 1)::integer - (v_slice ->> 0)::integer + 1 = (v_slice ->> 2)::integer then
+          uncertain := true;
+          exit calls;
         end if;
       end loop;
-    end if;
-    continue when best is null;                   -- every number of its pool is held: it waits
-    n_room[best] := n_room[best] - 1;
-    n_used[best] := n_used[best] + 1;
-    phone_number_id := n_id[best];
-    return next;
+      continue when best is null;                 -- every number of its pool is held: it waits
+      n_room[best] := n_room[best] - 1;
+      n_used[best] := n_used[best] + 1;
+      chosen_ids := chosen_ids || c_id[c];
+      chosen_numbers := chosen_numbers || n_id[best];
+    end loop;
+    exit when not uncertain or pass = 2;
+    pass := 2;
   end loop;
+
+  return query select * from unnest(chosen_ids, chosen_numbers);
 end
 $function$;
-comment on function dialer.choose_caller_numbers(p_call_ids uuid[], at timestamp with time zone) is 'For calls about to be claimed, in the order given: the number each is placed from. Direct calls keep their own; a campaign call whose pool has no registered number gets phone_number_id (no limits); otherwise the registered pool number that caller_number_hold allows with the best local presence (same area code as the contact, else same state/province, else same country, else any), then the least used today, then pool order, counting the calls given before it in the same call. A call whose every pool number is held is left out (it stays scheduled).';
+comment on function dialer.choose_caller_numbers(p_call_ids uuid[], at timestamp with time zone) is 'For calls about to be claimed, in the order given: the number each is placed from. Direct calls keep their own; a campaign call whose pool has no registered number gets phone_number_id (no limits); otherwise the registered pool number that caller_number_hold allows with the best local presence (same area code as the contact, else same state/province, else same country, else any: _caller_local_keys), then the least used today, then pool order, counting the calls given before it in the same call. A call whose every pool number is held is left out (it stays scheduled). Restarts the counters of numbers whose local day ended (calls_day_ends <= at).';
 
 CREATE OR REPLACE FUNCTION dialer.claim_calls(at timestamp with time zone, max integer, lease interval DEFAULT '00:05:00'::interval)
  RETURNS TABLE(call_id uuid, tenant_id uuid, campaign_id uuid, contact_id uuid, attempt integer, phone text, name text, assistant_id text, phone_number_id text, variables jsonb, lease_expires_at timestamp with time zone)
@@ -2849,7 +3006,7 @@ begin
           select 0 as lap, null::uuid as campaign_id, null::integer as max_attempts, null::integer as max_concurrency,
                  null::text as occurrence, true as hours_open_in_campaign_zone, null::text as time_zone,
                  null::text as campaign_call_type, null::boolean as campaign_automated, null::text[] as campaign_disabled,
-                 '' as subject
+                 '' as subject, null::bigint as caller_pool_id
           where budget.claim_cursor is null
           union all
           select 1, (lap.campaign).id, (lap.campaign).max_attempts, (lap.campaign).max_concurrency,
@@ -2857,14 +3014,14 @@ begin
                       then dialer._occurrence_label(lap.campaign, dialer._campaign_day(lap.campaign, at)) end,
                  dialer.window_open((lap.campaign).time_zone, budget.hours_start, budget.hours_end, '{1,2,3,4,5,6,7}', at),
                  (lap.campaign).time_zone, (lap.campaign).call_type, (lap.campaign).automated_voice, (lap.campaign).disabled_rules,
-                 coalesce((lap.campaign).subject, '')
+                 coalesce((lap.campaign).subject, ''), (lap.campaign).caller_pool_id
           from (select campaign from dialer.campaigns campaign
                 where campaign.tenant_id = budget.tenant_id and campaign.status = 'active' and campaign.deleted_at is null
                   and campaign.id > coalesce(budget.claim_cursor, '00000000-0000-0000-0000-000000000000')
                 order by campaign.id offset 0) lap
           where dialer._campaign_open(lap.campaign, at)
           union all
-          select 2, null, null, null, null, true, null, null, null, null, ''
+          select 2, null, null, null, null, true, null, null, null, null, '', null
           where budget.claim_cursor is not null
           union all
           select 3, (lap.campaign).id, (lap.campaign).max_attempts, (lap.campaign).max_concurrency,
@@ -2872,7 +3029,7 @@ begin
                       then dialer._occurrence_label(lap.campaign, dialer._campaign_day(lap.campaign, at)) end,
                  dialer.window_open((lap.campaign).time_zone, budget.hours_start, budget.hours_end, '{1,2,3,4,5,6,7}', at),
                  (lap.campaign).time_zone, (lap.campaign).call_type, (lap.campaign).automated_voice, (lap.campaign).disabled_rules,
-                 coalesce((lap.campaign).subject, '')
+                 coalesce((lap.campaign).subject, ''), (lap.campaign).caller_pool_id
           from (select campaign from dialer.campaigns campaign
                 where campaign.tenant_id = budget.tenant_id and campaign.status = 'active' and campaign.deleted_at is null
                   and campaign.id <= budget.claim_cursor
@@ -2887,7 +3044,7 @@ begin
                                       and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))) end as room
         ) room
         where room.room > 0
-          and dialer._caller_pool_open(walk.campaign_id, at) -- a pool whose every number is held waits (033)
+          and (select pool.open from dialer._caller_pool_open(walk.caller_pool_id, at) pool) -- a pool whose every number is held waits (033)
           and case when walk.campaign_id is null
                    then exists (select 1 from dialer.calls call
                                 where call.tenant_id = budget.tenant_id and call.campaign_id is null

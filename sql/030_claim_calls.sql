@@ -104,7 +104,7 @@ begin
           select 0 as lap, null::uuid as campaign_id, null::integer as max_attempts, null::integer as max_concurrency,
                  null::text as occurrence, true as hours_open_in_campaign_zone, null::text as time_zone,
                  null::text as campaign_call_type, null::boolean as campaign_automated, null::text[] as campaign_disabled,
-                 '' as subject
+                 '' as subject, null::bigint as caller_pool_id
           where budget.claim_cursor is null
           union all
           select 1, (lap.campaign).id, (lap.campaign).max_attempts, (lap.campaign).max_concurrency,
@@ -112,14 +112,14 @@ begin
                       then dialer._occurrence_label(lap.campaign, dialer._campaign_day(lap.campaign, at)) end,
                  dialer.window_open((lap.campaign).time_zone, budget.hours_start, budget.hours_end, '{1,2,3,4,5,6,7}', at),
                  (lap.campaign).time_zone, (lap.campaign).call_type, (lap.campaign).automated_voice, (lap.campaign).disabled_rules,
-                 coalesce((lap.campaign).subject, '')
+                 coalesce((lap.campaign).subject, ''), (lap.campaign).caller_pool_id
           from (select campaign from dialer.campaigns campaign
                 where campaign.tenant_id = budget.tenant_id and campaign.status = 'active' and campaign.deleted_at is null
                   and campaign.id > coalesce(budget.claim_cursor, '00000000-0000-0000-0000-000000000000')
                 order by campaign.id offset 0) lap
           where dialer._campaign_open(lap.campaign, at)
           union all
-          select 2, null, null, null, null, true, null, null, null, null, ''
+          select 2, null, null, null, null, true, null, null, null, null, '', null
           where budget.claim_cursor is not null
           union all
           select 3, (lap.campaign).id, (lap.campaign).max_attempts, (lap.campaign).max_concurrency,
@@ -127,7 +127,7 @@ begin
                       then dialer._occurrence_label(lap.campaign, dialer._campaign_day(lap.campaign, at)) end,
                  dialer.window_open((lap.campaign).time_zone, budget.hours_start, budget.hours_end, '{1,2,3,4,5,6,7}', at),
                  (lap.campaign).time_zone, (lap.campaign).call_type, (lap.campaign).automated_voice, (lap.campaign).disabled_rules,
-                 coalesce((lap.campaign).subject, '')
+                 coalesce((lap.campaign).subject, ''), (lap.campaign).caller_pool_id
           from (select campaign from dialer.campaigns campaign
                 where campaign.tenant_id = budget.tenant_id and campaign.status = 'active' and campaign.deleted_at is null
                   and campaign.id <= budget.claim_cursor
@@ -142,7 +142,7 @@ begin
                                       and live.status in ('dialing', 'queued', 'ringing', 'in_progress'))) end as room
         ) room
         where room.room > 0
-          and dialer._caller_pool_open(walk.campaign_id, at) -- a pool whose every number is held waits (033)
+          and (select pool.open from dialer._caller_pool_open(walk.caller_pool_id, at) pool) -- a pool whose every number is held waits (033)
           and case when walk.campaign_id is null
                    then exists (select 1 from dialer.calls call
                                 where call.tenant_id = budget.tenant_id and call.campaign_id is null

@@ -15,7 +15,9 @@
 --                   or the tenant (POST /v1/phone-numbers/:id/rest).
 -- Unregistered numbers have no limits and no place: a campaign whose pool has no registered
 -- number calls from phone_number_id as before. The claim reads and counts under the tenant's
--- claim lock (030), so limits hold with several workers.
+-- claim lock (030), so limits hold with several workers. The claim reads pools from their indexed
+-- form (caller_pools, caller_pool_numbers: migration 0013, kept by the triggers below), so it reads
+-- a pool's few least-used numbers of a place, not the whole pool.
 
 -- Internal: keeps a registered number's derived columns in step with its number.
 create or replace function dialer._phone_numbers_derive() returns trigger
@@ -30,11 +32,16 @@ begin
   new.country_calling_code := coalesce(new.country_calling_code,
                                        case when new.number like '+1%' then '1' end);
   new.time_zone := coalesce(new.time_zone, (dialer.contact_region_zones(new.number, new.jurisdictions))[1], 'UTC');
+  if not dialer._is_time_zone(new.time_zone) then
+    raise exception 'time_zone % is not a time zone', new.time_zone
+      using errcode = 'check_violation', constraint = 'phone_numbers_time_zone_valid', table = 'phone_numbers', schema = 'dialer';
+  end if;
+  new.calls_day_ends := case when new.calls_day is not null then dialer._local_start(new.time_zone, (new.calls_day + 1) + time '00:00') end;
   return new;
 end
 $$;
 comment on function dialer._phone_numbers_derive() is
-  'Internal: trigger setting phone_numbers.area_code (NANP), jurisdictions (contact_jurisdictions), state (the first state/province of them), country and calling code when not given, and time_zone when null (the first zone of its area code or states, else UTC).';
+  'Internal: trigger setting phone_numbers.area_code (NANP), jurisdictions (contact_jurisdictions), state (the first state/province of them), country and calling code when not given, time_zone when null (the first zone of its area code or states, else UTC; refused with check_violation phone_numbers_time_zone_valid when not a zone), and calls_day_ends (the local midnight after calls_day).';
 
 drop trigger if exists phone_numbers_derive on dialer.phone_numbers;
 create trigger phone_numbers_derive before insert or update of number, time_zone, country on dialer.phone_numbers
@@ -55,15 +62,140 @@ begin
   elsif new.phone_number_id is distinct from old.phone_number_id then
     new.phone_number_ids := array[new.phone_number_id];
   end if;
+  if tg_op = 'INSERT' or new.phone_number_ids is distinct from old.phone_number_ids or new.caller_pool_id is null then
+    new.caller_pool_id := dialer._caller_pool_of(new.tenant_id, new.phone_number_ids);
+  end if;
   return new;
 end
 $$;
 comment on function dialer._campaigns_pool_in_step() is
-  'Internal: trigger keeping campaigns.phone_number_id = phone_number_ids[1]: a new pool sets the first number; a new phone_number_id alone makes it the one-number pool.';
+  'Internal: trigger keeping campaigns.phone_number_id = phone_number_ids[1] (a new pool sets the first number; a new phone_number_id alone makes it the one-number pool) and caller_pool_id the pool of phone_number_ids (_caller_pool_of).';
 
 drop trigger if exists campaigns_pool_in_step on dialer.campaigns;
 create trigger campaigns_pool_in_step before insert or update of phone_number_id, phone_number_ids on dialer.campaigns
   for each row execute function dialer._campaigns_pool_in_step();
+
+-- Indexed pools (migration 0013): the claim reads a pool's least-used numbers of a place from
+-- caller_pool_numbers instead of reading every number of the pool. The rows below are the one
+-- definition of a pool's numbers; the triggers keep the table equal to it.
+
+-- Internal: the same-country key of a number (NANP numbers share the calling code 1, so their
+-- country tells them apart; elsewhere the calling code does).
+create or replace function dialer._caller_country_key(country text, country_calling_code text) returns text
+  language sql immutable parallel safe
+as $$ select case when coalesce(country_calling_code, '1') = '1' then country else '+' || country_calling_code end $$;
+comment on function dialer._caller_country_key(text, text) is
+  'Internal: a number''s same-country key: its country (US, CA, …) for the NANP calling code 1, else ''+'' || its calling code.';
+
+-- Why: what caller_pool_numbers holds, written once: each pool's registered numbers, in pool order.
+create or replace view dialer.caller_pool_number_rows as
+select pool.id as pool_id, member.position::integer as position, pn.tenant_id, pn.vapi_phone_number_id, pn.area_code, pn.state,
+       dialer._caller_country_key(pn.country, pn.country_calling_code) as country_key, pn.calls_today as used_today
+from dialer.caller_pools pool
+cross join unnest(pool.phone_number_ids) with ordinality as member(vapi_id, position)
+join dialer.phone_numbers pn on pn.tenant_id = pool.tenant_id and pn.vapi_phone_number_id = member.vapi_id;
+comment on view dialer.caller_pool_number_rows is
+  'The rows dialer.caller_pool_numbers must hold: every registered number of each pool with its position, area code, state, same-country key (_caller_country_key) and used_today = phone_numbers.calls_today. A test compares the two.';
+
+-- Internal: the pool of a campaign's numbers, made (with its registered numbers) the first time.
+create or replace function dialer._caller_pool_of(p_tenant_id uuid, p_ids text[]) returns bigint
+  language plpgsql volatile
+as $$
+declare
+  v_id bigint;
+begin
+  select id into v_id from dialer.caller_pools
+  where tenant_id = p_tenant_id and numbers_digest = md5(array_to_string(p_ids, ',')) and phone_number_ids = p_ids;
+  if found then
+    return v_id;
+  end if;
+  insert into dialer.caller_pools (tenant_id, phone_number_ids, numbers_digest)
+  values (p_tenant_id, p_ids, md5(array_to_string(p_ids, ',')))
+  on conflict (tenant_id, numbers_digest) do nothing
+  returning id into v_id;
+  if v_id is null then                             -- made meanwhile by another transaction
+    select id into v_id from dialer.caller_pools
+    where tenant_id = p_tenant_id and numbers_digest = md5(array_to_string(p_ids, ','));
+    return v_id;
+  end if;
+  insert into dialer.caller_pool_numbers (pool_id, position, tenant_id, vapi_phone_number_id, area_code, state, country_key, used_today)
+  select pool_id, position, tenant_id, vapi_phone_number_id, area_code, state, country_key, used_today
+  from dialer.caller_pool_number_rows where pool_id = v_id;
+  return v_id;
+end
+$$;
+comment on function dialer._caller_pool_of(uuid, text[]) is
+  'Internal: the id of the tenant''s caller_pools row for these numbers in this order, inserting it and its registered numbers (caller_pool_number_rows) when new.';
+
+-- Internal: a pool no campaign uses any more goes (with its rows).
+create or replace function dialer._caller_pools_unused_removed() returns trigger
+  language plpgsql
+as $$
+begin
+  delete from dialer.caller_pools pool
+  where pool.id = old.caller_pool_id
+    and not exists (select 1 from dialer.campaigns campaign where campaign.caller_pool_id = pool.id);
+  return null;
+end
+$$;
+comment on function dialer._caller_pools_unused_removed() is
+  'Internal: trigger removing a campaign''s former caller_pools row when no campaign uses it any more.';
+
+drop trigger if exists campaigns_pool_unused_removed on dialer.campaigns;
+create trigger campaigns_pool_unused_removed after update on dialer.campaigns
+  for each row when (old.caller_pool_id is distinct from new.caller_pool_id and old.caller_pool_id is not null)
+  execute function dialer._caller_pools_unused_removed();
+drop trigger if exists campaigns_pool_unused_removed_at_delete on dialer.campaigns;
+create trigger campaigns_pool_unused_removed_at_delete after delete on dialer.campaigns
+  for each row when (old.caller_pool_id is not null) execute function dialer._caller_pools_unused_removed();
+
+-- Internal: a number registered after the pools that list it joins them.
+create or replace function dialer._phone_numbers_join_pools() returns trigger
+  language plpgsql
+as $$
+begin
+  insert into dialer.caller_pool_numbers (pool_id, position, tenant_id, vapi_phone_number_id, area_code, state, country_key, used_today)
+  select rows.pool_id, rows.position, rows.tenant_id, rows.vapi_phone_number_id, rows.area_code, rows.state, rows.country_key, rows.used_today
+  from added
+  join dialer.caller_pool_number_rows rows
+    on rows.tenant_id = added.tenant_id and rows.vapi_phone_number_id = added.vapi_phone_number_id
+  on conflict do nothing;
+  return null;
+end
+$$;
+comment on function dialer._phone_numbers_join_pools() is
+  'Internal: statement trigger adding newly registered numbers to the caller_pool_numbers of the pools that list them.';
+
+drop trigger if exists phone_numbers_join_pools on dialer.phone_numbers;
+create trigger phone_numbers_join_pools after insert on dialer.phone_numbers
+  referencing new table as added for each statement execute function dialer._phone_numbers_join_pools();
+
+-- Internal: a number's place and use today, copied to its pool rows in one statement per update
+-- (statement level: a claim updates up to a hundred counters at once). The rows are compared with
+-- the copies, not with the old table: joining the two transition tables (no index) costs more
+-- than the update.
+create or replace function dialer._phone_numbers_copy_to_pools() returns trigger
+  language plpgsql
+as $$
+begin
+  update dialer.caller_pool_numbers member
+  set area_code = changed.area_code, state = changed.state,
+      country_key = dialer._caller_country_key(changed.country, changed.country_calling_code),
+      used_today = changed.calls_today
+  from changed
+  where member.tenant_id = changed.tenant_id and member.vapi_phone_number_id = changed.vapi_phone_number_id
+    and (member.used_today, member.area_code, member.state, member.country_key)
+        is distinct from (changed.calls_today, changed.area_code, changed.state,
+                          dialer._caller_country_key(changed.country, changed.country_calling_code));
+  return null;
+end
+$$;
+comment on function dialer._phone_numbers_copy_to_pools() is
+  'Internal: statement trigger copying calls_today, area_code, state and country key of updated phone_numbers to their caller_pool_numbers rows where they differ.';
+
+drop trigger if exists phone_numbers_copy_to_pools on dialer.phone_numbers;
+create trigger phone_numbers_copy_to_pools after update on dialer.phone_numbers
+  referencing new table as changed for each statement execute function dialer._phone_numbers_copy_to_pools();
 
 -- Internal: the first instant of the local day after the one `at` is in.
 create or replace function dialer._local_day_end(tz text, at timestamptz) returns timestamptz
@@ -75,9 +207,9 @@ comment on function dialer._local_day_end(text, timestamptz) is
 -- Internal: calls claimed on a number in its local day of `at` (the counter the claim keeps).
 create or replace function dialer._caller_number_used_today(number dialer.phone_numbers, at timestamptz) returns integer
   language sql stable
-as $$ select case when number.calls_day = (at at time zone number.time_zone)::date then number.calls_today else 0 end $$;
+as $$ select case when number.calls_day_ends > at then number.calls_today else 0 end $$;
 comment on function dialer._caller_number_used_today(dialer.phone_numbers, timestamptz) is
-  'Internal: calls claimed on the number since its local midnight (time_zone) at `at`; 0 when its counter is of another day.';
+  'Internal: calls claimed on the number since its local midnight (time_zone) at `at`: calls_today until calls_day_ends (the local midnight after calls_day), then 0.';
 
 -- Why: one definition of "may this number be used now, for how many more calls, and from when".
 create or replace function dialer.caller_number_hold(number dialer.phone_numbers, live integer, at timestamptz)
@@ -93,21 +225,28 @@ as $$
          used.today,
          greatest(case when number.rested_until > at then number.rested_until end,
                   case when used.today >= number.max_calls_per_day then dialer._local_day_end(number.time_zone, at) end)
-  -- OFFSET 0: the local date is computed once per number, not at every use of it once inlined.
-  from (select dialer._caller_number_used_today(number, at) as today offset 0) used
+  from (select dialer._caller_number_used_today(number, at) as today) used
 $$;
 comment on function dialer.caller_number_hold(dialer.phone_numbers, integer, timestamptz) is
   'A registered number at `at` with `live` live calls on it: hold = resting | daily limit | concurrent calls | null (usable), checked in that order; room = calls it may still take (null: no limit; 0 when held); used_today = calls claimed since its local midnight (time_zone); free_at = when a rest or daily limit ends (the later of both; null when only concurrency holds it, or nothing).';
 
--- Internal: live calls on a registered number.
-create or replace function dialer._caller_number_live(tenant_id uuid, vapi_phone_number_id text) returns integer
+-- Internal: live calls on a registered number. A one-row table function, so the claim's hot paths
+-- inline it (and then caller_number_hold, which is inlined only when its arguments are not
+-- subqueries); a scalar SQL function with a FROM is called, and planned, at every use.
+create or replace function dialer._caller_number_live_calls(p_tenant_id uuid, p_vapi_phone_number_id text) returns table(calls integer)
   language sql stable
 as $$
   select count(*)::integer from dialer.calls live
-  where live.tenant_id = $1 and live.phone_number_id = $2
+  where live.tenant_id = p_tenant_id and live.phone_number_id = p_vapi_phone_number_id
     and live.status in ('dialing', 'queued', 'ringing', 'in_progress')
 $$;
-comment on function dialer._caller_number_live(uuid, text) is 'Internal: live calls (dialing, queued, ringing, in_progress) placed from the number.';
+comment on function dialer._caller_number_live_calls(uuid, text) is 'Internal: one row, calls = live calls (dialing, queued, ringing, in_progress) placed from the number.';
+
+create or replace function dialer._caller_number_live(tenant_id uuid, vapi_phone_number_id text) returns integer
+  language sql stable
+as $$ select calls from dialer._caller_number_live_calls($1, $2) $$;
+comment on function dialer._caller_number_live(uuid, text) is 'Internal: live calls placed from the number (_caller_number_live_calls), as a value.';
+drop function if exists dialer._caller_number_live_now(dialer.phone_numbers);
 
 -- Why: "why is nobody called" must name the pool when every number of it is held.
 create or replace function dialer.caller_numbers_wait(p_campaign dialer.campaigns, at timestamptz)
@@ -142,72 +281,133 @@ $$;
 comment on function dialer.caller_numbers_wait(dialer.campaigns, timestamptz) is
   'One row when every registered number of the campaign''s pool is held at `at` (caller_number_hold): reason "every caller number at its daily limit | resting | at its concurrent-call limit | at a limit (…)" with " until HH24:MI <zone>" (a date too when over a day away) of the earliest rest or daily limit to end, and until = that instant (null when only concurrency holds: a call''s end frees it). No row when some number is usable or the pool has no registered number (unlimited).';
 
--- Internal: walks a pool in order and stops at the first usable number (PL/pgSQL: a probe per
--- number reached, not a read of the whole pool).
-create or replace function dialer._caller_pool_usable(p_campaign_id uuid, at timestamptz) returns boolean
-  language plpgsql stable
-as $$
-declare
-  v_tenant uuid;
-  v_ids text[];
-  v_id text;
-  v_number dialer.phone_numbers;
-begin
-  select campaign.tenant_id, campaign.phone_number_ids into v_tenant, v_ids from dialer.campaigns campaign where campaign.id = p_campaign_id;
-  foreach v_id in array coalesce(v_ids, '{}') loop
-    select * into v_number from dialer.phone_numbers pn where pn.tenant_id = v_tenant and pn.vapi_phone_number_id = v_id;
-    if found and (select state.hold from dialer.caller_number_hold(v_number,
-                    case when v_number.max_concurrent_calls is null then 0 else dialer._caller_number_live(v_tenant, v_id) end, at) state) is null then
-      return true;
-    end if;
-  end loop;
-  return false;
-end
-$$;
-comment on function dialer._caller_pool_usable(uuid, timestamptz) is
-  'Internal: whether some registered number of the campaign''s pool is usable at `at` (caller_number_hold), walking the pool in order.';
+drop function if exists dialer._caller_pool_open(uuid, timestamptz);
+drop function if exists dialer._caller_pool_usable(uuid, timestamptz);
 
--- Internal: the claim's per-source check (030): may the campaign's pool take a call now? A SQL
--- expression the claim inlines: a campaign with no registered number costs one index probe; only
--- a pool of registered numbers is walked (_caller_pool_usable).
-create or replace function dialer._caller_pool_open(p_campaign_id uuid, at timestamptz) returns boolean
+-- Internal: the claim's per-source check (030): may the pool take a call now? A pool without
+-- registered numbers (direct calls: null) costs one index probe; otherwise its numbers are read
+-- in pool order until a usable one (caller_number_hold). A one-row table function, so the claim
+-- inlines it (a scalar SQL function with subqueries is called, and planned, at every use).
+drop function if exists dialer._caller_pool_open(bigint, timestamptz);
+create or replace function dialer._caller_pool_open(p_pool_id bigint, at timestamptz) returns table(open boolean)
   language sql stable
 as $$
-  select p_campaign_id is null
-      or not exists (select 1 from dialer.campaigns campaign
-                     join dialer.phone_numbers pn
-                       on pn.tenant_id = campaign.tenant_id and pn.vapi_phone_number_id = any(campaign.phone_number_ids)
-                     where campaign.id = p_campaign_id)
-      or dialer._caller_pool_usable(p_campaign_id, at)
+  select p_pool_id is null
+      or not exists (select 1 from dialer.caller_pool_numbers member where member.pool_id = p_pool_id)
+      or exists (select 1
+                 from dialer.caller_pool_numbers member
+                 join dialer.phone_numbers pn
+                   on pn.tenant_id = member.tenant_id and pn.vapi_phone_number_id = member.vapi_phone_number_id
+                 cross join lateral dialer._caller_number_live_calls(pn.tenant_id, pn.vapi_phone_number_id) live
+                 cross join lateral dialer.caller_number_hold(pn, live.calls, at) state
+                 where member.pool_id = p_pool_id and state.hold is null)
 $$;
-comment on function dialer._caller_pool_open(uuid, timestamptz) is
-  'Internal: true for direct calls (null), a campaign with no registered number in its pool, or one with a usable number (caller_number_hold) at `at`.';
+comment on function dialer._caller_pool_open(bigint, timestamptz) is
+  'Internal: one row, open = true for direct calls (null pool), a pool with no registered number, or one with a usable number (caller_number_hold) at `at`.';
+
+-- Internal: the local-presence keys of a contact, best first: a:<area code> (NANP), s:<state or
+-- province> (its jurisdictions), c:<same-country key> (_caller_country_key: its jurisdictions'
+-- countries, or the calling code of a number outside NANP), then * (any number). PL/pgSQL: a
+-- loop over two or three codes costs less than the set operations of a SQL body.
+create or replace function dialer._caller_local_keys(phone text, jurisdictions text[]) returns text[]
+  language plpgsql immutable parallel safe
+as $$
+declare
+  keys text[] := '{}';
+  code text;
+begin
+  if phone ~ '^\+1[2-9][0-9]{9}$' then
+    keys := array['a:' || substr(phone, 3, 3)];
+  end if;
+  foreach code in array coalesce(jurisdictions, '{}') loop
+    if code like '__-__' then keys := keys || ('s:' || code); end if;
+  end loop;
+  foreach code in array coalesce(jurisdictions, '{}') loop
+    if code like '__' and not ('c:' || code) = any(keys) then keys := keys || ('c:' || code); end if;
+  end loop;
+  if phone !~ '^\+1' then
+    -- Calling codes are one to three digits and none starts with another: one of these matches.
+    keys := keys || ('c:+' || substr(phone, 2, 1)) || ('c:+' || substr(phone, 2, 2)) || ('c:+' || substr(phone, 2, 3));
+  end if;
+  return keys || '*'::text;
+end
+$$;
+comment on function dialer._caller_local_keys(text, text[]) is
+  'Internal: a contact''s caller-number lookup keys in the order of local presence: a:<area code> for a NANP number, s:<state/province> for each of its jurisdictions, c:<country key> for each country among them (and c:+<1–3 digit prefix> for a number outside NANP, matching a pool number''s calling code), then * (any).';
+
+-- Internal: the k least used usable numbers of a pool under one key (_caller_local_keys), least
+-- used first, then pool order, with their room and use: one index read in use order that stops
+-- after k usable numbers.
+create or replace function dialer._caller_pool_least_used(p_pool_id bigint, p_key text, p_k integer, at timestamptz)
+returns table(tenant_id uuid, vapi_phone_number_id text, pool_position integer, room integer, used_today integer)
+  language sql stable
+as $$
+  select member.tenant_id, member.vapi_phone_number_id, member.position, state.room, state.used_today
+  from (select * from (select m.* from dialer.caller_pool_numbers m
+                       where left(p_key, 2) = 'a:' and m.pool_id = p_pool_id and m.area_code = substr(p_key, 3)
+                       order by m.used_today, m.position) area
+        union all
+        select * from (select m.* from dialer.caller_pool_numbers m
+                       where left(p_key, 2) = 's:' and m.pool_id = p_pool_id and m.state = substr(p_key, 3)
+                       order by m.used_today, m.position) state
+        union all
+        select * from (select m.* from dialer.caller_pool_numbers m
+                       where left(p_key, 2) = 'c:' and m.pool_id = p_pool_id and m.country_key = substr(p_key, 3)
+                       order by m.used_today, m.position) country
+        union all
+        select * from (select m.* from dialer.caller_pool_numbers m
+                       where p_key = '*' and m.pool_id = p_pool_id
+                       order by m.used_today, m.position) anywhere) member
+  join dialer.phone_numbers pn on pn.tenant_id = member.tenant_id and pn.vapi_phone_number_id = member.vapi_phone_number_id
+  cross join lateral dialer._caller_number_live_calls(pn.tenant_id, pn.vapi_phone_number_id) live
+  cross join lateral dialer.caller_number_hold(pn, live.calls, at) state
+  where state.hold is null
+  order by member.used_today, member.position
+  limit p_k
+$$;
+comment on function dialer._caller_pool_least_used(bigint, text, integer, timestamptz) is
+  'Internal: up to p_k usable numbers (caller_number_hold) of pool p_pool_id matching p_key (a:<area code>, s:<state>, c:<country key>, * any), least used today first, then pool order, with room (null: no limit) and used_today.';
 
 -- Why: the number of each claimed call, chosen in claim order so each choice sees the ones before
--- it (a number's room and use move as calls are given to it). One statement reads the pools'
--- numbers with their state (caller_number_hold; live calls in one grouped read of the live-number
--- index) and, for the area codes and states of these contacts only, which pool numbers share
--- them; the choice is then a loop in memory: the contact's area-code numbers, else its states',
--- else a walk of the whole pool for the same country, else any.
+-- it (a number's room and use move as calls are given to it). The rule: a usable number of the
+-- call's pool (caller_number_hold) with the best local presence (_caller_local_keys: same area
+-- code, else same state or province, else same country, else any), then the least used today,
+-- then pool order.
+-- Cost: one statement reads, per pool and key of these calls, only the k least used usable
+-- numbers (caller_pool_numbers is indexed by place and use); the choice is then a loop in memory.
+-- Why k numbers are enough: each earlier call of the claim takes one number, so a list of k holds
+-- an untaken number when fewer than k earlier calls took from it, and the first untaken one is
+-- better than any number after the list (those were at least as used and can only have grown).
+-- So the first pass takes k = 1 + the earlier calls of the same pool (exact when pools do not
+-- share numbers, the common case); a call that meets a full list whose numbers were all taken
+-- (pools sharing numbers) makes a second pass with k = 1 + the earlier calls of the same tenant,
+-- which always suffices.
 create or replace function dialer.choose_caller_numbers(p_call_ids uuid[], at timestamptz)
 returns table(call_id uuid, phone_number_id text)
   language plpgsql volatile
+  -- As claim_calls: the statements' shape does not depend on the values, plan them once.
+  set plan_cache_mode = force_generic_plan
 as $$
 #variable_conflict use_column
 declare
-  n_id text[]; n_country text[]; n_calling text[]; n_room integer[]; n_used integer[]; n_used0 integer[];
-  c_id uuid[]; c_pool integer[]; p_slice jsonb; v_pool jsonb; m_num integer[];
-  b_num integer[]; b_slice jsonb;
-  this record;
-  v_slice jsonb; v_state text; v_countries text[]; v_prefixes text[];
-  k integer; i integer; best integer; best_tier integer; tier integer;
+  -- The calls, in claim order: id, whether a campaign call, the number it would otherwise use,
+  -- its pool (null: no registered number in it) and its keys (c_keys[c_first[c] .. c_last[c]]).
+  c_id uuid[]; c_campaign boolean[]; c_number text[]; c_pool bigint[]; c_keys text[]; c_first integer[]; c_last integer[];
+  -- Each candidate number n: id, room and use as the claim leaves them, use before the claim.
+  n_id text[]; n_room integer[]; n_used integer[]; n_used0 integer[];
+  -- The candidate lists one after the other (number, pool position); '<pool>|<key>' -> [first, last, k].
+  s_num integer[]; s_pos integer[]; slices jsonb;
+  chosen_ids uuid[]; chosen_numbers text[];
+  pass integer := 1;
+  uncertain boolean;
+  v_key text; v_tier text; v_slice jsonb; best integer; best_pos integer; i integer; c integer; untaken boolean;
 begin
   -- No registered number in these calls' pools (the common case of one unregistered number): each
   -- call keeps its own number (direct) or gets its campaign's, in one statement.
-  if not exists (select 1 from dialer.campaigns campaign
-                 join dialer.phone_numbers pn
-                   on pn.tenant_id = campaign.tenant_id and pn.vapi_phone_number_id = any(campaign.phone_number_ids)
-                 where campaign.id in (select call.campaign_id from dialer.calls call where call.id = any(p_call_ids))) then
+  if not exists (select 1 from dialer.calls call
+                 join dialer.campaigns campaign on campaign.id = call.campaign_id
+                 join dialer.caller_pool_numbers member on member.pool_id = campaign.caller_pool_id
+                 where call.id = any(p_call_ids)) then
     return query
       select call.id, coalesce(campaign.phone_number_id, call.phone_number_id)
       from unnest(p_call_ids) with ordinality as chosen(id, position)
@@ -217,149 +417,109 @@ begin
     return;
   end if;
 
-  with chosen as materialized (
-    select call.campaign_id, call.tenant_id, call.phone, contact.jurisdictions
-    from dialer.calls call join dialer.contacts contact on contact.id = call.contact_id
-    where call.id = any(p_call_ids) and call.campaign_id is not null
-  ), campaign_pools as materialized (
-    -- Campaigns with the same pool (a tenant's numbers used by all its campaigns) share it: each
-    -- distinct pool is read once, numbered p (ranked, not joined on the arrays).
-    select campaign.id as campaign_id, campaign.tenant_id, campaign.phone_number_ids as ids,
-           (dense_rank() over (order by campaign.tenant_id, campaign.phone_number_ids))::integer as p
-    from dialer.campaigns campaign where campaign.id in (select campaign_id from chosen)
-  ), pool_sets as materialized (
-    select distinct on (p) p, tenant_id, ids from campaign_pools order by p
-  ), pools as materialized (
-    select pool_sets.p, pool_sets.tenant_id, member.vapi_id, member.position
-    from pool_sets cross join unnest(pool_sets.ids) with ordinality as member(vapi_id, position)
-  ), live as materialized (
-    select call.tenant_id, call.phone_number_id, count(*)::integer as live
-    from dialer.calls call
-    where call.status in ('dialing', 'queued', 'ringing', 'in_progress') and call.phone_number_id is not null
-      and call.tenant_id in (select tenant_id from pools)
-      and call.phone_number_id in (select vapi_id from pools)
-    group by 1, 2
-  ), numbers as materialized (
-    -- Each distinct registered number once (pools may share numbers: one read each), with its
-    -- state (narrow rows: only what the choice reads), numbered n.
-    select pn.tenant_id, pn.vapi_phone_number_id as id, pn.area_code, pn.state, pn.country,
-           pn.country_calling_code as calling, state.room, state.used_today, (row_number() over ())::integer as n
-    from (select distinct tenant_id, vapi_id from pools) wanted
-    join dialer.phone_numbers pn on pn.tenant_id = wanted.tenant_id and pn.vapi_phone_number_id = wanted.vapi_id
-    left join live on live.tenant_id = pn.tenant_id and live.phone_number_id = pn.vapi_phone_number_id
-    cross join lateral dialer.caller_number_hold(pn, coalesce(live.live, 0), at) state
-  ), numbered as materialized (
-    -- Registered pool members.
-    select pools.p, pools.position, numbers.n, numbers.area_code, numbers.state, numbers.used_today
-    from pools join numbers on numbers.tenant_id = pools.tenant_id and numbers.id = pools.vapi_id
-  ), ordered as (
-    -- Each pool by use today, then pool order: the walk can stop early (see below).
-    select numbered.p, numbered.n, row_number() over (order by numbered.p, numbered.used_today, numbered.position)::integer as slot
-    from numbered
-  ), chosen_pools as (
-    select chosen.phone, chosen.jurisdictions, campaign_pools.p
-    from chosen join campaign_pools on campaign_pools.campaign_id = chosen.campaign_id
-  ), local_keys as (
-    -- The (pool, area code) and (pool, state) the contacts have, with the pool numbers that share
-    -- them, in pool order.
-    select distinct p, 'a:' || substr(phone, 3, 3) as key from chosen_pools where phone ~ '^\+1[2-9][0-9]{9}$'
-    union
-    select distinct p, 's:' || code from chosen_pools cross join unnest(jurisdictions) code where code like '__-__'
-  ), local_members as (
-    -- A lookup in a jsonb set per member (its keys are searched, not scanned): a join here was
-    -- planned as a nested loop over every pair, its CTEs' sizes being unknown to the planner.
-    select numbered.p, member_key.key, numbered.n, numbered.position
-    from numbered
-    cross join lateral (values ('a:' || numbered.area_code), ('s:' || numbered.state)) as member_key(key)
-    where (select jsonb_object_agg(local_keys.p || '|' || local_keys.key, true) from local_keys) ? (numbered.p || '|' || member_key.key)
-  ), local_ordered as (
-    select p, key, n, row_number() over (order by p, key, position)::integer as slot from local_members
-  )
-  select (select array_agg(id order by n) from numbers), (select array_agg(country order by n) from numbers),
-         (select array_agg(calling order by n) from numbers), (select array_agg(room order by n) from numbers),
-         (select array_agg(used_today order by n) from numbers),
-         (select array_agg(n order by slot) from ordered),
-         (select jsonb_object_agg(p::text, jsonb_build_array(first, last))
-          from (select p, min(slot) as first, max(slot) as last from ordered group by p) pool_slices),
-         (select array_agg(campaign_pools.campaign_id order by campaign_pools.campaign_id) from campaign_pools),
-         (select array_agg(campaign_pools.p order by campaign_pools.campaign_id) from campaign_pools),
-         (select array_agg(n order by slot) from local_ordered),
-         (select jsonb_object_agg(p || '|' || key, jsonb_build_array(first, last))
-          from (select p, key, min(slot) as first, max(slot) as last from local_ordered group by 1, 2) local_slices)
-  into n_id, n_country, n_calling, n_room, n_used, m_num, p_slice, c_id, c_pool, b_num, b_slice;
-  n_used0 := n_used;
+  -- A counter whose local day ended restarts, so the copies in caller_pool_numbers order by
+  -- today's use (the trigger copies the new counts).
+  update dialer.phone_numbers pn
+  set calls_today = 0, calls_day = null, calls_day_ends = null
+  where pn.tenant_id in (select call.tenant_id from dialer.calls call where call.id = any(p_call_ids))
+    and pn.calls_day_ends <= at;
 
-  for this in
-    select call.id, call.campaign_id, call.phone_number_id as own_number, campaign.phone_number_id as campaign_number, call.phone,
-           contact.jurisdictions
-    from unnest(p_call_ids) with ordinality as chosen(id, position)
-    join dialer.calls call on call.id = chosen.id
-    join dialer.contacts contact on contact.id = call.contact_id
-    left join dialer.campaigns campaign on campaign.id = call.campaign_id
-    order by chosen.position
   loop
-    call_id := this.id;
-    if this.campaign_id is null then
-      phone_number_id := this.own_number;         -- a direct call keeps the number it was given
-      return next;
-      continue;
-    end if;
-    k := c_pool[array_position(c_id, this.campaign_id)];
-    v_pool := p_slice -> k::text;
-    if v_pool is null then
-      phone_number_id := this.campaign_number;    -- no registered number in the pool: no limits
-      return next;
-      continue;
-    end if;
-    best := null;
-    best_tier := null;
-    -- Same area code, else same state/province: the least used of those with room.
-    v_slice := case when this.phone ~ '^\+1[2-9][0-9]{9}$' then b_slice -> (k || '|a:' || substr(this.phone, 3, 3)) end;
-    if v_slice is not null then
-      for slot in (v_slice ->> 0)::integer .. (v_slice ->> 1)::integer loop
-        i := b_num[slot];
-        if (n_room[i] > 0 or n_room[i] is null) and (best is null or n_used[i] < n_used[best]) then best := i; end if;
-      end loop;
-    end if;
-    if best is null then
-      foreach v_state in array this.jurisdictions loop
-        continue when v_state not like '__-__';
-        v_slice := b_slice -> (k || '|s:' || v_state);
+    with input as materialized (
+      select chosen.position::integer as c, call.id, call.campaign_id, call.tenant_id,
+             coalesce(campaign.phone_number_id, call.phone_number_id) as number,
+             case when exists (select 1 from dialer.caller_pool_numbers member where member.pool_id = campaign.caller_pool_id)
+                  then campaign.caller_pool_id end as pool_id,
+             case when campaign.id is not null then dialer._caller_local_keys(call.phone, contact.jurisdictions) else '{}' end as keys
+      from unnest(p_call_ids) with ordinality as chosen(id, position)
+      join dialer.calls call on call.id = chosen.id
+      join dialer.contacts contact on contact.id = call.contact_id
+      left join dialer.campaigns campaign on campaign.id = call.campaign_id
+    ), ranked as (
+      select input.*, sum(cardinality(keys)) over (order by c) as keys_through,
+             row_number() over (partition by case when pass = 1 then pool_id::text else tenant_id::text end order by c)::integer as k
+      from input
+    ), lookups as (
+      select ranked.pool_id, key, max(ranked.k)::integer as k
+      from ranked cross join unnest(ranked.keys) key
+      where ranked.pool_id is not null
+      group by 1, 2
+    ), found as materialized (
+      select lookups.pool_id, lookups.key, lookups.k, pick.*,
+             row_number() over (order by lookups.pool_id, lookups.key, pick.used_today, pick.pool_position)::integer as slot
+      from lookups
+      cross join lateral dialer._caller_pool_least_used(lookups.pool_id, lookups.key, lookups.k, at) pick
+    ), numbers as materialized (
+      select distinct on (tenant_id, vapi_phone_number_id) tenant_id, vapi_phone_number_id, room, used_today,
+             dense_rank() over (order by tenant_id, vapi_phone_number_id)::integer as n
+      from found order by tenant_id, vapi_phone_number_id
+    )
+    select (select array_agg(id order by c) from ranked), (select array_agg(campaign_id is not null order by c) from ranked),
+           (select array_agg(number order by c) from ranked), (select array_agg(pool_id order by c) from ranked),
+           (select array_agg(key order by c, ordinality) from ranked cross join unnest(keys) with ordinality key),
+           (select array_agg((keys_through - cardinality(keys) + 1)::integer order by c) from ranked),
+           (select array_agg(keys_through::integer order by c) from ranked),
+           (select array_agg(vapi_phone_number_id order by n) from numbers),
+           (select array_agg(room order by n) from numbers),
+           (select array_agg(used_today order by n) from numbers),
+           (select array_agg(numbers.n order by found.slot) from found join numbers using (tenant_id, vapi_phone_number_id)),
+           (select array_agg(found.pool_position order by found.slot) from found),
+           (select jsonb_object_agg(pool_id || '|' || key, jsonb_build_array(first, last, k))
+            from (select pool_id, key, min(slot) as first, max(slot) as last, min(k) as k from found group by 1, 2) lists)
+    into c_id, c_campaign, c_number, c_pool, c_keys, c_first, c_last, n_id, n_room, n_used, s_num, s_pos, slices;
+    n_used0 := n_used;
+    chosen_ids := '{}';
+    chosen_numbers := '{}';
+    uncertain := false;
+
+    <<calls>>
+    for c in 1 .. coalesce(cardinality(c_id), 0) loop
+      if not c_campaign[c] or c_pool[c] is null then
+        -- A direct call keeps the number it was given; a pool with no registered number has no limits.
+        chosen_ids := chosen_ids || c_id[c];
+        chosen_numbers := chosen_numbers || c_number[c];
+        continue;
+      end if;
+      -- The keys in order; within a tier (a, s, c, *), the least used with room, then pool order.
+      best := null;
+      v_tier := null;
+      for key_index in c_first[c] .. c_last[c] loop
+        v_key := c_keys[key_index];
+        exit when best is not null and left(v_key, 1) <> v_tier;
+        v_tier := left(v_key, 1);
+        v_slice := slices -> (c_pool[c] || '|' || v_key);
         continue when v_slice is null;
+        untaken := false;
         for slot in (v_slice ->> 0)::integer .. (v_slice ->> 1)::integer loop
-          i := b_num[slot];
-          if (n_room[i] > 0 or n_room[i] is null) and (best is null or n_used[i] < n_used[best]) then best := i; end if;
+          i := s_num[slot];
+          untaken := untaken or n_used[i] = n_used0[i];
+          if (n_room[i] > 0 or n_room[i] is null)
+             and (best is null or n_used[i] < n_used[best] or (n_used[i] = n_used[best] and s_pos[slot] < best_pos)) then
+            best := i;
+            best_pos := s_pos[slot];
+          end if;
         end loop;
-      end loop;
-    end if;
-    if best is null then
-      -- Same country (US/CA by jurisdiction, elsewhere by calling code), else any. The pool is
-      -- walked by use today as it was before this claim (n_used0): a number's use only grows
-      -- in the claim, so once a number used more than the best same-country one is reached,
-      -- none after it can be better.
-      v_countries := array(select code from unnest(this.jurisdictions) code where code like '__');
-      v_prefixes := array[substr(this.phone, 2, 1), substr(this.phone, 2, 2), substr(this.phone, 2, 3)];
-      for slot in (v_pool ->> 0)::integer .. (v_pool ->> 1)::integer loop
-        i := m_num[slot];
-        exit when best_tier = 2 and n_used0[i] > n_used[best];
-        continue when n_room[i] <= 0;
-        tier := case when n_country[i] = any(v_countries) or (n_calling[i] <> '1' and n_calling[i] = any(v_prefixes)) then 2 else 3 end;
-        if best is null or tier < best_tier or (tier = best_tier and n_used[i] < n_used[best]) then
-          best := i;
-          best_tier := tier;
+        -- A full list whose every number was taken may hide a better one after it.
+        if not untaken and (v_slice ->> 1)::integer - (v_slice ->> 0)::integer + 1 = (v_slice ->> 2)::integer then
+          uncertain := true;
+          exit calls;
         end if;
       end loop;
-    end if;
-    continue when best is null;                   -- every number of its pool is held: it waits
-    n_room[best] := n_room[best] - 1;
-    n_used[best] := n_used[best] + 1;
-    phone_number_id := n_id[best];
-    return next;
+      continue when best is null;                 -- every number of its pool is held: it waits
+      n_room[best] := n_room[best] - 1;
+      n_used[best] := n_used[best] + 1;
+      chosen_ids := chosen_ids || c_id[c];
+      chosen_numbers := chosen_numbers || n_id[best];
+    end loop;
+    exit when not uncertain or pass = 2;
+    pass := 2;
   end loop;
+
+  return query select * from unnest(chosen_ids, chosen_numbers);
 end
 $$;
 comment on function dialer.choose_caller_numbers(uuid[], timestamptz) is
-  'For calls about to be claimed, in the order given: the number each is placed from. Direct calls keep their own; a campaign call whose pool has no registered number gets phone_number_id (no limits); otherwise the registered pool number that caller_number_hold allows with the best local presence (same area code as the contact, else same state/province, else same country, else any), then the least used today, then pool order, counting the calls given before it in the same call. A call whose every pool number is held is left out (it stays scheduled).';
+  'For calls about to be claimed, in the order given: the number each is placed from. Direct calls keep their own; a campaign call whose pool has no registered number gets phone_number_id (no limits); otherwise the registered pool number that caller_number_hold allows with the best local presence (same area code as the contact, else same state/province, else same country, else any: _caller_local_keys), then the least used today, then pool order, counting the calls given before it in the same call. A call whose every pool number is held is left out (it stays scheduled). Restarts the counters of numbers whose local day ended (calls_day_ends <= at).';
 
 -- Internal: after a claim, count its calls on their numbers' daily counters.
 create or replace function dialer._count_caller_number_claims(p_call_ids uuid[], at timestamptz) returns void
@@ -367,7 +527,9 @@ create or replace function dialer._count_caller_number_claims(p_call_ids uuid[],
 as $$
   update dialer.phone_numbers pn
   set calls_today = dialer._caller_number_used_today(pn, at) + used.calls,
-      calls_day = (at at time zone pn.time_zone)::date
+      calls_day = (at at time zone pn.time_zone)::date,
+      calls_day_ends = case when pn.calls_day = (at at time zone pn.time_zone)::date and pn.calls_day_ends is not null
+                            then pn.calls_day_ends else dialer._local_day_end(pn.time_zone, at) end
   from (select call.tenant_id, call.phone_number_id, count(*)::integer as calls
         from dialer.calls call
         where call.id = any(p_call_ids) and call.status = 'dialing' and call.claimed_at = at and call.phone_number_id is not null
@@ -375,7 +537,7 @@ as $$
   where pn.tenant_id = used.tenant_id and pn.vapi_phone_number_id = used.phone_number_id
 $$;
 comment on function dialer._count_caller_number_claims(uuid[], timestamptz) is
-  'Internal: adds the calls just claimed (dialing, claimed_at = at) to their registered numbers'' calls_today, restarting it on a new local day.';
+  'Internal: adds the calls just claimed (dialing, claimed_at = at) to their registered numbers'' calls_today, restarting it on a new local day (calls_day, and calls_day_ends its next local midnight); the trigger copies it to caller_pool_numbers.';
 
 -- Internal: what a call's end means for its number (apply_call_result, 034). Returns true when
 -- VAPI refused the number for its daily limit (the call is then retried on another number).
