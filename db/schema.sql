@@ -89,7 +89,7 @@ create table dialer.caller_pool_numbers (
   state text,
   country_key text,
   used_today integer not null,
-  constraint caller_pool_numbers_pkey PRIMARY KEY (pool_id, "position"),
+  constraint caller_pool_numbers_pkey PRIMARY KEY (tenant_id, vapi_phone_number_id, pool_id),
   constraint caller_pool_numbers_pool_id_fkey FOREIGN KEY (pool_id) REFERENCES dialer.caller_pools(id) ON DELETE CASCADE,
   constraint caller_pool_numbers_tenant_id_vapi_phone_number_id_fkey FOREIGN KEY (tenant_id, vapi_phone_number_id) REFERENCES dialer.phone_numbers(tenant_id, vapi_phone_number_id) ON DELETE CASCADE
 );
@@ -100,6 +100,7 @@ create table dialer.caller_pools (
   tenant_id uuid not null,
   phone_number_ids text[] not null,
   numbers_digest text not null,
+  registered integer default 0 not null,
   constraint caller_pools_numbers_key UNIQUE (tenant_id, numbers_digest),
   constraint caller_pools_pkey PRIMARY KEY (id),
   constraint caller_pools_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES dialer.tenants(id) ON DELETE CASCADE
@@ -586,8 +587,6 @@ CREATE INDEX call_events_call_idx ON dialer.call_events USING btree (call_id, id
 CREATE UNIQUE INDEX call_events_dedupe_idx ON dialer.call_events USING btree (tenant_id, body_sha256) NULLS NOT DISTINCT;
 CREATE INDEX call_events_vapi_call_idx ON dialer.call_events USING btree (vapi_call_id);
 CREATE INDEX caller_pool_numbers_area_idx ON dialer.caller_pool_numbers USING btree (pool_id, area_code, used_today, "position") WHERE (area_code IS NOT NULL);
-CREATE INDEX caller_pool_numbers_country_idx ON dialer.caller_pool_numbers USING btree (pool_id, country_key, used_today, "position") WHERE (country_key IS NOT NULL);
-CREATE INDEX caller_pool_numbers_number_idx ON dialer.caller_pool_numbers USING btree (tenant_id, vapi_phone_number_id);
 CREATE INDEX caller_pool_numbers_state_idx ON dialer.caller_pool_numbers USING btree (pool_id, state, used_today, "position") WHERE (state IS NOT NULL);
 CREATE INDEX caller_pool_numbers_use_idx ON dialer.caller_pool_numbers USING btree (pool_id, used_today, "position");
 CREATE UNIQUE INDEX calls_attempt_unique ON dialer.calls USING btree (campaign_id, contact_id, occurrence, attempt) WHERE counts_as_attempt;
@@ -618,6 +617,8 @@ CREATE INDEX imports_campaign_idx ON dialer.imports USING btree (campaign_id);
 CREATE INDEX phone_numbers_day_ends_idx ON dialer.phone_numbers USING btree (tenant_id, calls_day_ends);
 CREATE INDEX rules_jurisdiction_idx ON dialer.rules USING btree (rule_set, jurisdiction);
 
+CREATE TRIGGER caller_pool_numbers_counted_delete AFTER DELETE ON dialer.caller_pool_numbers REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION dialer._caller_pool_numbers_counted();
+CREATE TRIGGER caller_pool_numbers_counted_insert AFTER INSERT ON dialer.caller_pool_numbers REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION dialer._caller_pool_numbers_counted();
 CREATE TRIGGER campaigns_pool_in_step BEFORE INSERT OR UPDATE OF phone_number_id, phone_number_ids ON dialer.campaigns FOR EACH ROW EXECUTE FUNCTION dialer._campaigns_pool_in_step();
 CREATE TRIGGER campaigns_pool_unused_removed AFTER UPDATE ON dialer.campaigns FOR EACH ROW WHEN (old.caller_pool_id IS DISTINCT FROM new.caller_pool_id AND old.caller_pool_id IS NOT NULL) EXECUTE FUNCTION dialer._caller_pools_unused_removed();
 CREATE TRIGGER campaigns_pool_unused_removed_at_delete AFTER DELETE ON dialer.campaigns FOR EACH ROW WHEN (old.caller_pool_id IS NOT NULL) EXECUTE FUNCTION dialer._caller_pools_unused_removed();
@@ -1012,14 +1013,31 @@ AS $function$
         select * from (select m.* from dialer.caller_pool_numbers m
                        where p_key = '*' and m.pool_id = p_pool_id
                        order by m.used_today, m.position) anywhere) member
-  join dialer.phone_numbers pn on pn.tenant_id = member.tenant_id and pn.vapi_phone_number_id = member.vapi_phone_number_id
-  cross join lateral dialer._caller_number_live_calls(pn.tenant_id, pn.vapi_phone_number_id) live
-  cross join lateral dialer.caller_number_hold(pn, live.calls, at) state
+  -- A lateral with LIMIT: one index probe per number read, in use order, until k are found (as a
+  -- join, small tables were hashed whole at every lookup).
+  cross join lateral (select pn from dialer.phone_numbers pn
+                      where pn.tenant_id = member.tenant_id and pn.vapi_phone_number_id = member.vapi_phone_number_id
+                      limit 1) found
+  cross join lateral dialer._caller_number_live_calls(member.tenant_id, member.vapi_phone_number_id) live
+  cross join lateral dialer.caller_number_hold(found.pn, live.calls, at) state
   where state.hold is null
   order by member.used_today, member.position
   limit p_k
 $function$;
 comment on function dialer._caller_pool_least_used(p_pool_id bigint, p_key text, p_k integer, at timestamp with time zone) is 'Internal: up to p_k usable numbers (caller_number_hold) of pool p_pool_id matching p_key (a:<area code>, s:<state>, c:<country key>, * any), least used today first, then pool order, with room (null: no limit) and used_today.';
+
+CREATE OR REPLACE FUNCTION dialer._caller_pool_numbers_counted()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+begin
+  update dialer.caller_pools pool
+  set registered = (select count(*) from dialer.caller_pool_numbers member where member.pool_id = pool.id)
+  where pool.id in (select pool_id from changed);
+  return null;
+end
+$function$;
+comment on function dialer._caller_pool_numbers_counted() is 'Internal: statement trigger setting caller_pools.registered (its rows in caller_pool_numbers) for the pools whose rows were added or removed.';
 
 CREATE OR REPLACE FUNCTION dialer._caller_pool_of(p_tenant_id uuid, p_ids text[])
  RETURNS bigint
@@ -1056,13 +1074,16 @@ CREATE OR REPLACE FUNCTION dialer._caller_pool_open(p_pool_id bigint, at timesta
  STABLE
 AS $function$
   select p_pool_id is null
-      or not exists (select 1 from dialer.caller_pool_numbers member where member.pool_id = p_pool_id)
+      or (select pool.registered = 0 from dialer.caller_pools pool where pool.id = p_pool_id)
       or exists (select 1
                  from dialer.caller_pool_numbers member
-                 join dialer.phone_numbers pn
-                   on pn.tenant_id = member.tenant_id and pn.vapi_phone_number_id = member.vapi_phone_number_id
-                 cross join lateral dialer._caller_number_live_calls(pn.tenant_id, pn.vapi_phone_number_id) live
-                 cross join lateral dialer.caller_number_hold(pn, live.calls, at) state
+                 -- A lateral with LIMIT: one index probe per number read. As a join, the two small
+                 -- tables were hashed, the hash built again for every source of the rotation.
+                 cross join lateral (select pn from dialer.phone_numbers pn
+                                     where pn.tenant_id = member.tenant_id and pn.vapi_phone_number_id = member.vapi_phone_number_id
+                                     limit 1) found
+                 cross join lateral dialer._caller_number_live_calls(member.tenant_id, member.vapi_phone_number_id) live
+                 cross join lateral dialer.caller_number_hold(found.pn, live.calls, at) state
                  where member.pool_id = p_pool_id and state.hold is null)
 $function$;
 comment on function dialer._caller_pool_open(p_pool_id bigint, at timestamp with time zone) is 'Internal: one row, open = true for direct calls (null pool), a pool with no registered number, or one with a usable number (caller_number_hold) at `at`.';
@@ -2795,6 +2816,7 @@ CREATE OR REPLACE FUNCTION dialer.choose_caller_numbers(p_call_ids uuid[], at ti
  RETURNS TABLE(call_id uuid, phone_number_id text)
  LANGUAGE plpgsql
  SET plan_cache_mode TO 'force_generic_plan'
+ SET random_page_cost TO '1.1'
 AS $function$
 #variable_conflict use_column
 declare
@@ -2814,8 +2836,8 @@ begin
   -- call keeps its own number (direct) or gets its campaign's, in one statement.
   if not exists (select 1 from dialer.calls call
                  join dialer.campaigns campaign on campaign.id = call.campaign_id
-                 join dialer.caller_pool_numbers member on member.pool_id = campaign.caller_pool_id
-                 where call.id = any(p_call_ids)) then
+                 join dialer.caller_pools pool on pool.id = campaign.caller_pool_id
+                 where call.id = any(p_call_ids) and pool.registered > 0) then
     return query
       select call.id, coalesce(campaign.phone_number_id, call.phone_number_id)
       from unnest(p_call_ids) with ordinality as chosen(id, position)
@@ -2836,13 +2858,13 @@ begin
     with input as materialized (
       select chosen.position::integer as c, call.id, call.campaign_id, call.tenant_id,
              coalesce(campaign.phone_number_id, call.phone_number_id) as number,
-             case when exists (select 1 from dialer.caller_pool_numbers member where member.pool_id = campaign.caller_pool_id)
-                  then campaign.caller_pool_id end as pool_id,
+             case when pool.registered > 0 then pool.id end as pool_id,
              case when campaign.id is not null then dialer._caller_local_keys(call.phone, contact.jurisdictions) else '{}' end as keys
       from unnest(p_call_ids) with ordinality as chosen(id, position)
       join dialer.calls call on call.id = chosen.id
       join dialer.contacts contact on contact.id = call.contact_id
       left join dialer.campaigns campaign on campaign.id = call.campaign_id
+      left join dialer.caller_pools pool on pool.id = campaign.caller_pool_id
     ), ranked as (
       select input.*, sum(cardinality(keys)) over (order by c) as keys_through,
              row_number() over (partition by case when pass = 1 then pool_id::text else tenant_id::text end order by c)::integer as k
@@ -2932,6 +2954,7 @@ CREATE OR REPLACE FUNCTION dialer.claim_calls(at timestamp with time zone, max i
  RETURNS TABLE(call_id uuid, tenant_id uuid, campaign_id uuid, contact_id uuid, attempt integer, phone text, name text, assistant_id text, phone_number_id text, variables jsonb, lease_expires_at timestamp with time zone)
  LANGUAGE plpgsql
  SET plan_cache_mode TO 'force_generic_plan'
+ SET random_page_cost TO '1.1'
 AS $function$
 #variable_conflict use_column
 declare

@@ -30,6 +30,9 @@ returns table(call_id uuid, tenant_id uuid, campaign_id uuid, contact_id uuid, a
   -- Planning the choice query costs more than running it; its generic plan is as good (the work
   -- is shaped by the CTEs, not by the values), so plan once per session.
   set plan_cache_mode = force_generic_plan
+  -- What it reads is in memory, where an index probe costs about what a page read in order does;
+  -- at the default (4) the small pool tables are scanned whole for every source of the rotation.
+  set random_page_cost = 1.1
 as $$
 #variable_conflict use_column
 declare

@@ -149,6 +149,27 @@ drop trigger if exists campaigns_pool_unused_removed_at_delete on dialer.campaig
 create trigger campaigns_pool_unused_removed_at_delete after delete on dialer.campaigns
   for each row when (old.caller_pool_id is not null) execute function dialer._caller_pools_unused_removed();
 
+-- Internal: a pool's count of registered numbers follows its rows.
+create or replace function dialer._caller_pool_numbers_counted() returns trigger
+  language plpgsql
+as $$
+begin
+  update dialer.caller_pools pool
+  set registered = (select count(*) from dialer.caller_pool_numbers member where member.pool_id = pool.id)
+  where pool.id in (select pool_id from changed);
+  return null;
+end
+$$;
+comment on function dialer._caller_pool_numbers_counted() is
+  'Internal: statement trigger setting caller_pools.registered (its rows in caller_pool_numbers) for the pools whose rows were added or removed.';
+
+drop trigger if exists caller_pool_numbers_counted_insert on dialer.caller_pool_numbers;
+create trigger caller_pool_numbers_counted_insert after insert on dialer.caller_pool_numbers
+  referencing new table as changed for each statement execute function dialer._caller_pool_numbers_counted();
+drop trigger if exists caller_pool_numbers_counted_delete on dialer.caller_pool_numbers;
+create trigger caller_pool_numbers_counted_delete after delete on dialer.caller_pool_numbers
+  referencing old table as changed for each statement execute function dialer._caller_pool_numbers_counted();
+
 -- Internal: a number registered after the pools that list it joins them.
 create or replace function dialer._phone_numbers_join_pools() returns trigger
   language plpgsql
@@ -293,13 +314,16 @@ create or replace function dialer._caller_pool_open(p_pool_id bigint, at timesta
   language sql stable
 as $$
   select p_pool_id is null
-      or not exists (select 1 from dialer.caller_pool_numbers member where member.pool_id = p_pool_id)
+      or (select pool.registered = 0 from dialer.caller_pools pool where pool.id = p_pool_id)
       or exists (select 1
                  from dialer.caller_pool_numbers member
-                 join dialer.phone_numbers pn
-                   on pn.tenant_id = member.tenant_id and pn.vapi_phone_number_id = member.vapi_phone_number_id
-                 cross join lateral dialer._caller_number_live_calls(pn.tenant_id, pn.vapi_phone_number_id) live
-                 cross join lateral dialer.caller_number_hold(pn, live.calls, at) state
+                 -- A lateral with LIMIT: one index probe per number read. As a join, the two small
+                 -- tables were hashed, the hash built again for every source of the rotation.
+                 cross join lateral (select pn from dialer.phone_numbers pn
+                                     where pn.tenant_id = member.tenant_id and pn.vapi_phone_number_id = member.vapi_phone_number_id
+                                     limit 1) found
+                 cross join lateral dialer._caller_number_live_calls(member.tenant_id, member.vapi_phone_number_id) live
+                 cross join lateral dialer.caller_number_hold(found.pn, live.calls, at) state
                  where member.pool_id = p_pool_id and state.hold is null)
 $$;
 comment on function dialer._caller_pool_open(bigint, timestamptz) is
@@ -358,9 +382,13 @@ as $$
         select * from (select m.* from dialer.caller_pool_numbers m
                        where p_key = '*' and m.pool_id = p_pool_id
                        order by m.used_today, m.position) anywhere) member
-  join dialer.phone_numbers pn on pn.tenant_id = member.tenant_id and pn.vapi_phone_number_id = member.vapi_phone_number_id
-  cross join lateral dialer._caller_number_live_calls(pn.tenant_id, pn.vapi_phone_number_id) live
-  cross join lateral dialer.caller_number_hold(pn, live.calls, at) state
+  -- A lateral with LIMIT: one index probe per number read, in use order, until k are found (as a
+  -- join, small tables were hashed whole at every lookup).
+  cross join lateral (select pn from dialer.phone_numbers pn
+                      where pn.tenant_id = member.tenant_id and pn.vapi_phone_number_id = member.vapi_phone_number_id
+                      limit 1) found
+  cross join lateral dialer._caller_number_live_calls(member.tenant_id, member.vapi_phone_number_id) live
+  cross join lateral dialer.caller_number_hold(found.pn, live.calls, at) state
   where state.hold is null
   order by member.used_today, member.position
   limit p_k
@@ -385,8 +413,10 @@ comment on function dialer._caller_pool_least_used(bigint, text, integer, timest
 create or replace function dialer.choose_caller_numbers(p_call_ids uuid[], at timestamptz)
 returns table(call_id uuid, phone_number_id text)
   language plpgsql volatile
-  -- As claim_calls: the statements' shape does not depend on the values, plan them once.
+  -- As claim_calls: the statements' shape does not depend on the values, plan them once, for
+  -- data in memory.
   set plan_cache_mode = force_generic_plan
+  set random_page_cost = 1.1
 as $$
 #variable_conflict use_column
 declare
@@ -406,8 +436,8 @@ begin
   -- call keeps its own number (direct) or gets its campaign's, in one statement.
   if not exists (select 1 from dialer.calls call
                  join dialer.campaigns campaign on campaign.id = call.campaign_id
-                 join dialer.caller_pool_numbers member on member.pool_id = campaign.caller_pool_id
-                 where call.id = any(p_call_ids)) then
+                 join dialer.caller_pools pool on pool.id = campaign.caller_pool_id
+                 where call.id = any(p_call_ids) and pool.registered > 0) then
     return query
       select call.id, coalesce(campaign.phone_number_id, call.phone_number_id)
       from unnest(p_call_ids) with ordinality as chosen(id, position)
@@ -428,13 +458,13 @@ begin
     with input as materialized (
       select chosen.position::integer as c, call.id, call.campaign_id, call.tenant_id,
              coalesce(campaign.phone_number_id, call.phone_number_id) as number,
-             case when exists (select 1 from dialer.caller_pool_numbers member where member.pool_id = campaign.caller_pool_id)
-                  then campaign.caller_pool_id end as pool_id,
+             case when pool.registered > 0 then pool.id end as pool_id,
              case when campaign.id is not null then dialer._caller_local_keys(call.phone, contact.jurisdictions) else '{}' end as keys
       from unnest(p_call_ids) with ordinality as chosen(id, position)
       join dialer.calls call on call.id = chosen.id
       join dialer.contacts contact on contact.id = call.contact_id
       left join dialer.campaigns campaign on campaign.id = call.campaign_id
+      left join dialer.caller_pools pool on pool.id = campaign.caller_pool_id
     ), ranked as (
       select input.*, sum(cardinality(keys)) over (order by c) as keys_through,
              row_number() over (partition by case when pass = 1 then pool_id::text else tenant_id::text end order by c)::integer as k

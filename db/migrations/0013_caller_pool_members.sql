@@ -14,6 +14,9 @@ create table dialer.caller_pools (
   phone_number_ids text[] not null,
   -- A pool of 500 ids is too wide for a btree key: the unique key is their digest.
   numbers_digest text not null,
+  -- How many of its numbers are registered (rows in caller_pool_numbers), kept by trigger: a
+  -- pool with none has no limits, and the claim tells it with one probe.
+  registered integer not null default 0,
   constraint caller_pools_numbers_key unique (tenant_id, numbers_digest)
 );
 comment on table dialer.caller_pools is
@@ -30,16 +33,18 @@ create table dialer.caller_pool_numbers (
   country_key text,
   -- phone_numbers.calls_today, copied by trigger: the order of "least used today" in an index.
   used_today integer not null,
-  primary key (pool_id, position),
+  -- Keyed by number (the trigger copying a number's counter finds its rows by it); few indexes,
+  -- since each claimed call writes a new version of its number's rows.
+  primary key (tenant_id, vapi_phone_number_id, pool_id),
   foreign key (tenant_id, vapi_phone_number_id) references dialer.phone_numbers (tenant_id, vapi_phone_number_id) on delete cascade
 );
 comment on table dialer.caller_pool_numbers is
   'The registered numbers of each caller pool, at their position in it, with the number''s area code, state and country key (for local presence) and used_today (a copy of phone_numbers.calls_today), indexed so the claim reads a pool''s least-used numbers of a place without reading the pool. Kept by triggers (sql/033_caller_numbers.sql).';
-create index caller_pool_numbers_number_idx on dialer.caller_pool_numbers (tenant_id, vapi_phone_number_id);
+-- A pool's numbers by use (any number; same country: most pools are of one country, so its
+-- first rows match), and by area code and by state (a few numbers each).
 create index caller_pool_numbers_use_idx on dialer.caller_pool_numbers (pool_id, used_today, position);
 create index caller_pool_numbers_area_idx on dialer.caller_pool_numbers (pool_id, area_code, used_today, position) where area_code is not null;
 create index caller_pool_numbers_state_idx on dialer.caller_pool_numbers (pool_id, state, used_today, position) where state is not null;
-create index caller_pool_numbers_country_idx on dialer.caller_pool_numbers (pool_id, country_key, used_today, position) where country_key is not null;
 
 alter table dialer.campaigns add column caller_pool_id bigint references dialer.caller_pools (id);
 create index campaigns_caller_pool_idx on dialer.campaigns (caller_pool_id);
@@ -77,6 +82,8 @@ select pool.id, member.position, pn.tenant_id, pn.vapi_phone_number_id, pn.area_
 from dialer.caller_pools pool
 cross join unnest(pool.phone_number_ids) with ordinality as member(vapi_id, position)
 join dialer.phone_numbers pn on pn.tenant_id = pool.tenant_id and pn.vapi_phone_number_id = member.vapi_id;
+update dialer.caller_pools pool
+set registered = (select count(*) from dialer.caller_pool_numbers member where member.pool_id = pool.id);
 
 -- Down Migration
 alter table dialer.phone_numbers add constraint phone_numbers_time_zone_valid check (dialer._is_time_zone(time_zone));
