@@ -149,11 +149,12 @@ begin
         from dialer.apply_in_call_opt_out(call_id, v_message, at) opted;
     end if;
     if p_end then
-      perform dialer.apply_call_result(p_call_id => call_id, p_ended_reason => p_ended_reason, p_ended_at => p_ended_at);
+      -- The end, its details and where they stand (record_call_details, note_call_details), in one row version.
+      perform dialer.apply_call_result(p_call_id => call_id, p_ended_reason => p_ended_reason, p_ended_at => p_ended_at,
+                                       p_details => coalesce(p_details, '{}'), p_details_state => coalesce(p_details_state, 'null'),
+                                       p_recheck_after => p_recheck_after, at => at);
       ended := true;
       ended_class := dialer.ended_reason_class(p_ended_reason);
-      -- record_call_details and note_call_details, in one row version
-      perform dialer.record_call_details(call_id, coalesce(p_details, '{}'), coalesce(p_details_state, 'null'), p_recheck_after, at);
     elsif p_advance_to is not null then
       perform dialer.advance_call_status(call_id, p_advance_to, at);
     end if;
