@@ -1211,10 +1211,9 @@ CREATE OR REPLACE FUNCTION dialer._details_fill(p_details jsonb)
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE
 AS $function$
-  select exists (
-    select 1 from jsonb_each(p_details) field
-    where field.key in ('startedAt', 'endedAt', 'transcript', 'recordingUrl', 'summary', 'analysis', 'cost', 'costs', 'costBreakdown')
-      and field.value <> 'null')
+  select coalesce(p_details -> 'startedAt' <> 'null' or p_details -> 'endedAt' <> 'null' or p_details -> 'transcript' <> 'null'
+                  or p_details -> 'recordingUrl' <> 'null' or p_details -> 'summary' <> 'null' or p_details -> 'analysis' <> 'null'
+                  or p_details -> 'cost' <> 'null' or p_details -> 'costs' <> 'null' or p_details -> 'costBreakdown' <> 'null', false)
 $function$;
 comment on function dialer._details_fill(p_details jsonb) is 'Internal: p_details has a field record_call_details fills in (startedAt, endedAt, transcript, recordingUrl, summary, analysis, cost, costs, costBreakdown) that is not null.';
 
@@ -4226,7 +4225,7 @@ comment on function dialer.webhook_call(p_vapi_call_id text, p_external_id uuid)
 CREATE OR REPLACE FUNCTION dialer.webhook_credential_version(p_tenant dialer.tenants)
  RETURNS text
  LANGUAGE sql
- IMMUTABLE PARALLEL SAFE
+ STABLE PARALLEL SAFE
 AS $function$
   select md5(row(p_tenant.webhook_auth_type, p_tenant.webhook_secret_encrypted, p_tenant.webhook_credential_id,
                  p_tenant.webhook_auth_options, p_tenant.forward_messages)::text)

@@ -162,13 +162,13 @@ comment on function dialer._details_state(text) is
   'Internal: p_state itself if it is received, awaited, missing or null; otherwise raises PD400.';
 
 -- Internal: whether p_details holds anything record_call_details would fill in.
+-- (An expression, so it is inlined: no statement of its own.)
 create or replace function dialer._details_fill(p_details jsonb) returns boolean
   language sql immutable parallel safe
 as $$
-  select exists (
-    select 1 from jsonb_each(p_details) field
-    where field.key in ('startedAt', 'endedAt', 'transcript', 'recordingUrl', 'summary', 'analysis', 'cost', 'costs', 'costBreakdown')
-      and field.value <> 'null')
+  select coalesce(p_details -> 'startedAt' <> 'null' or p_details -> 'endedAt' <> 'null' or p_details -> 'transcript' <> 'null'
+                  or p_details -> 'recordingUrl' <> 'null' or p_details -> 'summary' <> 'null' or p_details -> 'analysis' <> 'null'
+                  or p_details -> 'cost' <> 'null' or p_details -> 'costs' <> 'null' or p_details -> 'costBreakdown' <> 'null', false)
 $$;
 comment on function dialer._details_fill(jsonb) is
   'Internal: p_details has a field record_call_details fills in (startedAt, endedAt, transcript, recordingUrl, summary, analysis, cost, costs, costBreakdown) that is not null.';

@@ -9,8 +9,10 @@
 -- Why: the receiver keeps a tenant's decrypted credential for a short while; a webhook is stored
 -- only if the credential it was authenticated with is still the tenant's (any change of secret,
 -- method, options or relayed types changes this).
+-- Stable, not immutable: row(…)::text is (record_out), and an immutable function over a stable
+-- expression is not inlined (receive_webhook asks it of every webhook).
 create or replace function dialer.webhook_credential_version(p_tenant dialer.tenants) returns text
-  language sql immutable parallel safe
+  language sql stable parallel safe
 as $$
   select md5(row(p_tenant.webhook_auth_type, p_tenant.webhook_secret_encrypted, p_tenant.webhook_credential_id,
                  p_tenant.webhook_auth_options, p_tenant.forward_messages)::text)
