@@ -892,6 +892,27 @@ AS $function$
 $function$;
 comment on function dialer._calendar_days(p_rule_set integer, p_calendar text, from_day date, to_day date) is 'Internal: the holidays of calendar p_calendar of rule set p_rule_set between from_day and to_day: each date, and where it is shifted its observed day (observed = true).';
 
+CREATE OR REPLACE FUNCTION dialer._call_ended(p_call dialer.calls, p_outcome text, p_ended_reason text, p_ended_at timestamp with time zone, p_error text, p_account boolean)
+ RETURNS dialer.calls
+ LANGUAGE plpgsql
+ IMMUTABLE
+AS $function$
+begin
+  p_call.status := 'ended';
+  p_call.outcome := p_outcome;
+  p_call.ended_reason := p_ended_reason;
+  p_call.ended_at := p_ended_at;
+  p_call.lease_expires_at := null;
+  p_call.last_error := coalesce(p_error, p_call.last_error);
+  p_call.updated_at := p_ended_at;
+  p_call.counts_as_attempt := not p_account;
+  p_call.check_at := null;
+  p_call.checks := 0;
+  return p_call;
+end
+$function$;
+comment on function dialer._call_ended(p_call dialer.calls, p_outcome text, p_ended_reason text, p_ended_at timestamp with time zone, p_error text, p_account boolean) is 'Internal: p_call ended: status ended, outcome p_outcome, ended_reason, ended_at = p_ended_at, lease cleared, last_error = p_error if given, updated_at = p_ended_at, counts_as_attempt unless p_account, no lookup due (check_at null, checks 0).';
+
 CREATE OR REPLACE FUNCTION dialer._call_gate(p_tenant_id uuid, p_phone text, p_jurisdictions text[], p_zones text[], p_call_type text, p_automated boolean, p_disabled_rules text[], p_subject text, p_person text, at timestamp with time zone)
  RETURNS TABLE(on_dnc boolean, live_call boolean, dials_24h bigint, blocked_by text)
  LANGUAGE sql
@@ -932,6 +953,44 @@ AS $function$
             limit 1))
 $function$;
 comment on function dialer._call_gate(p_tenant_id uuid, p_phone text, p_jurisdictions text[], p_zones text[], p_call_type text, p_automated boolean, p_disabled_rules text[], p_subject text, p_person text, at timestamp with time zone) is 'Internal: the per-number and per-person rules of the due gate, written once: on_dnc, live_call, dials_24h (calls started in the 24 h up to at), blocked_by (an emergency blackout ''blackout:<id>'' in force for a candidate jurisdiction, else the first rule of the rule set in force that forbids the call: outside its windows in a zone of p_zones, or its cap reached, per number or per person p_person and subject p_subject; null when allowed). Inlined by the planner: each column is an index probe per call.';
+
+CREATE OR REPLACE FUNCTION dialer._call_with_details(p_call dialer.calls, p_details jsonb, p_state text, p_recheck_after interval, at timestamp with time zone)
+ RETURNS dialer.calls
+ LANGUAGE plpgsql
+ IMMUTABLE
+AS $function$
+declare
+  v_notes constant boolean := dialer._details_noted(p_state, p_call);
+begin
+  -- Only fill in: a later, thinner payload never erases what an earlier one recorded.
+  if p_details is not null then
+    p_call.started_at := coalesce((p_details ->> 'startedAt')::timestamptz, p_call.started_at);
+    p_call.ended_at := coalesce((p_details ->> 'endedAt')::timestamptz, p_call.ended_at);
+    p_call.transcript := coalesce(p_details ->> 'transcript', p_call.transcript);
+    p_call.recording_url := coalesce(p_details ->> 'recordingUrl', p_call.recording_url);
+    p_call.summary := coalesce(p_details ->> 'summary', p_call.summary);
+    p_call.analysis := coalesce(nullif(p_details -> 'analysis', 'null'), p_call.analysis);
+    p_call.cost := coalesce((p_details ->> 'cost')::numeric, p_call.cost);
+    p_call.costs := coalesce(nullif(p_details -> 'costs', 'null'), p_call.costs);
+    p_call.cost_breakdown := coalesce(nullif(p_details -> 'costBreakdown', 'null'), p_call.cost_breakdown);
+  end if;
+  if v_notes then
+    if p_state = 'received' then
+      p_call.details_received_at := coalesce(p_call.details_received_at, at);
+    end if;
+    p_call.check_at := case
+      when p_state = 'received' then null
+      when p_state = 'awaited' then coalesce(p_call.check_at, at + p_recheck_after)
+      when p_call.checks + 1 >= (dialer._lookup_limits()).details_checks then null
+      else at + p_recheck_after * power(2, p_call.checks + 1)
+    end;
+    -- After check_at, which reads the count before this lookup.
+    p_call.checks := case when p_state = 'missing' then p_call.checks + 1 else p_call.checks end;
+  end if;
+  return p_call;
+end
+$function$;
+comment on function dialer._call_with_details(p_call dialer.calls, p_details jsonb, p_state text, p_recheck_after interval, at timestamp with time zone) is 'Internal: the call p_call with what VAPI reports filled in (p_details: startedAt, endedAt, transcript, recordingUrl, summary, analysis, cost exact, costs, costBreakdown; a missing or null field keeps what the row has) and, when _details_noted(p_state, p_call), where its details stand (p_state received: details_received_at = at unless set, no lookup; awaited: a lookup at at + p_recheck_after unless one is armed; missing: checks + 1, the next lookup at at + p_recheck_after × 2^checks, none after _lookup_limits().details_checks). record_call_details and apply_call_result write it.';
 
 CREATE OR REPLACE FUNCTION dialer._caller_country_key(country text, country_calling_code text)
  RETURNS text
@@ -1320,6 +1379,17 @@ CREATE OR REPLACE FUNCTION dialer._current_rule_set()
 AS $function$ select max(rule_set) from dialer.rules $function$;
 comment on function dialer._current_rule_set() is 'Internal: the version of the rule set in force (the highest loaded).';
 
+CREATE OR REPLACE FUNCTION dialer._details_fill(p_details jsonb)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  select coalesce(p_details -> 'startedAt' <> 'null' or p_details -> 'endedAt' <> 'null' or p_details -> 'transcript' <> 'null'
+                  or p_details -> 'recordingUrl' <> 'null' or p_details -> 'summary' <> 'null' or p_details -> 'analysis' <> 'null'
+                  or p_details -> 'cost' <> 'null' or p_details -> 'costs' <> 'null' or p_details -> 'costBreakdown' <> 'null', false)
+$function$;
+comment on function dialer._details_fill(p_details jsonb) is 'Internal: p_details has a field record_call_details fills in (startedAt, endedAt, transcript, recordingUrl, summary, analysis, cost, costs, costBreakdown) that is not null.';
+
 CREATE OR REPLACE FUNCTION dialer._details_noted(p_state text, call dialer.calls)
  RETURNS boolean
  LANGUAGE sql
@@ -1329,6 +1399,20 @@ AS $function$
          and (p_state = 'received' or (call.details_received_at is null and call.vapi_call_id is not null))
 $function$;
 comment on function dialer._details_noted(p_state text, call dialer.calls) is 'Internal: note_call_details applies p_state only to an ended call, and (but for received) only to one with a VAPI id whose details have not arrived.';
+
+CREATE OR REPLACE FUNCTION dialer._details_state(p_state text)
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE
+AS $function$
+begin
+  if p_state is not null and p_state not in ('received', 'awaited', 'missing') then
+    raise exception 'note_call_details: p_state must be received, awaited or missing, not %', p_state using errcode = 'PD400';
+  end if;
+  return p_state;
+end
+$function$;
+comment on function dialer._details_state(p_state text) is 'Internal: p_state itself if it is received, awaited, missing or null; otherwise raises PD400.';
 
 CREATE OR REPLACE FUNCTION dialer._easter(year integer)
  RETURNS date
@@ -2517,7 +2601,7 @@ AS $function$
 $function$;
 comment on function dialer.apply_call_object_opt_out(p_call_id uuid, p_call jsonb, at timestamp with time zone, OUT reason text, OUT added boolean, OUT cancelled_calls integer) is 'Reconciliation''s in-call opt-out: apply_in_call_opt_out for a VAPI Call object read with GET /call/{id} (its analysis and artifact read as the end-of-call-report''s: structuredData, or the opt-out tool in artifact.messages). Returns the reason (null: not an opt-out), whether the number was added, and how many pending calls were cancelled.';
 
-CREATE OR REPLACE FUNCTION dialer.apply_call_result(p_call_id uuid, p_ended_reason text, p_ended_at timestamp with time zone, p_outcome text DEFAULT NULL::text, p_error text DEFAULT NULL::text)
+CREATE OR REPLACE FUNCTION dialer.apply_call_result(p_call_id uuid, p_ended_reason text, p_ended_at timestamp with time zone, p_outcome text DEFAULT NULL::text, p_error text DEFAULT NULL::text, p_details jsonb DEFAULT NULL::jsonb, p_details_state text DEFAULT NULL::text, p_recheck_after interval DEFAULT NULL::interval, at timestamp with time zone DEFAULT NULL::timestamp with time zone)
  RETURNS uuid
  LANGUAGE plpgsql
 AS $function$
@@ -2534,14 +2618,25 @@ declare
   v_campaign dialer.campaigns;
   v_next_id uuid;
   v_number_limited boolean;
+  v_with_details constant boolean := p_details is not null or dialer._details_state(p_details_state) is not null;
 begin
-  update dialer.calls
-  set status = 'ended', outcome = v_outcome, ended_reason = p_ended_reason, ended_at = p_ended_at,
-      lease_expires_at = null, last_error = coalesce(p_error, last_error), updated_at = p_ended_at,
-      counts_as_attempt = not v_account, check_at = null, checks = 0
-  where id = p_call_id and status in ('dialing', 'queued', 'ringing', 'in_progress')
+  -- The end and the details VAPI reported with it, one row version (_call_ended, then
+  -- _call_with_details, the rules of record_call_details).
+  update dialer.calls call
+  set (status, outcome, ended_reason, ended_at, lease_expires_at, last_error, updated_at, counts_as_attempt, check_at, checks,
+       started_at, transcript, recording_url, summary, analysis, cost, costs, cost_breakdown, details_received_at)
+    = (select e.status, e.outcome, e.ended_reason, e.ended_at, e.lease_expires_at, e.last_error, e.updated_at, e.counts_as_attempt,
+              e.check_at, e.checks, e.started_at, e.transcript, e.recording_url, e.summary, e.analysis, e.cost, e.costs,
+              e.cost_breakdown, e.details_received_at
+       from dialer._call_with_details(dialer._call_ended(call, v_outcome, p_ended_reason, p_ended_at, p_error, v_account),
+                                      p_details, p_details_state, p_recheck_after, at) e)
+  where call.id = p_call_id and call.status in ('dialing', 'queued', 'ringing', 'in_progress')
   returning * into v_call;
   if not found then
+    -- Ended before (or no such call): the details are still recorded.
+    if v_with_details then
+      perform dialer.record_call_details(p_call_id, coalesce(p_details, '{}'), p_details_state, p_recheck_after, at);
+    end if;
     return null;
   end if;
   -- The caller number's rest and unanswered count (033); true: VAPI's daily limit for the number.
@@ -2589,7 +2684,7 @@ begin
   return v_next_id;
 end
 $function$;
-comment on function dialer.apply_call_result(p_call_id uuid, p_ended_reason text, p_ended_at timestamp with time zone, p_outcome text, p_error text) is 'Ends a live call (dialing, queued, ringing, in_progress): status ended, outcome class_outcome(ended_reason_class(p_ended_reason)); an explicit p_outcome that contradicts it replaces the class (failed: retry_later), ended_reason, ended_at, lease cleared, last_error = p_error if given. Then by the reason''s class: no_answer/busy/voicemail/retry_later with the outcome in retry_outcomes, below max_attempts, campaign active or paused: attempt + 1 of the same occurrence due at _retry_due_at (the retry_sequence entry for it, with its shift_window, recorded in retry_step; beyond the sequence p_ended_at + retry_delays->>outcome minutes, else retry_delay_minutes); account: the tenant is stopped (block_tenant_vapi), the call does not count as an attempt (counts_as_attempt false) and a call with the same attempt number is scheduled at p_ended_at (direct calls too); answered, final: nothing. Returns the new call''s id or null. A once campaign with nothing scheduled or live left becomes completed. A call not live is left alone: returns null. Direct calls are otherwise never retried. A registered caller number''s bookkeeping comes first (_note_caller_number_result, 033): VAPI''s call.start.error-vapi-number-outbound-daily-limit rests it until its local midnight and, campaign active or paused, the call stops counting as an attempt and the same attempt is scheduled at p_ended_at (another number is chosen at claim).';
+comment on function dialer.apply_call_result(p_call_id uuid, p_ended_reason text, p_ended_at timestamp with time zone, p_outcome text, p_error text, p_details jsonb, p_details_state text, p_recheck_after interval, at timestamp with time zone) is 'Ends a live call (dialing, queued, ringing, in_progress): status ended, outcome class_outcome(ended_reason_class(p_ended_reason)); an explicit p_outcome that contradicts it replaces the class (failed: retry_later), ended_reason, ended_at, lease cleared, last_error = p_error if given (_call_ended); with p_details or p_details_state, what VAPI reported with the end and where the details stand, as record_call_details(p_details, p_details_state, p_recheck_after, at) would write them, in the same row version (a call not live gets them from record_call_details). Then by the reason''s class: no_answer/busy/voicemail/retry_later with the outcome in retry_outcomes, below max_attempts, campaign active or paused: attempt + 1 of the same occurrence due at _retry_due_at (the retry_sequence entry for it, with its shift_window, recorded in retry_step; beyond the sequence p_ended_at + retry_delays->>outcome minutes, else retry_delay_minutes); account: the tenant is stopped (block_tenant_vapi), the call does not count as an attempt (counts_as_attempt false) and a call with the same attempt number is scheduled at p_ended_at (direct calls too); answered, final: nothing. Returns the new call''s id or null. A once campaign with nothing scheduled or live left becomes completed. A call not live is left alone: returns null. Direct calls are otherwise never retried. A registered caller number''s bookkeeping comes first (_note_caller_number_result, 033): VAPI''s call.start.error-vapi-number-outbound-daily-limit rests it until its local midnight and, campaign active or paused, the call stops counting as an attempt and the same attempt is scheduled at p_ended_at (another number is chosen at claim).';
 
 CREATE OR REPLACE FUNCTION dialer.apply_in_call_opt_out(p_call_id uuid, p_message jsonb, at timestamp with time zone, OUT reason text, OUT phone text, OUT added boolean, OUT cancelled_calls integer, OUT tool_calls jsonb)
  RETURNS record
@@ -4012,11 +4107,12 @@ begin
         from dialer.apply_in_call_opt_out(call_id, v_message, at) opted;
     end if;
     if p_end then
-      perform dialer.apply_call_result(p_call_id => call_id, p_ended_reason => p_ended_reason, p_ended_at => p_ended_at);
+      -- The end, its details and where they stand (record_call_details, note_call_details), in one row version.
+      perform dialer.apply_call_result(p_call_id => call_id, p_ended_reason => p_ended_reason, p_ended_at => p_ended_at,
+                                       p_details => coalesce(p_details, '{}'), p_details_state => coalesce(p_details_state, 'null'),
+                                       p_recheck_after => p_recheck_after, at => at);
       ended := true;
       ended_class := dialer.ended_reason_class(p_ended_reason);
-      -- record_call_details and note_call_details, in one row version
-      perform dialer.record_call_details(call_id, coalesce(p_details, '{}'), coalesce(p_details_state, 'null'), p_recheck_after, at);
     elsif p_advance_to is not null then
       perform dialer.advance_call_status(call_id, p_advance_to, at);
     end if;
@@ -4060,45 +4156,22 @@ AS $function$
 declare
   v_check_at timestamptz;
   v_notes boolean;
-  -- Only fill in: a later, thinner payload never erases what an earlier one recorded.
-  v_fills constant boolean := exists (
-    select 1 from jsonb_each(p_details) field
-    where field.key in ('startedAt', 'endedAt', 'transcript', 'recordingUrl', 'summary', 'analysis', 'cost', 'costs', 'costBreakdown')
-      and field.value <> 'null');
+  v_fills constant boolean := dialer._details_fill(p_details);
 begin
-  if p_state is not null and p_state not in ('received', 'awaited', 'missing') then
-    raise exception 'note_call_details: p_state must be received, awaited or missing, not %', p_state using errcode = 'PD400';
-  end if;
-  -- The row is locked first, so where its details stand is read from its latest version.
-  select dialer._details_noted(p_state, call) into v_notes from dialer.calls call where call.id = p_call_id for update;
-  if not found then
-    return null;
-  end if;
+  perform dialer._details_state(p_state);
+  -- What _details_noted says of the new row is what it said of the old: status, vapi_call_id
+  -- are not written, details_received_at only for received (noted whatever it was).
   update dialer.calls call
-  set started_at = coalesce((p_details ->> 'startedAt')::timestamptz, call.started_at),
-      ended_at = coalesce((p_details ->> 'endedAt')::timestamptz, call.ended_at),
-      transcript = coalesce(p_details ->> 'transcript', call.transcript),
-      recording_url = coalesce(p_details ->> 'recordingUrl', call.recording_url),
-      summary = coalesce(p_details ->> 'summary', call.summary),
-      analysis = coalesce(nullif(p_details -> 'analysis', 'null'), call.analysis),
-      cost = coalesce((p_details ->> 'cost')::numeric, call.cost),
-      costs = coalesce(nullif(p_details -> 'costs', 'null'), call.costs),
-      cost_breakdown = coalesce(nullif(p_details -> 'costBreakdown', 'null'), call.cost_breakdown),
-      details_received_at = case when v_notes and p_state = 'received' then coalesce(call.details_received_at, at) else call.details_received_at end,
-      check_at = case
-        when not v_notes then call.check_at
-        when p_state = 'received' then null
-        when p_state = 'awaited' then coalesce(call.check_at, at + p_recheck_after)
-        when call.checks + 1 >= (dialer._lookup_limits()).details_checks then null
-        else at + p_recheck_after * power(2, call.checks + 1)
-      end,
-      checks = case when v_notes and p_state = 'missing' then call.checks + 1 else call.checks end
-  where call.id = p_call_id and (v_fills or v_notes)
-  returning call.check_at into v_check_at;
+  set (started_at, ended_at, transcript, recording_url, summary, analysis, cost, costs, cost_breakdown, details_received_at, check_at, checks)
+    = (select d.started_at, d.ended_at, d.transcript, d.recording_url, d.summary, d.analysis, d.cost, d.costs, d.cost_breakdown,
+              d.details_received_at, d.check_at, d.checks
+       from dialer._call_with_details(call, case when v_fills then p_details end, p_state, p_recheck_after, at) d)
+  where call.id = p_call_id and (v_fills or dialer._details_noted(p_state, call))
+  returning call.check_at, dialer._details_noted(p_state, call) into v_check_at, v_notes;
   return case when v_notes then v_check_at end;
 end
 $function$;
-comment on function dialer.record_call_details(p_call_id uuid, p_details jsonb, p_state text, p_recheck_after interval, at timestamp with time zone) is 'What VAPI reports about a call and where its details stand, in one UPDATE (one row version): p_details fills in only (startedAt, endedAt, transcript, recordingUrl, summary, analysis, cost exact, costs, costBreakdown; a missing or null field keeps what the row has), and p_state (received, awaited, missing) with p_recheck_after and at as note_call_details. p_details ''{}'' or p_state null leaves out its part. Returns the new check_at when p_state applied, else null.';
+comment on function dialer.record_call_details(p_call_id uuid, p_details jsonb, p_state text, p_recheck_after interval, at timestamp with time zone) is 'What VAPI reports about a call and where its details stand, in one UPDATE (one row version): p_details fills in only (startedAt, endedAt, transcript, recordingUrl, summary, analysis, cost exact, costs, costBreakdown; a missing or null field keeps what the row has), and p_state (received, awaited, missing) with p_recheck_after and at as note_call_details (the rules: _call_with_details). p_details ''{}'' or p_state null leaves out its part. Returns the new check_at when p_state applied, else null.';
 
 CREATE OR REPLACE FUNCTION dialer.record_dialed(p_call_id uuid, p_vapi_call_id text, p_vapi_status text, at timestamp with time zone)
  RETURNS boolean
@@ -4332,7 +4405,7 @@ comment on function dialer.webhook_call(p_vapi_call_id text, p_external_id uuid)
 CREATE OR REPLACE FUNCTION dialer.webhook_credential_version(p_tenant dialer.tenants)
  RETURNS text
  LANGUAGE sql
- IMMUTABLE PARALLEL SAFE
+ STABLE PARALLEL SAFE
 AS $function$
   select md5(row(p_tenant.webhook_auth_type, p_tenant.webhook_secret_encrypted, p_tenant.webhook_credential_id,
                  p_tenant.webhook_auth_options, p_tenant.forward_messages)::text)

@@ -106,8 +106,76 @@ $$;
 comment on function dialer._details_noted(text, dialer.calls) is
   'Internal: note_call_details applies p_state only to an ended call, and (but for received) only to one with a VAPI id whose details have not arrived.';
 
+-- Internal: the rules of record_call_details, on a row: what a report fills in, and where the
+-- details stand. A row in, the row out, so the end of a call (apply_call_result) and its details
+-- are one UPDATE, one row version, with these rules written only here.
+create or replace function dialer._call_with_details(p_call dialer.calls, p_details jsonb, p_state text, p_recheck_after interval, at timestamptz)
+returns dialer.calls
+  language plpgsql immutable
+as $$
+declare
+  v_notes constant boolean := dialer._details_noted(p_state, p_call);
+begin
+  -- Only fill in: a later, thinner payload never erases what an earlier one recorded.
+  if p_details is not null then
+    p_call.started_at := coalesce((p_details ->> 'startedAt')::timestamptz, p_call.started_at);
+    p_call.ended_at := coalesce((p_details ->> 'endedAt')::timestamptz, p_call.ended_at);
+    p_call.transcript := coalesce(p_details ->> 'transcript', p_call.transcript);
+    p_call.recording_url := coalesce(p_details ->> 'recordingUrl', p_call.recording_url);
+    p_call.summary := coalesce(p_details ->> 'summary', p_call.summary);
+    p_call.analysis := coalesce(nullif(p_details -> 'analysis', 'null'), p_call.analysis);
+    p_call.cost := coalesce((p_details ->> 'cost')::numeric, p_call.cost);
+    p_call.costs := coalesce(nullif(p_details -> 'costs', 'null'), p_call.costs);
+    p_call.cost_breakdown := coalesce(nullif(p_details -> 'costBreakdown', 'null'), p_call.cost_breakdown);
+  end if;
+  if v_notes then
+    if p_state = 'received' then
+      p_call.details_received_at := coalesce(p_call.details_received_at, at);
+    end if;
+    p_call.check_at := case
+      when p_state = 'received' then null
+      when p_state = 'awaited' then coalesce(p_call.check_at, at + p_recheck_after)
+      when p_call.checks + 1 >= (dialer._lookup_limits()).details_checks then null
+      else at + p_recheck_after * power(2, p_call.checks + 1)
+    end;
+    -- After check_at, which reads the count before this lookup.
+    p_call.checks := case when p_state = 'missing' then p_call.checks + 1 else p_call.checks end;
+  end if;
+  return p_call;
+end
+$$;
+comment on function dialer._call_with_details(dialer.calls, jsonb, text, interval, timestamptz) is
+  'Internal: the call p_call with what VAPI reports filled in (p_details: startedAt, endedAt, transcript, recordingUrl, summary, analysis, cost exact, costs, costBreakdown; a missing or null field keeps what the row has) and, when _details_noted(p_state, p_call), where its details stand (p_state received: details_received_at = at unless set, no lookup; awaited: a lookup at at + p_recheck_after unless one is armed; missing: checks + 1, the next lookup at at + p_recheck_after × 2^checks, none after _lookup_limits().details_checks). record_call_details and apply_call_result write it.';
+
+-- Internal: the states a call's details can be in, checked once for every writer.
+create or replace function dialer._details_state(p_state text) returns text
+  language plpgsql immutable
+as $$
+begin
+  if p_state is not null and p_state not in ('received', 'awaited', 'missing') then
+    raise exception 'note_call_details: p_state must be received, awaited or missing, not %', p_state using errcode = 'PD400';
+  end if;
+  return p_state;
+end
+$$;
+comment on function dialer._details_state(text) is
+  'Internal: p_state itself if it is received, awaited, missing or null; otherwise raises PD400.';
+
+-- Internal: whether p_details holds anything record_call_details would fill in.
+-- (An expression, so it is inlined: no statement of its own.)
+create or replace function dialer._details_fill(p_details jsonb) returns boolean
+  language sql immutable parallel safe
+as $$
+  select coalesce(p_details -> 'startedAt' <> 'null' or p_details -> 'endedAt' <> 'null' or p_details -> 'transcript' <> 'null'
+                  or p_details -> 'recordingUrl' <> 'null' or p_details -> 'summary' <> 'null' or p_details -> 'analysis' <> 'null'
+                  or p_details -> 'cost' <> 'null' or p_details -> 'costs' <> 'null' or p_details -> 'costBreakdown' <> 'null', false)
+$$;
+comment on function dialer._details_fill(jsonb) is
+  'Internal: p_details has a field record_call_details fills in (startedAt, endedAt, transcript, recordingUrl, summary, analysis, cost, costs, costBreakdown) that is not null.';
+
 -- Why: a report and its state are the receiver's heaviest write; the two-argument form (034) and
--- note_call_details are this with one part left out.
+-- note_call_details are this with one part left out. One UPDATE: the row it writes is read in
+-- the UPDATE itself (its latest version, locked), so no statement locks it before.
 create or replace function dialer.record_call_details(p_call_id uuid, p_details jsonb, p_state text, p_recheck_after interval, at timestamptz)
 returns timestamptz
   language plpgsql volatile
@@ -115,46 +183,23 @@ as $$
 declare
   v_check_at timestamptz;
   v_notes boolean;
-  -- Only fill in: a later, thinner payload never erases what an earlier one recorded.
-  v_fills constant boolean := exists (
-    select 1 from jsonb_each(p_details) field
-    where field.key in ('startedAt', 'endedAt', 'transcript', 'recordingUrl', 'summary', 'analysis', 'cost', 'costs', 'costBreakdown')
-      and field.value <> 'null');
+  v_fills constant boolean := dialer._details_fill(p_details);
 begin
-  if p_state is not null and p_state not in ('received', 'awaited', 'missing') then
-    raise exception 'note_call_details: p_state must be received, awaited or missing, not %', p_state using errcode = 'PD400';
-  end if;
-  -- The row is locked first, so where its details stand is read from its latest version.
-  select dialer._details_noted(p_state, call) into v_notes from dialer.calls call where call.id = p_call_id for update;
-  if not found then
-    return null;
-  end if;
+  perform dialer._details_state(p_state);
+  -- What _details_noted says of the new row is what it said of the old: status, vapi_call_id
+  -- are not written, details_received_at only for received (noted whatever it was).
   update dialer.calls call
-  set started_at = coalesce((p_details ->> 'startedAt')::timestamptz, call.started_at),
-      ended_at = coalesce((p_details ->> 'endedAt')::timestamptz, call.ended_at),
-      transcript = coalesce(p_details ->> 'transcript', call.transcript),
-      recording_url = coalesce(p_details ->> 'recordingUrl', call.recording_url),
-      summary = coalesce(p_details ->> 'summary', call.summary),
-      analysis = coalesce(nullif(p_details -> 'analysis', 'null'), call.analysis),
-      cost = coalesce((p_details ->> 'cost')::numeric, call.cost),
-      costs = coalesce(nullif(p_details -> 'costs', 'null'), call.costs),
-      cost_breakdown = coalesce(nullif(p_details -> 'costBreakdown', 'null'), call.cost_breakdown),
-      details_received_at = case when v_notes and p_state = 'received' then coalesce(call.details_received_at, at) else call.details_received_at end,
-      check_at = case
-        when not v_notes then call.check_at
-        when p_state = 'received' then null
-        when p_state = 'awaited' then coalesce(call.check_at, at + p_recheck_after)
-        when call.checks + 1 >= (dialer._lookup_limits()).details_checks then null
-        else at + p_recheck_after * power(2, call.checks + 1)
-      end,
-      checks = case when v_notes and p_state = 'missing' then call.checks + 1 else call.checks end
-  where call.id = p_call_id and (v_fills or v_notes)
-  returning call.check_at into v_check_at;
+  set (started_at, ended_at, transcript, recording_url, summary, analysis, cost, costs, cost_breakdown, details_received_at, check_at, checks)
+    = (select d.started_at, d.ended_at, d.transcript, d.recording_url, d.summary, d.analysis, d.cost, d.costs, d.cost_breakdown,
+              d.details_received_at, d.check_at, d.checks
+       from dialer._call_with_details(call, case when v_fills then p_details end, p_state, p_recheck_after, at) d)
+  where call.id = p_call_id and (v_fills or dialer._details_noted(p_state, call))
+  returning call.check_at, dialer._details_noted(p_state, call) into v_check_at, v_notes;
   return case when v_notes then v_check_at end;
 end
 $$;
 comment on function dialer.record_call_details(uuid, jsonb, text, interval, timestamptz) is
-  'What VAPI reports about a call and where its details stand, in one UPDATE (one row version): p_details fills in only (startedAt, endedAt, transcript, recordingUrl, summary, analysis, cost exact, costs, costBreakdown; a missing or null field keeps what the row has), and p_state (received, awaited, missing) with p_recheck_after and at as note_call_details. p_details ''{}'' or p_state null leaves out its part. Returns the new check_at when p_state applied, else null.';
+  'What VAPI reports about a call and where its details stand, in one UPDATE (one row version): p_details fills in only (startedAt, endedAt, transcript, recordingUrl, summary, analysis, cost exact, costs, costBreakdown; a missing or null field keeps what the row has), and p_state (received, awaited, missing) with p_recheck_after and at as note_call_details (the rules: _call_with_details). p_details ''{}'' or p_state null leaves out its part. Returns the new check_at when p_state applied, else null.';
 
 create or replace function dialer.note_call_details(p_call_id uuid, p_state text, p_recheck_after interval, at timestamptz)
 returns timestamptz

@@ -23,6 +23,29 @@ $$;
 comment on function dialer._complete_once_campaign(uuid, timestamptz) is
   'Internal: marks an active or paused once campaign completed (finished_at = at) when none of its calls is scheduled or live, after skipping scheduled calls to numbers now on do-not-call. Returns whether it completed it.';
 
+-- Internal: the call p_call as its end leaves it (apply_call_result's row, before the details
+-- VAPI reported with the end).
+create or replace function dialer._call_ended(p_call dialer.calls, p_outcome text, p_ended_reason text, p_ended_at timestamptz,
+                                             p_error text, p_account boolean) returns dialer.calls
+  language plpgsql immutable
+as $$
+begin
+  p_call.status := 'ended';
+  p_call.outcome := p_outcome;
+  p_call.ended_reason := p_ended_reason;
+  p_call.ended_at := p_ended_at;
+  p_call.lease_expires_at := null;
+  p_call.last_error := coalesce(p_error, p_call.last_error);
+  p_call.updated_at := p_ended_at;
+  p_call.counts_as_attempt := not p_account;
+  p_call.check_at := null;
+  p_call.checks := 0;
+  return p_call;
+end
+$$;
+comment on function dialer._call_ended(dialer.calls, text, text, timestamptz, text, boolean) is
+  'Internal: p_call ended: status ended, outcome p_outcome, ended_reason, ended_at = p_ended_at, lease cleared, last_error = p_error if given, updated_at = p_ended_at, counts_as_attempt unless p_account, no lookup due (check_at null, checks 0).';
+
 -- Why: the one place where an ended call turns into history, a retry, a stopped account or a
 -- finished campaign, applied once however many times the end is reported. What a reason means is
 -- ended_reason_class (015); this function only acts on the class:
@@ -35,8 +58,11 @@ comment on function dialer._complete_once_campaign(uuid, timestamptz) is
 --                                         call with the same attempt number (campaign or direct)
 --                                         is scheduled at p_ended_at: it is dialed once the
 --                                         tenant is cleared.
+drop function if exists dialer.apply_call_result(uuid, text, timestamptz, text, text);
 create or replace function dialer.apply_call_result(p_call_id uuid, p_ended_reason text, p_ended_at timestamptz,
-                                                    p_outcome text default null, p_error text default null) returns uuid
+                                                    p_outcome text default null, p_error text default null,
+                                                    p_details jsonb default null, p_details_state text default null,
+                                                    p_recheck_after interval default null, at timestamptz default null) returns uuid
   language plpgsql volatile
 as $$
 declare
@@ -52,14 +78,25 @@ declare
   v_campaign dialer.campaigns;
   v_next_id uuid;
   v_number_limited boolean;
+  v_with_details constant boolean := p_details is not null or dialer._details_state(p_details_state) is not null;
 begin
-  update dialer.calls
-  set status = 'ended', outcome = v_outcome, ended_reason = p_ended_reason, ended_at = p_ended_at,
-      lease_expires_at = null, last_error = coalesce(p_error, last_error), updated_at = p_ended_at,
-      counts_as_attempt = not v_account, check_at = null, checks = 0
-  where id = p_call_id and status in ('dialing', 'queued', 'ringing', 'in_progress')
+  -- The end and the details VAPI reported with it, one row version (_call_ended, then
+  -- _call_with_details, the rules of record_call_details).
+  update dialer.calls call
+  set (status, outcome, ended_reason, ended_at, lease_expires_at, last_error, updated_at, counts_as_attempt, check_at, checks,
+       started_at, transcript, recording_url, summary, analysis, cost, costs, cost_breakdown, details_received_at)
+    = (select e.status, e.outcome, e.ended_reason, e.ended_at, e.lease_expires_at, e.last_error, e.updated_at, e.counts_as_attempt,
+              e.check_at, e.checks, e.started_at, e.transcript, e.recording_url, e.summary, e.analysis, e.cost, e.costs,
+              e.cost_breakdown, e.details_received_at
+       from dialer._call_with_details(dialer._call_ended(call, v_outcome, p_ended_reason, p_ended_at, p_error, v_account),
+                                      p_details, p_details_state, p_recheck_after, at) e)
+  where call.id = p_call_id and call.status in ('dialing', 'queued', 'ringing', 'in_progress')
   returning * into v_call;
   if not found then
+    -- Ended before (or no such call): the details are still recorded.
+    if v_with_details then
+      perform dialer.record_call_details(p_call_id, coalesce(p_details, '{}'), p_details_state, p_recheck_after, at);
+    end if;
     return null;
   end if;
   -- The caller number's rest and unanswered count (033); true: VAPI's daily limit for the number.
@@ -107,8 +144,8 @@ begin
   return v_next_id;
 end
 $$;
-comment on function dialer.apply_call_result(uuid, text, timestamptz, text, text) is
-  'Ends a live call (dialing, queued, ringing, in_progress): status ended, outcome class_outcome(ended_reason_class(p_ended_reason)); an explicit p_outcome that contradicts it replaces the class (failed: retry_later), ended_reason, ended_at, lease cleared, last_error = p_error if given. Then by the reason''s class: no_answer/busy/voicemail/retry_later with the outcome in retry_outcomes, below max_attempts, campaign active or paused: attempt + 1 of the same occurrence due at _retry_due_at (the retry_sequence entry for it, with its shift_window, recorded in retry_step; beyond the sequence p_ended_at + retry_delays->>outcome minutes, else retry_delay_minutes); account: the tenant is stopped (block_tenant_vapi), the call does not count as an attempt (counts_as_attempt false) and a call with the same attempt number is scheduled at p_ended_at (direct calls too); answered, final: nothing. Returns the new call''s id or null. A once campaign with nothing scheduled or live left becomes completed. A call not live is left alone: returns null. Direct calls are otherwise never retried. A registered caller number''s bookkeeping comes first (_note_caller_number_result, 033): VAPI''s call.start.error-vapi-number-outbound-daily-limit rests it until its local midnight and, campaign active or paused, the call stops counting as an attempt and the same attempt is scheduled at p_ended_at (another number is chosen at claim).';
+comment on function dialer.apply_call_result(uuid, text, timestamptz, text, text, jsonb, text, interval, timestamptz) is
+  'Ends a live call (dialing, queued, ringing, in_progress): status ended, outcome class_outcome(ended_reason_class(p_ended_reason)); an explicit p_outcome that contradicts it replaces the class (failed: retry_later), ended_reason, ended_at, lease cleared, last_error = p_error if given (_call_ended); with p_details or p_details_state, what VAPI reported with the end and where the details stand, as record_call_details(p_details, p_details_state, p_recheck_after, at) would write them, in the same row version (a call not live gets them from record_call_details). Then by the reason''s class: no_answer/busy/voicemail/retry_later with the outcome in retry_outcomes, below max_attempts, campaign active or paused: attempt + 1 of the same occurrence due at _retry_due_at (the retry_sequence entry for it, with its shift_window, recorded in retry_step; beyond the sequence p_ended_at + retry_delays->>outcome minutes, else retry_delay_minutes); account: the tenant is stopped (block_tenant_vapi), the call does not count as an attempt (counts_as_attempt false) and a call with the same attempt number is scheduled at p_ended_at (direct calls too); answered, final: nothing. Returns the new call''s id or null. A once campaign with nothing scheduled or live left becomes completed. A call not live is left alone: returns null. Direct calls are otherwise never retried. A registered caller number''s bookkeeping comes first (_note_caller_number_result, 033): VAPI''s call.start.error-vapi-number-outbound-daily-limit rests it until its local midnight and, campaign active or paused, the call stops counting as an attempt and the same attempt is scheduled at p_ended_at (another number is chosen at claim).';
 
 -- Why: what VAPI reports about a call (an end-of-call-report, or the ended Call read back by
 -- reconciliation) only fills in: a later, thinner payload never erases what an earlier one

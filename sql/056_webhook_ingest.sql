@@ -9,8 +9,10 @@
 -- Why: the receiver keeps a tenant's decrypted credential for a short while; a webhook is stored
 -- only if the credential it was authenticated with is still the tenant's (any change of secret,
 -- method, options or relayed types changes this).
+-- Stable, not immutable: row(…)::text is (record_out), and an immutable function over a stable
+-- expression is not inlined (receive_webhook asks it of every webhook).
 create or replace function dialer.webhook_credential_version(p_tenant dialer.tenants) returns text
-  language sql immutable parallel safe
+  language sql stable parallel safe
 as $$
   select md5(row(p_tenant.webhook_auth_type, p_tenant.webhook_secret_encrypted, p_tenant.webhook_credential_id,
                  p_tenant.webhook_auth_options, p_tenant.forward_messages)::text)
@@ -149,11 +151,12 @@ begin
         from dialer.apply_in_call_opt_out(call_id, v_message, at) opted;
     end if;
     if p_end then
-      perform dialer.apply_call_result(p_call_id => call_id, p_ended_reason => p_ended_reason, p_ended_at => p_ended_at);
+      -- The end, its details and where they stand (record_call_details, note_call_details), in one row version.
+      perform dialer.apply_call_result(p_call_id => call_id, p_ended_reason => p_ended_reason, p_ended_at => p_ended_at,
+                                       p_details => coalesce(p_details, '{}'), p_details_state => coalesce(p_details_state, 'null'),
+                                       p_recheck_after => p_recheck_after, at => at);
       ended := true;
       ended_class := dialer.ended_reason_class(p_ended_reason);
-      -- record_call_details and note_call_details, in one row version
-      perform dialer.record_call_details(call_id, coalesce(p_details, '{}'), coalesce(p_details_state, 'null'), p_recheck_after, at);
     elsif p_advance_to is not null then
       perform dialer.advance_call_status(call_id, p_advance_to, at);
     end if;
