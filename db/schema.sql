@@ -625,6 +625,8 @@ CREATE TRIGGER campaigns_pool_unused_removed_at_delete AFTER DELETE ON dialer.ca
 CREATE TRIGGER contacts_jurisdictions BEFORE INSERT OR UPDATE OF phone, state, postal_code ON dialer.contacts FOR EACH ROW EXECUTE FUNCTION dialer._contacts_set_jurisdictions();
 CREATE TRIGGER phone_numbers_copy_to_pools AFTER UPDATE ON dialer.phone_numbers REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION dialer._phone_numbers_copy_to_pools();
 CREATE TRIGGER phone_numbers_derive BEFORE INSERT OR UPDATE OF number, time_zone, country ON dialer.phone_numbers FOR EACH ROW EXECUTE FUNCTION dialer._phone_numbers_derive();
+CREATE TRIGGER phone_numbers_derive_day_end BEFORE INSERT ON dialer.phone_numbers FOR EACH ROW EXECUTE FUNCTION dialer._phone_numbers_day_end();
+CREATE TRIGGER phone_numbers_derive_day_end_update BEFORE UPDATE ON dialer.phone_numbers FOR EACH ROW WHEN (old.calls_day IS DISTINCT FROM new.calls_day OR old.time_zone IS DISTINCT FROM new.time_zone) EXECUTE FUNCTION dialer._phone_numbers_day_end();
 CREATE TRIGGER phone_numbers_join_pools AFTER INSERT ON dialer.phone_numbers REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION dialer._phone_numbers_join_pools();
 
 create view dialer.call_history as
@@ -1361,16 +1363,14 @@ CREATE OR REPLACE FUNCTION dialer._count_caller_number_claims(p_call_ids uuid[],
 AS $function$
   update dialer.phone_numbers pn
   set calls_today = dialer._caller_number_used_today(pn, at) + used.calls,
-      calls_day = (at at time zone pn.time_zone)::date,
-      calls_day_ends = case when pn.calls_day = (at at time zone pn.time_zone)::date and pn.calls_day_ends is not null
-                            then pn.calls_day_ends else dialer._local_day_end(pn.time_zone, at) end
+      calls_day = (at at time zone pn.time_zone)::date
   from (select call.tenant_id, call.phone_number_id, count(*)::integer as calls
         from dialer.calls call
         where call.id = any(p_call_ids) and call.status = 'dialing' and call.claimed_at = at and call.phone_number_id is not null
         group by 1, 2) used
   where pn.tenant_id = used.tenant_id and pn.vapi_phone_number_id = used.phone_number_id
 $function$;
-comment on function dialer._count_caller_number_claims(p_call_ids uuid[], at timestamp with time zone) is 'Internal: adds the calls just claimed (dialing, claimed_at = at) to their registered numbers'' calls_today, restarting it on a new local day (calls_day, and calls_day_ends its next local midnight); the trigger copies it to caller_pool_numbers.';
+comment on function dialer._count_caller_number_claims(p_call_ids uuid[], at timestamp with time zone) is 'Internal: adds the calls just claimed (dialing, claimed_at = at) to their registered numbers'' calls_today, restarting it on a new local day (calls_day; a trigger sets calls_day_ends, and another copies the counter to caller_pool_numbers).';
 
 CREATE OR REPLACE FUNCTION dialer._current_rule_set()
  RETURNS integer
@@ -1949,6 +1949,17 @@ end
 $function$;
 comment on function dialer._phone_numbers_copy_to_pools() is 'Internal: statement trigger copying calls_today, area_code, state and country key of updated phone_numbers to their caller_pool_numbers rows where they differ.';
 
+CREATE OR REPLACE FUNCTION dialer._phone_numbers_day_end()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+begin
+  new.calls_day_ends := case when new.calls_day is not null then dialer._local_start(new.time_zone, (new.calls_day + 1) + time '00:00') end;
+  return new;
+end
+$function$;
+comment on function dialer._phone_numbers_day_end() is 'Internal: trigger setting phone_numbers.calls_day_ends, the local midnight (time_zone) after calls_day (null without a day).';
+
 CREATE OR REPLACE FUNCTION dialer._phone_numbers_derive()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -1966,11 +1977,10 @@ begin
     raise exception 'time_zone % is not a time zone', new.time_zone
       using errcode = 'check_violation', constraint = 'phone_numbers_time_zone_valid', table = 'phone_numbers', schema = 'dialer';
   end if;
-  new.calls_day_ends := case when new.calls_day is not null then dialer._local_start(new.time_zone, (new.calls_day + 1) + time '00:00') end;
   return new;
 end
 $function$;
-comment on function dialer._phone_numbers_derive() is 'Internal: trigger setting phone_numbers.area_code (NANP), jurisdictions (contact_jurisdictions), state (the first state/province of them), country and calling code when not given, time_zone when null (the first zone of its area code or states, else UTC; refused with check_violation phone_numbers_time_zone_valid when not a zone), and calls_day_ends (the local midnight after calls_day).';
+comment on function dialer._phone_numbers_derive() is 'Internal: trigger setting phone_numbers.area_code (NANP), jurisdictions (contact_jurisdictions), state (the first state/province of them), country and calling code when not given, and time_zone when null (the first zone of its area code or states, else UTC; refused with check_violation phone_numbers_time_zone_valid when not a zone).';
 
 CREATE OR REPLACE FUNCTION dialer._phone_numbers_join_pools()
  RETURNS trigger
@@ -2945,7 +2955,7 @@ begin
   -- A counter whose local day ended restarts, so the copies in caller_pool_numbers order by
   -- today's use (the trigger copies the new counts).
   update dialer.phone_numbers pn
-  set calls_today = 0, calls_day = null, calls_day_ends = null
+  set calls_today = 0, calls_day = null
   where pn.tenant_id in (select call.tenant_id from dialer.calls call where call.id = any(p_call_ids))
     and pn.calls_day_ends <= at;
 

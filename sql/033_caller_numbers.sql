@@ -36,16 +36,37 @@ begin
     raise exception 'time_zone % is not a time zone', new.time_zone
       using errcode = 'check_violation', constraint = 'phone_numbers_time_zone_valid', table = 'phone_numbers', schema = 'dialer';
   end if;
-  new.calls_day_ends := case when new.calls_day is not null then dialer._local_start(new.time_zone, (new.calls_day + 1) + time '00:00') end;
   return new;
 end
 $$;
 comment on function dialer._phone_numbers_derive() is
-  'Internal: trigger setting phone_numbers.area_code (NANP), jurisdictions (contact_jurisdictions), state (the first state/province of them), country and calling code when not given, time_zone when null (the first zone of its area code or states, else UTC; refused with check_violation phone_numbers_time_zone_valid when not a zone), and calls_day_ends (the local midnight after calls_day).';
+  'Internal: trigger setting phone_numbers.area_code (NANP), jurisdictions (contact_jurisdictions), state (the first state/province of them), country and calling code when not given, and time_zone when null (the first zone of its area code or states, else UTC; refused with check_violation phone_numbers_time_zone_valid when not a zone).';
 
 drop trigger if exists phone_numbers_derive on dialer.phone_numbers;
 create trigger phone_numbers_derive before insert or update of number, time_zone, country on dialer.phone_numbers
   for each row execute function dialer._phone_numbers_derive();
+
+-- Internal: the end of the counter's day follows its day and zone, whoever writes them. Fired
+-- after phone_numbers_derive (names in order: the zone is known); on update only when the day or
+-- the zone changed (the claim writes calls_day at every count).
+create or replace function dialer._phone_numbers_day_end() returns trigger
+  language plpgsql
+as $$
+begin
+  new.calls_day_ends := case when new.calls_day is not null then dialer._local_start(new.time_zone, (new.calls_day + 1) + time '00:00') end;
+  return new;
+end
+$$;
+comment on function dialer._phone_numbers_day_end() is
+  'Internal: trigger setting phone_numbers.calls_day_ends, the local midnight (time_zone) after calls_day (null without a day).';
+
+drop trigger if exists phone_numbers_derive_day_end on dialer.phone_numbers;
+create trigger phone_numbers_derive_day_end before insert on dialer.phone_numbers
+  for each row execute function dialer._phone_numbers_day_end();
+drop trigger if exists phone_numbers_derive_day_end_update on dialer.phone_numbers;
+create trigger phone_numbers_derive_day_end_update before update on dialer.phone_numbers
+  for each row when (old.calls_day is distinct from new.calls_day or old.time_zone is distinct from new.time_zone)
+  execute function dialer._phone_numbers_day_end();
 
 -- Internal: phone_number_id is the pool's first number; writing either keeps the other in step.
 create or replace function dialer._campaigns_pool_in_step() returns trigger
@@ -450,7 +471,7 @@ begin
   -- A counter whose local day ended restarts, so the copies in caller_pool_numbers order by
   -- today's use (the trigger copies the new counts).
   update dialer.phone_numbers pn
-  set calls_today = 0, calls_day = null, calls_day_ends = null
+  set calls_today = 0, calls_day = null
   where pn.tenant_id in (select call.tenant_id from dialer.calls call where call.id = any(p_call_ids))
     and pn.calls_day_ends <= at;
 
@@ -557,9 +578,7 @@ create or replace function dialer._count_caller_number_claims(p_call_ids uuid[],
 as $$
   update dialer.phone_numbers pn
   set calls_today = dialer._caller_number_used_today(pn, at) + used.calls,
-      calls_day = (at at time zone pn.time_zone)::date,
-      calls_day_ends = case when pn.calls_day = (at at time zone pn.time_zone)::date and pn.calls_day_ends is not null
-                            then pn.calls_day_ends else dialer._local_day_end(pn.time_zone, at) end
+      calls_day = (at at time zone pn.time_zone)::date
   from (select call.tenant_id, call.phone_number_id, count(*)::integer as calls
         from dialer.calls call
         where call.id = any(p_call_ids) and call.status = 'dialing' and call.claimed_at = at and call.phone_number_id is not null
@@ -567,7 +586,7 @@ as $$
   where pn.tenant_id = used.tenant_id and pn.vapi_phone_number_id = used.phone_number_id
 $$;
 comment on function dialer._count_caller_number_claims(uuid[], timestamptz) is
-  'Internal: adds the calls just claimed (dialing, claimed_at = at) to their registered numbers'' calls_today, restarting it on a new local day (calls_day, and calls_day_ends its next local midnight); the trigger copies it to caller_pool_numbers.';
+  'Internal: adds the calls just claimed (dialing, claimed_at = at) to their registered numbers'' calls_today, restarting it on a new local day (calls_day; a trigger sets calls_day_ends, and another copies the counter to caller_pool_numbers).';
 
 -- Internal: what a call's end means for its number (apply_call_result, 034). Returns true when
 -- VAPI refused the number for its daily limit (the call is then retried on another number).

@@ -115,6 +115,12 @@ t.test('a counter whose local day ended restarts at the claim, and the index ord
     { vapi_phone_number_id: today, calls_today: 2, calls_day: '2026-06-10' },
   ], 'its counter restarted for today and counts the claim');
   t.same(await drift(pool), inStep, 'the copies follow');
+
+  // Whoever writes the day, its end follows (the zone's midnight; a new zone moves it).
+  await pool.query(sql.unsafe`update dialer.phone_numbers set calls_day = '2026-06-09' where vapi_phone_number_id = ${today}`);
+  t.equal(iso(await pool.oneFirst(sql.unsafe`select calls_day_ends from dialer.phone_numbers where vapi_phone_number_id = ${today}`)), '2026-06-10T04:00:00.000Z');
+  await pool.query(sql.unsafe`update dialer.phone_numbers set time_zone = 'America/Los_Angeles' where vapi_phone_number_id = ${today}`);
+  t.equal(iso(await pool.oneFirst(sql.unsafe`select calls_day_ends from dialer.phone_numbers where vapi_phone_number_id = ${today}`)), '2026-06-10T07:00:00.000Z');
 });
 
 t.test('pools sharing numbers: a later pool sees what an earlier call of the claim took', async (t) => {
