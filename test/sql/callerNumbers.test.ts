@@ -5,7 +5,7 @@ import t from 'tap';
 import pg from 'pg';
 import { sql, type DatabasePool } from 'slonik';
 import { createTestDatabase } from '../helpers/database.js';
-import { AT, fixtures, iso } from './fixtures.js';
+import { AT, fixtures, iso, registerNumber, vapiId } from './fixtures.js';
 
 const database = createTestDatabase(t);
 const fresh = async () => {
@@ -14,23 +14,7 @@ const fresh = async () => {
   return db;
 };
 
-let ids = 0;
-/** A VAPI-style phone number id (a UUID). */
-const vapiId = () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`;
-
-type NumberRow = { number: string; max_concurrent_calls?: number; max_calls_per_day?: number; rest_after_unanswered?: number;
-                   rest_minutes?: number; time_zone?: string; country?: string; country_calling_code?: string; rested_until?: string };
-
-async function register(pool: DatabasePool, tenantId: string, row: NumberRow): Promise<string> {
-  const id = vapiId();
-  const columns = { tenant_id: tenantId, vapi_phone_number_id: id, ...row };
-  const keys = Object.keys(columns);
-  await pool.query(sql.unsafe`
-    insert into dialer.phone_numbers (${sql.join(keys.map((key) => sql.identifier([key])), sql.fragment`, `)})
-    select ${sql.join(keys.map((key) => sql.identifier(['r', key])), sql.fragment`, `)}
-    from jsonb_populate_record(null::dialer.phone_numbers, ${JSON.stringify(columns)}::jsonb) r`);
-  return id;
-}
+const register = registerNumber;
 
 const claim = async (pool: Pick<DatabasePool, 'any'>, max: number, at = AT) =>
   [...(await pool.any(sql.unsafe`select call_id, phone_number_id, attempt from dialer.claim_calls(${at}, ${max})`))] as

@@ -6,7 +6,7 @@
 import t from 'tap';
 import { sql, type DatabasePool } from 'slonik';
 import { createTestDatabase } from '../helpers/database.js';
-import { AT, fixtures, iso } from './fixtures.js';
+import { AT, fixtures, iso, registerNumber, vapiId } from './fixtures.js';
 
 const database = createTestDatabase(t);
 const fresh = async () => {
@@ -15,19 +15,7 @@ const fresh = async () => {
   return db;
 };
 
-let ids = 0;
-const vapiId = () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`;
-
-async function register(pool: DatabasePool, tenantId: string, row: Record<string, unknown>): Promise<string> {
-  const id = vapiId();
-  const columns = { tenant_id: tenantId, vapi_phone_number_id: id, ...row };
-  const keys = Object.keys(columns);
-  await pool.query(sql.unsafe`
-    insert into dialer.phone_numbers (${sql.join(keys.map((key) => sql.identifier([key])), sql.fragment`, `)})
-    select ${sql.join(keys.map((key) => sql.identifier(['r', key])), sql.fragment`, `)}
-    from jsonb_populate_record(null::dialer.phone_numbers, ${JSON.stringify(columns)}::jsonb) r`);
-  return id;
-}
+const register = registerNumber;
 
 /** Rows of the table that its definition lacks, and the other way round (both empty when in step). */
 async function drift(pool: DatabasePool) {

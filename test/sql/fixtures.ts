@@ -74,5 +74,25 @@ export function fixtures(pool: DatabasePool) {
   return { tenant, campaign, contact, member, call, scenario, dueIds, callRow };
 }
 
+let vapiIds = 0;
+/** A fresh VAPI-style phone number id (a UUID). */
+export const vapiId = () => `00000000-0000-4000-8000-${String(++vapiIds).padStart(12, '0')}`;
+
+export type NumberRow = { number: string; max_concurrent_calls?: number; max_calls_per_day?: number; rest_after_unanswered?: number;
+                          rest_minutes?: number; time_zone?: string; country?: string; country_calling_code?: string;
+                          rested_until?: string; calls_today?: number; calls_day?: string };
+
+/** Registers a caller number (dialer.phone_numbers) with a fresh VAPI id; returns the id. */
+export async function registerNumber(pool: DatabasePool, tenantId: string, row: NumberRow): Promise<string> {
+  const id = vapiId();
+  const columns = { tenant_id: tenantId, vapi_phone_number_id: id, ...row };
+  const keys = Object.keys(columns);
+  await pool.query(sql.unsafe`
+    insert into dialer.phone_numbers (${sql.join(keys.map((key) => sql.identifier([key])), sql.fragment`, `)})
+    select ${sql.join(keys.map((key) => sql.identifier(['r', key])), sql.fragment`, `)}
+    from jsonb_populate_record(null::dialer.phone_numbers, ${JSON.stringify(columns)}::jsonb) r`);
+  return id;
+}
+
 /** A timestamptz value from SQL (ISO string) or null, normalised for comparison. */
 export const iso = (value: unknown) => (value === null || value === undefined ? null : new Date(String(value)).toISOString());
