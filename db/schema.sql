@@ -1107,8 +1107,11 @@ AS $function$
 declare
   v_id bigint;
 begin
+  -- FOR KEY SHARE: a pool another transaction is removing (its last campaign left it) is waited
+  -- for, then not found, and made again, rather than referenced as it goes.
   select id into v_id from dialer.caller_pools
-  where tenant_id = p_tenant_id and numbers_digest = md5(array_to_string(p_ids, ',')) and phone_number_ids = p_ids;
+  where tenant_id = p_tenant_id and numbers_digest = md5(array_to_string(p_ids, ',')) and phone_number_ids = p_ids
+  for key share;
   if found then
     return v_id;
   end if;
@@ -1118,7 +1121,8 @@ begin
   returning id into v_id;
   if v_id is null then                             -- made meanwhile by another transaction
     select id into v_id from dialer.caller_pools
-    where tenant_id = p_tenant_id and numbers_digest = md5(array_to_string(p_ids, ','));
+    where tenant_id = p_tenant_id and numbers_digest = md5(array_to_string(p_ids, ','))
+    for key share;
     return v_id;
   end if;
   insert into dialer.caller_pool_numbers (pool_id, position, tenant_id, vapi_phone_number_id, area_code, state, country_key, used_today)

@@ -4,6 +4,7 @@
 // checked against an independent implementation on random pools that share numbers, with limits,
 // rests, live calls and counters of an ended day.
 import t from 'tap';
+import pg from 'pg';
 import { sql, type DatabasePool } from 'slonik';
 import { createTestDatabase } from '../helpers/database.js';
 import { AT, fixtures, iso, registerNumber, vapiId } from './fixtures.js';
@@ -77,6 +78,35 @@ t.test('caller_pool_numbers follows every change of pools and numbers', async (t
   t.same(await drift(pool), inStep, 'the one-number form');
   await pool.query(sql.unsafe`delete from dialer.campaigns where id = ${b}`);
   t.same(await drift(pool), inStep, 'a deleted campaign takes its pool when no other uses it');
+});
+
+t.test('a pool removed by one transaction while another takes the same numbers: made again, no error', async (t) => {
+  const db = await fresh();
+  const { pool } = db;
+  const f = fixtures(pool);
+  const tenantId = await f.tenant({ concurrency_limit: 100 });
+  const miami = await register(pool, tenantId, { number: '+13055550100' });
+  const dallas = await register(pool, tenantId, { number: '+12145550100' });
+  const a = await f.campaign(tenantId, { phone_number_id: miami, phone_number_ids: [miami, dallas] });
+  const [first, second] = [new pg.Client({ connectionString: db.directUrl }), new pg.Client({ connectionString: db.directUrl })];
+  await Promise.all([first.connect(), second.connect()]);
+  try {
+    // The first moves the only campaign of the pool elsewhere: the pool goes, not yet committed.
+    await first.query('begin');
+    await first.query('update dialer.campaigns set phone_number_ids = $1 where id = $2', [[dallas], a]);
+    // The second makes a campaign with the pool's numbers: it waits for the first, then makes the pool again.
+    await second.query('begin');
+    const made = second.query(`insert into dialer.campaigns (tenant_id, name, assistant_id, phone_number_id, phone_number_ids, time_zone, window_start, window_end, days)
+                               values ($1, 'B', 'asst_1', $2, $3, 'UTC', '09:00', '17:00', '{1,2,3,4,5}') returning caller_pool_id`, [tenantId, miami, [miami, dallas]]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await first.query('commit');
+    const row = (await made).rows[0] as { caller_pool_id: string };
+    await second.query('commit');
+    t.ok(row.caller_pool_id, 'the campaign has its pool');
+    t.same(await drift(pool), inStep, 'and the pool its numbers');
+  } finally {
+    await Promise.all([first.end(), second.end()]);
+  }
 });
 
 t.test('a counter whose local day ended restarts at the claim, and the index orders by today', async (t) => {
