@@ -292,7 +292,6 @@ create or replace function dialer._caller_number_live(tenant_id uuid, vapi_phone
   language sql stable
 as $$ select calls from dialer._caller_number_live_calls($1, $2) $$;
 comment on function dialer._caller_number_live(uuid, text) is 'Internal: live calls placed from the number (_caller_number_live_calls), as a value.';
-drop function if exists dialer._caller_number_live_now(dialer.phone_numbers);
 
 -- Why: "why is nobody called" must name the pool when every number of it is held.
 create or replace function dialer.caller_numbers_wait(p_campaign dialer.campaigns, at timestamptz)
@@ -334,7 +333,6 @@ drop function if exists dialer._caller_pool_usable(uuid, timestamptz);
 -- registered numbers (direct calls: null) costs one index probe; otherwise its numbers are read
 -- in pool order until a usable one (caller_number_hold). A one-row table function, so the claim
 -- inlines it (a scalar SQL function with subqueries is called, and planned, at every use).
-drop function if exists dialer._caller_pool_open(bigint, timestamptz);
 create or replace function dialer._caller_pool_open(p_pool_id bigint, at timestamptz) returns table(open boolean)
   language sql stable
 as $$
