@@ -44,26 +44,38 @@ $$;
 comment on function dialer.release_call(uuid, timestamptz, text) is
   'Puts a claimed call whose dial surely did not reach VAPI back to scheduled at p_due_at: lease and dial_started_at cleared, dispatch_failures + 1, last_error = p_error. Only from dialing without a VAPI id; returns whether it did.';
 
--- Why: webhooks arrive late, twice and out of order; only a forward move is applied.
-create or replace function dialer.advance_call_status(p_call_id uuid, p_vapi_status text, at timestamptz) returns boolean
+-- Why: webhooks arrive late, twice and out of order; only a forward move is applied. The
+-- status-updates that arrive together are applied in one statement (056); a call may be named more
+-- than once: the furthest status wins, the first of equals, as applying them in order would.
+create or replace function dialer.advance_call_statuses(p_call_ids uuid[], p_vapi_statuses text[], p_ats timestamptz[])
+returns setof uuid
   language sql volatile
 as $$
-  with target as (
-    select case p_vapi_status when 'queued' then 'queued' when 'ringing' then 'ringing'
-                              when 'in-progress' then 'in_progress' when 'forwarding' then 'in_progress' end as status
-  ), moved as (
-    update dialer.calls call
-    set status = target.status, vapi_status = p_vapi_status, lease_expires_at = null,
-        started_at = case when target.status = 'in_progress' then coalesce(call.started_at, at) else call.started_at end,
-        check_at = at + dialer.live_check_interval(), checks = 0,
-        updated_at = at
-    from target
-    where call.id = p_call_id and target.status is not null
-      and call.status in ('dialing', 'queued', 'ringing')
-      and dialer._status_rank(target.status) > dialer._status_rank(call.status)
-    returning 1
-  )
-  select exists (select 1 from moved)
+  update dialer.calls call
+  set status = move.status, vapi_status = move.vapi_status, lease_expires_at = null,
+      started_at = case when move.status = 'in_progress' then coalesce(call.started_at, move.at) else call.started_at end,
+      check_at = move.at + dialer.live_check_interval(), checks = 0,
+      updated_at = move.at
+  from (
+    select distinct on (asked.call_id) asked.call_id, asked.status, asked.vapi_status, asked.at
+    from (select m.call_id, m.vapi_status, m.at, m.ord,
+                 case m.vapi_status when 'queued' then 'queued' when 'ringing' then 'ringing'
+                                    when 'in-progress' then 'in_progress' when 'forwarding' then 'in_progress' end as status
+            from unnest(p_call_ids, p_vapi_statuses, p_ats) with ordinality as m(call_id, vapi_status, at, ord)) asked
+    where asked.status is not null
+    order by asked.call_id, dialer._status_rank(asked.status) desc, asked.ord
+  ) move
+  where call.id = move.call_id
+    and call.status in ('dialing', 'queued', 'ringing')
+    and dialer._status_rank(move.status) > dialer._status_rank(call.status)
+  returning call.id
 $$;
+comment on function dialer.advance_call_statuses(uuid[], text[], timestamptz[]) is
+  'advance_call_status for many calls at once, from parallel arrays (call id, VAPI status, instant): each VAPI status (queued, ringing, in-progress, forwarding → queued, ringing, in_progress) is applied if it moves its call forward from dialing/queued/ringing, never from a terminal status; started_at set on in_progress if unset; the next VAPI lookup live_check_interval() after the instant. A call named more than once takes its furthest status (the first of equals), as applying them in order would. Returns the ids of the calls moved.';
+
+-- The same, for one webhook.
+create or replace function dialer.advance_call_status(p_call_id uuid, p_vapi_status text, at timestamptz) returns boolean
+  language sql volatile
+as $$ select exists (select from dialer.advance_call_statuses(array[p_call_id], array[p_vapi_status], array[at])) $$;
 comment on function dialer.advance_call_status(uuid, text, timestamptz) is
   'Applies a VAPI status (queued, ringing, in-progress, forwarding → queued, ringing, in_progress) if it moves the call forward from dialing/queued/ringing; never from a terminal status; sets started_at on in_progress if unset; the next VAPI lookup is live_check_interval() after it. Returns whether it moved. ''ended'' is for apply_call_result.';

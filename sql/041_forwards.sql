@@ -7,15 +7,20 @@
 -- tick and not a pg-boss queue: server/worker/README.md, "Forward deliveries".
 
 -- The forward URL of a call: the campaign's own, else the tenant's (null: no relay).
-create or replace function dialer.forward_url_of(p_tenant_id uuid, p_call_id uuid) returns text
+create or replace function dialer.forward_urls_of(p_tenant_id uuid, p_call_id uuid) returns table (url text)
   language sql stable
 as $$
   select coalesce(
-    (select campaign.forward_url from dialer.calls call
-       join dialer.campaigns campaign on campaign.id = call.campaign_id
-      where call.id = p_call_id and call.tenant_id = p_tenant_id),
+    (select campaign.forward_url from dialer.campaigns campaign
+      where campaign.id = (select call.campaign_id from dialer.calls call where call.id = p_call_id and call.tenant_id = p_tenant_id)),
     (select tenant.forward_url from dialer.tenants tenant where tenant.id = p_tenant_id))
 $$;
+comment on function dialer.forward_urls_of(uuid, uuid) is
+  'forward_url_of as a one-row table, so that a query reading it for many webhooks has it inlined (a scalar SQL function with a subquery is not: it is planned at every call).';
+
+create or replace function dialer.forward_url_of(p_tenant_id uuid, p_call_id uuid) returns text
+  language sql stable
+as $$ select url from dialer.forward_urls_of(p_tenant_id, p_call_id) $$;
 comment on function dialer.forward_url_of(uuid, uuid) is
   'Where messages about this call are relayed: its campaign''s forward_url, else the tenant''s; null when neither is set. p_call_id may be null (a message about no known call: the tenant''s).';
 

@@ -1,5 +1,5 @@
--- One VAPI webhook, received: stored once and applied, in one statement (one round trip, one
--- commit; bench/REPORT.md, webhooks). The steps are the functions that decide them
+-- VAPI webhooks, received: stored once and applied, the webhooks that arrived together in one
+-- statement (one round trip, one commit; bench/REPORT.md, webhooks). The steps are the functions that decide them
 -- (advance_call_status, apply_call_result, record_call_details, note_call_details,
 -- apply_in_call_opt_out, queue_forward); this file only orders them. What a message means (the
 -- status to move to, the end and its details) is read in TypeScript (server/webhooks/apply.ts,
@@ -35,155 +35,237 @@ $$;
 comment on function dialer.webhook_call(text, uuid) is
   'The call a webhook is about: the one with VAPI''s id p_vapi_call_id, else the one whose id is p_external_id (customer.externalId); no row when neither exists. Of any tenant: the caller checks it is the webhook''s.';
 
--- Why: stored before applied, applied once, forward only, in one statement. The event is stored
--- (or found: deduplicated by tenant and body hash) first; the application runs in a
--- subtransaction, so a failed one leaves the event stored, unapplied, with its error (a
--- redelivery applies it). An event already applied is answered the same without applying again
--- (a tool call still gets its answer; the opt-out applied again changes nothing).
-create or replace function dialer.receive_webhook(
-  p_tenant_id uuid,
-  p_credential_version text,
-  p_vapi_call_id text,
-  p_external_id uuid,
-  p_type text,
-  p_status text,
-  p_event_at timestamptz,
-  p_body_sha256 bytea,
-  p_payload jsonb,
-  p_raw_body text,
-  p_error text,
-  p_forward boolean,
-  p_advance_to text,
-  p_end boolean,
-  p_ended_reason text,
-  p_ended_at timestamptz,
-  p_details jsonb,
-  p_details_state text,
-  p_recheck_after interval,
-  p_wake_channel text,
-  at timestamptz,
-  out outcome text,
-  out event_id bigint,
-  out call_id uuid,
-  out ended boolean,
-  out ended_class text,
-  out opt_out_reason text,
-  out opt_out_added boolean,
-  out opt_out_cancelled integer,
-  out tool_calls jsonb,
-  out forward_queued boolean,
-  out error text)
+-- Why: many webhooks arrive at once, and on a small host each statement costs more than the row
+-- it writes (bench/REPORT.md, webhooks): the webhooks that arrived together are stored in one
+-- INSERT, and their plain live-status moves applied in one UPDATE; everything else is applied
+-- one webhook after the other, in order, each in a subtransaction. Stored before applied, applied
+-- once, forward only: an event is stored (or found: deduplicated by tenant and body hash) first;
+-- a failed application leaves it stored, unapplied, with its error (a redelivery applies it). An
+-- event already applied is answered the same without applying again (a tool call still gets its
+-- answer; the opt-out applied again changes nothing).
+drop function if exists dialer.receive_webhook(uuid, text, text, uuid, text, text, timestamptz, bytea, jsonb, text, text, boolean, text, boolean, text, timestamptz, jsonb, text, interval, text, timestamptz);
+create or replace function dialer.receive_webhooks(p_events jsonb)
+  returns table (
+    ord integer,
+    outcome text,
+    event_id bigint,
+    call_id uuid,
+    ended boolean,
+    ended_class text,
+    opt_out_reason text,
+    opt_out_added boolean,
+    opt_out_cancelled integer,
+    tool_calls jsonb,
+    forward_queued boolean,
+    error text)
   language plpgsql volatile
+  -- Its statements' plans depend on no value it is given: planned once per session, not per batch.
+  set plan_cache_mode = force_generic_plan
 as $$
 declare
-  v_tenant dialer.tenants;
-  v_call record;
+  -- What storing found, per event (index = the event's position in p_events).
+  v_current boolean[];      -- authenticated with the tenant's current credential
+  v_event_ids bigint[];
+  v_call_ids uuid[];        -- the tenant's call the event is about, if any
+  v_needs_vapi_id boolean[]; -- found by our id only: VAPI's id is to be recorded
+  v_inserted boolean[];     -- new (else a duplicate of an event stored before, or earlier in p_events)
+  v_forward_urls text[];    -- where the event is relayed, when the tenant relays its type
+  v_advanced boolean[];     -- applied by the batch's status moves
+  v_moves integer[];
+  v_item jsonb;
+  v_type text;
+  v_message jsonb;
+  v_carrier boolean;
   v_applied_at timestamptz;
-  v_inserted boolean;
-  v_message constant jsonb := p_payload -> 'message';
-  -- Only these carry an in-call opt-out (052); other messages cost no opt-out statement.
-  v_carrier constant boolean := p_type in ('end-of-call-report', 'tool-calls');
-  v_url text;
+  v_at timestamptz;
+  i integer;
 begin
-  ended := false;
-  forward_queued := false;
-  tool_calls := '[]';
-  select * into v_tenant from dialer.tenants tenant where tenant.id = p_tenant_id;
-  if not found or dialer.webhook_credential_version(v_tenant) is distinct from p_credential_version then
-    outcome := 'stale';
-    return;
-  end if;
-  select * into v_call from dialer.webhook_call(p_vapi_call_id, p_external_id);
-  -- A call of another tenant is not this message's business: the event is kept, nothing applied.
-  if v_call.tenant_id = p_tenant_id then
-    call_id := v_call.id;
+  -- 1. Every event of a current credential stored in one statement; a new event about the
+  -- tenant's call is stored as applied: should its application below fail, its handler clears
+  -- applied_at in the same transaction, so no commit ever shows an event applied that was not.
+  with w as (
+    select item.ord::integer as ord, x.*, decode(x.body_sha256_hex, 'hex') as body_sha256
+    from jsonb_array_elements(p_events) with ordinality as item(value, ord)
+    cross join lateral jsonb_to_record(item.value) as x(tenant_id uuid, credential_version text, vapi_call_id text,
+      external_id uuid, type text, status text, event_at timestamptz, body_sha256_hex text, payload jsonb, raw_body text,
+      error text, forward boolean)
+  ), checked as (
+    -- Lookups by key are laterals with LIMIT 1: index scans whatever the statistics were when the
+    -- plan was made (a plan kept from a session's first batch saw the tables near empty).
+    select w.*, tenant.version is not distinct from w.credential_version and tenant.version is not null as is_current
+    from w left join lateral (select dialer.webhook_credential_version(tenant) as version
+                                from dialer.tenants tenant where tenant.id = w.tenant_id limit 1) tenant on true
+  ), about as (
+    -- A call of another tenant is not this message's business: the event is kept, nothing applied.
+    select checked.*, case when call.tenant_id = checked.tenant_id then call.id end as call_id,
+           call.tenant_id = checked.tenant_id and checked.vapi_call_id is not null and call.vapi_call_id is null as needs_vapi_id
+    from checked left join lateral dialer.webhook_call(checked.vapi_call_id, checked.external_id) call on true
+    where checked.is_current
+  ), stored as (
+    insert into dialer.call_events (tenant_id, call_id, vapi_call_id, type, status, event_at, body_sha256, payload, raw_body, error, applied_at)
+    select tenant_id, about.call_id, vapi_call_id, type, status, event_at, body_sha256, payload, raw_body, about.error,
+           case when about.call_id is not null and about.error is null then now() end
+    from about order by about.ord
+    on conflict (tenant_id, body_sha256) do nothing
+    returning id, tenant_id, body_sha256
+  ), placed as (
+    select checked.ord, checked.is_current, about.call_id, coalesce(about.needs_vapi_id, false) as needs_vapi_id,
+           coalesce(stored.id, earlier.id) as event_id,
+           stored.id is not null
+             and row_number() over (partition by checked.is_current, checked.tenant_id, checked.body_sha256 order by checked.ord) = 1 as inserted,
+           forwarded.url as forward_url
+    from checked
+    left join about on about.ord = checked.ord
+    left join lateral dialer.forward_urls_of(checked.tenant_id, about.call_id) forwarded on checked.is_current and checked.forward
+    left join stored on checked.is_current and stored.tenant_id = checked.tenant_id and stored.body_sha256 = checked.body_sha256
+    left join lateral (select event.id from dialer.call_events event
+                        where event.tenant_id = checked.tenant_id and event.body_sha256 = checked.body_sha256 limit 1) earlier
+           on checked.is_current and stored.id is null
+  )
+  select array_agg(placed.is_current order by placed.ord), array_agg(placed.event_id order by placed.ord),
+         array_agg(placed.call_id order by placed.ord), array_agg(placed.needs_vapi_id order by placed.ord),
+         array_agg(coalesce(placed.inserted, false) order by placed.ord), array_agg(placed.forward_url order by placed.ord)
+    into v_current, v_event_ids, v_call_ids, v_needs_vapi_id, v_inserted, v_forward_urls
+  from placed;
+
+  -- 2. The plain live-status moves (a new status-update about a call no other event of the batch
+  -- touches otherwise) in one UPDATE; should it fail, they are applied one by one below.
+  select array_agg(e.ord order by e.ord) into v_moves
+  from jsonb_array_elements(p_events) with ordinality as item(value, ord)
+  cross join lateral (select item.ord::integer as ord, item.value ->> 'advance_to' as advance_to,
+                             coalesce((item.value ->> 'ended')::boolean, false) as ended) e
+  where e.advance_to is not null and not e.ended and item.value ->> 'error' is null
+    and v_current[e.ord] and v_inserted[e.ord] and v_call_ids[e.ord] is not null and not v_needs_vapi_id[e.ord]
+    and item.value ->> 'type' is distinct from 'end-of-call-report' and item.value ->> 'type' is distinct from 'tool-calls'
+    and not exists (
+      select from jsonb_array_elements(p_events) with ordinality as other(value, ord)
+      where v_current[other.ord] and v_call_ids[other.ord] = v_call_ids[e.ord]
+        and (other.value ->> 'advance_to' is null or coalesce((other.value ->> 'ended')::boolean, false)
+             or not v_inserted[other.ord] or v_needs_vapi_id[other.ord] or other.value ->> 'error' is not null));
+  v_advanced := array_fill(false, array[jsonb_array_length(p_events)]);
+  if v_moves is not null then
+    begin
+      perform dialer.advance_call_statuses(array(select v_call_ids[m] from unnest(v_moves) m),
+                                           array(select p_events -> (m - 1) ->> 'advance_to' from unnest(v_moves) m),
+                                           array(select (p_events -> (m - 1) ->> 'at')::timestamptz from unnest(v_moves) m));
+      foreach i in array v_moves loop
+        v_advanced[i] := true;
+      end loop;
+    exception when others then
+      null;
+    end;
   end if;
 
-  -- A new event about the tenant's call is stored as applied: should the apply below fail, its
-  -- handler clears applied_at in the same transaction, so no commit ever shows an event applied
-  -- that was not (and no second row version is written for the common case).
-  insert into dialer.call_events (tenant_id, call_id, vapi_call_id, type, status, event_at, body_sha256, payload, raw_body, error, applied_at)
-  values (p_tenant_id, receive_webhook.call_id, p_vapi_call_id, p_type, p_status, p_event_at, p_body_sha256, p_payload, p_raw_body, p_error,
-          case when receive_webhook.call_id is not null and p_error is null then now() end)
-  on conflict (tenant_id, body_sha256) do nothing
-  returning id into event_id;
-  v_inserted := found;
-  if not v_inserted then
-    select event.id, event.applied_at into event_id, v_applied_at
-      from dialer.call_events event where event.tenant_id = p_tenant_id and event.body_sha256 = p_body_sha256;
-  end if;
-  if p_error is not null then
-    outcome := 'invalid';
-    return;
-  end if;
-
-  -- Relayed later by the worker (041) when the tenant relays this type; a duplicate whose first
-  -- delivery never finished may not have been queued (queue_forward is idempotent).
-  if p_forward and (v_inserted or v_applied_at is null) then
-    v_url := dialer.forward_url_of(p_tenant_id, v_call.id);
-    if v_url is not null then
-      forward_queued := dialer.queue_forward(event_id, v_url, at);
-    end if;
-  end if;
-
-  if call_id is null then
-    outcome := 'stored';
-    return;
-  end if;
-  if v_applied_at is not null then
-    if v_carrier then
-      select opted.tool_calls into tool_calls from dialer.apply_in_call_opt_out(call_id, v_message, at) opted;
-    end if;
-    outcome := 'duplicate';
-    return;
-  end if;
-
-  begin
-    -- Found by our id only: the worker died before recording VAPI's; tie them now, so
-    -- reconciliation and later webhooks find the call by VAPI's id.
-    if p_vapi_call_id is not null and v_call.vapi_call_id is null then
-      perform dialer.record_dialed(call_id, p_vapi_call_id, null, at);
-    end if;
-    -- The number is listed first, so from the moment the call reads ended no claim can dial it.
-    if v_carrier then
-      select opted.reason, opted.added, opted.cancelled_calls, opted.tool_calls
-        into opt_out_reason, opt_out_added, opt_out_cancelled, tool_calls
-        from dialer.apply_in_call_opt_out(call_id, v_message, at) opted;
-    end if;
-    if p_end then
-      -- The end, its details and where they stand (record_call_details, note_call_details), in one row version.
-      perform dialer.apply_call_result(p_call_id => call_id, p_ended_reason => p_ended_reason, p_ended_at => p_ended_at,
-                                       p_details => coalesce(p_details, '{}'), p_details_state => coalesce(p_details_state, 'null'),
-                                       p_recheck_after => p_recheck_after, at => at);
-      ended := true;
-      ended_class := dialer.ended_reason_class(p_ended_reason);
-    elsif p_advance_to is not null then
-      perform dialer.advance_call_status(call_id, p_advance_to, at);
-    end if;
-    -- Once more after the result, to cancel what it created (a retry of the call).
-    if opt_out_reason is not null and p_type = 'end-of-call-report' then
-      perform dialer.apply_in_call_opt_out(call_id, v_message, at);
-    end if;
-    if not v_inserted then
-      update dialer.call_events event set applied_at = now(), error = null where event.id = receive_webhook.event_id;
-    end if;
-    -- A slot is free: the worker refills it now (delivered at commit).
-    if ended then
-      perform pg_notify(p_wake_channel, 'call-ended');
-    end if;
-    outcome := 'applied';
-  exception when others then
-    get stacked diagnostics error = message_text;
+  -- 3. Each event, in order.
+  for i in 1 .. coalesce(array_length(v_current, 1), 0) loop
+    ord := i;
+    outcome := null;
+    event_id := v_event_ids[i];
+    call_id := v_call_ids[i];
     ended := false;
     ended_class := null;
     opt_out_reason := null;
     opt_out_added := null;
     opt_out_cancelled := null;
     tool_calls := '[]';
-    update dialer.call_events event set applied_at = null, error = receive_webhook.error where event.id = receive_webhook.event_id;
-    outcome := 'failed';
-  end;
+    forward_queued := false;
+    error := null;
+    if not v_current[i] then
+      outcome := 'stale';
+      return next;
+      continue;
+    end if;
+    v_item := p_events -> (i - 1);
+    v_type := v_item ->> 'type';
+    v_at := (v_item ->> 'at')::timestamptz;
+    -- Only these carry an in-call opt-out (052); other messages cost no opt-out statement.
+    v_carrier := v_type in ('end-of-call-report', 'tool-calls');
+    v_applied_at := null;
+    if not v_inserted[i] then
+      select event.applied_at into v_applied_at from dialer.call_events event where event.id = v_event_ids[i];
+    end if;
+    if v_item ->> 'error' is not null then
+      outcome := 'invalid';
+      return next;
+      continue;
+    end if;
+
+    -- Relayed later by the worker (041) when the tenant relays this type; a duplicate whose first
+    -- delivery never finished may not have been queued (queue_forward is idempotent).
+    if v_forward_urls[i] is not null and (v_inserted[i] or v_applied_at is null) then
+      forward_queued := dialer.queue_forward(event_id, v_forward_urls[i], v_at);
+    end if;
+
+    if call_id is null then
+      outcome := 'stored';
+      return next;
+      continue;
+    end if;
+    v_message := case when v_carrier then v_item -> 'payload' -> 'message' end;
+    if v_applied_at is not null then
+      if v_carrier then
+        select opted.tool_calls into tool_calls from dialer.apply_in_call_opt_out(call_id, v_message, v_at) opted;
+      end if;
+      outcome := 'duplicate';
+      return next;
+      continue;
+    end if;
+    if v_advanced[i] then
+      outcome := 'applied';
+      return next;
+      continue;
+    end if;
+
+    begin
+      -- Found by our id only: the worker died before recording VAPI's; tie them now, so
+      -- reconciliation and later webhooks find the call by VAPI's id.
+      if v_needs_vapi_id[i] then
+        perform dialer.record_dialed(call_id, v_item ->> 'vapi_call_id', null, v_at);
+      end if;
+      -- The number is listed first, so from the moment the call reads ended no claim can dial it.
+      if v_carrier then
+        select opted.reason, opted.added, opted.cancelled_calls, opted.tool_calls
+          into opt_out_reason, opt_out_added, opt_out_cancelled, tool_calls
+          from dialer.apply_in_call_opt_out(call_id, v_message, v_at) opted;
+      end if;
+      if coalesce((v_item ->> 'ended')::boolean, false) then
+        -- The end, its details and where they stand (record_call_details, note_call_details), in one row version.
+        perform dialer.apply_call_result(p_call_id => call_id, p_ended_reason => v_item ->> 'ended_reason',
+                                         p_ended_at => (v_item ->> 'ended_at')::timestamptz,
+                                         p_details => coalesce(nullif(v_item -> 'details', 'null'), '{}'),
+                                         p_details_state => coalesce(v_item ->> 'details_state', 'null'),
+                                         p_recheck_after => (v_item ->> 'recheck_after')::interval, at => v_at);
+        ended := true;
+        ended_class := dialer.ended_reason_class(v_item ->> 'ended_reason');
+      elsif v_item ->> 'advance_to' is not null then
+        perform dialer.advance_call_status(call_id, v_item ->> 'advance_to', v_at);
+      end if;
+      -- Once more after the result, to cancel what it created (a retry of the call).
+      if opt_out_reason is not null and v_type = 'end-of-call-report' then
+        perform dialer.apply_in_call_opt_out(call_id, v_message, v_at);
+      end if;
+      if not v_inserted[i] then
+        update dialer.call_events event set applied_at = now(), error = null where event.id = v_event_ids[i];
+      end if;
+      -- A slot is free: the worker refills it now (delivered at commit).
+      if ended then
+        perform pg_notify(v_item ->> 'wake_channel', 'call-ended');
+      end if;
+      outcome := 'applied';
+    exception when others then
+      get stacked diagnostics error = message_text;
+      ended := false;
+      ended_class := null;
+      opt_out_reason := null;
+      opt_out_added := null;
+      opt_out_cancelled := null;
+      tool_calls := '[]';
+      update dialer.call_events event set applied_at = null, error = receive_webhooks.error where event.id = v_event_ids[i];
+      outcome := 'failed';
+    end;
+    return next;
+  end loop;
 end
 $$;
-comment on function dialer.receive_webhook(uuid, text, text, uuid, text, text, timestamptz, bytea, jsonb, text, text, boolean, text, boolean, text, timestamptz, jsonb, text, interval, text, timestamptz) is
-  'One authenticated VAPI webhook of tenant p_tenant_id, in one statement. stale (nothing done): p_credential_version is not webhook_credential_version of the tenant (or no such tenant): authenticate again. Otherwise the event is stored in call_events (type, status, event_at, payload without secrets, or raw_body and p_error for a body that is not JSON), once per tenant and p_body_sha256, about the call webhook_call(p_vapi_call_id, p_external_id) if it is the tenant''s; invalid: p_error was given. When p_forward and the event is new or unapplied, queued for the relay (queue_forward to forward_url_of, if any). stored: no call of the tenant, nothing applied. duplicate: applied before; only the opt-out tool''s calls are returned again. Else, in a subtransaction: VAPI''s id recorded if the call lacked one (record_dialed); for an end-of-call-report or tool-calls, apply_in_call_opt_out; with p_end, apply_call_result(p_ended_reason, p_ended_at), record_call_details(p_details), note_call_details(p_details_state, p_recheck_after), ended_class; else advance_call_status(p_advance_to) if given; an end-of-call-report that opted out is opted out again (cancelling a retry it created); the event marked applied and p_wake_channel notified ''call-ended'' when ended: applied. If any of it fails: failed, the event kept unapplied with error = the message.';
+comment on function dialer.receive_webhooks(jsonb) is
+  'Authenticated VAPI webhooks, in one statement: p_events is a JSON array, one object per webhook, with tenant_id, credential_version, vapi_call_id, external_id (uuid or null), type, status, event_at, body_sha256_hex, payload (the body without secrets) or raw_body and error (a body that is not JSON), forward, advance_to, ended, ended_reason, ended_at, details, details_state, recheck_after (interval text), wake_channel, at. One row per webhook, by ord (its position from 1). stale (nothing done): credential_version is not webhook_credential_version of the tenant (or no such tenant): authenticate again. Otherwise the event is stored in call_events, once per tenant and body hash (all of them in one INSERT), about the call webhook_call(vapi_call_id, external_id) if it is the tenant''s; invalid: error was given. When forward and the event is new or unapplied, queued for the relay (queue_forward to forward_url_of, if any). stored: no call of the tenant, nothing applied. duplicate: applied before (or earlier in p_events); only the opt-out tool''s calls are returned again. Else applied, in order: a status-update''s advance_to about a call no other webhook of p_events touches otherwise goes with the others in one advance_call_statuses (one by one, below, should it fail); every other webhook in a subtransaction: VAPI''s id recorded if the call lacked one (record_dialed); for an end-of-call-report or tool-calls, apply_in_call_opt_out; with ended, apply_call_result(ended_reason, ended_at, details, details_state, recheck_after), ended_class; else advance_call_status(advance_to); an end-of-call-report that opted out is opted out again (cancelling a retry it created); the event marked applied and wake_channel notified ''call-ended'' when ended: applied. If any of it fails: failed, the event kept unapplied with error = the message.';

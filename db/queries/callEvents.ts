@@ -1,5 +1,5 @@
 // call_events: every authenticated webhook as received, stored once per tenant and body hash and
-// applied by dialer.receive_webhook (sql/056_webhook_ingest.sql), many in one statement.
+// applied by dialer.receive_webhooks (sql/056_webhook_ingest.sql), many in one statement.
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from '../zod.js';
 import { isUuid } from './callResults.js';
@@ -51,10 +51,11 @@ const received = z.object({
 export type ReceiveOutcome = z.infer<typeof received>;
 
 /**
- * receive_webhook for each event, in order, in one statement: one round trip and one commit for
- * the batch (the webhooks that arrived while the previous batch was being stored). Each event's
- * apply is its own subtransaction inside it; should the statement itself fail, nothing of the
- * batch is stored and the caller tries the events one by one.
+ * dialer.receive_webhooks for the events, in order, in one statement: one round trip and one
+ * commit for the batch (the webhooks that arrived while the previous batch was being stored). The
+ * events are stored in one INSERT, their plain status moves applied in one UPDATE, every other
+ * apply in its own subtransaction; should the statement itself fail, nothing of the batch is
+ * stored and the caller tries the events one by one.
  */
 export async function receiveWebhooks(db: CommonQueryMethods, events: readonly ReceivedWebhook[]): Promise<readonly ReceiveOutcome[]> {
   // One JSON array; each payload is spliced in as the JSON text it already is (parsed once, by
@@ -69,7 +70,7 @@ export async function receiveWebhooks(db: CommonQueryMethods, events: readonly R
       type: event.type,
       status: event.status,
       event_at: event.eventAt,
-      body_sha256: event.bodySha256.toString('hex'),
+      body_sha256_hex: event.bodySha256.toString('hex'),
       raw_body: event.rawBody,
       error: event.error,
       forward: event.forward,
@@ -88,17 +89,6 @@ export async function receiveWebhooks(db: CommonQueryMethods, events: readonly R
   return db.any(sql.type(received)`
     select r.outcome, r.event_id, r.call_id, r.ended, r.ended_class, r.opt_out_reason, r.opt_out_added, r.opt_out_cancelled,
            r.tool_calls, r.forward_queued, r.error
-    from jsonb_array_elements(${`[${rows.join(',')}]`}::jsonb) with ordinality as item(value, ord)
-    cross join lateral jsonb_to_record(item.value) as w(
-           tenant_id uuid, credential_version text, vapi_call_id text, external_id uuid, type text, status text, event_at timestamptz,
-           body_sha256 text, payload jsonb, raw_body text, error text, forward boolean, advance_to text, ended boolean, ended_reason text,
-           ended_at timestamptz, details jsonb, details_state text, recheck_after interval, wake_channel text, at timestamptz)
-    cross join lateral dialer.receive_webhook(
-      p_tenant_id => w.tenant_id, p_credential_version => w.credential_version, p_vapi_call_id => w.vapi_call_id,
-      p_external_id => w.external_id, p_type => w.type, p_status => w.status, p_event_at => w.event_at,
-      p_body_sha256 => decode(w.body_sha256, 'hex'), p_payload => w.payload, p_raw_body => w.raw_body, p_error => w.error,
-      p_forward => w.forward, p_advance_to => w.advance_to, p_end => w.ended, p_ended_reason => w.ended_reason,
-      p_ended_at => w.ended_at, p_details => w.details, p_details_state => w.details_state, p_recheck_after => w.recheck_after,
-      p_wake_channel => w.wake_channel, at => w.at) r
-    order by item.ord`);
+    from dialer.receive_webhooks(${`[${rows.join(',')}]`}::jsonb) r
+    order by r.ord`);
 }

@@ -1,7 +1,7 @@
 // Who a webhook is for, in one round trip: the tenant (named in ?tenant=, else the owner of the
 // call) with its webhook credential, and the call it is about (by VAPI's id, else by our id
 // sent as customer.externalId: dialer.webhook_call), and the version of the credential
-// (dialer.webhook_credential_version: dialer.receive_webhook stores only with the current one).
+// (dialer.webhook_credential_version: dialer.receive_webhooks stores only with the current one).
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from '../zod.js';
 import { isUuid } from './callResults.js';

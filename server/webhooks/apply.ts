@@ -1,7 +1,7 @@
 // What one webhook does to its call, decided from the message: a live status-update moves the
 // status (advance_call_status, forward only); an `ended` one or an end-of-call-report ends the call
 // (apply_call_result, applied once) with its details (record_call_details: only fill in) and
-// where the details stand (note_call_details). The writes are dialer.receive_webhook's
+// where the details stand (note_call_details). The writes are dialer.receive_webhooks'
 // (sql/056_webhook_ingest.sql). Nothing is read from `message.call`: it is the Call as created
 // (queued, cost 0), see server/vapi/callDetails.ts.
 import type { Clock } from '../clock.js';

@@ -1,6 +1,6 @@
 // A tenant's webhook credential as the receiver uses it: decrypted once and kept for a short
 // while (WEBHOOK_CREDENTIAL_TTL_MS), so a burst of webhooks neither reads the tenant row nor
-// decrypts its secret for each one. Kept safely: dialer.receive_webhook stores a webhook only if
+// decrypts its secret for each one. Kept safely: dialer.receive_webhooks stores a webhook only if
 // the version it was authenticated with is still the tenant's ("stale" otherwise: the receiver
 // reads the credential again and authenticates again), and a request the kept credential refuses
 // is tried once more with a fresh one, so a rotated secret is honoured at once, never late.

@@ -3,7 +3,7 @@
 //     applying the event, and its outcome (answer or error answer) is VAPI's answer, sent as soon
 //     as it is known (storing the event is not on VAPI's clock); the relay is then recorded as a
 //     'sync' row of dialer.forwards;
-//   - any other message the tenant relays is queued as it is stored (dialer.receive_webhook calls
+//   - any other message the tenant relays is queued as it is stored (dialer.receive_webhooks calls
 //     queue_forward, which wakes the worker) and answered `{}` at once: the worker delivers it
 //     (server/worker/forwardDeliveries.ts).
 import type { Response } from 'express';
@@ -14,11 +14,11 @@ import { forwardMessagesOf, isForwardedAsync, isRequestMessage } from '../vapi/s
 import type { WebhookMessage } from './message.js';
 import { relayBudgetMs, relayRequest, type RelayOutcome } from './relay.js';
 
-/** The stored event, as dialer.receive_webhook answered. */
+/** The stored event, as dialer.receive_webhooks answered. */
 export type StoredForward = { eventId: number | null; forwardQueued: boolean };
 
 export type InboundForward = {
-  /** The tenant relays this message asynchronously: receive_webhook queues it once stored. */
+  /** The tenant relays this message asynchronously: receive_webhooks queues it once stored. */
   forwardAsync: boolean;
   /** The event is stored (and queued when forwardAsync and there is a forward URL). */
   stored(event: StoredForward): void;

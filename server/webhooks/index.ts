@@ -1,9 +1,9 @@
 // POST /webhooks/vapi: VAPI's call events. Raw body (HMAC is verified over the exact bytes),
 // tenant from ?tenant= (the URL we give VAPI) or else from the call the message is about,
 // authenticated with that tenant's method; then stored once (call_events, deduplicated by body
-// hash) and applied by dialer.receive_webhook (sql/056_webhook_ingest.sql). Webhooks arriving
-// while others are being stored share the next statement (one round trip, one commit), each
-// applied in its own subtransaction: far under VAPI's 20 s (bench/REPORT.md, webhooks).
+// hash) and applied by dialer.receive_webhooks (sql/056_webhook_ingest.sql). Webhooks arriving
+// while others are being stored share the next statement (one round trip, one commit: stored in one INSERT, their
+// status moves in one UPDATE, every other apply in its own subtransaction): far under VAPI's 20 s (bench/REPORT.md, webhooks).
 import type { Express, Request } from 'express';
 import type { AppContext } from '../context.js';
 import { HttpError, toHttpError, unauthorized } from '../http/errors.js';
@@ -32,7 +32,7 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; er
   }
 }
 
-/** receive_webhook answered stale this many times in a row (credentials changing meanwhile): refused. */
+/** receive_webhooks answered stale this many times in a row (credentials changing meanwhile): refused. */
 const MAX_STALE = 3;
 
 /** Bodies larger than this are stored in a statement of their own. */

@@ -1,7 +1,7 @@
 // In-call opt-out, on the webhook apply path: an end-of-call-report whose structured data says
 // so, or a call to the tenant's opt-out tool, puts the call's number on do-not-call and cancels
 // its pending calls at once. dialer.apply_in_call_opt_out decides and writes, from the message as
-// stored, inside dialer.receive_webhook (listed before the call's result, and once more after a
+// stored, inside dialer.receive_webhooks (listed before the call's result, and once more after a
 // report's, to cancel a retry it created). A tool call needs an answer: VAPI gets
 // {results: [{name, toolCallId, result}]} for the opt-out tool's calls
 // (ServerMessageResponseToolCalls in VAPI's OpenAPI), redelivered ones too.

@@ -1,0 +1,151 @@
+// dialer.receive_webhooks with several webhooks in one statement: stored in one INSERT, plain
+// status moves in one UPDATE, everything else one by one, in order. Each case is checked against
+// what the same webhooks give when received one at a time (the order VAPI sent them).
+import t from 'tap';
+import { createHash, randomUUID } from 'node:crypto';
+import { sql, type DatabasePool } from 'slonik';
+import { z } from 'zod';
+import { createTestDatabase } from '../helpers/database.js';
+import { insertContact, insertTenant } from '../worker/fixtures.js';
+import { receiveWebhooks, type ReceivedWebhook } from '../../db/queries/callEvents.js';
+import { reportDetailsOf, statusUpdateDetailsOf } from '../../server/vapi/callDetails.js';
+import { nextPhone } from './fixtures.js';
+
+const AT = new Date('2026-06-10T15:00:00.000Z');
+const at = (seconds: number) => new Date(AT.getTime() + seconds * 1000);
+
+type Message = { type: string; status?: string; endedReason?: string; [key: string]: unknown };
+
+/** A webhook as the receiver passes it on (server/webhooks/index.ts), for a body holding `message`. */
+function webhook(tenant: { id: string; version: string }, vapiCallId: string, message: Message, seconds: number, bodyTag = ''): ReceivedWebhook {
+  const text = JSON.stringify({ message: { ...message, call: { id: vapiCallId, status: 'queued', cost: 0 } }, tag: bodyTag });
+  const isStatus = message.type === 'status-update';
+  const ends = (isStatus && message.status === 'ended') || message.type === 'end-of-call-report';
+  const details = message.type === 'end-of-call-report' ? reportDetailsOf(message) : statusUpdateDetailsOf(message);
+  return {
+    tenantId: tenant.id,
+    credentialVersion: tenant.version,
+    vapiCallId,
+    externalId: null,
+    type: message.type,
+    status: message.status ?? null,
+    eventAt: null,
+    bodySha256: createHash('sha256').update(text).digest(),
+    payloadJson: text,
+    rawBody: null,
+    error: null,
+    forward: false,
+    effect: {
+      advanceTo: isStatus && !ends ? (message.status ?? null) : null,
+      end: ends ? { endedReason: details.endedReason, endedAt: at(seconds), details, detailsState: message.type === 'end-of-call-report' ? 'received' : 'awaited' } : null,
+    },
+    recheckAfterSeconds: 60,
+    wakeChannel: 'dialer_wake_test',
+    at: at(seconds),
+  };
+}
+
+const callState = z.object({ status: z.string(), vapi_status: z.string().nullable(), started_at: z.string().nullable(), ended_reason: z.string().nullable(), check_at: z.string().nullable(), transcript: z.string().nullable() });
+
+async function setUp(pool: DatabasePool) {
+  const id = await insertTenant(pool, { webhookAuthType: 'secret', webhookSecret: 'whsec-batch' });
+  const version = String(await pool.oneFirst(sql.unsafe`select dialer.webhook_credential_version(t) from dialer.tenants t where t.id = ${id}`));
+  const tenant = { id, version };
+  const newCall = async () => {
+    const phone = nextPhone();
+    const contactId = await insertContact(pool, id, phone, 'Batch');
+    const vapiCallId = randomUUID();
+    const callId = String(await pool.oneFirst(sql.unsafe`
+      insert into dialer.calls (tenant_id, contact_id, phone, assistant_id, phone_number_id, due_at, status, vapi_call_id, dial_started_at)
+      values (${id}, ${contactId}, ${phone}, 'asst_batch', 'pn_batch', ${AT.toISOString()}, 'queued', ${vapiCallId}, ${AT.toISOString()}) returning id`));
+    return { callId, vapiCallId };
+  };
+  const state = (callId: string) =>
+    pool.one(sql.type(callState)`select status, vapi_status, started_at, ended_reason, check_at, transcript from dialer.calls where id = ${callId}`);
+  return { tenant, newCall, state };
+}
+
+const ringing: Message = { type: 'status-update', status: 'ringing' };
+const inProgress: Message = { type: 'status-update', status: 'in-progress' };
+const ended: Message = { type: 'status-update', status: 'ended', endedReason: 'customer-ended-call' };
+const report: Message = { type: 'end-of-call-report', endedReason: 'customer-ended-call', artifact: { transcript: 'AI: hello\nUser: hi' }, cost: 0.05 };
+
+t.test('webhooks received together end as they do received one by one', async (t) => {
+  const { pool } = await createTestDatabase(t);
+  const { tenant, newCall, state } = await setUp(pool);
+
+  /** The same webhooks for two fresh calls: all in one statement, then one statement each. */
+  const both = async (messages: { message: Message; seconds: number }[]) => {
+    const together = await newCall();
+    const alone = await newCall();
+    const batch = await receiveWebhooks(pool, messages.map((m) => webhook(tenant, together.vapiCallId, m.message, m.seconds)));
+    const single = [];
+    for (const m of messages) single.push(...(await receiveWebhooks(pool, [webhook(tenant, alone.vapiCallId, m.message, m.seconds)])));
+    return { batch, single, together: await state(together.callId), alone: await state(alone.callId) };
+  };
+
+  for (const [name, messages, expectedStatus] of [
+    ['ringing then in-progress (both moves in one UPDATE)', [{ message: ringing, seconds: 1 }, { message: inProgress, seconds: 5 }], 'in_progress'],
+    ['in-progress then ringing, reordered', [{ message: inProgress, seconds: 5 }, { message: ringing, seconds: 1 }], 'in_progress'],
+    ['in-progress then ended', [{ message: inProgress, seconds: 5 }, { message: ended, seconds: 60 }], 'ended'],
+    ['ended then a late in-progress: never started', [{ message: ended, seconds: 60 }, { message: inProgress, seconds: 5 }], 'ended'],
+    ['the whole call: ringing, in-progress, ended, report', [{ message: ringing, seconds: 1 }, { message: inProgress, seconds: 5 }, { message: ended, seconds: 60 }, { message: report, seconds: 61 }], 'ended'],
+  ] as const) {
+    await t.test(name, async (t) => {
+      const { batch, single, together, alone } = await both([...messages]);
+      t.same(batch.map((r) => r.outcome), single.map((r) => r.outcome), 'the same outcomes');
+      t.same(batch.map((r) => r.ended), single.map((r) => r.ended), 'the same ends');
+      t.equal(together.status, expectedStatus);
+      t.same({ ...together }, { ...alone }, 'the same call afterwards');
+    });
+  }
+
+  await t.test('a body twice in one batch: stored once, the second a duplicate', async (t) => {
+    const call = await newCall();
+    const first = webhook(tenant, call.vapiCallId, ringing, 1);
+    const results = await receiveWebhooks(pool, [first, { ...first }]);
+    t.same(results.map((r) => r.outcome), ['applied', 'duplicate']);
+    t.equal(results[0]!.event_id, results[1]!.event_id, 'one event');
+    t.equal((await state(call.callId)).status, 'ringing');
+  });
+
+  await t.test('a stale credential among current ones: only it is refused', async (t) => {
+    const call = await newCall();
+    const other = await newCall();
+    const results = await receiveWebhooks(pool, [
+      webhook(tenant, call.vapiCallId, ringing, 1),
+      webhook({ ...tenant, version: 'an older credential' }, other.vapiCallId, ringing, 1),
+    ]);
+    t.same(results.map((r) => r.outcome), ['applied', 'stale']);
+    t.equal((await state(other.callId)).status, 'queued', 'nothing done for the stale one');
+    t.equal(Number(await pool.oneFirst(sql.unsafe`select count(*) from dialer.call_events where vapi_call_id = ${other.vapiCallId}`)), 0, 'nor stored');
+  });
+
+  await t.test('the batch of moves failing: each move applied alone, only the failing one fails', async (t) => {
+    const good = await newCall();
+    const bad = await newCall();
+    // A stand-in for any error of one row (a constraint, a lock timeout): it fails the batch's UPDATE.
+    await pool.connect(async (connection) => {
+      await connection.query(sql.unsafe`select set_config('pgdialer_test.refused_call', ${bad.callId}, false)`);
+      await connection.query(sql.unsafe`create function pg_temp.refuse() returns trigger language plpgsql as $$
+        begin
+          if new.id::text = current_setting('pgdialer_test.refused_call') and new.status = 'ringing' then raise exception 'refused for the test'; end if;
+          return new;
+        end $$`);
+      await connection.query(sql.unsafe`create trigger refuse before update on dialer.calls for each row execute function pg_temp.refuse()`);
+      try {
+        const results = await receiveWebhooks(connection, [webhook(tenant, good.vapiCallId, ringing, 1), webhook(tenant, bad.vapiCallId, ringing, 1)]);
+        t.same(results.map((r) => r.outcome), ['applied', 'failed']);
+        t.match(results[1]!.error, /refused for the test/);
+        const unapplied = await connection.one(sql.type(z.object({ applied_at: z.string().nullable(), error: z.string().nullable() }))`
+          select applied_at, error from dialer.call_events where id = ${results[1]!.event_id}`);
+        t.equal(unapplied.applied_at, null, 'the failed event is kept unapplied');
+        t.match(unapplied.error, /refused for the test/);
+      } finally {
+        await connection.query(sql.unsafe`drop trigger refuse on dialer.calls`);
+      }
+    });
+    t.equal((await state(good.callId)).status, 'ringing', 'the other move applied');
+    t.equal((await state(bad.callId)).status, 'queued');
+  });
+});
