@@ -4068,6 +4068,7 @@ declare
   v_needs_vapi_id boolean[]; -- found by our id only: VAPI's id is to be recorded
   v_inserted boolean[];     -- new (else a duplicate of an event stored before, or earlier in p_events)
   v_forward_urls text[];    -- where the event is relayed, when the tenant relays its type
+  v_call_over boolean[];    -- the call had ended (or was cancelled or skipped): terminal, it stays so
   v_advanced boolean[];     -- applied by the batch's status moves
   v_moves integer[];
   v_item jsonb;
@@ -4096,8 +4097,10 @@ begin
   ), about as (
     -- A call of another tenant is not this message's business: the event is kept, nothing applied.
     select checked.*, case when call.tenant_id = checked.tenant_id then call.id end as call_id,
-           call.tenant_id = checked.tenant_id and checked.vapi_call_id is not null and call.vapi_call_id is null as needs_vapi_id
+           call.tenant_id = checked.tenant_id and checked.vapi_call_id is not null and call.vapi_call_id is null as needs_vapi_id,
+           dialer._status_rank(state.status) = 9 as call_over
     from checked left join lateral dialer.webhook_call(checked.vapi_call_id, checked.external_id) call on true
+    left join lateral (select found.status from dialer.calls found where found.id = call.id limit 1) state on true
     where checked.is_current
   ), stored as (
     insert into dialer.call_events (tenant_id, call_id, vapi_call_id, type, status, event_at, body_sha256, payload, raw_body, error, applied_at)
@@ -4108,6 +4111,7 @@ begin
     returning id, tenant_id, body_sha256
   ), placed as (
     select checked.ord, checked.is_current, about.call_id, coalesce(about.needs_vapi_id, false) as needs_vapi_id,
+           coalesce(about.call_over, false) as call_over,
            coalesce(stored.id, earlier.id) as event_id,
            stored.id is not null
              and row_number() over (partition by checked.is_current, checked.tenant_id, checked.body_sha256 order by checked.ord) = 1 as inserted,
@@ -4122,8 +4126,9 @@ begin
   )
   select array_agg(placed.is_current order by placed.ord), array_agg(placed.event_id order by placed.ord),
          array_agg(placed.call_id order by placed.ord), array_agg(placed.needs_vapi_id order by placed.ord),
-         array_agg(coalesce(placed.inserted, false) order by placed.ord), array_agg(placed.forward_url order by placed.ord)
-    into v_current, v_event_ids, v_call_ids, v_needs_vapi_id, v_inserted, v_forward_urls
+         array_agg(coalesce(placed.inserted, false) order by placed.ord), array_agg(placed.forward_url order by placed.ord),
+         array_agg(placed.call_over order by placed.ord)
+    into v_current, v_event_ids, v_call_ids, v_needs_vapi_id, v_inserted, v_forward_urls, v_call_over
   from placed;
 
   -- 2. The plain live-status moves (a new status-update about a call no other event of the batch
@@ -4226,7 +4231,15 @@ begin
           into opt_out_reason, opt_out_added, opt_out_cancelled, tool_calls
           from dialer.apply_in_call_opt_out(call_id, v_message, v_at) opted;
       end if;
-      if coalesce((v_item ->> 'ended')::boolean, false) then
+      if coalesce((v_item ->> 'ended')::boolean, false) and v_call_over[i] then
+        -- Over already (the report after an `ended` status-update): all apply_call_result would
+        -- do is record the details, so that is done without its UPDATE that finds nothing live.
+        perform dialer.record_call_details(call_id, coalesce(nullif(v_item -> 'details', 'null'), '{}'),
+                                           coalesce(v_item ->> 'details_state', 'null'),
+                                           (v_item ->> 'recheck_after')::interval, v_at);
+        ended := true;
+        ended_class := dialer.ended_reason_class(v_item ->> 'ended_reason');
+      elsif coalesce((v_item ->> 'ended')::boolean, false) then
         -- The end, its details and where they stand (record_call_details, note_call_details), in one row version.
         perform dialer.apply_call_result(p_call_id => call_id, p_ended_reason => v_item ->> 'ended_reason',
                                          p_ended_at => (v_item ->> 'ended_at')::timestamptz,

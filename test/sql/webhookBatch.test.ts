@@ -45,7 +45,7 @@ function webhook(tenant: { id: string; version: string }, vapiCallId: string, me
   };
 }
 
-const callState = z.object({ status: z.string(), vapi_status: z.string().nullable(), started_at: z.string().nullable(), ended_reason: z.string().nullable(), check_at: z.string().nullable(), transcript: z.string().nullable() });
+const callState = z.object({ status: z.string(), outcome: z.string().nullable(), vapi_status: z.string().nullable(), started_at: z.string().nullable(), ended_reason: z.string().nullable(), check_at: z.string().nullable(), checks: z.number(), transcript: z.string().nullable(), cost: z.number().nullable(), details_received_at: z.string().nullable() });
 
 async function setUp(pool: DatabasePool) {
   const id = await insertTenant(pool, { webhookAuthType: 'secret', webhookSecret: 'whsec-batch' });
@@ -61,7 +61,7 @@ async function setUp(pool: DatabasePool) {
     return { callId, vapiCallId };
   };
   const state = (callId: string) =>
-    pool.one(sql.type(callState)`select status, vapi_status, started_at, ended_reason, check_at, transcript from dialer.calls where id = ${callId}`);
+    pool.one(sql.type(callState)`select status, outcome, vapi_status, started_at, ended_reason, check_at, checks, transcript, cost, details_received_at from dialer.calls where id = ${callId}`);
   return { tenant, newCall, state };
 }
 
@@ -90,6 +90,7 @@ t.test('webhooks received together end as they do received one by one', async (t
     ['in-progress then ended', [{ message: inProgress, seconds: 5 }, { message: ended, seconds: 60 }], 'ended'],
     ['ended then a late in-progress: never started', [{ message: ended, seconds: 60 }, { message: inProgress, seconds: 5 }], 'ended'],
     ['the whole call: ringing, in-progress, ended, report', [{ message: ringing, seconds: 1 }, { message: inProgress, seconds: 5 }, { message: ended, seconds: 60 }, { message: report, seconds: 61 }], 'ended'],
+    ['the report first, then a late ended', [{ message: inProgress, seconds: 5 }, { message: report, seconds: 61 }, { message: ended, seconds: 60 }], 'ended'],
   ] as const) {
     await t.test(name, async (t) => {
       const { batch, single, together, alone } = await both([...messages]);
