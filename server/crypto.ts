@@ -1,6 +1,6 @@
 // Secrets stored in the database (tenants' VAPI keys, webhook secrets) are encrypted with a key
 // derived from APP_SECRET: AES-256-GCM, stored as "v1:<iv>:<tag>:<ciphertext>" (base64url).
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const VERSION = 'v1';
 
@@ -27,7 +27,8 @@ export function decryptSecret(appSecret: string, stored: string): string {
   }
 }
 
-export const sha256 = (text: string | Buffer): Buffer => createHash('sha256').update(text).digest();
+// One-shot: no Hash object (safeEqual runs twice for every webhook authenticated by shared secret).
+export const sha256 = (text: string | Buffer): Buffer => hash('sha256', text, 'buffer');
 
 /** Constant-time comparison of two strings of any length. */
 export function safeEqual(a: string, b: string): boolean {
