@@ -4091,7 +4091,7 @@ begin
   ), checked as (
     -- Lookups by key are laterals with LIMIT 1: index scans whatever the statistics were when the
     -- plan was made (a plan kept from a session's first batch saw the tables near empty).
-    select w.*, tenant.version is not distinct from w.credential_version and tenant.version is not null as is_current
+    select w.*, coalesce(tenant.version = w.credential_version, false) as is_current
     from w left join lateral (select dialer.webhook_credential_version(tenant) as version
                                 from dialer.tenants tenant where tenant.id = w.tenant_id limit 1) tenant on true
   ), about as (
@@ -4133,18 +4133,17 @@ begin
 
   -- 2. The plain live-status moves (a new status-update about a call no other event of the batch
   -- touches otherwise) in one UPDATE; should it fail, they are applied one by one below.
+  with event as (
+    select item.ord::integer as ord, v_call_ids[item.ord] as call_id,
+           item.value ->> 'advance_to' is not null and not coalesce((item.value ->> 'ended')::boolean, false)
+             and item.value ->> 'error' is null and coalesce(item.value ->> 'type', '') not in ('end-of-call-report', 'tool-calls')
+             and v_inserted[item.ord] and not v_needs_vapi_id[item.ord] as plain_move
+    from jsonb_array_elements(p_events) with ordinality as item(value, ord)
+    where v_current[item.ord] and v_call_ids[item.ord] is not null
+  )
   select array_agg(e.ord order by e.ord) into v_moves
-  from jsonb_array_elements(p_events) with ordinality as item(value, ord)
-  cross join lateral (select item.ord::integer as ord, item.value ->> 'advance_to' as advance_to,
-                             coalesce((item.value ->> 'ended')::boolean, false) as ended) e
-  where e.advance_to is not null and not e.ended and item.value ->> 'error' is null
-    and v_current[e.ord] and v_inserted[e.ord] and v_call_ids[e.ord] is not null and not v_needs_vapi_id[e.ord]
-    and item.value ->> 'type' is distinct from 'end-of-call-report' and item.value ->> 'type' is distinct from 'tool-calls'
-    and not exists (
-      select from jsonb_array_elements(p_events) with ordinality as other(value, ord)
-      where v_current[other.ord] and v_call_ids[other.ord] = v_call_ids[e.ord]
-        and (other.value ->> 'advance_to' is null or coalesce((other.value ->> 'ended')::boolean, false)
-             or not v_inserted[other.ord] or v_needs_vapi_id[other.ord] or other.value ->> 'error' is not null));
+  from event e
+  where e.plain_move and not exists (select from event other where other.call_id = e.call_id and not other.plain_move);
   v_advanced := array_fill(false, array[jsonb_array_length(p_events)]);
   if v_moves is not null then
     begin

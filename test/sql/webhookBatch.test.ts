@@ -5,43 +5,42 @@ import t from 'tap';
 import { createHash, randomUUID } from 'node:crypto';
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
+import type { Vapi } from '@vapi-ai/server-sdk';
 import { createTestDatabase } from '../helpers/database.js';
 import { insertContact, insertTenant } from '../worker/fixtures.js';
+import { createdCall, endOfCallReport, statusUpdate } from '../fixtures/vapi/messages.js';
 import { receiveWebhooks, type ReceivedWebhook } from '../../db/queries/callEvents.js';
-import { reportDetailsOf, statusUpdateDetailsOf } from '../../server/vapi/callDetails.js';
+import { readWebhookMessage } from '../../server/webhooks/message.js';
+import { webhookEffect } from '../../server/webhooks/apply.js';
+import { manualClock } from '../../server/clock.js';
 import { nextPhone } from './fixtures.js';
 
 const AT = new Date('2026-06-10T15:00:00.000Z');
-const at = (seconds: number) => new Date(AT.getTime() + seconds * 1000);
 
-type Message = { type: string; status?: string; endedReason?: string; [key: string]: unknown };
+type Body = (call: Vapi.Call) => { message: unknown };
 
-/** A webhook as the receiver passes it on (server/webhooks/index.ts), for a body holding `message`. */
-function webhook(tenant: { id: string; version: string }, vapiCallId: string, message: Message, seconds: number, bodyTag = ''): ReceivedWebhook {
-  const text = JSON.stringify({ message: { ...message, call: { id: vapiCallId, status: 'queued', cost: 0 } }, tag: bodyTag });
-  const isStatus = message.type === 'status-update';
-  const ends = (isStatus && message.status === 'ended') || message.type === 'end-of-call-report';
-  const details = message.type === 'end-of-call-report' ? reportDetailsOf(message) : statusUpdateDetailsOf(message);
+/** A webhook as the receiver passes it on (server/webhooks/index.ts: its readers, its effect), `seconds` after AT. */
+function webhook(tenant: { id: string; version: string }, call: Vapi.Call, body: Body, seconds: number): ReceivedWebhook {
+  const text = JSON.stringify(body(call));
+  const message = readWebhookMessage(JSON.parse(text));
+  const at = new Date(AT.getTime() + seconds * 1000);
   return {
     tenantId: tenant.id,
     credentialVersion: tenant.version,
-    vapiCallId,
-    externalId: null,
+    vapiCallId: message.vapiCallId,
+    externalId: message.externalId,
     type: message.type,
-    status: message.status ?? null,
-    eventAt: null,
+    status: message.status,
+    eventAt: message.eventAt,
     bodySha256: createHash('sha256').update(text).digest(),
     payloadJson: text,
     rawBody: null,
     error: null,
     forward: false,
-    effect: {
-      advanceTo: isStatus && !ends ? (message.status ?? null) : null,
-      end: ends ? { endedReason: details.endedReason, endedAt: at(seconds), details, detailsState: message.type === 'end-of-call-report' ? 'received' : 'awaited' } : null,
-    },
+    effect: webhookEffect(manualClock(at), message),
     recheckAfterSeconds: 60,
     wakeChannel: 'dialer_wake_test',
-    at: at(seconds),
+    at,
   };
 }
 
@@ -58,29 +57,30 @@ async function setUp(pool: DatabasePool) {
     const callId = String(await pool.oneFirst(sql.unsafe`
       insert into dialer.calls (tenant_id, contact_id, phone, assistant_id, phone_number_id, due_at, status, vapi_call_id, dial_started_at)
       values (${id}, ${contactId}, ${phone}, 'asst_batch', 'pn_batch', ${AT.toISOString()}, 'queued', ${vapiCallId}, ${AT.toISOString()}) returning id`));
-    return { callId, vapiCallId };
+    return { callId, vapi: createdCall(vapiCallId, callId, phone) };
   };
   const state = (callId: string) =>
     pool.one(sql.type(callState)`select status, outcome, vapi_status, started_at, ended_reason, check_at, checks, transcript, cost, details_received_at from dialer.calls where id = ${callId}`);
   return { tenant, newCall, state };
 }
 
-const ringing: Message = { type: 'status-update', status: 'ringing' };
-const inProgress: Message = { type: 'status-update', status: 'in-progress' };
-const ended: Message = { type: 'status-update', status: 'ended', endedReason: 'customer-ended-call' };
-const report: Message = { type: 'end-of-call-report', endedReason: 'customer-ended-call', artifact: { transcript: 'AI: hello\nUser: hi' }, cost: 0.05 };
+// The timestamps are fixed so that the same webhook for two calls differs only by the call.
+const ringing: Body = (call) => statusUpdate(call, 'ringing', { timestamp: 1781103601000 });
+const inProgress: Body = (call) => statusUpdate(call, 'in-progress', { timestamp: 1781103605000 });
+const ended: Body = (call) => statusUpdate(call, 'ended', { timestamp: 1781103660000, endedReason: 'customer-ended-call' });
+const report: Body = (call) => endOfCallReport(call, { timestamp: 1781103661000, startedAt: '2026-06-10T15:00:05.000Z', endedAt: '2026-06-10T15:01:00.000Z' });
 
 t.test('webhooks received together end as they do received one by one', async (t) => {
   const { pool } = await createTestDatabase(t);
   const { tenant, newCall, state } = await setUp(pool);
 
   /** The same webhooks for two fresh calls: all in one statement, then one statement each. */
-  const both = async (messages: { message: Message; seconds: number }[]) => {
+  const both = async (messages: { message: Body; seconds: number }[]) => {
     const together = await newCall();
     const alone = await newCall();
-    const batch = await receiveWebhooks(pool, messages.map((m) => webhook(tenant, together.vapiCallId, m.message, m.seconds)));
+    const batch = await receiveWebhooks(pool, messages.map((m) => webhook(tenant, together.vapi, m.message, m.seconds)));
     const single = [];
-    for (const m of messages) single.push(...(await receiveWebhooks(pool, [webhook(tenant, alone.vapiCallId, m.message, m.seconds)])));
+    for (const m of messages) single.push(...(await receiveWebhooks(pool, [webhook(tenant, alone.vapi, m.message, m.seconds)])));
     return { batch, single, together: await state(together.callId), alone: await state(alone.callId) };
   };
 
@@ -103,7 +103,7 @@ t.test('webhooks received together end as they do received one by one', async (t
 
   await t.test('a body twice in one batch: stored once, the second a duplicate', async (t) => {
     const call = await newCall();
-    const first = webhook(tenant, call.vapiCallId, ringing, 1);
+    const first = webhook(tenant, call.vapi, ringing, 1);
     const results = await receiveWebhooks(pool, [first, { ...first }]);
     t.same(results.map((r) => r.outcome), ['applied', 'duplicate']);
     t.equal(results[0]!.event_id, results[1]!.event_id, 'one event');
@@ -114,12 +114,12 @@ t.test('webhooks received together end as they do received one by one', async (t
     const call = await newCall();
     const other = await newCall();
     const results = await receiveWebhooks(pool, [
-      webhook(tenant, call.vapiCallId, ringing, 1),
-      webhook({ ...tenant, version: 'an older credential' }, other.vapiCallId, ringing, 1),
+      webhook(tenant, call.vapi, ringing, 1),
+      webhook({ ...tenant, version: 'an older credential' }, other.vapi, ringing, 1),
     ]);
     t.same(results.map((r) => r.outcome), ['applied', 'stale']);
     t.equal((await state(other.callId)).status, 'queued', 'nothing done for the stale one');
-    t.equal(Number(await pool.oneFirst(sql.unsafe`select count(*) from dialer.call_events where vapi_call_id = ${other.vapiCallId}`)), 0, 'nor stored');
+    t.equal(Number(await pool.oneFirst(sql.unsafe`select count(*) from dialer.call_events where vapi_call_id = ${other.vapi.id}`)), 0, 'nor stored');
   });
 
   await t.test('the batch of moves failing: each move applied alone, only the failing one fails', async (t) => {
@@ -135,7 +135,7 @@ t.test('webhooks received together end as they do received one by one', async (t
         end $$`);
       await connection.query(sql.unsafe`create trigger refuse before update on dialer.calls for each row execute function pg_temp.refuse()`);
       try {
-        const results = await receiveWebhooks(connection, [webhook(tenant, good.vapiCallId, ringing, 1), webhook(tenant, bad.vapiCallId, ringing, 1)]);
+        const results = await receiveWebhooks(connection, [webhook(tenant, good.vapi, ringing, 1), webhook(tenant, bad.vapi, ringing, 1)]);
         t.same(results.map((r) => r.outcome), ['applied', 'failed']);
         t.match(results[1]!.error, /refused for the test/);
         const unapplied = await connection.one(sql.type(z.object({ applied_at: z.string().nullable(), error: z.string().nullable() }))`
