@@ -4059,6 +4059,7 @@ CREATE OR REPLACE FUNCTION dialer.receive_webhooks(p_events jsonb)
  RETURNS TABLE(ord integer, outcome text, event_id bigint, call_id uuid, ended boolean, ended_class text, opt_out_reason text, opt_out_added boolean, opt_out_cancelled integer, tool_calls jsonb, forward_queued boolean, error text)
  LANGUAGE plpgsql
  SET plan_cache_mode TO 'force_generic_plan'
+ SET enable_seqscan TO 'off'
 AS $function$
 declare
   -- What storing found, per event (index = the event's position in p_events).
@@ -4070,7 +4071,9 @@ declare
   v_forward_urls text[];    -- where the event is relayed, when the tenant relays its type
   v_call_over boolean[];    -- the call had ended (or was cancelled or skipped): terminal, it stays so
   v_advanced boolean[];     -- applied by the batch's status moves
+  v_recorded boolean[];     -- applied by the batch's details
   v_moves integer[];
+  v_detailed integer[];
   v_item jsonb;
   v_type text;
   v_message jsonb;
@@ -4083,10 +4086,11 @@ begin
   -- tenant's call is stored as applied: should its application below fail, its handler clears
   -- applied_at in the same transaction, so no commit ever shows an event applied that was not.
   with w as (
-    select item.ord::integer as ord, x.*, decode(x.body_sha256_hex, 'hex') as body_sha256
+    -- The payload as the jsonb it is: jsonb_to_record would print it and parse it again.
+    select item.ord::integer as ord, x.*, decode(x.body_sha256_hex, 'hex') as body_sha256, item.value -> 'payload' as payload
     from jsonb_array_elements(p_events) with ordinality as item(value, ord)
     cross join lateral jsonb_to_record(item.value) as x(tenant_id uuid, credential_version text, vapi_call_id text,
-      external_id uuid, type text, status text, event_at timestamptz, body_sha256_hex text, payload jsonb, raw_body text,
+      external_id uuid, type text, status text, event_at timestamptz, body_sha256_hex text, raw_body text,
       error text, forward boolean)
   ), checked as (
     -- Lookups by key are laterals with LIMIT 1: index scans whatever the statistics were when the
@@ -4120,9 +4124,10 @@ begin
     left join about on about.ord = checked.ord
     left join lateral dialer.forward_urls_of(checked.tenant_id, about.call_id) forwarded on checked.is_current and checked.forward
     left join stored on checked.is_current and stored.tenant_id = checked.tenant_id and stored.body_sha256 = checked.body_sha256
+    -- (The condition inside: only a duplicate is looked up.)
     left join lateral (select event.id from dialer.call_events event
-                        where event.tenant_id = checked.tenant_id and event.body_sha256 = checked.body_sha256 limit 1) earlier
-           on checked.is_current and stored.id is null
+                        where checked.is_current and stored.id is null
+                          and event.tenant_id = checked.tenant_id and event.body_sha256 = checked.body_sha256 limit 1) earlier on true
   )
   select array_agg(placed.is_current order by placed.ord), array_agg(placed.event_id order by placed.ord),
          array_agg(placed.call_id order by placed.ord), array_agg(placed.needs_vapi_id order by placed.ord),
@@ -4131,20 +4136,36 @@ begin
     into v_current, v_event_ids, v_call_ids, v_needs_vapi_id, v_inserted, v_forward_urls, v_call_over
   from placed;
 
-  -- 2. The plain live-status moves (a new status-update about a call no other event of the batch
-  -- touches otherwise) in one UPDATE; should it fail, they are applied one by one below.
+  -- 2. The plain writes, each kind in one statement: live-status moves (a new status-update about
+  -- a call no other event of the batch touches otherwise), and reports' details (a new
+  -- end-of-call-report about a call already over that asks no opt-out, the only event of the
+  -- batch about its call). Should one of the statements fail, its events are applied one by one below.
   with event as (
-    select item.ord::integer as ord, v_call_ids[item.ord] as call_id,
-           item.value ->> 'advance_to' is not null and not coalesce((item.value ->> 'ended')::boolean, false)
-             and item.value ->> 'error' is null and coalesce(item.value ->> 'type', '') not in ('end-of-call-report', 'tool-calls')
-             and v_inserted[item.ord] and not v_needs_vapi_id[item.ord] as plain_move
+    select item.ord::integer as ord, v_call_ids[item.ord] as call_id, item.value ->> 'type' as type,
+           coalesce((item.value ->> 'ended')::boolean, false) as ended, item.value ->> 'advance_to' as advance_to,
+           (item.value ->> 'tenant_id')::uuid as tenant_id, item.value -> 'payload' -> 'message' as message,
+           v_inserted[item.ord] and not v_needs_vapi_id[item.ord] and item.value ->> 'error' is null as plain
     from jsonb_array_elements(p_events) with ordinality as item(value, ord)
     where v_current[item.ord] and v_call_ids[item.ord] is not null
+  ), kind as (
+    select e.ord, e.call_id,
+           case when not e.plain then null
+                when e.advance_to is not null and not e.ended and coalesce(e.type, '') not in ('end-of-call-report', 'tool-calls') then 'move'
+                when e.type = 'end-of-call-report' and e.ended and v_call_over[e.ord]
+                     and dialer.opt_out_requested(e.message, tenant.opt_out_structured_data_field, tenant.opt_out_tool_name) is null then 'details'
+           end as kind
+    from event e
+    left join lateral (select t.opt_out_structured_data_field, t.opt_out_tool_name from dialer.tenants t
+                        where t.id = e.tenant_id and e.type = 'end-of-call-report' limit 1) tenant on true
   )
-  select array_agg(e.ord order by e.ord) into v_moves
-  from event e
-  where e.plain_move and not exists (select from event other where other.call_id = e.call_id and not other.plain_move);
+  select array_agg(k.ord order by k.ord) filter (where k.kind = 'move' and not exists (
+           select from kind other where other.call_id = k.call_id and other.kind is distinct from 'move')),
+         array_agg(k.ord order by k.ord) filter (where k.kind = 'details' and not exists (
+           select from kind other where other.call_id = k.call_id and other.ord <> k.ord))
+    into v_moves, v_detailed
+  from kind k;
   v_advanced := array_fill(false, array[jsonb_array_length(p_events)]);
+  v_recorded := array_fill(false, array[jsonb_array_length(p_events)]);
   if v_moves is not null then
     begin
       perform dialer.advance_call_statuses(array(select v_call_ids[m] from unnest(v_moves) m),
@@ -4152,6 +4173,20 @@ begin
                                            array(select (p_events -> (m - 1) ->> 'at')::timestamptz from unnest(v_moves) m));
       foreach i in array v_moves loop
         v_advanced[i] := true;
+      end loop;
+    exception when others then
+      null;
+    end;
+  end if;
+  if v_detailed is not null then
+    begin
+      perform dialer.record_calls_details(array(select v_call_ids[m] from unnest(v_detailed) m),
+                                          array(select coalesce(nullif(p_events -> (m - 1) -> 'details', 'null'), '{}') from unnest(v_detailed) m),
+                                          array(select coalesce(p_events -> (m - 1) ->> 'details_state', 'null') from unnest(v_detailed) m),
+                                          array(select (p_events -> (m - 1) ->> 'recheck_after')::interval from unnest(v_detailed) m),
+                                          array(select (p_events -> (m - 1) ->> 'at')::timestamptz from unnest(v_detailed) m));
+      foreach i in array v_detailed loop
+        v_recorded[i] := true;
       end loop;
     exception when others then
       null;
@@ -4217,6 +4252,14 @@ begin
       return next;
       continue;
     end if;
+    if v_recorded[i] then
+      ended := true;
+      ended_class := dialer.ended_reason_class(v_item ->> 'ended_reason');
+      perform pg_notify(v_item ->> 'wake_channel', 'call-ended');
+      outcome := 'applied';
+      return next;
+      continue;
+    end if;
 
     begin
       -- Found by our id only: the worker died before recording VAPI's; tie them now, so
@@ -4277,7 +4320,7 @@ begin
   end loop;
 end
 $function$;
-comment on function dialer.receive_webhooks(p_events jsonb) is 'Authenticated VAPI webhooks, in one statement: p_events is a JSON array, one object per webhook, with tenant_id, credential_version, vapi_call_id, external_id (uuid or null), type, status, event_at, body_sha256_hex, payload (the body without secrets) or raw_body and error (a body that is not JSON), forward, advance_to, ended, ended_reason, ended_at, details, details_state, recheck_after (interval text), wake_channel, at. One row per webhook, by ord (its position from 1). stale (nothing done): credential_version is not webhook_credential_version of the tenant (or no such tenant): authenticate again. Otherwise the event is stored in call_events, once per tenant and body hash (all of them in one INSERT), about the call webhook_call(vapi_call_id, external_id) if it is the tenant''s; invalid: error was given. When forward and the event is new or unapplied, queued for the relay (queue_forward to forward_url_of, if any). stored: no call of the tenant, nothing applied. duplicate: applied before (or earlier in p_events); only the opt-out tool''s calls are returned again. Else applied, in order: a status-update''s advance_to about a call no other webhook of p_events touches otherwise goes with the others in one advance_call_statuses (one by one, below, should it fail); every other webhook in a subtransaction: VAPI''s id recorded if the call lacked one (record_dialed); for an end-of-call-report or tool-calls, apply_in_call_opt_out; with ended, apply_call_result(ended_reason, ended_at, details, details_state, recheck_after), ended_class; else advance_call_status(advance_to); an end-of-call-report that opted out is opted out again (cancelling a retry it created); the event marked applied and wake_channel notified ''call-ended'' when ended: applied. If any of it fails: failed, the event kept unapplied with error = the message.';
+comment on function dialer.receive_webhooks(p_events jsonb) is 'Authenticated VAPI webhooks, in one statement: p_events is a JSON array, one object per webhook, with tenant_id, credential_version, vapi_call_id, external_id (uuid or null), type, status, event_at, body_sha256_hex, payload (the body without secrets) or raw_body and error (a body that is not JSON), forward, advance_to, ended, ended_reason, ended_at, details, details_state, recheck_after (interval text), wake_channel, at. One row per webhook, by ord (its position from 1). stale (nothing done): credential_version is not webhook_credential_version of the tenant (or no such tenant): authenticate again. Otherwise the event is stored in call_events, once per tenant and body hash (all of them in one INSERT), about the call webhook_call(vapi_call_id, external_id) if it is the tenant''s; invalid: error was given. When forward and the event is new or unapplied, queued for the relay (queue_forward to forward_url_of, if any). stored: no call of the tenant, nothing applied. duplicate: applied before (or earlier in p_events); only the opt-out tool''s calls are returned again. Else applied, in order: a status-update''s advance_to about a call no other webhook of p_events touches otherwise goes with the others in one advance_call_statuses, and a new end-of-call-report about a call already over (ended or cancelled), the only webhook of p_events about it, for which opt_out_requested (with the tenant''s settings) is null, goes with the others in one record_calls_details (ended true; each kind one by one, below, should its statement fail); every other webhook in a subtransaction: VAPI''s id recorded if the call lacked one (record_dialed); for an end-of-call-report or tool-calls, apply_in_call_opt_out; with ended, apply_call_result(ended_reason, ended_at, details, details_state, recheck_after), ended_class; else advance_call_status(advance_to); an end-of-call-report that opted out is opted out again (cancelling a retry it created); the event marked applied and wake_channel notified ''call-ended'' when ended: applied. If any of it fails: failed, the event kept unapplied with error = the message.';
 
 CREATE OR REPLACE FUNCTION dialer.record_call_details(p_call_id uuid, p_details jsonb)
  RETURNS void
@@ -4287,27 +4330,34 @@ comment on function dialer.record_call_details(p_call_id uuid, p_details jsonb) 
 
 CREATE OR REPLACE FUNCTION dialer.record_call_details(p_call_id uuid, p_details jsonb, p_state text, p_recheck_after interval, at timestamp with time zone)
  RETURNS timestamp with time zone
+ LANGUAGE sql
+AS $function$
+  select (select case when written.noted then written.check_at end
+          from dialer.record_calls_details(array[p_call_id], array[p_details], array[p_state], array[p_recheck_after], array[at]) written)
+$function$;
+comment on function dialer.record_call_details(p_call_id uuid, p_details jsonb, p_state text, p_recheck_after interval, at timestamp with time zone) is 'What VAPI reports about a call and where its details stand, in one UPDATE (one row version): p_details fills in only (startedAt, endedAt, transcript, recordingUrl, summary, analysis, cost exact, costs, costBreakdown; a missing or null field keeps what the row has), and p_state (received, awaited, missing) with p_recheck_after and at as note_call_details (the rules: _call_with_details). p_details ''{}'' or p_state null leaves out its part. Returns the new check_at when p_state applied, else null. (record_calls_details for one call.)';
+
+CREATE OR REPLACE FUNCTION dialer.record_calls_details(p_call_ids uuid[], p_details jsonb[], p_states text[], p_recheck_afters interval[], p_ats timestamp with time zone[])
+ RETURNS TABLE(call_id uuid, check_at timestamp with time zone, noted boolean)
  LANGUAGE plpgsql
 AS $function$
-declare
-  v_check_at timestamptz;
-  v_notes boolean;
-  v_fills constant boolean := dialer._details_fill(p_details);
 begin
-  perform dialer._details_state(p_state);
+  perform dialer._details_state(state) from unnest(p_states) state;
   -- What _details_noted says of the new row is what it said of the old: status, vapi_call_id
   -- are not written, details_received_at only for received (noted whatever it was).
+  return query
   update dialer.calls call
   set (started_at, ended_at, transcript, recording_url, summary, analysis, cost, costs, cost_breakdown, details_received_at, check_at, checks)
     = (select d.started_at, d.ended_at, d.transcript, d.recording_url, d.summary, d.analysis, d.cost, d.costs, d.cost_breakdown,
               d.details_received_at, d.check_at, d.checks
-       from dialer._call_with_details(call, case when v_fills then p_details end, p_state, p_recheck_after, at) d)
-  where call.id = p_call_id and (v_fills or dialer._details_noted(p_state, call))
-  returning call.check_at, dialer._details_noted(p_state, call) into v_check_at, v_notes;
-  return case when v_notes then v_check_at end;
+       from dialer._call_with_details(call, case when dialer._details_fill(asked.details) then asked.details end,
+                                      asked.state, asked.recheck_after, asked.at) d)
+  from unnest(p_call_ids, p_details, p_states, p_recheck_afters, p_ats) as asked(call_id, details, state, recheck_after, at)
+  where call.id = asked.call_id and (dialer._details_fill(asked.details) or dialer._details_noted(asked.state, call))
+  returning call.id, call.check_at, dialer._details_noted(asked.state, call);
 end
 $function$;
-comment on function dialer.record_call_details(p_call_id uuid, p_details jsonb, p_state text, p_recheck_after interval, at timestamp with time zone) is 'What VAPI reports about a call and where its details stand, in one UPDATE (one row version): p_details fills in only (startedAt, endedAt, transcript, recordingUrl, summary, analysis, cost exact, costs, costBreakdown; a missing or null field keeps what the row has), and p_state (received, awaited, missing) with p_recheck_after and at as note_call_details (the rules: _call_with_details). p_details ''{}'' or p_state null leaves out its part. Returns the new check_at when p_state applied, else null.';
+comment on function dialer.record_calls_details(p_call_ids uuid[], p_details jsonb[], p_states text[], p_recheck_afters interval[], p_ats timestamp with time zone[]) is 'record_call_details for many calls at once, from parallel arrays (call id, details, state, recheck after, instant; each call at most once), in one UPDATE: every state is checked first (received, awaited, missing or null; else PD400, nothing written). One row per call written: its id, its new check_at, and whether its state applied (noted). A call with nothing to fill in and no state that applies is not written.';
 
 CREATE OR REPLACE FUNCTION dialer.record_dialed(p_call_id uuid, p_vapi_call_id text, p_vapi_status text, at timestamp with time zone)
  RETURNS boolean

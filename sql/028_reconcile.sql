@@ -173,33 +173,44 @@ $$;
 comment on function dialer._details_fill(jsonb) is
   'Internal: p_details has a field record_call_details fills in (startedAt, endedAt, transcript, recordingUrl, summary, analysis, cost, costs, costBreakdown) that is not null.';
 
--- Why: a report and its state are the receiver's heaviest write; the two-argument form (034) and
--- note_call_details are this with one part left out. One UPDATE: the row it writes is read in
--- the UPDATE itself (its latest version, locked), so no statement locks it before.
-create or replace function dialer.record_call_details(p_call_id uuid, p_details jsonb, p_state text, p_recheck_after interval, at timestamptz)
-returns timestamptz
+-- Why: a report and its state are the receiver's heaviest write, and the reports that arrive
+-- together are written in one statement (bench/REPORT.md, webhooks); the one-call form (and, with
+-- it, the two-argument form of 034 and note_call_details) is this with one call. One UPDATE: the
+-- row it writes is read in the UPDATE itself (its latest version, locked), so no statement locks
+-- it before.
+create or replace function dialer.record_calls_details(p_call_ids uuid[], p_details jsonb[], p_states text[],
+                                                       p_recheck_afters interval[], p_ats timestamptz[])
+returns table (call_id uuid, check_at timestamptz, noted boolean)
   language plpgsql volatile
 as $$
-declare
-  v_check_at timestamptz;
-  v_notes boolean;
-  v_fills constant boolean := dialer._details_fill(p_details);
 begin
-  perform dialer._details_state(p_state);
+  perform dialer._details_state(state) from unnest(p_states) state;
   -- What _details_noted says of the new row is what it said of the old: status, vapi_call_id
   -- are not written, details_received_at only for received (noted whatever it was).
+  return query
   update dialer.calls call
   set (started_at, ended_at, transcript, recording_url, summary, analysis, cost, costs, cost_breakdown, details_received_at, check_at, checks)
     = (select d.started_at, d.ended_at, d.transcript, d.recording_url, d.summary, d.analysis, d.cost, d.costs, d.cost_breakdown,
               d.details_received_at, d.check_at, d.checks
-       from dialer._call_with_details(call, case when v_fills then p_details end, p_state, p_recheck_after, at) d)
-  where call.id = p_call_id and (v_fills or dialer._details_noted(p_state, call))
-  returning call.check_at, dialer._details_noted(p_state, call) into v_check_at, v_notes;
-  return case when v_notes then v_check_at end;
+       from dialer._call_with_details(call, case when dialer._details_fill(asked.details) then asked.details end,
+                                      asked.state, asked.recheck_after, asked.at) d)
+  from unnest(p_call_ids, p_details, p_states, p_recheck_afters, p_ats) as asked(call_id, details, state, recheck_after, at)
+  where call.id = asked.call_id and (dialer._details_fill(asked.details) or dialer._details_noted(asked.state, call))
+  returning call.id, call.check_at, dialer._details_noted(asked.state, call);
 end
 $$;
+comment on function dialer.record_calls_details(uuid[], jsonb[], text[], interval[], timestamptz[]) is
+  'record_call_details for many calls at once, from parallel arrays (call id, details, state, recheck after, instant; each call at most once), in one UPDATE: every state is checked first (received, awaited, missing or null; else PD400, nothing written). One row per call written: its id, its new check_at, and whether its state applied (noted). A call with nothing to fill in and no state that applies is not written.';
+
+create or replace function dialer.record_call_details(p_call_id uuid, p_details jsonb, p_state text, p_recheck_after interval, at timestamptz)
+returns timestamptz
+  language sql volatile
+as $$
+  select (select case when written.noted then written.check_at end
+          from dialer.record_calls_details(array[p_call_id], array[p_details], array[p_state], array[p_recheck_after], array[at]) written)
+$$;
 comment on function dialer.record_call_details(uuid, jsonb, text, interval, timestamptz) is
-  'What VAPI reports about a call and where its details stand, in one UPDATE (one row version): p_details fills in only (startedAt, endedAt, transcript, recordingUrl, summary, analysis, cost exact, costs, costBreakdown; a missing or null field keeps what the row has), and p_state (received, awaited, missing) with p_recheck_after and at as note_call_details (the rules: _call_with_details). p_details ''{}'' or p_state null leaves out its part. Returns the new check_at when p_state applied, else null.';
+  'What VAPI reports about a call and where its details stand, in one UPDATE (one row version): p_details fills in only (startedAt, endedAt, transcript, recordingUrl, summary, analysis, cost exact, costs, costBreakdown; a missing or null field keeps what the row has), and p_state (received, awaited, missing) with p_recheck_after and at as note_call_details (the rules: _call_with_details). p_details ''{}'' or p_state null leaves out its part. Returns the new check_at when p_state applied, else null. (record_calls_details for one call.)';
 
 create or replace function dialer.note_call_details(p_call_id uuid, p_state text, p_recheck_after interval, at timestamptz)
 returns timestamptz

@@ -37,7 +37,8 @@ comment on function dialer.webhook_call(text, uuid) is
 
 -- Why: many webhooks arrive at once, and on a small host each statement costs more than the row
 -- it writes (bench/REPORT.md, webhooks): the webhooks that arrived together are stored in one
--- INSERT, and their plain live-status moves applied in one UPDATE; everything else is applied
+-- INSERT, their plain live-status moves applied in one UPDATE, and their plain reports' details
+-- in another; everything else is applied
 -- one webhook after the other, in order, each in a subtransaction. Stored before applied, applied
 -- once, forward only: an event is stored (or found: deduplicated by tenant and body hash) first;
 -- a failed application leaves it stored, unapplied, with its error (a redelivery applies it). An
@@ -61,6 +62,10 @@ create or replace function dialer.receive_webhooks(p_events jsonb)
   language plpgsql volatile
   -- Its statements' plans depend on no value it is given: planned once per session, not per batch.
   set plan_cache_mode = force_generic_plan
+  -- Every table it (and what it calls) reads is read by key. A plan is kept for the session's
+  -- life: one made while call_events held a few rows would otherwise scan the whole table for
+  -- each webhook once it holds millions (seen: the dedupe lookup planned as a Seq Scan).
+  set enable_seqscan = off
 as $$
 declare
   -- What storing found, per event (index = the event's position in p_events).
@@ -72,7 +77,9 @@ declare
   v_forward_urls text[];    -- where the event is relayed, when the tenant relays its type
   v_call_over boolean[];    -- the call had ended (or was cancelled or skipped): terminal, it stays so
   v_advanced boolean[];     -- applied by the batch's status moves
+  v_recorded boolean[];     -- applied by the batch's details
   v_moves integer[];
+  v_detailed integer[];
   v_item jsonb;
   v_type text;
   v_message jsonb;
@@ -85,10 +92,11 @@ begin
   -- tenant's call is stored as applied: should its application below fail, its handler clears
   -- applied_at in the same transaction, so no commit ever shows an event applied that was not.
   with w as (
-    select item.ord::integer as ord, x.*, decode(x.body_sha256_hex, 'hex') as body_sha256
+    -- The payload as the jsonb it is: jsonb_to_record would print it and parse it again.
+    select item.ord::integer as ord, x.*, decode(x.body_sha256_hex, 'hex') as body_sha256, item.value -> 'payload' as payload
     from jsonb_array_elements(p_events) with ordinality as item(value, ord)
     cross join lateral jsonb_to_record(item.value) as x(tenant_id uuid, credential_version text, vapi_call_id text,
-      external_id uuid, type text, status text, event_at timestamptz, body_sha256_hex text, payload jsonb, raw_body text,
+      external_id uuid, type text, status text, event_at timestamptz, body_sha256_hex text, raw_body text,
       error text, forward boolean)
   ), checked as (
     -- Lookups by key are laterals with LIMIT 1: index scans whatever the statistics were when the
@@ -122,9 +130,10 @@ begin
     left join about on about.ord = checked.ord
     left join lateral dialer.forward_urls_of(checked.tenant_id, about.call_id) forwarded on checked.is_current and checked.forward
     left join stored on checked.is_current and stored.tenant_id = checked.tenant_id and stored.body_sha256 = checked.body_sha256
+    -- (The condition inside: only a duplicate is looked up.)
     left join lateral (select event.id from dialer.call_events event
-                        where event.tenant_id = checked.tenant_id and event.body_sha256 = checked.body_sha256 limit 1) earlier
-           on checked.is_current and stored.id is null
+                        where checked.is_current and stored.id is null
+                          and event.tenant_id = checked.tenant_id and event.body_sha256 = checked.body_sha256 limit 1) earlier on true
   )
   select array_agg(placed.is_current order by placed.ord), array_agg(placed.event_id order by placed.ord),
          array_agg(placed.call_id order by placed.ord), array_agg(placed.needs_vapi_id order by placed.ord),
@@ -133,20 +142,36 @@ begin
     into v_current, v_event_ids, v_call_ids, v_needs_vapi_id, v_inserted, v_forward_urls, v_call_over
   from placed;
 
-  -- 2. The plain live-status moves (a new status-update about a call no other event of the batch
-  -- touches otherwise) in one UPDATE; should it fail, they are applied one by one below.
+  -- 2. The plain writes, each kind in one statement: live-status moves (a new status-update about
+  -- a call no other event of the batch touches otherwise), and reports' details (a new
+  -- end-of-call-report about a call already over that asks no opt-out, the only event of the
+  -- batch about its call). Should one of the statements fail, its events are applied one by one below.
   with event as (
-    select item.ord::integer as ord, v_call_ids[item.ord] as call_id,
-           item.value ->> 'advance_to' is not null and not coalesce((item.value ->> 'ended')::boolean, false)
-             and item.value ->> 'error' is null and coalesce(item.value ->> 'type', '') not in ('end-of-call-report', 'tool-calls')
-             and v_inserted[item.ord] and not v_needs_vapi_id[item.ord] as plain_move
+    select item.ord::integer as ord, v_call_ids[item.ord] as call_id, item.value ->> 'type' as type,
+           coalesce((item.value ->> 'ended')::boolean, false) as ended, item.value ->> 'advance_to' as advance_to,
+           (item.value ->> 'tenant_id')::uuid as tenant_id, item.value -> 'payload' -> 'message' as message,
+           v_inserted[item.ord] and not v_needs_vapi_id[item.ord] and item.value ->> 'error' is null as plain
     from jsonb_array_elements(p_events) with ordinality as item(value, ord)
     where v_current[item.ord] and v_call_ids[item.ord] is not null
+  ), kind as (
+    select e.ord, e.call_id,
+           case when not e.plain then null
+                when e.advance_to is not null and not e.ended and coalesce(e.type, '') not in ('end-of-call-report', 'tool-calls') then 'move'
+                when e.type = 'end-of-call-report' and e.ended and v_call_over[e.ord]
+                     and dialer.opt_out_requested(e.message, tenant.opt_out_structured_data_field, tenant.opt_out_tool_name) is null then 'details'
+           end as kind
+    from event e
+    left join lateral (select t.opt_out_structured_data_field, t.opt_out_tool_name from dialer.tenants t
+                        where t.id = e.tenant_id and e.type = 'end-of-call-report' limit 1) tenant on true
   )
-  select array_agg(e.ord order by e.ord) into v_moves
-  from event e
-  where e.plain_move and not exists (select from event other where other.call_id = e.call_id and not other.plain_move);
+  select array_agg(k.ord order by k.ord) filter (where k.kind = 'move' and not exists (
+           select from kind other where other.call_id = k.call_id and other.kind is distinct from 'move')),
+         array_agg(k.ord order by k.ord) filter (where k.kind = 'details' and not exists (
+           select from kind other where other.call_id = k.call_id and other.ord <> k.ord))
+    into v_moves, v_detailed
+  from kind k;
   v_advanced := array_fill(false, array[jsonb_array_length(p_events)]);
+  v_recorded := array_fill(false, array[jsonb_array_length(p_events)]);
   if v_moves is not null then
     begin
       perform dialer.advance_call_statuses(array(select v_call_ids[m] from unnest(v_moves) m),
@@ -154,6 +179,20 @@ begin
                                            array(select (p_events -> (m - 1) ->> 'at')::timestamptz from unnest(v_moves) m));
       foreach i in array v_moves loop
         v_advanced[i] := true;
+      end loop;
+    exception when others then
+      null;
+    end;
+  end if;
+  if v_detailed is not null then
+    begin
+      perform dialer.record_calls_details(array(select v_call_ids[m] from unnest(v_detailed) m),
+                                          array(select coalesce(nullif(p_events -> (m - 1) -> 'details', 'null'), '{}') from unnest(v_detailed) m),
+                                          array(select coalesce(p_events -> (m - 1) ->> 'details_state', 'null') from unnest(v_detailed) m),
+                                          array(select (p_events -> (m - 1) ->> 'recheck_after')::interval from unnest(v_detailed) m),
+                                          array(select (p_events -> (m - 1) ->> 'at')::timestamptz from unnest(v_detailed) m));
+      foreach i in array v_detailed loop
+        v_recorded[i] := true;
       end loop;
     exception when others then
       null;
@@ -219,6 +258,14 @@ begin
       return next;
       continue;
     end if;
+    if v_recorded[i] then
+      ended := true;
+      ended_class := dialer.ended_reason_class(v_item ->> 'ended_reason');
+      perform pg_notify(v_item ->> 'wake_channel', 'call-ended');
+      outcome := 'applied';
+      return next;
+      continue;
+    end if;
 
     begin
       -- Found by our id only: the worker died before recording VAPI's; tie them now, so
@@ -280,4 +327,4 @@ begin
 end
 $$;
 comment on function dialer.receive_webhooks(jsonb) is
-  'Authenticated VAPI webhooks, in one statement: p_events is a JSON array, one object per webhook, with tenant_id, credential_version, vapi_call_id, external_id (uuid or null), type, status, event_at, body_sha256_hex, payload (the body without secrets) or raw_body and error (a body that is not JSON), forward, advance_to, ended, ended_reason, ended_at, details, details_state, recheck_after (interval text), wake_channel, at. One row per webhook, by ord (its position from 1). stale (nothing done): credential_version is not webhook_credential_version of the tenant (or no such tenant): authenticate again. Otherwise the event is stored in call_events, once per tenant and body hash (all of them in one INSERT), about the call webhook_call(vapi_call_id, external_id) if it is the tenant''s; invalid: error was given. When forward and the event is new or unapplied, queued for the relay (queue_forward to forward_url_of, if any). stored: no call of the tenant, nothing applied. duplicate: applied before (or earlier in p_events); only the opt-out tool''s calls are returned again. Else applied, in order: a status-update''s advance_to about a call no other webhook of p_events touches otherwise goes with the others in one advance_call_statuses (one by one, below, should it fail); every other webhook in a subtransaction: VAPI''s id recorded if the call lacked one (record_dialed); for an end-of-call-report or tool-calls, apply_in_call_opt_out; with ended, apply_call_result(ended_reason, ended_at, details, details_state, recheck_after), ended_class; else advance_call_status(advance_to); an end-of-call-report that opted out is opted out again (cancelling a retry it created); the event marked applied and wake_channel notified ''call-ended'' when ended: applied. If any of it fails: failed, the event kept unapplied with error = the message.';
+  'Authenticated VAPI webhooks, in one statement: p_events is a JSON array, one object per webhook, with tenant_id, credential_version, vapi_call_id, external_id (uuid or null), type, status, event_at, body_sha256_hex, payload (the body without secrets) or raw_body and error (a body that is not JSON), forward, advance_to, ended, ended_reason, ended_at, details, details_state, recheck_after (interval text), wake_channel, at. One row per webhook, by ord (its position from 1). stale (nothing done): credential_version is not webhook_credential_version of the tenant (or no such tenant): authenticate again. Otherwise the event is stored in call_events, once per tenant and body hash (all of them in one INSERT), about the call webhook_call(vapi_call_id, external_id) if it is the tenant''s; invalid: error was given. When forward and the event is new or unapplied, queued for the relay (queue_forward to forward_url_of, if any). stored: no call of the tenant, nothing applied. duplicate: applied before (or earlier in p_events); only the opt-out tool''s calls are returned again. Else applied, in order: a status-update''s advance_to about a call no other webhook of p_events touches otherwise goes with the others in one advance_call_statuses, and a new end-of-call-report about a call already over (ended or cancelled), the only webhook of p_events about it, for which opt_out_requested (with the tenant''s settings) is null, goes with the others in one record_calls_details (ended true; each kind one by one, below, should its statement fail); every other webhook in a subtransaction: VAPI''s id recorded if the call lacked one (record_dialed); for an end-of-call-report or tool-calls, apply_in_call_opt_out; with ended, apply_call_result(ended_reason, ended_at, details, details_state, recheck_after), ended_class; else advance_call_status(advance_to); an end-of-call-report that opted out is opted out again (cancelling a retry it created); the event marked applied and wake_channel notified ''call-ended'' when ended: applied. If any of it fails: failed, the event kept unapplied with error = the message.';

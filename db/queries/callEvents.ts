@@ -58,8 +58,18 @@ export type ReceiveOutcome = z.infer<typeof received>;
  * stored and the caller tries the events one by one.
  */
 export async function receiveWebhooks(db: CommonQueryMethods, events: readonly ReceivedWebhook[]): Promise<readonly ReceiveOutcome[]> {
-  // One JSON array; each payload is spliced in as the JSON text it already is (parsed once, by
-  // Postgres), not serialised again.
+  return db.any(sql.type(received)`
+    select r.outcome, r.event_id, r.call_id, r.ended, r.ended_class, r.opt_out_reason, r.opt_out_added, r.opt_out_cancelled,
+           r.tool_calls, r.forward_queued, r.error
+    from dialer.receive_webhooks(${webhookBatchJson(events)}::jsonb) r
+    order by r.ord`);
+}
+
+/**
+ * receive_webhooks' argument: one JSON array; each payload is spliced in as the JSON text it
+ * already is (parsed once, by Postgres), not serialised again.
+ */
+export function webhookBatchJson(events: readonly ReceivedWebhook[]): string {
   const rows = events.map((event) => {
     const end = event.effect.end;
     const fields = JSON.stringify({
@@ -86,9 +96,5 @@ export async function receiveWebhooks(db: CommonQueryMethods, events: readonly R
     });
     return event.payloadJson === null ? fields : `${fields.slice(0, -1)},"payload":${event.payloadJson}}`;
   });
-  return db.any(sql.type(received)`
-    select r.outcome, r.event_id, r.call_id, r.ended, r.ended_class, r.opt_out_reason, r.opt_out_added, r.opt_out_cancelled,
-           r.tool_calls, r.forward_queued, r.error
-    from dialer.receive_webhooks(${`[${rows.join(',')}]`}::jsonb) r
-    order by r.ord`);
+  return `[${rows.join(',')}]`;
 }

@@ -44,6 +44,16 @@ export type InboundMessage = {
   response: Response;
 };
 
+/**
+ * VAPI's answer, written as it is: a webhook's answer is never cached or asked for conditionally,
+ * so none of Express's send (an ETag hashed per answer, freshness checks) is of use here.
+ */
+function answerJson(response: Response, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
 export function forwardInbound(context: AppContext, inbound: InboundMessage): InboundForward {
   const { target, message, response } = inbound;
   const callId = target?.call_id && target.call_tenant_id === inbound.tenantId ? target.call_id : null;
@@ -94,7 +104,7 @@ export function forwardInbound(context: AppContext, inbound: InboundMessage): In
       if (stored.forwardQueued) context.wakeWorker?.('forward');
     },
     async answer(local) {
-      response.status(200).json(local ?? {});
+      answerJson(response, local ?? {});
     },
   };
 }
