@@ -128,7 +128,14 @@ as $$
     -- a forward delivery's next attempt (sql/041_forwards.sql); the worker's, not a tenant's
     select dialer.next_forward_at(at) where p_tenant_id is null
   )
-  select min(due_at) from wakes where due_at > at
+  -- A lookup due already and not yet made (calls_to_reconcile takes it) is due now: a pass that
+  -- did not reconcile (woken by a call's end), or one that reconciled before the lookup fell
+  -- due, would otherwise lose it until the minute's cron.
+  select least((select min(due_at) from wakes where due_at > at),
+               (select at from dialer.calls call
+                where call.check_at <= at and call.vapi_call_id is not null
+                  and (p_tenant_id is null or call.tenant_id = p_tenant_id)
+                limit 1))
 $$;
 comment on function dialer._next_wake_at(timestamptz, uuid) is
   'Internal: next_wake_at restricted to one tenant (p_tenant_id), or all when null.';
@@ -139,4 +146,4 @@ create or replace function dialer.next_wake_at(at timestamptz) returns timestamp
   language sql stable
 as $$ select dialer._next_wake_at(at, null) $$;
 comment on function dialer.next_wake_at(timestamptz) is
-  'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a calling rule or emergency blackout lifting, a 24-hour cap expiring, a caller number''s rest or daily limit ending when a campaign''s whole pool is held (caller_numbers_wait), a lease expiring, a call''s VAPI lookup falling due (calls.check_at), the next occurrence of an active daily/weekly campaign beginning, a forward delivery becoming claimable (next_forward_at). Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker). Nothing of a tenant whose VAPI account is stopped.';
+  'The earliest instant after `at` at which due_calls could change by time alone: a scheduled call''s due_at (active campaigns and direct calls), a campaign window opening or start date for calls already due, a contact''s calling hours opening, a calling rule or emergency blackout lifting, a 24-hour cap expiring, a caller number''s rest or daily limit ending when a campaign''s whole pool is held (caller_numbers_wait), a lease expiring, a call''s VAPI lookup falling due (calls.check_at; `at` itself when one with a VAPI id is due already: calls_to_reconcile takes it), the next occurrence of an active daily/weekly campaign beginning, a forward delivery becoming claimable (next_forward_at). Null when nothing is pending. Calls held only by concurrency are not counted (a call''s end wakes the worker). Nothing of a tenant whose VAPI account is stopped.';

@@ -73,6 +73,19 @@ t.test('next_wake_at', async (t) => {
     t.equal(await wake(), '2026-06-10T15:05:00.000Z');
   });
 
+  await t.test("a call's VAPI lookup: when it falls due, and at once when it is due and not yet made", async (t) => {
+    await reset();
+    await f.scenario({ call: { status: 'queued', vapi_call_id: 'v-later', check_at: '2026-06-10T15:05:00Z' } });
+    t.equal(await wake(), '2026-06-10T15:05:00.000Z', 'falling due');
+    // Due a second ago: a pass that did not reconcile (woken by another call's end), or that
+    // reconciled just before, must not lose it.
+    await f.scenario({ call: { status: 'in_progress', vapi_call_id: 'v-due', check_at: '2026-06-10T14:59:59Z' } });
+    t.equal(await wake(), iso(AT), 'due already: now');
+    await pool.query(sql.unsafe`update dialer.calls set check_at = null where vapi_call_id = 'v-due'`);
+    await f.scenario({ call: { status: 'dialing', check_at: '2026-06-10T14:59:59Z', lease_expires_at: '2026-06-10T15:10:00Z' } });
+    t.equal(await wake(), '2026-06-10T15:05:00.000Z', 'not without a VAPI id (calls_to_reconcile would not take it)');
+  });
+
   await t.test('held only by concurrency: nothing time-based to wait for', async (t) => {
     await reset();
     const s = await f.scenario({ campaign: { max_concurrency: 1 } });
